@@ -1,0 +1,306 @@
+//! Errors of the network family.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The type of record a problem or an error refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A point.
+    Point,
+    /// A line segment.
+    Segment,
+    /// A switch.
+    Switch,
+    /// A transformer.
+    Transformer,
+    /// A source.
+    Source,
+    /// A customer.
+    Customer,
+    /// A contact of a customer.
+    Contact,
+}
+
+impl RecordKind {
+    /// The lower-case name used in messages and in the CSV layout's file names (without `s.csv`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Point => "point",
+            Self::Segment => "segment",
+            Self::Switch => "switch",
+            Self::Transformer => "transformer",
+            Self::Source => "source",
+            Self::Customer => "customer",
+            Self::Contact => "contact",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is wrong with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The asset or customer number is empty.
+    EmptyId,
+    /// The asset number is used by an earlier record (points, lines and sources share one
+    /// namespace; customers have their own).
+    DuplicateId,
+    /// A line end or an attachment names a point that does not exist.
+    UnknownPoint,
+    /// A line ends where it starts.
+    SelfLoop,
+    /// A point has no line and no source: nothing can reach it.
+    DanglingPoint,
+    /// A source's point has no line attached, so the source feeds nothing.
+    SourceFeedsNothing,
+    /// A number is NaN or infinite.
+    NotFinite,
+    /// A number is negative where only zero or more makes sense.
+    Negative,
+    /// A number is zero or negative where only more than zero makes sense.
+    NotPositive,
+    /// A required text field is empty.
+    Empty,
+    /// A value is outside its allowed range (stated in the field's documentation).
+    OutOfRange,
+}
+
+impl ProblemKind {
+    /// A short human description.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::EmptyId => "is empty",
+            Self::DuplicateId => "is already used by another record",
+            Self::UnknownPoint => "names no known point",
+            Self::SelfLoop => "is the same point as the other end",
+            Self::DanglingPoint => "has no line or source attached",
+            Self::SourceFeedsNothing => "has no line attached, so the source feeds nothing",
+            Self::NotFinite => "is not a finite number",
+            Self::Negative => "is negative",
+            Self::NotPositive => "is not greater than zero",
+            Self::Empty => "is empty",
+            Self::OutOfRange => "is out of range",
+        }
+    }
+}
+
+/// One problem found while validating a network: which record, which field, which value, and
+/// what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Problem {
+    /// The type of the record.
+    pub record: RecordKind,
+    /// The record's asset or customer number (for contacts: `customer#index`, 1-based).
+    pub id: String,
+    /// The record's 0-based position among the records of its type, as given to the builder.
+    pub index: usize,
+    /// The field that is wrong.
+    pub field: &'static str,
+    /// The offending value as text.
+    pub value: String,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?} (record {}): {} = {:?} {}",
+            self.record,
+            self.id,
+            self.index + 1,
+            self.field,
+            self.value,
+            self.kind.describe()
+        )
+    }
+}
+
+/// Every problem found in a set of network records.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} problem(s)", self.0.len())?;
+        for p in &self.0 {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An action on the network state (see [`crate::network::Operation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open a switch.
+    Open,
+    /// Close a switch.
+    Close,
+    /// Mark an element as faulted (it carries no power until repaired).
+    Fault,
+    /// Clear an element's fault.
+    Repair,
+    /// Take an element out of service (planned work).
+    TakeOut,
+    /// Return an element to service.
+    Restore,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Open => "open",
+            Self::Close => "close",
+            Self::Fault => "fault",
+            Self::Repair => "repair",
+            Self::TakeOut => "take out of service",
+            Self::Restore => "return to service",
+        })
+    }
+}
+
+/// Why an operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Only switches can be opened or closed.
+    NotASwitch,
+    /// The switch is already open.
+    AlreadyOpen,
+    /// The switch is already closed.
+    AlreadyClosed,
+    /// The element is already faulted.
+    AlreadyFaulted,
+    /// The element is not faulted, so there is nothing to repair.
+    NotFaulted,
+    /// The element is already out of service.
+    AlreadyOutOfService,
+    /// The element is already in service.
+    AlreadyInService,
+    /// A faulted switch cannot be closed until it is repaired.
+    ClosingOntoFault,
+    /// The operation does not apply to a source (sources can only be taken out of and returned
+    /// to service, or faulted and repaired).
+    NotApplicableToSource,
+}
+
+impl Refusal {
+    /// A short human description.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::NotASwitch => "only switches can be opened or closed",
+            Self::AlreadyOpen => "the switch is already open",
+            Self::AlreadyClosed => "the switch is already closed",
+            Self::AlreadyFaulted => "the element is already faulted",
+            Self::NotFaulted => "the element is not faulted",
+            Self::AlreadyOutOfService => "the element is already out of service",
+            Self::AlreadyInService => "the element is already in service",
+            Self::ClosingOntoFault => "the switch is faulted and must be repaired before closing",
+            Self::NotApplicableToSource => "the operation does not apply to a source",
+        }
+    }
+}
+
+/// Errors of the network family: validation, lookups, operations, import and export.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// The records do not make a valid network; every problem found is listed.
+    #[error("invalid network: {problems}")]
+    Invalid {
+        /// All problems, in record order.
+        problems: Problems,
+    },
+    /// No point, line or source has this asset number.
+    #[error("unknown element {asset:?}: no point, line or source has this asset number")]
+    UnknownElement {
+        /// The asset number asked for.
+        asset: String,
+    },
+    /// No customer has this customer number.
+    #[error("unknown customer {number:?}")]
+    UnknownCustomer {
+        /// The customer number asked for.
+        number: String,
+    },
+    /// A dense id is out of range for this network.
+    #[error("{kind} id {id} is out of range (the network has {len})")]
+    IdOutOfRange {
+        /// What the id refers to: `point`, `line`, `source` or `customer`.
+        kind: &'static str,
+        /// The id.
+        id: u32,
+        /// How many elements of that kind the network has.
+        len: usize,
+    },
+    /// An operation cannot be carried out in the current state; the state is unchanged.
+    #[error("cannot {action} {asset:?}: {}", reason.describe())]
+    Refused {
+        /// The element's asset number.
+        asset: String,
+        /// What was asked.
+        action: Action,
+        /// Why it was refused.
+        reason: Refusal,
+    },
+    /// A state was used with a network it was not made for.
+    #[error(
+        "the state has {state_points} points and {state_lines} lines but the network has {points} and {lines}"
+    )]
+    StateMismatch {
+        /// Points in the state.
+        state_points: usize,
+        /// Lines in the state.
+        state_lines: usize,
+        /// Points in the network.
+        points: usize,
+        /// Lines in the network.
+        lines: usize,
+    },
+    /// A scope was used with a topology index other than the one (or the version) that made it.
+    #[error(
+        "the scope was made by topology version {scope}, but the index is now version {topology}"
+    )]
+    StaleScope {
+        /// The version the scope was made against.
+        scope: u64,
+        /// The index's current version.
+        topology: u64,
+    },
+    /// A CSV or JSON input could not be parsed.
+    #[error("{file}:{line}: {message}")]
+    Parse {
+        /// The file (or stream) name.
+        file: String,
+        /// 1-based line number (0 if unknown).
+        line: u64,
+        /// The field (column) concerned, if known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}

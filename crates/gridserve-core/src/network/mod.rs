@@ -1,0 +1,27 @@
+//! The point-line network model and outage scope.
+//!
+//! - [`records`]: the plain records a network is exchanged as (JSON via serde, CSV via [`io`]).
+//! - [`Network`]: the validated, immutable model, keyed by asset number, with dense ids.
+//! - [`NetworkState`]: switch positions and faulted / out-of-service elements, cheap to copy.
+//! - [`Topology`]: the compiled index of a network in one state; answers energized sets, the
+//!   scope of any set of operations, faults, planned outages and switch exposure.
+//! - [`synth`]: a seeded generator of realistic 10 kV networks for tests, examples and benches.
+
+pub mod error;
+pub mod io;
+mod model;
+pub mod records;
+mod scope;
+mod state;
+pub mod synth;
+mod text;
+mod topology;
+
+pub use error::{Action, NetworkError, Problem, ProblemKind, Problems, RecordKind, Refusal};
+pub use model::{
+    ContactRef, CustomerId, CustomerRef, ElementId, Line, LineId, LineKind, Network, Point,
+    PointId, Segment, Source, SourceId, Switch, Transformer, ValidationOptions,
+};
+pub use scope::{AffectedCustomer, Boundary, BoundaryDevice, Scope, ScopeReport, ScopeSummary, Trip};
+pub use state::{Condition, NetworkState, Operation};
+pub use topology::{Applied, Exposure, ExposureKind, FaultOutcome, PlannedOutage, Topology};
