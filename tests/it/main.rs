@@ -2,5 +2,6 @@
 
 mod queries;
 mod reference;
+mod roundtrip;
 mod scope_props;
 mod validation;

@@ -18,10 +18,17 @@ pub(crate) fn energized(net: &Network, state: &NetworkState) -> BTreeSet<u32> {
         }
     }
     while let Some(p) = queue.pop_front() {
-        for e in net.graph().edges(petgraph::graph::NodeIndex::new(p.index())) {
+        for e in net
+            .graph()
+            .edges(petgraph::graph::NodeIndex::new(p.index()))
+        {
             use petgraph::visit::EdgeRef;
             let l = LineId(e.id().index() as u32);
-            let w = if e.source().index() == p.index() { e.target() } else { e.source() };
+            let w = if e.source().index() == p.index() {
+                e.target()
+            } else {
+                e.source()
+            };
             let w = PointId(w.index() as u32);
             if state.line_passes(l) && state.point_passes(w) && !seen[w.index()] {
                 seen[w.index()] = true;
@@ -29,7 +36,9 @@ pub(crate) fn energized(net: &Network, state: &NetworkState) -> BTreeSet<u32> {
             }
         }
     }
-    (0..net.point_count() as u32).filter(|&p| seen[p as usize]).collect()
+    (0..net.point_count() as u32)
+        .filter(|&p| seen[p as usize])
+        .collect()
 }
 
 /// Energized transformers: passing, both ends energized.
@@ -131,8 +140,11 @@ pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> Netw
                 in_service,
             }),
             5..=8 => {
-                let kind = [SwitchKind::Breaker, SwitchKind::LoadBreakSwitch, SwitchKind::Fuse]
-                    [rng.below(3)];
+                let kind = [
+                    SwitchKind::Breaker,
+                    SwitchKind::LoadBreakSwitch,
+                    SwitchKind::Fuse,
+                ][rng.below(3)];
                 d.switches.push(SwitchRecord {
                     asset,
                     from,
@@ -171,8 +183,11 @@ pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> Netw
         add(&mut d, rng, a, b);
     }
     for c in 0..points / 2 {
-        let importance = [Importance::Normal, Importance::Normal, Importance::FirstClass]
-            [rng.below(3)];
+        let importance = [
+            Importance::Normal,
+            Importance::Normal,
+            Importance::FirstClass,
+        ][rng.below(3)];
         d.customers.push(CustomerRecord {
             number: format!("C{c}"),
             name: None,

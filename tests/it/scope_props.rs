@@ -25,7 +25,9 @@ fn case(seed: u64, points: usize, extra: usize) -> Case {
     let net = Arc::new(Network::from_data(&data).expect("random networks are valid"));
     let mut state = NetworkState::normal(&net);
     let ops = random_ops(&mut rng, &net, &state, 4);
-    state.apply(&net, &ops).expect("random_ops returns valid operations");
+    state
+        .apply(&net, &ops)
+        .expect("random_ops returns valid operations");
     Case { net, state, rng }
 }
 
@@ -34,7 +36,11 @@ fn ids(v: impl IntoIterator<Item = u32>) -> BTreeSet<u32> {
 }
 
 fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseError> {
-    let Case { net, state, mut rng } = case(seed, points, extra);
+    let Case {
+        net,
+        state,
+        mut rng,
+    } = case(seed, points, extra);
     let topo = Topology::new(net.clone(), state.clone()).unwrap();
     let e0 = energized(&net, &state);
     prop_assert_eq!(&ids(topo.energized_points().map(|p| p.0)), &e0);
@@ -46,13 +52,23 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
     after.apply(&net, &ops).unwrap();
     let d = diff(&net, &state, &after);
 
-    prop_assert_eq!(&ids(scope.point_ids(&topo).unwrap().into_iter().map(|p| p.0)), &d.lost);
-    prop_assert_eq!(&ids(scope.restored_ids().into_iter().map(|p| p.0)), &d.restored);
+    prop_assert_eq!(
+        &ids(scope.point_ids(&topo).unwrap().into_iter().map(|p| p.0)),
+        &d.lost
+    );
+    prop_assert_eq!(
+        &ids(scope.restored_ids().into_iter().map(|p| p.0)),
+        &d.restored
+    );
     let s = scope.summary();
     prop_assert_eq!(s.points, d.lost.len());
     prop_assert_eq!(s.restored_points, d.restored.len());
     prop_assert_eq!(
-        &ids(scope.transformer_ids(&topo).unwrap().into_iter().map(|l| l.0)),
+        &ids(scope
+            .transformer_ids(&topo)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.0)),
         &d.lost_transformers
     );
     prop_assert_eq!(s.transformers, d.lost_transformers.len());
@@ -69,7 +85,11 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
     prop_assert_eq!(s.customers, lost_customers.len());
     let critical = lost_customers
         .iter()
-        .filter(|&&c| net.customer(gridserve::network::CustomerId(c)).importance().is_critical())
+        .filter(|&&c| {
+            net.customer(gridserve::network::CustomerId(c))
+                .importance()
+                .is_critical()
+        })
         .count();
     prop_assert_eq!(s.critical_customers, critical);
     prop_assert_eq!(scope.critical_customer_ids(&topo).unwrap().len(), critical);
@@ -77,7 +97,12 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
         .iter()
         .map(|&c| net.customer(gridserve::network::CustomerId(c)).load_kw())
         .sum();
-    prop_assert!((s.load_kw - load).abs() < 1e-6, "load {} vs {}", s.load_kw, load);
+    prop_assert!(
+        (s.load_kw - load).abs() < 1e-6,
+        "load {} vs {}",
+        s.load_kw,
+        load
+    );
 
     // Boundary: lines with one end lost and the other energized after.
     let mut expect = BTreeSet::new();
@@ -99,7 +124,7 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
 
     // The index after applying the operations, rebuilt only where touched, answers like a
     // fresh index of the new state.
-    let mut moved = topo.clone();
+    let mut moved = topo;
     moved.apply(&ops).unwrap();
     prop_assert_eq!(moved.state(), &after);
     prop_assert_eq!(&ids(moved.energized_points().map(|p| p.0)), &d.after);
@@ -182,30 +207,62 @@ fn reference_trips(net: &Network, state: &NetworkState, element: ElementId) -> B
 }
 
 fn check_fault_and_outage(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseError> {
-    let Case { net, state, mut rng } = case(seed, points, extra);
+    let Case {
+        net,
+        state,
+        mut rng,
+    } = case(seed, points, extra);
     let topo = Topology::new(net.clone(), state.clone()).unwrap();
     let e0 = energized(&net, &state);
     for _ in 0..4 {
         let element = crate::reference::random_op(&mut rng, &net).element;
         match topo.fault(element) {
-            Err(_) => prop_assert!(state.condition(element).faulted, "only a faulted element is refused"),
+            Err(_) => prop_assert!(
+                state.condition(element).faulted,
+                "only a faulted element is refused"
+            ),
             Ok(out) => {
                 let expect = reference_trips(&net, &state, element);
-                prop_assert_eq!(&out.tripped.iter().copied().collect::<BTreeSet<_>>(), &expect);
+                prop_assert_eq!(
+                    &out.tripped.iter().copied().collect::<BTreeSet<_>>(),
+                    &expect
+                );
                 let mut after = state.clone();
                 after.apply(&net, &[Operation::fault(element)]).unwrap();
                 for t in &expect {
                     let (e, c) = match *t {
-                        Trip::Switch(l) => (ElementId::Line(l), Condition { open: true, ..after.condition(ElementId::Line(l)) }),
-                        Trip::Source(s) => (ElementId::Source(s), Condition { out_of_service: true, ..after.condition(ElementId::Source(s)) }),
+                        Trip::Switch(l) => (
+                            ElementId::Line(l),
+                            Condition {
+                                open: true,
+                                ..after.condition(ElementId::Line(l))
+                            },
+                        ),
+                        Trip::Source(s) => (
+                            ElementId::Source(s),
+                            Condition {
+                                out_of_service: true,
+                                ..after.condition(ElementId::Source(s))
+                            },
+                        ),
                     };
-                    let op = if c.open { Operation::open(match e { ElementId::Line(l) => l, _ => unreachable!() }) } else { Operation::take_out(e) };
+                    let op = if c.open {
+                        Operation::open(match e {
+                            ElementId::Line(l) => l,
+                            _ => unreachable!(),
+                        })
+                    } else {
+                        Operation::take_out(e)
+                    };
                     if after.condition(e) != c {
                         after.apply(&net, &[op]).unwrap();
                     }
                 }
                 let d = diff(&net, &state, &after);
-                prop_assert_eq!(&ids(out.scope.point_ids(&topo).unwrap().into_iter().map(|p| p.0)), &d.lost);
+                prop_assert_eq!(
+                    &ids(out.scope.point_ids(&topo).unwrap().into_iter().map(|p| p.0)),
+                    &d.lost
+                );
                 prop_assert_eq!(out.scope.summary().transformers, d.lost_transformers.len());
             }
         }
@@ -230,7 +287,15 @@ fn check_fault_and_outage(seed: u64, points: usize, extra: usize) -> Result<(), 
                     prop_assert!(state.line_passes(l));
                 }
                 let d = diff(&net, &state, &after);
-                prop_assert_eq!(&ids(plan.scope.point_ids(&topo).unwrap().into_iter().map(|p| p.0)), &d.lost);
+                prop_assert_eq!(
+                    &ids(plan
+                        .scope
+                        .point_ids(&topo)
+                        .unwrap()
+                        .into_iter()
+                        .map(|p| p.0)),
+                    &d.lost
+                );
             }
         }
     }
@@ -244,7 +309,10 @@ fn check_fault_and_outage(seed: u64, points: usize, extra: usize) -> Result<(), 
             BTreeSet::new()
         };
         prop_assert_eq!(x.points[i] as usize, lost.len(), "switch {}", l.0);
-        let customers = net.customers().filter(|c| lost.contains(&c.point().0)).count();
+        let customers = net
+            .customers()
+            .filter(|c| lost.contains(&c.point().0))
+            .count();
         prop_assert_eq!(x.customers[i] as usize, customers);
         let passes = state.line_passes(l);
         let (a, b) = net.line_ends(l);
@@ -285,7 +353,11 @@ fn random_cases_exercise_every_path() {
     let (mut lost, mut meshed, mut restored, mut simple) = (0, 0, 0, 0);
     let (mut radial_faults, mut zone_faults, mut trips) = (0, 0, 0);
     for seed in 0..400u64 {
-        let Case { net, state, mut rng } = case(seed, 25, (seed % 4) as usize);
+        let Case {
+            net,
+            state,
+            mut rng,
+        } = case(seed, 25, (seed % 4) as usize);
         let topo = Topology::new(net.clone(), state.clone()).unwrap();
         let ops = random_ops(&mut rng, &net, &state, 5);
         let scope = topo.scope(&ops).unwrap();

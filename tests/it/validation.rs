@@ -34,7 +34,11 @@ fn switch(asset: &str, from: &str, to: &str, protective: bool) -> SwitchRecord {
         asset: asset.into(),
         from: from.into(),
         to: to.into(),
-        kind: if protective { SwitchKind::Breaker } else { SwitchKind::LoadBreakSwitch },
+        kind: if protective {
+            SwitchKind::Breaker
+        } else {
+            SwitchKind::LoadBreakSwitch
+        },
         normally_open: false,
         protective,
         remote: true,
@@ -139,21 +143,36 @@ fn duplicate_asset_numbers_across_element_types() {
     let mut d = small();
     d.segments.push(segment("B", "A", "C")); // a line named like a point
     let p = only(&d);
-    assert_eq!((p.record, p.id.as_str(), p.field, p.kind), (RecordKind::Segment, "B", "asset", ProblemKind::DuplicateId));
+    assert_eq!(
+        (p.record, p.id.as_str(), p.field, p.kind),
+        (RecordKind::Segment, "B", "asset", ProblemKind::DuplicateId)
+    );
     assert_eq!(p.index, 2);
 
     let mut d = small();
     d.sources.push(source("CB1", "BUS")); // a source named like a switch
     let p = only(&d);
-    assert_eq!((p.record, p.value.as_str(), p.kind), (RecordKind::Source, "CB1", ProblemKind::DuplicateId));
+    assert_eq!(
+        (p.record, p.value.as_str(), p.kind),
+        (RecordKind::Source, "CB1", ProblemKind::DuplicateId)
+    );
 }
 
 #[test]
 fn duplicate_customer_numbers() {
     let mut d = small();
-    d.customers.push(customer("C1", "E", 1.0, Importance::Normal));
+    d.customers
+        .push(customer("C1", "E", 1.0, Importance::Normal));
     let p = only(&d);
-    assert_eq!((p.record, p.field, p.value.as_str(), p.kind), (RecordKind::Customer, "number", "C1", ProblemKind::DuplicateId));
+    assert_eq!(
+        (p.record, p.field, p.value.as_str(), p.kind),
+        (
+            RecordKind::Customer,
+            "number",
+            "C1",
+            ProblemKind::DuplicateId
+        )
+    );
 }
 
 #[test]
@@ -162,15 +181,24 @@ fn empty_ids() {
     d.points.push(point(""));
     d.segments.push(segment("L9", "A", ""));
     let p = only(&d);
-    assert_eq!((p.record, p.index, p.field, p.kind), (RecordKind::Point, 9, "asset", ProblemKind::EmptyId));
+    assert_eq!(
+        (p.record, p.index, p.field, p.kind),
+        (RecordKind::Point, 9, "asset", ProblemKind::EmptyId)
+    );
     let mut d = small();
     d.segments.push(segment("L9", "A", "")); // an end naming nothing
     let p = only(&d);
-    assert_eq!((p.record, p.field, p.value.as_str(), p.kind), (RecordKind::Segment, "to", "", ProblemKind::UnknownPoint));
+    assert_eq!(
+        (p.record, p.field, p.value.as_str(), p.kind),
+        (RecordKind::Segment, "to", "", ProblemKind::UnknownPoint)
+    );
     let mut d = small();
     d.customers[1].number = String::new();
     let p = only(&d);
-    assert_eq!((p.record, p.index, p.field, p.kind), (RecordKind::Customer, 1, "number", ProblemKind::EmptyId));
+    assert_eq!(
+        (p.record, p.index, p.field, p.kind),
+        (RecordKind::Customer, 1, "number", ProblemKind::EmptyId)
+    );
 }
 
 #[test]
@@ -178,7 +206,16 @@ fn dangling_line_ends_name_the_field_and_value() {
     let mut d = small();
     d.switches.push(switch("K9", "NOWHERE", "A", false));
     let p = only(&d);
-    assert_eq!((p.record, p.id.as_str(), p.field, p.value.as_str(), p.kind), (RecordKind::Switch, "K9", "from", "NOWHERE", ProblemKind::UnknownPoint));
+    assert_eq!(
+        (p.record, p.id.as_str(), p.field, p.value.as_str(), p.kind),
+        (
+            RecordKind::Switch,
+            "K9",
+            "from",
+            "NOWHERE",
+            ProblemKind::UnknownPoint
+        )
+    );
 }
 
 #[test]
@@ -186,18 +223,27 @@ fn self_loops() {
     let mut d = small();
     d.transformers.push(transformer("T9", "A", "A"));
     let p = only(&d);
-    assert_eq!((p.record, p.id.as_str(), p.kind), (RecordKind::Transformer, "T9", ProblemKind::SelfLoop));
+    assert_eq!(
+        (p.record, p.id.as_str(), p.kind),
+        (RecordKind::Transformer, "T9", ProblemKind::SelfLoop)
+    );
 }
 
 #[test]
 fn customers_and_sources_on_unknown_points() {
     let mut d = small();
-    d.customers.push(customer("C9", "MISSING", 1.0, Importance::Normal));
+    d.customers
+        .push(customer("C9", "MISSING", 1.0, Importance::Normal));
     d.sources.push(source("S9", "ALSO-MISSING"));
     let p = problems(&d);
     assert_eq!(p.len(), 2, "{p:#?}");
-    assert!(p.iter().any(|p| p.record == RecordKind::Customer && p.value == "MISSING"));
-    assert!(p.iter().any(|p| p.record == RecordKind::Source && p.field == "point" && p.value == "ALSO-MISSING"));
+    assert!(
+        p.iter()
+            .any(|p| p.record == RecordKind::Customer && p.value == "MISSING")
+    );
+    assert!(p.iter().any(|p| p.record == RecordKind::Source
+        && p.field == "point"
+        && p.value == "ALSO-MISSING"));
 }
 
 #[test]
@@ -206,13 +252,25 @@ fn sources_with_nothing_attached_and_isolated_points() {
     d.points.push(point("LONELY"));
     d.sources.push(source("S9", "LONELY"));
     let p = only(&d);
-    assert_eq!((p.record, p.kind), (RecordKind::Source, ProblemKind::SourceFeedsNothing));
+    assert_eq!(
+        (p.record, p.kind),
+        (RecordKind::Source, ProblemKind::SourceFeedsNothing)
+    );
 
     let mut d = small();
     d.points.push(point("ISLAND"));
     let p = only(&d);
-    assert_eq!((p.record, p.id.as_str(), p.kind), (RecordKind::Point, "ISLAND", ProblemKind::DanglingPoint));
-    let net = Network::from_data_with(&d, ValidationOptions { allow_isolated_points: true }).unwrap();
+    assert_eq!(
+        (p.record, p.id.as_str(), p.kind),
+        (RecordKind::Point, "ISLAND", ProblemKind::DanglingPoint)
+    );
+    let net = Network::from_data_with(
+        &d,
+        ValidationOptions {
+            allow_isolated_points: true,
+        },
+    )
+    .unwrap();
     let topo = Topology::normal(Arc::new(net));
     assert!(!topo.is_energized(topo.network().point_id("ISLAND").unwrap()));
 }
@@ -227,7 +285,8 @@ fn negative_nan_and_infinite_numbers() {
     d.customers[0].load_kw = -5.0;
     d.customers[1].contracted_kva = f64::NAN;
     let p = problems(&d);
-    let got: Vec<(&str, &str, ProblemKind)> = p.iter().map(|p| (p.id.as_str(), p.field, p.kind)).collect();
+    let got: Vec<(&str, &str, ProblemKind)> =
+        p.iter().map(|p| (p.id.as_str(), p.field, p.kind)).collect();
     assert_eq!(
         got,
         vec![
@@ -246,9 +305,15 @@ fn negative_nan_and_infinite_numbers() {
 #[test]
 fn contacts_need_a_name_a_phone_and_a_level() {
     let mut d = small();
-    d.customers[0].contacts.push(Contact { name: " ".into(), phone: String::new(), role: ContactRole::Finance, level: 0 });
+    d.customers[0].contacts.push(Contact {
+        name: " ".into(),
+        phone: String::new(),
+        role: ContactRole::Finance,
+        level: 0,
+    });
     let p = problems(&d);
-    let got: Vec<(&str, &str, ProblemKind)> = p.iter().map(|p| (p.id.as_str(), p.field, p.kind)).collect();
+    let got: Vec<(&str, &str, ProblemKind)> =
+        p.iter().map(|p| (p.id.as_str(), p.field, p.kind)).collect();
     assert_eq!(
         got,
         vec![
@@ -263,24 +328,42 @@ fn contacts_need_a_name_a_phone_and_a_level() {
 fn all_problems_are_reported_at_once_and_displayed() {
     let mut d = small();
     d.segments.push(segment("L1", "A", "A"));
-    d.customers.push(customer("C1", "ZZ", f64::NAN, Importance::Normal));
+    d.customers
+        .push(customer("C1", "ZZ", f64::NAN, Importance::Normal));
     let err = Network::from_data(&d).unwrap_err();
-    let NetworkError::Invalid { problems } = &err else { panic!() };
+    let NetworkError::Invalid { problems } = &err else {
+        panic!()
+    };
     assert_eq!(problems.0.len(), 5, "{problems}");
     let text = err.to_string();
-    assert!(text.contains("segment \"L1\" (record 3): asset = \"L1\" is already used"), "{text}");
-    assert!(text.contains("customer \"C1\" (record 3): point = \"ZZ\" names no known point"), "{text}");
+    assert!(
+        text.contains("segment \"L1\" (record 3): asset = \"L1\" is already used"),
+        "{text}"
+    );
+    assert!(
+        text.contains("customer \"C1\" (record 3): point = \"ZZ\" names no known point"),
+        "{text}"
+    );
 }
 
 #[test]
 fn lookups_refuse_unknown_ids() {
     let net = Network::from_data(&small()).unwrap();
-    assert!(matches!(net.element("NOPE"), Err(NetworkError::UnknownElement { asset }) if asset == "NOPE"));
-    assert!(matches!(net.customer_id("C404"), Err(NetworkError::UnknownCustomer { .. })));
+    assert!(
+        matches!(net.element("NOPE"), Err(NetworkError::UnknownElement { asset }) if asset == "NOPE")
+    );
+    assert!(matches!(
+        net.customer_id("C404"),
+        Err(NetworkError::UnknownCustomer { .. })
+    ));
     assert_eq!(net.element("S2").unwrap(), ElementId::Source(SourceId(1)));
     assert!(matches!(
         net.check(ElementId::Line(LineId(99))),
-        Err(NetworkError::IdOutOfRange { kind: "line", id: 99, len: 8 })
+        Err(NetworkError::IdOutOfRange {
+            kind: "line",
+            id: 99,
+            len: 8
+        })
     ));
 }
 
@@ -288,7 +371,11 @@ fn refused(net: &Network, state: &NetworkState, action: Action, asset: &str) -> 
     let op = Operation::on(net, action, asset).unwrap();
     let mut s = state.clone();
     match s.apply(net, &[op]) {
-        Err(NetworkError::Refused { reason, asset: a, action: act }) => {
+        Err(NetworkError::Refused {
+            reason,
+            asset: a,
+            action: act,
+        }) => {
             assert_eq!((a.as_str(), act), (asset, action));
             assert_eq!(&s, state, "a refused operation changes nothing");
             reason
@@ -301,19 +388,59 @@ fn refused(net: &Network, state: &NetworkState, action: Action, asset: &str) -> 
 fn every_impossible_operation_is_refused_and_changes_nothing() {
     let net = Network::from_data(&small()).unwrap();
     let mut state = NetworkState::normal(&net);
-    assert_eq!(refused(&net, &state, Action::Open, "L1"), Refusal::NotASwitch);
-    assert_eq!(refused(&net, &state, Action::Close, "A"), Refusal::NotASwitch);
-    assert_eq!(refused(&net, &state, Action::Open, "S1"), Refusal::NotApplicableToSource);
-    assert_eq!(refused(&net, &state, Action::Open, "TIE"), Refusal::AlreadyOpen);
-    assert_eq!(refused(&net, &state, Action::Close, "CB1"), Refusal::AlreadyClosed);
-    assert_eq!(refused(&net, &state, Action::Repair, "L2"), Refusal::NotFaulted);
-    assert_eq!(refused(&net, &state, Action::Restore, "T1"), Refusal::AlreadyInService);
+    assert_eq!(
+        refused(&net, &state, Action::Open, "L1"),
+        Refusal::NotASwitch
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Close, "A"),
+        Refusal::NotASwitch
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Open, "S1"),
+        Refusal::NotApplicableToSource
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Open, "TIE"),
+        Refusal::AlreadyOpen
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Close, "CB1"),
+        Refusal::AlreadyClosed
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Repair, "L2"),
+        Refusal::NotFaulted
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Restore, "T1"),
+        Refusal::AlreadyInService
+    );
     let sw = ElementId::Line(net.line_id("SW1").unwrap());
-    state.apply(&net, &[Operation::open(net.line_id("SW1").unwrap()), Operation::fault(sw)]).unwrap();
-    assert_eq!(refused(&net, &state, Action::Fault, "SW1"), Refusal::AlreadyFaulted);
-    assert_eq!(refused(&net, &state, Action::Close, "SW1"), Refusal::ClosingOntoFault);
-    state.apply(&net, &[Operation::take_out(ElementId::Point(PointId(1)))]).unwrap();
-    assert_eq!(refused(&net, &state, Action::TakeOut, "A"), Refusal::AlreadyOutOfService);
+    state
+        .apply(
+            &net,
+            &[
+                Operation::open(net.line_id("SW1").unwrap()),
+                Operation::fault(sw),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        refused(&net, &state, Action::Fault, "SW1"),
+        Refusal::AlreadyFaulted
+    );
+    assert_eq!(
+        refused(&net, &state, Action::Close, "SW1"),
+        Refusal::ClosingOntoFault
+    );
+    state
+        .apply(&net, &[Operation::take_out(ElementId::Point(PointId(1)))])
+        .unwrap();
+    assert_eq!(
+        refused(&net, &state, Action::TakeOut, "A"),
+        Refusal::AlreadyOutOfService
+    );
     // A list is applied whole or not at all.
     let before = state.clone();
     let ok = Operation::open(net.line_id("CB2").unwrap());
@@ -322,10 +449,16 @@ fn every_impossible_operation_is_refused_and_changes_nothing() {
     assert_eq!(state, before);
     // Ids from another network and states of another network are refused too.
     let other = Operation::open(LineId(1000));
-    assert!(matches!(state.apply(&net, &[other]), Err(NetworkError::IdOutOfRange { .. })));
+    assert!(matches!(
+        state.apply(&net, &[other]),
+        Err(NetworkError::IdOutOfRange { .. })
+    ));
     let mut bigger = small();
     bigger.points.push(point("EXTRA"));
     bigger.segments.push(segment("L9", "A", "EXTRA"));
     let big = Network::from_data(&bigger).unwrap();
-    assert!(matches!(Topology::new(Arc::new(big), state), Err(NetworkError::StateMismatch { .. })));
+    assert!(matches!(
+        Topology::new(Arc::new(big), state),
+        Err(NetworkError::StateMismatch { .. })
+    ));
 }

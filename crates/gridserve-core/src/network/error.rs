@@ -226,6 +226,16 @@ pub enum NetworkError {
         /// All problems, in record order.
         problems: Problems,
     },
+    /// The network is larger than the model's compact ids and offsets can address.
+    #[error("too many {what}: {count} (at most {limit})")]
+    TooLarge {
+        /// What overflowed.
+        what: &'static str,
+        /// How many were given.
+        count: usize,
+        /// The most the model holds.
+        limit: usize,
+    },
     /// No point, line or source has this asset number.
     #[error("unknown element {asset:?}: no point, line or source has this asset number")]
     UnknownElement {

@@ -22,6 +22,8 @@ pub use model::{
     ContactRef, CustomerId, CustomerRef, ElementId, Line, LineId, LineKind, Network, Point,
     PointId, Segment, Source, SourceId, Switch, Transformer, ValidationOptions,
 };
-pub use scope::{AffectedCustomer, Boundary, BoundaryDevice, Scope, ScopeReport, ScopeSummary, Trip};
+pub use scope::{
+    AffectedCustomer, Boundary, BoundaryDevice, Scope, ScopeReport, ScopeSummary, Trip,
+};
 pub use state::{Condition, NetworkState, Operation};
 pub use topology::{Applied, Exposure, ExposureKind, FaultOutcome, PlannedOutage, Topology};

@@ -1,6 +1,8 @@
 //! The validated network model: points, lines (segments, switches, transformers), sources and
 //! customers, each keyed by its asset or customer number and addressed by a dense id.
 
+use std::thread::ScopedJoinHandle;
+
 use petgraph::graph::{EdgeIndex, NodeIndex, UnGraph};
 use serde::{Deserialize, Serialize};
 
@@ -331,9 +333,8 @@ pub struct ValidationOptions {
 #[derive(Debug, Clone)]
 pub struct Network {
     graph: UnGraph<Point, Line>,
-    point_ids: Interner,
-    line_ids: Interner,
-    source_ids: Interner,
+    /// Asset numbers of points (ids `0..P`), then lines (`P..P+L`), then sources: one namespace.
+    assets: Interner,
     customer_ids: Interner,
     point_names: TextArena,
     models: TextArena,
@@ -395,15 +396,14 @@ struct Builder {
 }
 
 impl Builder {
-    /// Adds an asset number to its namespace (`own`), checking it against the other namespaces
-    /// that share it (`others`); reports empties and duplicates.
-    fn register(&mut self, own: &mut Interner, others: &[&Interner], rec: (RecordKind, &str, usize)) {
+    /// Adds an asset number to the shared namespace; reports empties and duplicates.
+    fn register(&mut self, assets: &mut Interner, rec: (RecordKind, &str, usize)) {
         let (_, id, _) = rec;
         if id.is_empty() {
             self.problems
                 .push(problem(rec, "asset", String::new(), ProblemKind::EmptyId));
         }
-        if own.insert(id).is_err() || others.iter().any(|o| o.get(id).is_some()) {
+        if assets.insert(id).is_err() {
             self.problems.push(problem(
                 rec,
                 "asset",
@@ -413,14 +413,16 @@ impl Builder {
         }
     }
 
+    /// Looks up a point by asset number (ids below `n_points` are points).
     fn point(
         &mut self,
-        points: &Interner,
+        assets: &Interner,
+        n_points: usize,
         rec: (RecordKind, &str, usize),
         field: &'static str,
         value: &str,
     ) -> Option<u32> {
-        let found = points.get(value);
+        let found = assets.get(value).filter(|&i| (i as usize) < n_points);
         if found.is_none() {
             self.problems.push(problem(
                 rec,
@@ -430,6 +432,116 @@ impl Builder {
             ));
         }
         found
+    }
+}
+
+/// Customers at or above this count are tabulated on a second thread while the equipment is
+/// built.
+const PARALLEL_CUSTOMERS: usize = 50_000;
+
+/// The customer tables, built without the equipment (points are resolved afterwards).
+struct CustomerTables {
+    ids: Interner,
+    names: TextArena,
+    data: Vec<CustomerData>,
+    contacts: Vec<ContactData>,
+    contact_text: TextArena,
+    /// Problems of the customers themselves, in record order.
+    problems: Vec<Problem>,
+}
+
+impl CustomerTables {
+    fn build(records: &[CustomerRecord]) -> Result<Self, NetworkError> {
+        let n_contacts: usize = records.iter().map(|c| c.contacts.len()).sum();
+        let contact_bytes: usize = records
+            .iter()
+            .flat_map(|c| &c.contacts)
+            .map(|k| k.name.len() + k.phone.len())
+            .sum();
+        let number_bytes: usize = records.iter().map(|c| c.number.len()).sum();
+        let name_bytes: usize = records
+            .iter()
+            .map(|c| c.name.as_ref().map_or(0, String::len))
+            .sum();
+        let limits = [
+            ("customers", records.len(), u32::MAX as usize - 1),
+            ("contacts", 2 * n_contacts, u32::MAX as usize - 1),
+            ("bytes of contact text", contact_bytes, u32::MAX as usize),
+            ("bytes of customer numbers", number_bytes, u32::MAX as usize),
+            ("bytes of customer names", name_bytes, u32::MAX as usize),
+        ];
+        if let Some(&(what, count, limit)) = limits.iter().find(|(_, n, max)| n > max) {
+            return Err(NetworkError::TooLarge { what, count, limit });
+        }
+        let mut t = Self {
+            ids: Interner::with_capacity(records.len(), number_bytes),
+            names: TextArena::with_capacity(records.len(), name_bytes),
+            data: Vec::with_capacity(records.len()),
+            contacts: Vec::with_capacity(n_contacts),
+            contact_text: TextArena::with_capacity(2 * n_contacts, contact_bytes),
+            problems: Vec::new(),
+        };
+        let problems = &mut t.problems;
+        for (i, c) in records.iter().enumerate() {
+            let rec = (RecordKind::Customer, c.number.as_str(), i);
+            if c.number.is_empty() {
+                problems.push(problem(rec, "number", String::new(), ProblemKind::EmptyId));
+            }
+            if t.ids.insert(&c.number).is_err() {
+                problems.push(problem(
+                    rec,
+                    "number",
+                    c.number.clone(),
+                    ProblemKind::DuplicateId,
+                ));
+            }
+            check_finite(problems, rec, "contracted_kva", c.contracted_kva, false);
+            check_finite(problems, rec, "load_kw", c.load_kw, false);
+            for (k, ct) in c.contacts.iter().enumerate() {
+                let checks = [
+                    (
+                        "name",
+                        ct.name.trim().is_empty(),
+                        &ct.name,
+                        ProblemKind::Empty,
+                    ),
+                    (
+                        "phone",
+                        ct.phone.trim().is_empty(),
+                        &ct.phone,
+                        ProblemKind::Empty,
+                    ),
+                    ("level", ct.level == 0, &ct.name, ProblemKind::OutOfRange),
+                ];
+                for (field, bad, value, kind) in checks {
+                    if bad {
+                        let id = format!("{}#{}", c.number, k + 1);
+                        let value = if field == "level" {
+                            ct.level.to_string()
+                        } else {
+                            value.clone()
+                        };
+                        problems.push(problem((RecordKind::Contact, &id, i), field, value, kind));
+                    }
+                }
+                let text = t.contact_text.push(&ct.name);
+                t.contact_text.push(&ct.phone);
+                t.contacts.push(ContactData {
+                    text,
+                    role: ct.role,
+                    level: ct.level,
+                });
+            }
+            t.data.push(CustomerData {
+                point: PointId(0),
+                importance: c.importance,
+                name: t.names.push(c.name.as_deref().unwrap_or("")),
+                contracted_kva: c.contracted_kva,
+                load_kw: c.load_kw,
+                contacts_end: t.contacts.len() as u32,
+            });
+        }
+        Ok(t)
     }
 }
 
@@ -449,21 +561,63 @@ impl Network {
     ///
     /// # Errors
     /// As [`Network::from_data`].
-    #[allow(clippy::too_many_lines)]
     pub fn from_data_with(
         data: &NetworkData,
         options: ValidationOptions,
+    ) -> Result<Self, NetworkError> {
+        // Customers need nothing from the equipment until their points are resolved, so large
+        // sets are tabulated on a second thread meanwhile.
+        std::thread::scope(|scope| {
+            let customers = (data.customers.len() >= PARALLEL_CUSTOMERS)
+                .then(|| scope.spawn(|| CustomerTables::build(&data.customers)));
+            Self::build(data, options, customers)
+        })
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn build(
+        data: &NetworkData,
+        options: ValidationOptions,
+        customer_part: Option<ScopedJoinHandle<'_, Result<CustomerTables, NetworkError>>>,
     ) -> Result<Self, NetworkError> {
         let n_points = data.points.len();
         let n_lines = data.segments.len() + data.switches.len() + data.transformers.len();
         let mut b = Builder {
             problems: Vec::new(),
         };
-        let mut point_ids = Interner::with_capacity(n_points);
-        let mut point_names = TextArena::with_capacity(n_points, 0);
+        let text_bytes = |it: &mut dyn Iterator<Item = usize>| it.sum::<usize>();
+        let asset_bytes = text_bytes(&mut data.points.iter().map(|p| p.asset.len()))
+            + text_bytes(&mut data.segments.iter().map(|x| x.asset.len()))
+            + text_bytes(&mut data.switches.iter().map(|x| x.asset.len()))
+            + text_bytes(&mut data.transformers.iter().map(|x| x.asset.len()))
+            + text_bytes(&mut data.sources.iter().map(|x| x.asset.len()));
+        // Dense ids are u32 and line/source codes keep the top bit free; texts are addressed
+        // by u32 offsets. (Customer limits are checked with the customers.)
+        let limits = [
+            (
+                "points, lines and sources",
+                n_points + n_lines + data.sources.len(),
+                (1usize << 31) - 1,
+            ),
+            ("bytes of asset numbers", asset_bytes, u32::MAX as usize),
+        ];
+        if let Some(&(what, count, limit)) = limits.iter().find(|(_, n, max)| n > max) {
+            return Err(NetworkError::TooLarge { what, count, limit });
+        }
+        let mut assets =
+            Interner::with_capacity(n_points + n_lines + data.sources.len(), asset_bytes);
+        let mut point_names = TextArena::with_capacity(
+            n_points,
+            text_bytes(
+                &mut data
+                    .points
+                    .iter()
+                    .map(|p| p.name.as_ref().map_or(0, String::len)),
+            ),
+        );
         let mut graph = UnGraph::<Point, Line>::with_capacity(n_points, n_lines);
         for (i, p) in data.points.iter().enumerate() {
-            b.register(&mut point_ids, &[], (RecordKind::Point, p.asset.as_str(), i));
+            b.register(&mut assets, (RecordKind::Point, p.asset.as_str(), i));
             point_names.push(p.name.as_deref().unwrap_or(""));
             graph.add_node(Point {
                 kind: p.kind,
@@ -471,25 +625,24 @@ impl Network {
             });
         }
 
-        let mut line_ids = Interner::with_capacity(n_lines);
-        let mut models = TextArena::with_capacity(data.transformers.len(), 0);
+        let mut models = TextArena::with_capacity(
+            data.transformers.len(),
+            text_bytes(&mut data.transformers.iter().map(|t| t.model.len())),
+        );
         let mut ends: Vec<(u32, u32)> = Vec::with_capacity(n_lines);
         let mut lines: Vec<Line> = Vec::with_capacity(n_lines);
-        let mut add_line = |b: &mut Builder,
-                            rec: (RecordKind, &str, usize),
-                            from: &str,
-                            to: &str,
-                            line: Line| {
-            b.register(&mut line_ids, &[&point_ids], rec);
-            let f = b.point(&point_ids, rec, "from", from);
-            let t = b.point(&point_ids, rec, "to", to);
-            if from == to {
-                b.problems
-                    .push(problem(rec, "to", to.to_owned(), ProblemKind::SelfLoop));
-            }
-            ends.push((f.unwrap_or(0), t.unwrap_or(0)));
-            lines.push(line);
-        };
+        let mut add_line =
+            |b: &mut Builder, rec: (RecordKind, &str, usize), from: &str, to: &str, line: Line| {
+                b.register(&mut assets, rec);
+                let f = b.point(&assets, n_points, rec, "from", from);
+                let t = b.point(&assets, n_points, rec, "to", to);
+                if from == to {
+                    b.problems
+                        .push(problem(rec, "to", to.to_owned(), ProblemKind::SelfLoop));
+                }
+                ends.push((f.unwrap_or(0), t.unwrap_or(0)));
+                lines.push(line);
+            };
         for (i, s) in data.segments.iter().enumerate() {
             let rec = (RecordKind::Segment, s.asset.as_str(), i);
             check_finite(&mut b.problems, rec, "length_m", s.length_m, false);
@@ -557,15 +710,14 @@ impl Network {
         }
         drop(fill);
 
-        let mut source_ids = Interner::with_capacity(data.sources.len());
         let mut source_names = TextArena::default();
         let mut sources = Vec::with_capacity(data.sources.len());
         let mut has_source = vec![false; n_points];
         for (i, s) in data.sources.iter().enumerate() {
             let rec = (RecordKind::Source, s.asset.as_str(), i);
-            b.register(&mut source_ids, &[&point_ids, &line_ids], rec);
+            b.register(&mut assets, rec);
             check_finite(&mut b.problems, rec, "capacity_kva", s.capacity_kva, true);
-            let p = b.point(&point_ids, rec, "point", &s.point);
+            let p = b.point(&assets, n_points, rec, "point", &s.point);
             if let Some(p) = p {
                 has_source[p as usize] = true;
                 if adj_start[p as usize] == adj_start[p as usize + 1] {
@@ -603,81 +755,40 @@ impl Network {
             .collect();
         point_sources.sort_unstable();
 
-        let mut customer_ids = Interner::with_capacity(data.customers.len());
-        let mut customer_names = TextArena::with_capacity(data.customers.len(), 0);
-        let mut customers = Vec::with_capacity(data.customers.len());
-        let mut contacts = Vec::new();
-        let mut contact_text = TextArena::default();
+        let mut tables = match customer_part {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => CustomerTables::build(&data.customers)?,
+        };
+        let mut point_problems = Vec::new();
         for (i, c) in data.customers.iter().enumerate() {
             let rec = (RecordKind::Customer, c.number.as_str(), i);
-            if c.number.is_empty() {
-                b.problems
-                    .push(problem(rec, "number", String::new(), ProblemKind::EmptyId));
-            }
-            if customer_ids.insert(&c.number).is_err() {
-                b.problems.push(problem(
+            let found = assets.get(&c.point).filter(|&p| (p as usize) < n_points);
+            match found {
+                Some(p) => tables.data[i].point = PointId(p),
+                None => point_problems.push(problem(
                     rec,
-                    "number",
-                    c.number.clone(),
-                    ProblemKind::DuplicateId,
-                ));
-            }
-            let p = b.point(&point_ids, rec, "point", &c.point);
-            check_finite(&mut b.problems, rec, "contracted_kva", c.contracted_kva, false);
-            check_finite(&mut b.problems, rec, "load_kw", c.load_kw, false);
-            for (k, ct) in c.contacts.iter().enumerate() {
-                let id = format!("{}#{}", c.number, k + 1);
-                let crec = (RecordKind::Contact, id.as_str(), i);
-                if ct.name.trim().is_empty() {
-                    b.problems
-                        .push(problem(crec, "name", ct.name.clone(), ProblemKind::Empty));
-                }
-                if ct.phone.trim().is_empty() {
-                    b.problems
-                        .push(problem(crec, "phone", ct.phone.clone(), ProblemKind::Empty));
-                }
-                if ct.level == 0 {
-                    b.problems.push(problem(
-                        crec,
-                        "level",
-                        "0".to_owned(),
-                        ProblemKind::OutOfRange,
-                    ));
-                }
-                let text = contact_text.push(&ct.name);
-                contact_text.push(&ct.phone);
-                contacts.push(ContactData {
-                    text,
-                    role: ct.role,
-                    level: ct.level,
-                });
-            }
-            customers.push(CustomerData {
-                point: PointId(p.unwrap_or(0)),
-                importance: c.importance,
-                name: customer_names.push(c.name.as_deref().unwrap_or("")),
-                contracted_kva: c.contracted_kva,
-                load_kw: c.load_kw,
-                contacts_end: contacts.len() as u32,
-            });
-        }
-        for (what, len) in [
-            ("points", n_points),
-            ("lines", n_lines),
-            ("sources", sources.len()),
-            ("customers", customers.len()),
-        ] {
-            if len >= u32::MAX as usize {
-                b.problems.push(Problem {
-                    record: RecordKind::Point,
-                    id: String::new(),
-                    index: 0,
-                    field: what,
-                    value: len.to_string(),
-                    kind: ProblemKind::OutOfRange,
-                });
+                    "point",
+                    c.point.clone(),
+                    ProblemKind::UnknownPoint,
+                )),
             }
         }
+        if !point_problems.is_empty() || !tables.problems.is_empty() {
+            let mut customer_problems = tables.problems;
+            customer_problems.append(&mut point_problems);
+            customer_problems.sort_by_key(|p| p.index);
+            b.problems.append(&mut customer_problems);
+        }
+        let CustomerTables {
+            ids: customer_ids,
+            names: customer_names,
+            data: customers,
+            contacts,
+            contact_text,
+            ..
+        } = tables;
         if !b.problems.is_empty() {
             return Err(NetworkError::Invalid {
                 problems: Problems(b.problems),
@@ -701,9 +812,7 @@ impl Network {
 
         Ok(Self {
             graph,
-            point_ids,
-            line_ids,
-            source_ids,
+            assets,
             customer_ids,
             point_names,
             models,
@@ -848,7 +957,7 @@ impl Network {
     /// The asset number of a point.
     #[must_use]
     pub fn point_asset(&self, id: PointId) -> &str {
-        self.point_ids.resolve(id.0)
+        self.assets.resolve(id.0)
     }
     /// The name of a point, if any.
     #[must_use]
@@ -866,7 +975,7 @@ impl Network {
     /// The asset number of a line.
     #[must_use]
     pub fn line_asset(&self, id: LineId) -> &str {
-        self.line_ids.resolve(id.0)
+        self.assets.resolve(self.point_count() as u32 + id.0)
     }
     /// The two end points of a line, in the order the record gave them (`from`, `to`).
     ///
@@ -899,7 +1008,8 @@ impl Network {
     /// The asset number of a source.
     #[must_use]
     pub fn source_asset(&self, id: SourceId) -> &str {
-        self.source_ids.resolve(id.0)
+        self.assets
+            .resolve((self.point_count() + self.line_count()) as u32 + id.0)
     }
     /// The name of a source, if any.
     #[must_use]
@@ -962,43 +1072,43 @@ impl Network {
     /// # Errors
     /// [`NetworkError::UnknownElement`] if no point has it.
     pub fn point_id(&self, asset: &str) -> Result<PointId, NetworkError> {
-        self.point_ids
-            .get(asset)
-            .map(PointId)
-            .ok_or_else(|| unknown(asset))
+        match self.element(asset)? {
+            ElementId::Point(p) => Ok(p),
+            _ => Err(unknown(asset)),
+        }
     }
     /// The id of the line with this asset number.
     ///
     /// # Errors
     /// [`NetworkError::UnknownElement`] if no line has it.
     pub fn line_id(&self, asset: &str) -> Result<LineId, NetworkError> {
-        self.line_ids
-            .get(asset)
-            .map(LineId)
-            .ok_or_else(|| unknown(asset))
+        match self.element(asset)? {
+            ElementId::Line(l) => Ok(l),
+            _ => Err(unknown(asset)),
+        }
     }
     /// The id of the source with this asset number.
     ///
     /// # Errors
     /// [`NetworkError::UnknownElement`] if no source has it.
     pub fn source_id(&self, asset: &str) -> Result<SourceId, NetworkError> {
-        self.source_ids
-            .get(asset)
-            .map(SourceId)
-            .ok_or_else(|| unknown(asset))
+        match self.element(asset)? {
+            ElementId::Source(s) => Ok(s),
+            _ => Err(unknown(asset)),
+        }
     }
     /// The element (point, line or source) with this asset number.
     ///
     /// # Errors
     /// [`NetworkError::UnknownElement`] if no element has it.
     pub fn element(&self, asset: &str) -> Result<ElementId, NetworkError> {
-        if let Some(p) = self.point_ids.get(asset) {
-            return Ok(ElementId::Point(PointId(p)));
+        let (p, l) = (self.point_count() as u32, self.line_count() as u32);
+        match self.assets.get(asset) {
+            Some(i) if i < p => Ok(ElementId::Point(PointId(i))),
+            Some(i) if i < p + l => Ok(ElementId::Line(LineId(i - p))),
+            Some(i) => Ok(ElementId::Source(SourceId(i - p - l))),
+            None => Err(unknown(asset)),
         }
-        if let Some(l) = self.line_ids.get(asset) {
-            return Ok(ElementId::Line(LineId(l)));
-        }
-        self.source_id(asset).map(ElementId::Source)
     }
     /// The id of the customer with this customer number.
     ///
@@ -1046,9 +1156,7 @@ impl Network {
         size_of::<Self>()
             + self.graph.capacity().0 * (size_of::<Point>() + 8)
             + self.graph.capacity().1 * (size_of::<Line>() + 16)
-            + self.point_ids.heap_bytes()
-            + self.line_ids.heap_bytes()
-            + self.source_ids.heap_bytes()
+            + self.assets.heap_bytes()
             + self.customer_ids.heap_bytes()
             + self.point_names.heap_bytes()
             + self.models.heap_bytes()

@@ -182,7 +182,9 @@ impl Scope {
         if c == NONE {
             return false;
         }
-        let k = self.ranges.partition_point(|&(rc, rs, _)| (rc, rs) <= (c, t));
+        let k = self
+            .ranges
+            .partition_point(|&(rc, rs, _)| (rc, rs) <= (c, t));
         if k > 0 {
             let (rc, _, re) = self.ranges[k - 1];
             if rc == c && t <= re {

@@ -215,8 +215,10 @@ impl NetworkState {
         };
         for l in net.line_ids() {
             let line = net.line(l);
-            s.open
-                .set(l.index(), line.as_switch().is_some_and(|sw| sw.normally_open));
+            s.open.set(
+                l.index(),
+                line.as_switch().is_some_and(|sw| sw.normally_open),
+            );
             s.line_out.set(l.index(), !line.in_service);
         }
         for p in net.point_ids() {
@@ -361,16 +363,34 @@ impl NetworkState {
     }
     /// Every element that is faulted.
     pub fn faulted(&self) -> impl Iterator<Item = ElementId> + '_ {
-        let lines = self.line_fault.ones().map(|i| ElementId::Line(LineId(i as u32)));
-        let points = self.point_fault.ones().map(|i| ElementId::Point(PointId(i as u32)));
-        let sources = self.source_fault.ones().map(|i| ElementId::Source(SourceId(i as u32)));
+        let lines = self
+            .line_fault
+            .ones()
+            .map(|i| ElementId::Line(LineId(i as u32)));
+        let points = self
+            .point_fault
+            .ones()
+            .map(|i| ElementId::Point(PointId(i as u32)));
+        let sources = self
+            .source_fault
+            .ones()
+            .map(|i| ElementId::Source(SourceId(i as u32)));
         lines.chain(points).chain(sources)
     }
     /// Every element that is out of service.
     pub fn out_of_service(&self) -> impl Iterator<Item = ElementId> + '_ {
-        let lines = self.line_out.ones().map(|i| ElementId::Line(LineId(i as u32)));
-        let points = self.point_out.ones().map(|i| ElementId::Point(PointId(i as u32)));
-        let sources = self.source_out.ones().map(|i| ElementId::Source(SourceId(i as u32)));
+        let lines = self
+            .line_out
+            .ones()
+            .map(|i| ElementId::Line(LineId(i as u32)));
+        let points = self
+            .point_out
+            .ones()
+            .map(|i| ElementId::Point(PointId(i as u32)));
+        let sources = self
+            .source_out
+            .ones()
+            .map(|i| ElementId::Source(SourceId(i as u32)));
         lines.chain(points).chain(sources)
     }
 

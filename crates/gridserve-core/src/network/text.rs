@@ -10,7 +10,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextArena {
     buf: String,
-    ends: Vec<u64>,
+    ends: Vec<u32>,
 }
 
 impl TextArena {
@@ -21,11 +21,12 @@ impl TextArena {
         }
     }
 
-    /// Appends a text and returns its index.
+    /// Appends a text and returns its index. The arena holds at most 4 GiB of text; the
+    /// network builder checks the total before it pushes.
     pub(crate) fn push(&mut self, text: &str) -> u32 {
         let id = self.ends.len() as u32;
         self.buf.push_str(text);
-        self.ends.push(self.buf.len() as u64);
+        self.ends.push(self.buf.len() as u32);
         id
     }
 
@@ -42,7 +43,7 @@ impl TextArena {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<u64>()
+        self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<u32>()
     }
 }
 
@@ -55,9 +56,9 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
-    pub(crate) fn with_capacity(entries: usize) -> Self {
+    pub(crate) fn with_capacity(entries: usize, bytes: usize) -> Self {
         Self {
-            texts: TextArena::with_capacity(entries, entries * 10),
+            texts: TextArena::with_capacity(entries, bytes),
             table: HashTable::with_capacity(entries),
             hasher: DefaultHashBuilder::default(),
         }
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn interner_gives_dense_ids_and_refuses_duplicates() {
-        let mut i = Interner::with_capacity(2);
+        let mut i = Interner::with_capacity(2, 8);
         assert_eq!(i.insert("P1"), Ok(0));
         assert_eq!(i.insert("变电站"), Ok(1));
         assert_eq!(i.insert("P1"), Err(0));

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::error::NetworkError;
 use super::model::{ElementId, LineId, Network, PointId, SourceId};
 use super::scope::{Scope, ScopeSummary, Trip};
-use super::state::{Condition, NetworkState, Operation};
+use super::state::{Bits, Condition, NetworkState, Operation};
 
 pub(crate) const NONE: u32 = u32::MAX;
 /// Marks a parent/protector code that names a source rather than a line.
@@ -138,8 +138,13 @@ pub struct FaultOutcome {
 pub struct PlannedOutage {
     /// The element to be worked on.
     pub element: ElementId,
-    /// The closed switches to open, nearest to the element on every side.
+    /// The closed switches to open: those on the edge of the work zone whose far side could
+    /// feed it.
     pub isolators: Vec<LineId>,
+    /// Closed switches on the edge of the work zone whose far side has no other supply: they
+    /// need not be opened (what lies beyond is lost with the zone), and are the ones to open
+    /// before supplying that part again through a tie.
+    pub downstream: Vec<LineId>,
     /// Switches on the boundary of the work zone that are already open (or out of service).
     pub already_open: Vec<LineId>,
     /// Sources inside the work zone, to be taken out of service with it.
@@ -149,6 +154,22 @@ pub struct PlannedOutage {
     pub operations: Vec<Operation>,
     /// The scope of those operations.
     pub scope: Scope,
+}
+
+/// Per-component temporaries of the depth-first numbering, indexed by local number.
+struct Scratch {
+    loops_at: Vec<u32>,
+    trafos_at: Vec<u32>,
+    low: Vec<u32>,
+}
+
+/// A zone searched from an element: its points and the lines that bound it.
+#[derive(Debug, Default)]
+struct Zone {
+    points: Vec<u32>,
+    contains: HashSet<u32>,
+    /// `(line, far end)` sorted.
+    bounds: Vec<(u32, u32)>,
 }
 
 /// What [`Topology::apply`] changed and rebuilt.
@@ -215,7 +236,9 @@ struct Cuts {
 
 impl Cuts {
     fn new(mut raw: Vec<(u32, u32, u32, bool)>) -> Self {
-        raw.sort_unstable_by(|a, b| (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2))));
+        raw.sort_unstable_by(|a, b| {
+            (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
+        });
         let mut ranges: Vec<(u32, u32, u32, bool)> = Vec::with_capacity(raw.len());
         for r in raw {
             match ranges.last() {
@@ -243,9 +266,9 @@ impl Cuts {
     }
 
     fn total(&self) -> usize {
-        self.ranges
-            .last()
-            .map_or(0, |&(_, s, e, _)| self.offsets[self.ranges.len() - 1] + (e - s + 1) as usize)
+        self.ranges.last().map_or(0, |&(_, s, e, _)| {
+            self.offsets[self.ranges.len() - 1] + (e - s + 1) as usize
+        })
     }
 }
 
@@ -270,7 +293,8 @@ pub struct Topology {
     comp: Vec<u32>,
     tin: Vec<u32>,
     size: Vec<u32>,
-    low: Vec<u32>,
+    /// Whether everything below the point hangs on its parent line alone (low-link ≥ number).
+    hangs: Bits,
     parent: Vec<u32>,
     protector: Vec<u32>,
     comps: Vec<Component>,
@@ -303,7 +327,7 @@ impl Topology {
             comp: vec![NONE; n],
             tin: vec![0; n],
             size: vec![0; n],
-            low: vec![0; n],
+            hangs: Bits::new(n),
             parent: vec![NONE; n],
             protector: vec![NONE; n],
             comps: Vec::new(),
@@ -373,9 +397,13 @@ impl Topology {
             order: vec![NONE],
             ..Component::default()
         };
-        let mut loops_at: Vec<u32> = vec![0];
-        let mut trafos_at: Vec<u32> = vec![0];
-        self.enter(net, &mut c, &mut loops_at, &mut trafos_at, slot, root, SRC | src, SRC | src);
+        // Per local number: loops and transformers attributed to the point, and its low-link.
+        let mut x = Scratch {
+            loops_at: vec![0],
+            trafos_at: vec![0],
+            low: vec![0],
+        };
+        self.enter(net, &mut c, &mut x, slot, root, SRC | src, SRC | src);
         stack.clear();
         stack.push((root, 0));
         while let Some(&mut (v, ref mut cursor)) = stack.last_mut() {
@@ -398,18 +426,18 @@ impl Topology {
                     } else {
                         self.protector[vi]
                     };
-                    self.enter(net, &mut c, &mut loops_at, &mut trafos_at, slot, w, l, prot);
+                    self.enter(net, &mut c, &mut x, slot, w, l, prot);
                     if line.is_transformer() {
-                        trafos_at[self.tin[wi] as usize] += 1;
+                        x.trafos_at[self.tin[wi] as usize] += 1;
                     }
                     stack.push((w, 0));
                 } else if self.tin[wi] < self.tin[vi] {
                     // A line back to an ancestor: it closes a loop.
-                    self.low[vi] = self.low[vi].min(self.tin[wi]);
                     let t = self.tin[vi] as usize;
-                    loops_at[t] += 1;
+                    x.low[t] = x.low[t].min(self.tin[wi]);
+                    x.loops_at[t] += 1;
                     if net.line(LineId(l)).is_transformer() {
-                        trafos_at[t] += 1;
+                        x.trafos_at[t] += 1;
                     }
                     c.loop_lines.push(l);
                 }
@@ -417,17 +445,25 @@ impl Topology {
                 stack.pop();
                 if let Some(&(u, _)) = stack.last() {
                     let (ui, vi) = (u as usize, v as usize);
-                    self.low[ui] = self.low[ui].min(self.low[vi]);
+                    let (tu, tv) = (self.tin[ui] as usize, self.tin[vi] as usize);
+                    x.low[tu] = x.low[tu].min(x.low[tv]);
                     self.size[ui] += self.size[vi];
                 }
             }
         }
         let len = c.order.len();
+        for t in 1..len {
+            self.hangs.set(c.order[t] as usize, x.low[t] >= t as u32);
+        }
+        c.order.shrink_to_fit();
+        c.loop_lines.shrink_to_fit();
         c.pre_customers = Vec::with_capacity(len);
         c.pre_critical = Vec::with_capacity(len);
         c.pre_load_kw = Vec::with_capacity(len);
-        c.pre_transformers = trafos_at;
-        c.pre_loops = loops_at;
+        c.pre_transformers = x.trafos_at;
+        c.pre_loops = x.loops_at;
+        c.pre_transformers.shrink_to_fit();
+        c.pre_loops.shrink_to_fit();
         let (mut cu, mut cr, mut ld) = (0u32, 0u32, 0f64);
         c.pre_customers.push(0);
         c.pre_critical.push(0);
@@ -453,8 +489,7 @@ impl Topology {
         &mut self,
         net: &Network,
         c: &mut Component,
-        loops_at: &mut Vec<u32>,
-        trafos_at: &mut Vec<u32>,
+        x: &mut Scratch,
         slot: u32,
         v: u32,
         parent: u32,
@@ -463,11 +498,11 @@ impl Topology {
         let vi = v as usize;
         let t = c.order.len() as u32;
         c.order.push(v);
-        loops_at.push(0);
-        trafos_at.push(0);
+        x.loops_at.push(0);
+        x.trafos_at.push(0);
+        x.low.push(t);
         self.comp[vi] = slot;
         self.tin[vi] = t;
-        self.low[vi] = t;
         self.size[vi] = 1;
         self.parent[vi] = parent;
         self.protector[vi] = protector;
@@ -479,8 +514,8 @@ impl Topology {
                 c.sources.insert(0, s.0);
             } else {
                 // A second feed from the transmission side: a loop through the virtual root.
-                self.low[vi] = 0;
-                loops_at[t as usize] += 1;
+                x.low[t as usize] = 0;
+                x.loops_at[t as usize] += 1;
                 c.sources.push(s.0);
                 c.loop_lines.push(SRC | s.0);
             }
@@ -572,8 +607,7 @@ impl Topology {
 
     /// Whether everything below `v` hangs on `v`'s parent line alone.
     fn hangs(&self, v: u32) -> bool {
-        let vi = v as usize;
-        self.low[vi] >= self.tin[vi]
+        self.hangs.get(v as usize)
     }
 
     pub(crate) fn component(&self, c: u32) -> &Component {
@@ -649,7 +683,8 @@ impl Topology {
     fn search(&self, delta: &Delta, cuts: &Cuts, scope: &mut Scope) {
         let net = &*self.net;
         let st = &self.state;
-        let line_after = |l: u32| Delta::lookup(&delta.lines, l).unwrap_or_else(|| st.line_passes(LineId(l)));
+        let line_after =
+            |l: u32| Delta::lookup(&delta.lines, l).unwrap_or_else(|| st.line_passes(LineId(l)));
         let point_after =
             |p: u32| Delta::lookup(&delta.points, p).unwrap_or_else(|| st.point_passes(PointId(p)));
         let source_after = |s: u32| {
@@ -670,30 +705,30 @@ impl Topology {
             }
             match cuts.find(c, self.tin[p as usize]) {
                 None => Err(true),
-                Some(k) if searched(k) && point_after(p) => {
-                    Ok(Some(cuts.offsets[k] + (self.tin[p as usize] - cuts.ranges[k].1) as usize))
-                }
+                Some(k) if searched(k) && point_after(p) => Ok(Some(
+                    cuts.offsets[k] + (self.tin[p as usize] - cuts.ranges[k].1) as usize,
+                )),
                 Some(_) => Err(false),
             }
         };
         let fed_directly = |p: u32| {
-            net.sources_at(PointId(p))
-                .any(|s| source_after(s.0))
+            net.sources_at(PointId(p)).any(|s| source_after(s.0))
                 || net
                     .neighbours(PointId(p))
                     .iter()
                     .any(|&(w, l)| line_after(l) && place(w) == Err(true))
         };
-        let visit = |p: u32, seen: &mut Vec<bool>, restored: &mut HashSet<u32>, queue: &mut Vec<u32>| {
-            match place(p) {
-                Ok(Some(slot)) if !seen[slot] => {
-                    seen[slot] = true;
-                    queue.push(p);
+        let visit =
+            |p: u32, seen: &mut Vec<bool>, restored: &mut HashSet<u32>, queue: &mut Vec<u32>| {
+                match place(p) {
+                    Ok(Some(slot)) if !seen[slot] => {
+                        seen[slot] = true;
+                        queue.push(p);
+                    }
+                    Ok(None) if restored.insert(p) => queue.push(p),
+                    _ => {}
                 }
-                Ok(None) if restored.insert(p) => queue.push(p),
-                _ => {}
-            }
-        };
+            };
         // Seeds: cut points fed directly from outside the cuts or by a source.
         for (k, &(c, s, e, _)) in cuts.ranges.iter().enumerate() {
             if !searched(k) {
@@ -867,7 +902,14 @@ impl Topology {
             ElementId::Source(s) => {
                 let p = net.source(s).point;
                 let live = self.state.source_passes(s) && self.comp[p.index()] != NONE;
-                return (if live { vec![Trip::Source(s)] } else { Vec::new() }, false);
+                return (
+                    if live {
+                        vec![Trip::Source(s)]
+                    } else {
+                        Vec::new()
+                    },
+                    false,
+                );
             }
         };
         let Some(start) = start else {
@@ -879,7 +921,11 @@ impl Topology {
             net.source(SourceId(code & !SRC)).point.0
         } else {
             let (a, b) = net.line_ends(LineId(code));
-            if self.parent[b.index()] == code { b.0 } else { a.0 }
+            if self.parent[b.index()] == code {
+                b.0
+            } else {
+                a.0
+            }
         };
         let (c, s, e) = self.subtree(top);
         let comp = &self.comps[c as usize];
@@ -891,55 +937,80 @@ impl Topology {
         }
     }
 
-    /// The general rule: search the fault's protection zone (bounded by passing protective
-    /// switches); each bounding switch whose far side still reaches a source once the zone is
-    /// cut out trips, and so does each source inside the zone.
-    fn zone_trips(&self, element: ElementId) -> Vec<Trip> {
+    /// The points reached from `element` through passing lines that `bounds` does not stop at
+    /// (only energized points if `energized_only`), and the passing lines it stopped at with
+    /// their far ends. The element itself is never crossed.
+    fn zone(
+        &self,
+        element: ElementId,
+        bounds: impl Fn(&super::model::Line) -> bool,
+        energized_only: bool,
+    ) -> Zone {
         let net = &*self.net;
         let st = &self.state;
-        let mut zone: Vec<u32> = Vec::new();
-        let mut in_zone: HashSet<u32> = HashSet::new();
+        let mut z = Zone::default();
+        let admit = |p: u32| !energized_only || self.comp[p as usize] != NONE;
         let skip_line = match element {
             ElementId::Line(l) => {
                 let (a, b) = net.line_ends(l);
                 for p in [a.0, b.0] {
-                    if self.comp[p as usize] != NONE && in_zone.insert(p) {
-                        zone.push(p);
+                    if admit(p) && z.contains.insert(p) {
+                        z.points.push(p);
                     }
                 }
                 l.0
             }
             ElementId::Point(p) => {
-                in_zone.insert(p.0);
-                zone.push(p.0);
+                if admit(p.0) {
+                    z.contains.insert(p.0);
+                    z.points.push(p.0);
+                }
                 NONE
             }
-            ElementId::Source(_) => return Vec::new(),
+            ElementId::Source(_) => NONE,
         };
-        let mut boundary: Vec<(u32, u32)> = Vec::new();
         let mut i = 0;
-        while i < zone.len() {
-            let p = zone[i];
+        while i < z.points.len() {
+            let p = z.points[i];
             i += 1;
             for &(w, l) in net.neighbours(PointId(p)) {
                 let lid = LineId(l);
-                if l == skip_line || !st.line_passes(lid) || self.comp[w as usize] == NONE {
+                if l == skip_line || !admit(w) {
                     continue;
                 }
-                if net.line(lid).is_protective() {
-                    boundary.push((l, w));
-                } else if in_zone.insert(w) {
-                    zone.push(w);
+                if bounds(net.line(lid)) {
+                    z.bounds.push((l, w));
+                } else if st.line_passes(lid) && z.contains.insert(w) {
+                    z.points.push(w);
                 }
             }
         }
-        let mut trips: Vec<Trip> = zone
+        // A bounding line with both ends in the zone bounds nothing.
+        z.bounds.retain(|(_, w)| !z.contains.contains(w));
+        z.bounds.sort_unstable();
+        z.bounds.dedup();
+        z
+    }
+
+    /// The passing sources inside a zone.
+    fn zone_sources(&self, zone: &Zone, except: ElementId) -> Vec<SourceId> {
+        let net = &*self.net;
+        let mut v: Vec<SourceId> = zone
+            .points
             .iter()
             .flat_map(|&p| net.sources_at(PointId(p)))
-            .filter(|&s| st.source_passes(s))
-            .map(Trip::Source)
+            .filter(|&s| self.state.source_passes(s) && ElementId::Source(s) != except)
             .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Splits the passing bounding lines of a zone into those whose far side still reaches a
+    /// source once the zone is cut out (they feed the zone) and the others.
+    fn feeders_of(&self, zone: &Zone) -> (Vec<LineId>, Vec<LineId>) {
+        let st = &self.state;
         let cut: Vec<(ElementId, Condition)> = zone
+            .points
             .iter()
             .map(|&p| {
                 let e = ElementId::Point(PointId(p));
@@ -953,18 +1024,45 @@ impl Topology {
             })
             .collect();
         let without_zone = self.scope_of_changes(cut);
-        for (l, outside) in boundary {
-            if !in_zone.contains(&outside) && !without_zone.contains_point(self, outside) {
-                trips.push(Trip::Switch(LineId(l)));
+        let (mut feeding, mut fed) = (Vec::new(), Vec::new());
+        for &(l, far) in &zone.bounds {
+            if !st.line_passes(LineId(l)) || self.comp[far as usize] == NONE {
+                continue;
+            }
+            if without_zone.contains_point(self, far) {
+                fed.push(LineId(l));
+            } else {
+                feeding.push(LineId(l));
             }
         }
+        (feeding, fed)
+    }
+
+    /// The general rule: search the fault's protection zone (bounded by protective switches);
+    /// each passing bounding switch whose far side still reaches a source once the zone is cut
+    /// out trips, and so does each source inside the zone.
+    fn zone_trips(&self, element: ElementId) -> Vec<Trip> {
+        if matches!(element, ElementId::Source(_)) {
+            return Vec::new();
+        }
+        let zone = self.zone(element, super::model::Line::is_protective, true);
+        let mut trips: Vec<Trip> = self
+            .zone_sources(&zone, element)
+            .into_iter()
+            .map(Trip::Source)
+            .collect();
+        trips.extend(self.feeders_of(&zone).0.into_iter().map(Trip::Switch));
         trips.sort_unstable();
         trips.dedup();
         trips
     }
 
-    /// Plans the outage of a device for work: the nearest switches that isolate it (bounding
-    /// the zone of points it connects to through non-switch lines), and the resulting scope.
+    /// Plans the outage of a device for work. The work zone is every point the device reaches
+    /// through passing lines other than switches. The isolators are the closed switches on the
+    /// zone's edge whose far side could feed it (it still reaches a source once the zone is cut
+    /// out): upstream switches, and on meshed parts every feeding side. Closed switches on the
+    /// edge whose far side has no other supply need not be opened; they are listed in
+    /// [`PlannedOutage::downstream`].
     ///
     /// # Errors
     /// [`NetworkError::Refused`] if the element is already out of service,
@@ -974,72 +1072,28 @@ impl Topology {
         let st = &self.state;
         net.check(element)?;
         Operation::take_out(element).apply_to(net, st.condition(element))?;
-        let mut zone: Vec<u32> = Vec::new();
-        let mut in_zone: HashSet<u32> = HashSet::new();
-        let skip_line = match element {
-            ElementId::Line(l) => {
-                let (a, b) = net.line_ends(l);
-                for p in [a.0, b.0] {
-                    if in_zone.insert(p) {
-                        zone.push(p);
-                    }
-                }
-                l.0
-            }
-            ElementId::Point(p) => {
-                in_zone.insert(p.0);
-                zone.push(p.0);
-                NONE
-            }
-            ElementId::Source(_) => NONE,
-        };
-        let mut isolators = Vec::new();
-        let mut already_open = Vec::new();
-        let mut i = 0;
-        while i < zone.len() {
-            let p = zone[i];
-            i += 1;
-            for &(w, l) in net.neighbours(PointId(p)) {
-                let lid = LineId(l);
-                if l == skip_line {
-                    continue;
-                }
-                let is_switch = net.line(lid).as_switch().is_some();
-                if is_switch {
-                    if st.line_passes(lid) {
-                        isolators.push(lid);
-                    } else {
-                        already_open.push(lid);
-                    }
-                } else if st.line_passes(lid) && in_zone.insert(w) {
-                    zone.push(w);
-                }
-            }
-        }
-        // A switch with both ends in the zone isolates nothing.
-        let outside = |l: &LineId| {
-            let (a, b) = net.line_ends(*l);
-            !(in_zone.contains(&a.0) && in_zone.contains(&b.0))
-        };
-        isolators.retain(outside);
-        already_open.retain(outside);
-        for v in [&mut isolators, &mut already_open] {
-            v.sort_unstable();
-            v.dedup();
-        }
-        let mut sources: Vec<SourceId> = zone
+        let zone = self.zone(element, |l| l.as_switch().is_some(), false);
+        let (isolators, downstream) = self.feeders_of(&zone);
+        let already_open: Vec<LineId> = zone
+            .bounds
             .iter()
-            .flat_map(|&p| net.sources_at(PointId(p)))
-            .filter(|&s| st.source_passes(s) && ElementId::Source(s) != element)
+            .map(|&(l, _)| LineId(l))
+            .filter(|&l| !st.line_passes(l))
             .collect();
-        sources.sort_unstable();
-        let mut operations: Vec<Operation> = isolators.iter().map(|&l| Operation::open(l)).collect();
+        let sources = self.zone_sources(&zone, element);
+        let mut operations: Vec<Operation> =
+            isolators.iter().map(|&l| Operation::open(l)).collect();
         operations.push(Operation::take_out(element));
-        operations.extend(sources.iter().map(|&s| Operation::take_out(ElementId::Source(s))));
+        operations.extend(
+            sources
+                .iter()
+                .map(|&s| Operation::take_out(ElementId::Source(s))),
+        );
         let scope = self.scope(&operations)?;
         Ok(PlannedOutage {
             element,
             isolators,
+            downstream,
             already_open,
             sources,
             operations,
@@ -1113,7 +1167,11 @@ impl Topology {
                 }
                 ElementId::Point(p) => {
                     comps.push(self.comp[p.index()]);
-                    comps.extend(net.neighbours(p).iter().map(|&(w, _)| self.comp[w as usize]));
+                    comps.extend(
+                        net.neighbours(p)
+                            .iter()
+                            .map(|&(w, _)| self.comp[w as usize]),
+                    );
                     extra.push(p.0);
                 }
                 ElementId::Source(s) => {
@@ -1162,10 +1220,10 @@ impl Topology {
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.state.memory_bytes()
+            + self.hangs.heap_bytes()
             + (self.comp.capacity()
                 + self.tin.capacity()
                 + self.size.capacity()
-                + self.low.capacity()
                 + self.parent.capacity()
                 + self.protector.capacity())
                 * 4

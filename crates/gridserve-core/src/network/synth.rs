@@ -1,0 +1,1557 @@
+//! A deterministic generator of synthetic distribution networks, shared by tests, examples and
+//! benchmarks.
+//!
+//! [`generate`] builds a [`NetworkData`] shaped like the 10 kV network of a Chinese county
+//! utility:
+//!
+//! - **Substations** (35 kV or 110 kV stations), each with [`SynthConfig::feeders_per_substation`]
+//!   10 kV feeders. A feeder starts at a feeder-head point ([`PointKind::SubstationBus`]) carrying
+//!   a [`SourceRecord`] named like `10kV 城关3号线` with 6,000–10,000 kVA of capacity, followed by
+//!   the feeder breaker (protective, remote) to the feeder's exit point.
+//! - **Trunk**: a chain of overhead segments (40–260 m) and some cables (30–400 m) between poles
+//!   and ring-main units. Every 3 to 6 segments a sectionalizing load-break switch
+//!   (non-protective, remote in 40 % of cases) takes the place of a segment, and trunks of 12
+//!   points or more get one recloser (protective, remote) in their middle quarter.
+//! - **Laterals** branch off random trunk points, each starting with a fuse or (in 30 % of cases)
+//!   a branch breaker, followed by a chain of 2–14 points. Lateral points start sub-laterals
+//!   (1–8 points, fused) and those sub-sub-laterals (1–4 points), three levels at most.
+//! - **Transformers** hang off trunk points (except the exit point) and lateral points, 0.45 per
+//!   point on average and at most two: a drop-out fuse to the HV terminal, then the transformer
+//!   to the LV terminal. A dedicated transformer (专变) has exactly one HV customer on its LV
+//!   terminal with `contracted_kva = rated_kva`, a load of 20–80 % of the rating and 2–4 contacts
+//!   (electrician at level 1, manager at level 2, legal representative and finance at level 3).
+//!   A public transformer (公变) has [`SynthConfig::lv_customers_per_public`] residents with
+//!   4–20 kVA contracts and one contact each. Ratings come from the standard series (30 to
+//!   2,000 kVA), years of service from 1995 to 2025 (recent years more likely), and models follow
+//!   the year (`S7-315/10` before 1999, `S9-…` before 2006, `S11-M-…` before 2016, `S13-M-…`
+//!   after; dry-type `SCB10/11/13-…` for some large dedicated ones).
+//! - **Ties**: a share of the feeders get a load-break switch (non-protective, remote in 70 % of
+//!   cases) from the far end of their trunk, or in a quarter of the cases from the far end of one
+//!   of their laterals, to a point in the far half of another feeder's trunk (never its far end).
+//!   The other feeder is the next feeder of the same substation or, in a quarter of the cases
+//!   outside the last substation, a random feeder of the next substation. The last feeder of a
+//!   substation ties to a random feeder of the next substation, and the last feeder of the last
+//!   substation to the very first feeder. Ties are normally open unless
+//!   [`SynthConfig::closed_tie_fraction`] makes some of them normally closed.
+//!
+//! Every record is in service, every point has at least one line, and without the normally-open
+//! ties each feeder is a tree rooted at its source, so the network is radial. With every feeder
+//! tied ([`SynthConfig::tie_fraction`] = 1) the whole network is one connected graph.
+//!
+//! Proportions that matter for sizing (transformers per point, dedicated transformers, critical
+//! customers, tied feeders, closed ties) are drawn by error diffusion: each draw is random, but the
+//! running count never strays more than one from the running expectation, so the totals hardly
+//! depend on the seed. How many points are made is described at [`SynthConfig::target_points`].
+//!
+//! # Numbering
+//!
+//! Asset numbers are a type letter and a network-wide counter of at least seven digits, starting
+//! at 1: `P0000001` for points, `L…` for segments, `K…` for switches, `T…` for transformers and
+//! `S…` for sources. Customer numbers are ten digits counting up from `1000000000`. Phones are
+//! synthetic 11-digit numbers starting with 13, 15 or 18.
+//!
+//! # Determinism
+//!
+//! The generator uses its own random number generator (xoshiro256** seeded through SplitMix64),
+//! integer arithmetic and basic IEEE-754 operations only, so a configuration gives the same
+//! records on every platform; the output for a seed changes only when the rules above change.
+
+use serde::{Deserialize, Serialize};
+
+use super::records::{
+    Contact, ContactRole, CustomerRecord, Importance, NetworkData, PointKind, PointRecord,
+    SegmentKind, SegmentRecord, SourceRecord, SwitchKind, SwitchRecord, TransformerRecord,
+    TransformerUsage,
+};
+
+/// The parameters of a synthetic network. The same configuration always gives the same network.
+///
+/// [`generate`] accepts any values: zero substations or feeders count as one, fractions are
+/// clamped to `[0, 1]` (NaN counts as 0), and a reversed customer range is used in sorted order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynthConfig {
+    /// The seed of the random number generator.
+    pub seed: u64,
+    /// Number of substations.
+    pub substations: usize,
+    /// Number of 10 kV feeders of each substation.
+    pub feeders_per_substation: usize,
+    /// The number of points to aim for.
+    ///
+    /// The target is split among the feeders in random proportions (each feeder's weight is
+    /// between 0.5 and 1.5). Every feeder gets its feeder head and a trunk of at least two points;
+    /// after that, laterals and transformers are added to a feeder only while the network's point
+    /// count is below the running sum of the feeder shares, and each addition adds one or two
+    /// points. The result therefore has exactly `target_points` or `target_points + 1` points
+    /// whenever there are at least 12 target points per feeder; with fewer, each feeder still
+    /// gets at least three points.
+    pub target_points: usize,
+    /// The share of transformers that are dedicated (专变) rather than public (公变).
+    pub dedicated_share: f64,
+    /// The inclusive range of the number of low-voltage customers on a public transformer.
+    pub lv_customers_per_public: (usize, usize),
+    /// The fraction of feeders that get a tie to another feeder.
+    pub tie_fraction: f64,
+    /// The fraction of ties that are normally closed, meshing the network.
+    pub closed_tie_fraction: f64,
+    /// The share of HV (dedicated-transformer) customers that are critical (重要用户).
+    pub critical_share: f64,
+}
+
+/// Transformers per trunk or lateral point, on average.
+const TRANSFORMERS_PER_POINT: f64 = 0.45;
+/// The most transformers one trunk or lateral point carries.
+const TRANSFORMER_SLOTS: u32 = 2;
+/// The average number of points per feeder [`SynthConfig::with_points`] aims for.
+const POINTS_PER_FEEDER: usize = 500;
+/// The most feeders per substation [`SynthConfig::with_points`] uses.
+const MAX_FEEDERS_PER_SUBSTATION: usize = 8;
+/// The number of HV customers [`SynthConfig::county`] aims for.
+const COUNTY_HV_CUSTOMERS: f64 = 2_200.0;
+/// Laterals, sub-laterals and sub-sub-laterals.
+const MAX_LATERAL_DEPTH: u8 = 3;
+/// The chance that a lateral point starts a sub-lateral (when the depth allows one).
+const SUB_LATERAL_CHANCE: f64 = 0.15;
+
+impl SynthConfig {
+    /// The county of the seed paper: 8 substations with 8 feeders each and about 23,350 points,
+    /// among them about 5,500 transformers, 40 % of them dedicated, so that the network has
+    /// 2,200 HV customers (within 0.5 %, whatever the seed). 60 % of the feeders are tied, all
+    /// ties are normally open, 3 % of HV customers are critical and public transformers have
+    /// 3–8 residents.
+    #[must_use]
+    pub fn county(seed: u64) -> Self {
+        let substations = 8;
+        let feeders_per_substation = 8;
+        let dedicated_share = 0.4;
+        let transformers = COUNTY_HV_CUSTOMERS / dedicated_share;
+        let points_per_transformer = 1.0 / TRANSFORMERS_PER_POINT + 2.0;
+        let heads_and_exits = 2 * substations * feeders_per_substation;
+        Self {
+            target_points: heads_and_exits
+                + (transformers * points_per_transformer).round() as usize,
+            ..Self::defaults(seed, substations, feeders_per_substation, dedicated_share)
+        }
+    }
+
+    /// A network of about `points` points (see [`SynthConfig::target_points`] for how close).
+    /// The number of feeders is `points / 500` rounded (at least one), spread over as few
+    /// substations of at most 8 feeders as possible, so feeders have about 500 points on average
+    /// (from roughly half to one and a half times the average each). The other parameters are
+    /// those of [`SynthConfig::county`].
+    #[must_use]
+    pub fn with_points(points: usize, seed: u64) -> Self {
+        let feeders = ((points + POINTS_PER_FEEDER / 2) / POINTS_PER_FEEDER).max(1);
+        let substations = feeders.div_ceil(MAX_FEEDERS_PER_SUBSTATION);
+        let feeders_per_substation = feeders.div_ceil(substations);
+        Self {
+            target_points: points,
+            ..Self::defaults(seed, substations, feeders_per_substation, 0.4)
+        }
+    }
+
+    fn defaults(
+        seed: u64,
+        substations: usize,
+        feeders_per_substation: usize,
+        dedicated_share: f64,
+    ) -> Self {
+        Self {
+            seed,
+            substations,
+            feeders_per_substation,
+            target_points: 0,
+            dedicated_share,
+            lv_customers_per_public: (3, 8),
+            tie_fraction: 0.6,
+            closed_tie_fraction: 0.0,
+            critical_share: 0.03,
+        }
+    }
+}
+
+/// Generates the network described by `config` (see the [module documentation](self) for the
+/// rules). Never panics; out-of-range parameters are corrected as [`SynthConfig`] describes.
+#[must_use]
+pub fn generate(config: &SynthConfig) -> NetworkData {
+    let mut builder = Builder::new(Settings::new(config));
+    builder.run();
+    builder.data
+}
+
+/// A [`SynthConfig`] with its parameters brought into range.
+struct Settings {
+    seed: u64,
+    substations: usize,
+    feeders_per_substation: usize,
+    target_points: usize,
+    dedicated_share: f64,
+    lv_customers: (usize, usize),
+    tie_fraction: f64,
+    closed_tie_fraction: f64,
+    critical_share: f64,
+}
+
+impl Settings {
+    fn new(config: &SynthConfig) -> Self {
+        let (a, b) = config.lv_customers_per_public;
+        Self {
+            seed: config.seed,
+            substations: config.substations.max(1),
+            feeders_per_substation: config.feeders_per_substation.max(1),
+            target_points: config.target_points,
+            dedicated_share: fraction(config.dedicated_share),
+            lv_customers: (a.min(b), a.max(b)),
+            tie_fraction: fraction(config.tie_fraction),
+            closed_tie_fraction: fraction(config.closed_tie_fraction),
+            critical_share: fraction(config.critical_share),
+        }
+    }
+
+    fn feeders(&self) -> usize {
+        self.substations.saturating_mul(self.feeders_per_substation)
+    }
+
+    /// Reserves room for the expected number of records, so that the vectors are not regrown
+    /// while a large network is built. Reservation failures are ignored: the vectors then grow
+    /// as needed.
+    fn reserve(&self, data: &mut NetworkData) {
+        let points = self.target_points.max(self.feeders().saturating_mul(3));
+        let estimate = |per_point: f64| (points as f64 * per_point) as usize + 64;
+        let transformers = TRANSFORMERS_PER_POINT / (1.0 + 2.0 * TRANSFORMERS_PER_POINT);
+        let (lo, hi) = self.lv_customers;
+        let per_public = (lo as f64 + hi as f64) / 2.0;
+        let customers_per_transformer =
+            self.dedicated_share + (1.0 - self.dedicated_share) * per_public;
+        let _ = data.points.try_reserve_exact(points.saturating_add(2));
+        let _ = data.segments.try_reserve_exact(estimate(0.44));
+        let _ = data.switches.try_reserve_exact(estimate(0.35));
+        let _ = data
+            .transformers
+            .try_reserve_exact(estimate(transformers * 1.01));
+        let _ = data.sources.try_reserve_exact(self.feeders());
+        let _ = data
+            .customers
+            .try_reserve_exact(estimate(transformers * 1.01 * customers_per_transformer));
+    }
+}
+
+fn fraction(value: f64) -> f64 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, 1.0)
+    }
+}
+
+/// xoshiro256** seeded through SplitMix64.
+struct Rng {
+    state: [u64; 4],
+}
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        let mut counter = seed;
+        let mut split_mix = || {
+            counter = counter.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = counter;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        Self {
+            state: [split_mix(), split_mix(), split_mix(), split_mix()],
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.state;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// A uniform integer in `0..n` (Lemire's method, unbiased); 0 when `n` is 0.
+    fn below(&mut self, n: u64) -> u64 {
+        let mut product = u128::from(self.next_u64()) * u128::from(n);
+        if (product as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (product as u64) < threshold {
+                product = u128::from(self.next_u64()) * u128::from(n);
+            }
+        }
+        (product >> 64) as u64
+    }
+
+    /// A uniform index into a collection of `len` elements (0 when `len` is 0).
+    fn index(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
+    }
+
+    /// A uniform integer in `lo..=hi`, for `lo <= hi`.
+    fn between(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.index((hi - lo).saturating_add(1))
+    }
+
+    /// A uniform number in `[0, 1)` with 53 random bits.
+    fn unit_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// A uniform number in `[lo, hi)`.
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit_f64()
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit_f64() < p
+    }
+
+    /// A uniformly chosen element of a non-empty slice.
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.index(items.len())]
+    }
+
+    /// A value from a non-empty table of `(value, weight)` pairs, chosen in proportion to the
+    /// weights.
+    fn weighted<T: Copy>(&mut self, table: &[(T, u32)]) -> T {
+        let total: u64 = table.iter().map(|&(_, weight)| u64::from(weight)).sum();
+        let mut roll = self.below(total);
+        for &(value, weight) in table {
+            let weight = u64::from(weight);
+            if roll < weight {
+                return value;
+            }
+            roll -= weight;
+        }
+        table[table.len() - 1].0
+    }
+}
+
+/// Error diffusion for yes/no draws: each draw is random, but after `n` draws with probability
+/// `p` the number of yeses is within one of `n × p`.
+#[derive(Default)]
+struct Quota {
+    debt: f64,
+}
+
+impl Quota {
+    fn take(&mut self, rng: &mut Rng, p: f64) -> bool {
+        self.debt += p;
+        let yes = rng.unit_f64() < self.debt;
+        if yes {
+            self.debt -= 1.0;
+        }
+        yes
+    }
+}
+
+const POINT: char = 'P';
+const SEGMENT: char = 'L';
+const SWITCH: char = 'K';
+const TRANSFORMER: char = 'T';
+const SOURCE: char = 'S';
+
+/// Appends `value` in decimal, left-padded with zeros to `width` digits.
+fn push_digits(out: &mut String, value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+}
+
+/// The asset number of the `index`-th (0-based) element of a type.
+fn asset_number(prefix: char, index: usize) -> String {
+    let mut out = String::with_capacity(10);
+    out.push(prefix);
+    push_digits(&mut out, index as u64 + 1, 7);
+    out
+}
+
+/// The customer number of the `index`-th (0-based) customer.
+fn customer_number(index: usize) -> String {
+    let mut out = String::with_capacity(10);
+    push_digits(&mut out, 1_000_000_000 + index as u64, 10);
+    out
+}
+
+fn round_to_tenth(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+const PLACES: [&str; 24] = [
+    "城关",
+    "东关",
+    "西关",
+    "南关",
+    "北关",
+    "新城",
+    "河西",
+    "河东",
+    "白沙",
+    "青石",
+    "柳林",
+    "桃园",
+    "杨柳",
+    "石桥",
+    "龙泉",
+    "金山",
+    "马庄",
+    "李集",
+    "王店",
+    "黄河",
+    "工业园",
+    "城南",
+    "城北",
+    "双庙",
+];
+const BRANDS: [&str; 16] = [
+    "宏达", "鑫源", "华兴", "永盛", "天成", "恒通", "金鼎", "瑞丰", "利民", "顺发", "兴旺", "正大",
+    "远航", "德润", "新亚", "长城",
+];
+const TRADES: [&str; 16] = [
+    "机械",
+    "纺织",
+    "建材",
+    "食品",
+    "化工",
+    "水泥",
+    "造纸",
+    "塑业",
+    "电子",
+    "铸造",
+    "家具",
+    "冷链物流",
+    "面粉",
+    "饲料",
+    "制药",
+    "陶瓷",
+];
+const COMPANY_FORMS: [&str; 4] = ["有限公司", "有限责任公司", "股份有限公司", "厂"];
+const CRITICAL_NAMES: [&str; 10] = [
+    "人民医院",
+    "中医院",
+    "妇幼保健院",
+    "自来水厂",
+    "污水处理厂",
+    "燃气公司",
+    "广播电视台",
+    "通信枢纽楼",
+    "第一中学",
+    "供热公司",
+];
+const SURNAMES: [&str; 24] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢",
+];
+const GIVEN_NAMES: [&str; 32] = [
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "国庆", "春梅",
+    "晓东", "玉兰", "建国", "红梅",
+];
+
+/// Conductor ampacities in amperes: trunk overhead (JKLYJ-240, LGJ-185, LGJ-150, LGJ-120) …
+const TRUNK_OVERHEAD_A: [f64; 4] = [530.0, 450.0, 445.0, 380.0];
+/// … trunk cable (YJV22-3×300, 3×240) …
+const TRUNK_CABLE_A: [f64; 2] = [470.0, 420.0];
+/// … lateral overhead (JKLYJ-95, LGJ-70, LGJ-50) …
+const LATERAL_OVERHEAD_A: [f64; 3] = [330.0, 275.0, 220.0];
+/// … and lateral cable (YJV22-3×120, 3×70).
+const LATERAL_CABLE_A: [f64; 2] = [280.0, 200.0];
+
+/// Ratings (kVA) of dedicated transformers with their weights.
+const DEDICATED_KVA: [(u32, u32); 16] = [
+    (50, 2),
+    (80, 3),
+    (100, 6),
+    (125, 3),
+    (160, 8),
+    (200, 10),
+    (250, 10),
+    (315, 12),
+    (400, 14),
+    (500, 10),
+    (630, 10),
+    (800, 6),
+    (1000, 5),
+    (1250, 3),
+    (1600, 2),
+    (2000, 1),
+];
+/// Ratings (kVA) of public transformers with their weights.
+const PUBLIC_KVA: [(u32, u32); 13] = [
+    (30, 2),
+    (50, 6),
+    (80, 6),
+    (100, 10),
+    (125, 4),
+    (160, 10),
+    (200, 12),
+    (250, 8),
+    (315, 12),
+    (400, 12),
+    (500, 5),
+    (630, 5),
+    (800, 1),
+];
+/// Contracted capacities (kVA) of low-voltage customers with their weights.
+const LV_CONTRACT_KVA: [(u32, u32); 6] = [(4, 25), (6, 25), (8, 20), (10, 15), (12, 10), (20, 5)];
+/// Importance classes of critical customers with their weights.
+const CRITICAL_CLASSES: [(Importance, u32); 4] = [
+    (Importance::SpecialClass, 1),
+    (Importance::FirstClass, 4),
+    (Importance::SecondClass, 10),
+    (Importance::Temporary, 5),
+];
+/// Contacts of an HV customer, in order; the first 2, 3 or 4 are used.
+const HV_CONTACTS: [(ContactRole, u8); 4] = [
+    (ContactRole::Electrician, 1),
+    (ContactRole::Manager, 2),
+    (ContactRole::LegalRepresentative, 3),
+    (ContactRole::Finance, 3),
+];
+/// How many contacts an HV customer has, with weights.
+const HV_CONTACT_COUNTS: [(usize, u32); 3] = [(2, 3), (3, 5), (4, 2)];
+
+/// A substation's names.
+struct Station {
+    /// The place the substation and its customers are named after.
+    place: &'static str,
+    /// The place, made unique among substations (`城关`, later `城关2站`).
+    label: String,
+    /// The substation's full name, e.g. `110kV 城关变`.
+    name: String,
+}
+
+/// What the ties need to know about a feeder once it is built.
+struct Feeder {
+    /// The trunk points from the exit point to the far end.
+    trunk: Vec<usize>,
+    /// The far ends of the feeder's laterals (not of sub-laterals).
+    lateral_ends: Vec<usize>,
+}
+
+/// The generator's state while a network is built.
+struct Builder {
+    settings: Settings,
+    rng: Rng,
+    data: NetworkData,
+    /// Whether a transformer slot of a point is used.
+    transformer_slots: Quota,
+    /// Whether a transformer is dedicated.
+    dedicated: Quota,
+    /// Whether an HV customer is critical.
+    critical: Quota,
+    /// Whether a feeder gets a tie.
+    tied: Quota,
+    /// Whether a tie is normally closed.
+    closed: Quota,
+    /// Laterals and transformers are added while there are fewer points than this.
+    limit: usize,
+    /// The place the current feeder's customers are named after.
+    place: &'static str,
+    /// The share of cable segments on the current feeder's trunk.
+    cable_share: f64,
+}
+
+impl Builder {
+    fn new(settings: Settings) -> Self {
+        let mut data = NetworkData::default();
+        settings.reserve(&mut data);
+        Self {
+            rng: Rng::new(settings.seed),
+            settings,
+            data,
+            transformer_slots: Quota::default(),
+            dedicated: Quota::default(),
+            critical: Quota::default(),
+            tied: Quota::default(),
+            closed: Quota::default(),
+            limit: 0,
+            place: PLACES[0],
+            cable_share: 0.0,
+        }
+    }
+
+    fn run(&mut self) {
+        let feeder_count = self.settings.feeders();
+        let weights: Vec<f64> = (0..feeder_count)
+            .map(|_| 0.5 + self.rng.unit_f64())
+            .collect();
+        let total_weight: f64 = weights.iter().sum();
+        let target = self.settings.target_points as f64;
+        let mut feeders = Vec::with_capacity(feeder_count);
+        let mut cumulative_weight = 0.0;
+        let mut previous_limit = 0;
+        for substation in 0..self.settings.substations {
+            let station = self.station(substation);
+            for number in 1..=self.settings.feeders_per_substation {
+                cumulative_weight += weights[feeders.len()];
+                let limit = (target * cumulative_weight / total_weight).round() as usize;
+                let share = limit.saturating_sub(previous_limit);
+                previous_limit = limit;
+                self.limit = limit;
+                feeders.push(self.feeder(&station, number, share));
+            }
+        }
+        self.ties(&feeders);
+    }
+
+    fn full(&self) -> bool {
+        self.data.points.len() >= self.limit
+    }
+
+    fn station(&mut self, index: usize) -> Station {
+        let place = PLACES[index % PLACES.len()];
+        let round = index / PLACES.len();
+        let label = if round == 0 {
+            place.to_owned()
+        } else {
+            format!("{place}{}站", round + 1)
+        };
+        let kv = if self.rng.chance(0.4) { 110 } else { 35 };
+        Station {
+            place,
+            name: format!("{kv}kV {label}变"),
+            label,
+        }
+    }
+
+    fn point(&mut self, kind: PointKind, name: Option<String>) -> usize {
+        let index = self.data.points.len();
+        self.data.points.push(PointRecord {
+            asset: asset_number(POINT, index),
+            kind,
+            name,
+            in_service: true,
+        });
+        index
+    }
+
+    /// The asset number of an existing point.
+    fn point_asset(&self, index: usize) -> String {
+        self.data.points[index].asset.clone()
+    }
+
+    fn segment(&mut self, from: usize, to: usize, kind: SegmentKind, rated_current_a: f64) {
+        let length_m = match kind {
+            SegmentKind::Overhead => self.rng.uniform(40.0, 260.0),
+            SegmentKind::Cable => self.rng.uniform(30.0, 400.0),
+        }
+        .round();
+        self.data.segments.push(SegmentRecord {
+            asset: asset_number(SEGMENT, self.data.segments.len()),
+            from: self.point_asset(from),
+            to: self.point_asset(to),
+            kind,
+            length_m,
+            rated_current_a: Some(rated_current_a),
+            in_service: true,
+        });
+    }
+
+    fn switch(
+        &mut self,
+        from: usize,
+        to: usize,
+        kind: SwitchKind,
+        normally_open: bool,
+        remote: bool,
+    ) {
+        self.data.switches.push(SwitchRecord {
+            asset: asset_number(SWITCH, self.data.switches.len()),
+            from: self.point_asset(from),
+            to: self.point_asset(to),
+            kind,
+            normally_open,
+            protective: kind.protective_by_default(),
+            remote,
+            in_service: true,
+        });
+    }
+
+    /// Builds one feeder: head, source, breaker, trunk, then laterals until the point limit.
+    fn feeder(&mut self, station: &Station, number: usize, share: usize) -> Feeder {
+        self.place = station.place;
+        self.cable_share = self.rng.uniform(0.0, 0.35);
+        let head = self.point(
+            PointKind::SubstationBus,
+            Some(format!("{} {number}号出线", station.name)),
+        );
+        let capacity_kva = self.rng.uniform(60.0, 100.0).round() * 100.0;
+        self.data.sources.push(SourceRecord {
+            asset: asset_number(SOURCE, self.data.sources.len()),
+            point: self.point_asset(head),
+            name: Some(format!("10kV {}{number}号线", station.label)),
+            capacity_kva,
+            in_service: true,
+        });
+        let trunk = self.trunk(head, share);
+        let mut lateral_ends = Vec::new();
+        while !self.full() {
+            let host = *self.rng.pick(&trunk);
+            self.lateral(host, 1, &mut lateral_ends);
+        }
+        Feeder {
+            trunk,
+            lateral_ends,
+        }
+    }
+
+    /// The feeder breaker and the trunk: 10–18 % of the feeder's share of points, at least two.
+    fn trunk(&mut self, head: usize, share: usize) -> Vec<usize> {
+        let wanted = (share as f64 * self.rng.uniform(0.10, 0.18)).round() as usize;
+        let len = wanted.clamp(2, share.saturating_sub(1).max(2));
+        let overhead_a = *self.rng.pick(&TRUNK_OVERHEAD_A);
+        let cable_a = *self.rng.pick(&TRUNK_CABLE_A);
+        let recloser_at = (len >= 12).then(|| self.rng.between(len * 3 / 8, len * 5 / 8));
+        let mut trunk = Vec::with_capacity(len);
+        let exit = self.point(PointKind::Junction, None);
+        self.switch(head, exit, SwitchKind::Breaker, false, true);
+        trunk.push(exit);
+        let mut until_switch = self.rng.between(3, 6);
+        let mut in_cable = false;
+        for i in 1..len {
+            let previous = trunk[i - 1];
+            let device = if recloser_at == Some(i) {
+                Some((SwitchKind::Recloser, true))
+            } else if until_switch == 0 {
+                Some((SwitchKind::LoadBreakSwitch, self.rng.chance(0.4)))
+            } else {
+                in_cable = self.rng.chance(self.cable_share);
+                None
+            };
+            let kind = if in_cable {
+                PointKind::RingMainUnit
+            } else {
+                PointKind::Pole
+            };
+            let point = self.point(kind, None);
+            match device {
+                Some((switch, remote)) => {
+                    self.switch(previous, point, switch, false, remote);
+                    until_switch = self.rng.between(3, 6);
+                }
+                None if in_cable => {
+                    self.segment(previous, point, SegmentKind::Cable, cable_a);
+                    until_switch -= 1;
+                }
+                None => {
+                    self.segment(previous, point, SegmentKind::Overhead, overhead_a);
+                    until_switch -= 1;
+                }
+            }
+            self.hang_transformers(point);
+            trunk.push(point);
+        }
+        trunk
+    }
+
+    /// A lateral (depth 1) or sub-lateral from `host`, with its own sub-laterals.
+    fn lateral(&mut self, host: usize, depth: u8, lateral_ends: &mut Vec<usize>) {
+        if self.full() {
+            return;
+        }
+        let cable = self.rng.chance(self.cable_share / 2.0);
+        let (point_kind, segment_kind, rated_a) = if cable {
+            let rated = *self.rng.pick(&LATERAL_CABLE_A);
+            (PointKind::BranchBox, SegmentKind::Cable, rated)
+        } else {
+            let rated = *self.rng.pick(&LATERAL_OVERHEAD_A);
+            (PointKind::Pole, SegmentKind::Overhead, rated)
+        };
+        let first = self.point(point_kind, None);
+        if depth == 1 && self.rng.chance(0.3) {
+            let remote = self.rng.chance(0.4);
+            self.switch(host, first, SwitchKind::Breaker, false, remote);
+        } else {
+            self.switch(host, first, SwitchKind::Fuse, false, false);
+        }
+        self.hang_transformers(first);
+        let len = match depth {
+            1 => self.rng.between(2, 14),
+            2 => self.rng.between(1, 8),
+            _ => self.rng.between(1, 4),
+        };
+        let mut end = first;
+        for _ in 1..len {
+            if self.full() {
+                break;
+            }
+            let point = self.point(point_kind, None);
+            self.segment(end, point, segment_kind, rated_a);
+            self.hang_transformers(point);
+            if depth < MAX_LATERAL_DEPTH && self.rng.chance(SUB_LATERAL_CHANCE) {
+                self.lateral(point, depth + 1, lateral_ends);
+            }
+            end = point;
+        }
+        if depth == 1 {
+            lateral_ends.push(end);
+        }
+    }
+
+    fn hang_transformers(&mut self, host: usize) {
+        let p = TRANSFORMERS_PER_POINT / f64::from(TRANSFORMER_SLOTS);
+        for _ in 0..TRANSFORMER_SLOTS {
+            if self.full() {
+                return;
+            }
+            if self.transformer_slots.take(&mut self.rng, p) {
+                self.transformer(host);
+            }
+        }
+    }
+
+    /// A drop-out fuse, the HV and LV terminals, the transformer and its customers.
+    fn transformer(&mut self, host: usize) {
+        let dedicated = self
+            .dedicated
+            .take(&mut self.rng, self.settings.dedicated_share);
+        let kva = self.rng.weighted(if dedicated {
+            &DEDICATED_KVA
+        } else {
+            &PUBLIC_KVA
+        });
+        let recency = self.rng.unit_f64();
+        let year = 2025 - (31.0 * recency * recency) as u16;
+        let dry = dedicated && kva >= 315 && self.rng.chance(0.25);
+        let hv = self.point(PointKind::TransformerTerminal, None);
+        self.switch(host, hv, SwitchKind::Fuse, false, false);
+        let lv = self.point(PointKind::TransformerTerminal, None);
+        let rated_kva = f64::from(kva);
+        self.data.transformers.push(TransformerRecord {
+            asset: asset_number(TRANSFORMER, self.data.transformers.len()),
+            from: self.point_asset(hv),
+            to: self.point_asset(lv),
+            rated_kva,
+            model: model(kva, year, dry),
+            year_in_service: Some(year),
+            usage: if dedicated {
+                TransformerUsage::Dedicated
+            } else {
+                TransformerUsage::Public
+            },
+            in_service: true,
+        });
+        if dedicated {
+            self.hv_customer(lv, rated_kva);
+        } else {
+            self.lv_customers(lv);
+        }
+    }
+
+    fn hv_customer(&mut self, point: usize, rated_kva: f64) {
+        let index = self.data.customers.len();
+        let serial = index + 1;
+        let place = self.place;
+        let critical = self
+            .critical
+            .take(&mut self.rng, self.settings.critical_share);
+        let (name, importance) = if critical {
+            let what = self.rng.pick(&CRITICAL_NAMES);
+            let class = self.rng.weighted(&CRITICAL_CLASSES);
+            (format!("{place}{what}（{serial}）"), class)
+        } else {
+            let brand = self.rng.pick(&BRANDS);
+            let trade = self.rng.pick(&TRADES);
+            let form = self.rng.pick(&COMPANY_FORMS);
+            (
+                format!("{place}{brand}{trade}{form}（{serial}）"),
+                Importance::Normal,
+            )
+        };
+        let load_kw = round_to_tenth(rated_kva * self.rng.uniform(0.2, 0.8));
+        let count = self.rng.weighted(&HV_CONTACT_COUNTS);
+        let contacts = HV_CONTACTS[..count]
+            .iter()
+            .map(|&(role, level)| Contact {
+                name: self.person(),
+                phone: self.phone(),
+                role,
+                level,
+            })
+            .collect();
+        self.data.customers.push(CustomerRecord {
+            number: customer_number(index),
+            name: Some(name),
+            point: self.point_asset(point),
+            contracted_kva: rated_kva,
+            load_kw,
+            importance,
+            contacts,
+        });
+    }
+
+    fn lv_customers(&mut self, point: usize) {
+        let (lo, hi) = self.settings.lv_customers;
+        let count = self.rng.between(lo, hi);
+        for _ in 0..count {
+            let name = self.person();
+            let contracted_kva = f64::from(self.rng.weighted(&LV_CONTRACT_KVA));
+            let load_kw = round_to_tenth(contracted_kva * self.rng.uniform(0.05, 0.6));
+            let contact = Contact {
+                name: name.clone(),
+                phone: self.phone(),
+                role: ContactRole::Other,
+                level: 1,
+            };
+            self.data.customers.push(CustomerRecord {
+                number: customer_number(self.data.customers.len()),
+                name: Some(name),
+                point: self.point_asset(point),
+                contracted_kva,
+                load_kw,
+                importance: Importance::Normal,
+                contacts: vec![contact],
+            });
+        }
+    }
+
+    fn person(&mut self) -> String {
+        let surname = self.rng.pick(&SURNAMES);
+        let given = self.rng.pick(&GIVEN_NAMES);
+        let mut name = String::with_capacity(surname.len() + given.len());
+        name.push_str(surname);
+        name.push_str(given);
+        name
+    }
+
+    fn phone(&mut self) -> String {
+        let mut phone = String::with_capacity(11);
+        phone.push('1');
+        phone.push(*self.rng.pick(&['3', '5', '8']));
+        push_digits(&mut phone, self.rng.below(1_000_000_000), 9);
+        phone
+    }
+
+    /// The tie switches, after all feeders are built.
+    fn ties(&mut self, feeders: &[Feeder]) {
+        for (index, feeder) in feeders.iter().enumerate() {
+            if !self.tied.take(&mut self.rng, self.settings.tie_fraction) {
+                continue;
+            }
+            let Some(partner) = self.partner(index) else {
+                continue;
+            };
+            let from = if !feeder.lateral_ends.is_empty() && self.rng.chance(0.25) {
+                *self.rng.pick(&feeder.lateral_ends)
+            } else {
+                feeder.trunk[feeder.trunk.len() - 1]
+            };
+            let trunk = &feeders[partner].trunk;
+            let to = trunk[self.rng.between((trunk.len() - 1) / 2, trunk.len() - 2)];
+            let closed = self
+                .closed
+                .take(&mut self.rng, self.settings.closed_tie_fraction);
+            let remote = self.rng.chance(0.7);
+            self.switch(from, to, SwitchKind::LoadBreakSwitch, !closed, remote);
+        }
+    }
+
+    /// The feeder the `index`-th feeder ties to, if there is another feeder.
+    fn partner(&mut self, index: usize) -> Option<usize> {
+        let per_station = self.settings.feeders_per_substation;
+        let station = index / per_station;
+        let last_station = station + 1 == self.settings.substations;
+        if index % per_station + 1 < per_station && (last_station || !self.rng.chance(0.25)) {
+            Some(index + 1)
+        } else if !last_station {
+            Some((station + 1) * per_station + self.rng.index(per_station))
+        } else if index != 0 {
+            Some(0)
+        } else {
+            None
+        }
+    }
+}
+
+/// The model designation of a transformer, e.g. `S11-M-400/10` or `SCB10-1000/10`.
+fn model(kva: u32, year: u16, dry: bool) -> String {
+    let series = match (dry, year) {
+        (true, ..2010) => "SCB10-",
+        (true, ..2018) => "SCB11-",
+        (true, _) => "SCB13-",
+        (false, ..1999) => "S7-",
+        (false, ..2006) => "S9-",
+        (false, ..2016) => "S11-M-",
+        (false, _) => "S13-M-",
+    };
+    let mut model = String::with_capacity(16);
+    model.push_str(series);
+    push_digits(&mut model, u64::from(kva), 1);
+    model.push_str("/10");
+    model
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+
+    /// Three substations of four feeders, every feeder tied.
+    fn tied(seed: u64, closed_tie_fraction: f64) -> SynthConfig {
+        SynthConfig {
+            substations: 3,
+            feeders_per_substation: 4,
+            tie_fraction: 1.0,
+            closed_tie_fraction,
+            ..SynthConfig::with_points(6_000, seed)
+        }
+    }
+
+    /// Union-find over point indices.
+    struct Sets(Vec<usize>);
+
+    impl Sets {
+        fn new(len: usize) -> Self {
+            Self((0..len).collect())
+        }
+
+        fn root(&mut self, mut i: usize) -> usize {
+            while self.0[i] != i {
+                self.0[i] = self.0[self.0[i]];
+                i = self.0[i];
+            }
+            i
+        }
+
+        /// Joins the sets of `a` and `b`; false if they already were one set.
+        fn join(&mut self, a: usize, b: usize) -> bool {
+            let (a, b) = (self.root(a), self.root(b));
+            self.0[a] = b;
+            a != b
+        }
+    }
+
+    /// The network as point indices: every line as `(from, to, normally_open)` and the source
+    /// points.
+    struct Graph {
+        points: usize,
+        lines: Vec<(usize, usize, bool)>,
+        sources: Vec<usize>,
+    }
+
+    impl Graph {
+        fn new(data: &NetworkData) -> Self {
+            let index: HashMap<&str, usize> = data
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.asset.as_str(), i))
+                .collect();
+            let ends = |from: &str, to: &str, open: bool| (index[from], index[to], open);
+            let lines = data
+                .segments
+                .iter()
+                .map(|s| ends(&s.from, &s.to, false))
+                .chain(
+                    data.switches
+                        .iter()
+                        .map(|s| ends(&s.from, &s.to, s.normally_open)),
+                )
+                .chain(
+                    data.transformers
+                        .iter()
+                        .map(|t| ends(&t.from, &t.to, false)),
+                )
+                .collect();
+            let sources = data
+                .sources
+                .iter()
+                .map(|s| index[s.point.as_str()])
+                .collect();
+            Self {
+                points: data.points.len(),
+                lines,
+                sources,
+            }
+        }
+
+        /// The connected components of the lines that `keep` accepts, and whether those
+        /// lines close a cycle.
+        fn components(&self, keep: impl Fn(bool) -> bool) -> (Sets, bool) {
+            let mut sets = Sets::new(self.points);
+            let mut cycle = false;
+            for &(a, b, open) in &self.lines {
+                if keep(open) && !sets.join(a, b) {
+                    cycle = true;
+                }
+            }
+            (sets, cycle)
+        }
+    }
+
+    /// The checks the network validator makes, plus connectivity: every component of the full
+    /// line graph (switch states ignored) holds a source, and every point of a feeder is
+    /// connected to its source through lines that are not normally open.
+    fn check_structure(data: &NetworkData) {
+        let mut assets = HashSet::new();
+        for asset in data
+            .points
+            .iter()
+            .map(|p| &p.asset)
+            .chain(data.segments.iter().map(|s| &s.asset))
+            .chain(data.switches.iter().map(|s| &s.asset))
+            .chain(data.transformers.iter().map(|t| &t.asset))
+            .chain(data.sources.iter().map(|s| &s.asset))
+        {
+            assert!(!asset.is_empty());
+            assert!(assets.insert(asset.as_str()), "duplicate asset {asset}");
+        }
+        let mut numbers = HashSet::new();
+        for c in &data.customers {
+            assert!(
+                numbers.insert(c.number.as_str()),
+                "duplicate customer {}",
+                c.number
+            );
+        }
+        let points: HashSet<&str> = data.points.iter().map(|p| p.asset.as_str()).collect();
+        let ends = data
+            .segments
+            .iter()
+            .map(|s| (&s.from, &s.to))
+            .chain(data.switches.iter().map(|s| (&s.from, &s.to)))
+            .chain(data.transformers.iter().map(|t| (&t.from, &t.to)));
+        let mut attached = HashSet::new();
+        for (from, to) in ends {
+            assert!(points.contains(from.as_str()) && points.contains(to.as_str()));
+            assert_ne!(from, to, "self-loop");
+            attached.insert(from.as_str());
+            attached.insert(to.as_str());
+        }
+        assert_eq!(attached.len(), points.len(), "a point has no line");
+        for s in &data.sources {
+            assert!(attached.contains(s.point.as_str()));
+        }
+        for c in &data.customers {
+            assert!(points.contains(c.point.as_str()));
+        }
+        assert!(data.points.iter().all(|p| p.in_service));
+        assert!(data.segments.iter().all(|s| s.in_service));
+        assert!(data.switches.iter().all(|s| s.in_service));
+        assert!(data.transformers.iter().all(|t| t.in_service));
+        assert!(data.sources.iter().all(|s| s.in_service));
+
+        let graph = Graph::new(data);
+        let (mut all, _) = graph.components(|_| true);
+        let (mut energized, _) = graph.components(|open| !open);
+        let fed_all: HashSet<usize> = graph.sources.iter().map(|&s| all.root(s)).collect();
+        let fed: HashSet<usize> = graph.sources.iter().map(|&s| energized.root(s)).collect();
+        for point in 0..graph.points {
+            assert!(fed_all.contains(&all.root(point)));
+            assert!(
+                fed.contains(&energized.root(point)),
+                "point {point} is not fed"
+            );
+        }
+    }
+
+    fn dedicated_count(data: &NetworkData) -> usize {
+        data.transformers
+            .iter()
+            .filter(|t| t.usage == TransformerUsage::Dedicated)
+            .count()
+    }
+
+    #[test]
+    fn rng_matches_reference_vectors() {
+        let mut rng = Rng::new(0);
+        assert_eq!(
+            rng.state,
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F,
+                0xF88B_B8A8_724C_81EC,
+            ]
+        );
+        rng.state = [1, 2, 3, 4];
+        let first: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+        assert_eq!(first, [11_520, 0, 1_509_978_240, 1_215_971_899_390_074_240]);
+        for n in [1, 2, 3, 10, 1 << 40, u64::MAX] {
+            assert!((0..100).all(|_| rng.below(n) < n));
+        }
+        assert_eq!(rng.below(0), 0);
+        assert!((0..1000).all(|_| (0.0..1.0).contains(&rng.unit_f64())));
+        assert!(!rng.chance(0.0));
+        assert!(rng.chance(1.0));
+        let mut quota = Quota::default();
+        let yes = (0..1000).filter(|_| quota.take(&mut rng, 0.37)).count();
+        assert!((369..=371).contains(&yes));
+    }
+
+    #[test]
+    fn same_seed_gives_same_network() {
+        for config in [SynthConfig::with_points(3_000, 42), tied(5, 0.5)] {
+            assert_eq!(generate(&config), generate(&config));
+        }
+    }
+
+    #[test]
+    fn different_seeds_give_different_networks() {
+        let a = generate(&SynthConfig::with_points(3_000, 1));
+        let b = generate(&SynthConfig::with_points(3_000, 2));
+        assert_ne!(a, b);
+        assert_ne!(a.segments, b.segments);
+        assert_ne!(a.customers, b.customers);
+    }
+
+    #[test]
+    fn county_has_2200_hv_customers() {
+        for seed in 0..4 {
+            let config = SynthConfig::county(seed);
+            let data = generate(&config);
+            let dedicated = dedicated_count(&data);
+            let hv_points: HashSet<&str> = data
+                .transformers
+                .iter()
+                .filter(|t| t.usage == TransformerUsage::Dedicated)
+                .map(|t| t.to.as_str())
+                .collect();
+            let hv = data
+                .customers
+                .iter()
+                .filter(|c| hv_points.contains(c.point.as_str()))
+                .count();
+            assert_eq!(hv, dedicated);
+            assert!(
+                (2_156..=2_244).contains(&dedicated),
+                "seed {seed}: {dedicated} dedicated transformers"
+            );
+            assert_eq!(data.sources.len(), 64);
+            assert!(data.points.len().abs_diff(config.target_points) <= 1);
+        }
+    }
+
+    #[test]
+    fn with_points_hits_the_target() {
+        for n in [200, 10_000, 100_000] {
+            let config = SynthConfig::with_points(n, 9);
+            let got = generate(&config).points.len();
+            assert!(got.abs_diff(n) * 20 <= n, "{n} points wanted, {got} made");
+            assert!((n..=n + 1).contains(&got), "{n} points wanted, {got} made");
+        }
+    }
+
+    #[test]
+    fn with_points_scales_feeders() {
+        for (n, feeders) in [
+            (100, 1),
+            (200, 1),
+            (10_000, 21),
+            (100_000, 200),
+            (1_000_000, 2_000),
+        ] {
+            let config = SynthConfig::with_points(n, 0);
+            assert_eq!(
+                config.substations * config.feeders_per_substation,
+                feeders,
+                "{n} points"
+            );
+            assert!(config.feeders_per_substation <= 8);
+        }
+    }
+
+    #[test]
+    fn structure_is_valid() {
+        for config in [
+            SynthConfig::county(3),
+            SynthConfig::with_points(200, 1),
+            SynthConfig::with_points(20_000, 2),
+            tied(3, 0.0),
+            tied(4, 0.5),
+            tied(5, 1.0),
+        ] {
+            check_structure(&generate(&config));
+        }
+    }
+
+    #[test]
+    fn radial_when_ties_are_open() {
+        for seed in 0..3 {
+            let data = generate(&tied(seed, 0.0));
+            check_structure(&data);
+            let graph = Graph::new(&data);
+            let closed = graph.lines.iter().filter(|&&(_, _, open)| !open).count();
+            assert_eq!(closed, graph.points - graph.sources.len());
+            let (_, cycle) = graph.components(|open| !open);
+            assert!(!cycle);
+            let open = data.switches.iter().filter(|s| s.normally_open).count();
+            assert_eq!(open, data.sources.len());
+        }
+    }
+
+    #[test]
+    fn connected_when_every_feeder_is_tied() {
+        for config in [
+            tied(6, 0.0),
+            SynthConfig {
+                tie_fraction: 1.0,
+                ..SynthConfig::county(6)
+            },
+        ] {
+            let graph = Graph::new(&generate(&config));
+            let (mut sets, _) = graph.components(|_| true);
+            let root = sets.root(0);
+            assert!((0..graph.points).all(|p| sets.root(p) == root));
+        }
+    }
+
+    #[test]
+    fn closed_ties_make_cycles() {
+        let data = generate(&tied(7, 1.0));
+        assert!(data.switches.iter().all(|s| !s.normally_open));
+        let (_, cycle) = Graph::new(&data).components(|_| true);
+        assert!(cycle);
+    }
+
+    #[test]
+    fn tie_shares_follow_the_config() {
+        let config = SynthConfig {
+            tie_fraction: 0.5,
+            closed_tie_fraction: 0.25,
+            ..SynthConfig::county(8)
+        };
+        let data = generate(&config);
+        let number = |asset: &str| asset[1..].parse::<usize>().expect("asset number");
+        let heads: Vec<usize> = data.sources.iter().map(|s| number(&s.point)).collect();
+        let feeder = |point: &str| heads.partition_point(|&head| head <= number(point));
+        let ties: Vec<&SwitchRecord> = data
+            .switches
+            .iter()
+            .filter(|s| feeder(&s.from) != feeder(&s.to))
+            .collect();
+        assert!(ties.iter().all(|s| s.kind == SwitchKind::LoadBreakSwitch));
+        assert!(ties.len().abs_diff(32) <= 1, "{} ties", ties.len());
+        let closed = ties.iter().filter(|s| !s.normally_open).count();
+        assert!(closed.abs_diff(8) <= 1, "{closed} closed ties");
+        assert!(ties.iter().all(|s| !s.protective));
+    }
+
+    #[test]
+    fn dedicated_transformers_carry_one_matching_customer() {
+        let data = generate(&SynthConfig::county(11));
+        let mut on_point: HashMap<&str, Vec<&CustomerRecord>> = HashMap::new();
+        for c in &data.customers {
+            on_point.entry(c.point.as_str()).or_default().push(c);
+        }
+        let (lo, hi) = SynthConfig::county(11).lv_customers_per_public;
+        for t in &data.transformers {
+            let customers = on_point.get(t.to.as_str()).map_or(&[][..], Vec::as_slice);
+            match t.usage {
+                TransformerUsage::Dedicated => {
+                    assert_eq!(customers.len(), 1);
+                    assert_eq!(customers[0].contracted_kva, t.rated_kva);
+                }
+                TransformerUsage::Public => {
+                    assert!((lo..=hi).contains(&customers.len()));
+                    assert!(customers.iter().all(|c| c.contacts.len() == 1));
+                }
+            }
+            assert!(!on_point.contains_key(t.from.as_str()));
+        }
+    }
+
+    #[test]
+    fn numbers_are_in_range() {
+        let config = SynthConfig::county(12);
+        let data = generate(&config);
+        let kind_of: HashMap<&str, PointKind> = data
+            .points
+            .iter()
+            .map(|p| (p.asset.as_str(), p.kind))
+            .collect();
+        for s in &data.segments {
+            assert!(s.length_m.is_finite());
+            match s.kind {
+                SegmentKind::Overhead => assert!((40.0..=260.0).contains(&s.length_m)),
+                SegmentKind::Cable => assert!((30.0..=400.0).contains(&s.length_m)),
+            }
+            let rated = s.rated_current_a.expect("rated current");
+            assert!(rated.is_finite() && (200.0..=530.0).contains(&rated));
+        }
+        for s in &data.sources {
+            assert!((6_000.0..=10_000.0).contains(&s.capacity_kva));
+            assert_eq!(kind_of[s.point.as_str()], PointKind::SubstationBus);
+            let name = s.name.as_deref().expect("feeder name");
+            assert!(name.starts_with("10kV ") && name.ends_with("号线"));
+        }
+        let series = [
+            30, 50, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000,
+        ];
+        for t in &data.transformers {
+            let kva = t.rated_kva as u32;
+            assert!(series.contains(&kva) && f64::from(kva) == t.rated_kva);
+            let year = t.year_in_service.expect("year");
+            assert!((1995..=2025).contains(&year));
+            assert!(t.model.starts_with('S') && t.model.ends_with(&format!("-{kva}/10")));
+            assert_eq!(kind_of[t.from.as_str()], PointKind::TransformerTerminal);
+            assert_eq!(kind_of[t.to.as_str()], PointKind::TransformerTerminal);
+        }
+        let dedicated = dedicated_count(&data);
+        let share = dedicated as f64 / data.transformers.len() as f64;
+        assert!((share - config.dedicated_share).abs() < 0.001);
+        let phone_ok = |p: &str| {
+            p.len() == 11
+                && ["13", "15", "18"]
+                    .iter()
+                    .any(|prefix| p.starts_with(prefix))
+                && p.bytes().all(|b| b.is_ascii_digit())
+        };
+        let mut critical = 0;
+        for c in &data.customers {
+            assert_eq!(c.number.len(), 10);
+            assert!(c.number.bytes().all(|b| b.is_ascii_digit()));
+            assert!(c.name.as_deref().is_some_and(|n| !n.is_empty()));
+            assert!(c.contracted_kva.is_finite() && c.load_kw.is_finite());
+            assert!(c.load_kw >= 0.0);
+            assert!(
+                c.contacts
+                    .iter()
+                    .all(|k| phone_ok(&k.phone) && !k.name.is_empty())
+            );
+            if c.contacts[0].role == ContactRole::Electrician {
+                assert!(c.load_kw >= c.contracted_kva * 0.2 - 0.05);
+                assert!(c.load_kw <= c.contracted_kva * 0.8 + 0.05);
+                assert!((2..=4).contains(&c.contacts.len()));
+                for (contact, &(role, level)) in c.contacts.iter().zip(&HV_CONTACTS) {
+                    assert_eq!((contact.role, contact.level), (role, level));
+                }
+                critical += usize::from(c.importance.is_critical());
+            } else {
+                assert!([4.0, 6.0, 8.0, 10.0, 12.0, 20.0].contains(&c.contracted_kva));
+                assert!(c.load_kw <= c.contracted_kva * 0.6 + 0.05);
+                assert_eq!(c.importance, Importance::Normal);
+                assert_eq!(c.contacts.len(), 1);
+                assert_eq!(
+                    (c.contacts[0].role, c.contacts[0].level),
+                    (ContactRole::Other, 1)
+                );
+            }
+        }
+        let expected = config.critical_share * dedicated as f64;
+        assert!(
+            (critical as f64 - expected).abs() <= 1.0,
+            "{critical} critical"
+        );
+    }
+
+    #[test]
+    fn feeders_start_with_a_breaker() {
+        let data = generate(&SynthConfig::with_points(10_000, 13));
+        for s in &data.sources {
+            let out: Vec<&SwitchRecord> = data
+                .switches
+                .iter()
+                .filter(|k| k.from == s.point || k.to == s.point)
+                .collect();
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0].kind, SwitchKind::Breaker);
+            assert!(out[0].protective && out[0].remote);
+        }
+        assert!(data.switches.iter().any(|k| k.kind == SwitchKind::Recloser));
+        for k in &data.switches {
+            assert_eq!(k.protective, k.kind.protective_by_default());
+        }
+    }
+
+    #[test]
+    fn asset_numbers_are_readable() {
+        let data = generate(&SynthConfig::with_points(500, 14));
+        assert_eq!(data.points[0].asset, "P0000001");
+        assert_eq!(data.segments[0].asset, "L0000001");
+        assert_eq!(data.switches[0].asset, "K0000001");
+        assert_eq!(data.transformers[0].asset, "T0000001");
+        assert_eq!(data.sources[0].asset, "S0000001");
+        assert_eq!(data.customers[0].number, "1000000000");
+        assert_eq!(asset_number(POINT, 12_345_677), "P12345678");
+    }
+
+    #[test]
+    fn odd_configs_do_not_panic() {
+        let base = SynthConfig::with_points(1_000, 15);
+        let configs = [
+            SynthConfig {
+                substations: 0,
+                feeders_per_substation: 0,
+                ..base.clone()
+            },
+            SynthConfig {
+                target_points: 0,
+                ..base.clone()
+            },
+            SynthConfig {
+                target_points: 1,
+                substations: 2,
+                feeders_per_substation: 3,
+                ..base.clone()
+            },
+            SynthConfig {
+                dedicated_share: f64::NAN,
+                tie_fraction: -1.0,
+                closed_tie_fraction: f64::INFINITY,
+                critical_share: 7.0,
+                ..base.clone()
+            },
+            SynthConfig {
+                lv_customers_per_public: (0, 0),
+                dedicated_share: 0.0,
+                ..base.clone()
+            },
+            SynthConfig {
+                substations: 1,
+                feeders_per_substation: 1,
+                tie_fraction: 1.0,
+                closed_tie_fraction: 1.0,
+                ..base
+            },
+        ];
+        for config in configs {
+            let data = generate(&config);
+            check_structure(&data);
+            let feeders = config.substations.max(1) * config.feeders_per_substation.max(1);
+            assert_eq!(data.sources.len(), feeders);
+            assert!(data.points.len() >= config.target_points.max(3 * feeders));
+            assert!(data.points.len() <= config.target_points.max(3 * feeders) + 1);
+        }
+    }
+
+    #[test]
+    fn reversed_customer_range_is_sorted() {
+        let data = generate(&SynthConfig {
+            lv_customers_per_public: (9, 2),
+            ..SynthConfig::with_points(1_000, 16)
+        });
+        let mut per_point: HashMap<&str, usize> = HashMap::new();
+        for c in &data.customers {
+            *per_point.entry(c.point.as_str()).or_default() += 1;
+        }
+        let public = data
+            .transformers
+            .iter()
+            .filter(|t| t.usage == TransformerUsage::Public);
+        for t in public {
+            let count = per_point.get(t.to.as_str()).copied().unwrap_or(0);
+            assert!((2..=9).contains(&count), "{count} customers");
+        }
+    }
+}
