@@ -43,11 +43,13 @@ fn a_malformed_folder_names_file_line_and_column() {
     let header: Vec<&str> = lines[0].split(',').collect();
     let col = header.iter().position(|&h| h == "length_m").unwrap();
     let mut cells: Vec<String> = lines[4].split(',').map(str::to_owned).collect();
-    cells[col] = "12,5".replace(',', ";");
+    cells[col] = "12;5".to_owned(); // a decimal comma typed as a semicolon
     lines[4] = cells.join(",");
     std::fs::write(&path, lines.join("\n")).unwrap();
     match io::read_csv_dir(&dir) {
-        Err(gridserve::network::NetworkError::Parse { file, line, field, .. }) => {
+        Err(gridserve::network::NetworkError::Parse {
+            file, line, field, ..
+        }) => {
             assert!(file.ends_with("segments.csv"), "{file}");
             assert_eq!(line, 5);
             assert_eq!(field.as_deref(), Some("length_m"));
