@@ -1,5 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the Rust workspace (unit, integration, property and doc tests).
+# Runs every test of the project:
+#   1. the Rust workspace (unit, integration, property and doc tests);
+#   2. the Python package, built and installed into a virtual environment this script creates
+#      (.venv, reused on later runs), with its test dependencies from PyPI, then pytest
+#      (including the stub check and the comparisons with pandapower on its bundled networks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 cargo test --workspace
+
+python=${PYTHON:-python3}
+venv=${GRIDSERVE_VENV:-.venv}
+if [ ! -x "$venv/bin/python" ]; then
+    "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet "./bindings/python[test]"
+"$venv/bin/python" -m pytest bindings/python/tests -q

@@ -292,6 +292,21 @@ pub enum NetworkError {
         /// The index's current version.
         topology: u64,
     },
+    /// A record of a foreign model (such as a pandapower table row) cannot be mapped to the
+    /// point-line model.
+    #[error("cannot map {table} {id}: {field} = {value:?}: {reason}")]
+    Unmappable {
+        /// The foreign table (for example `switch`).
+        table: &'static str,
+        /// The row's id in that table.
+        id: String,
+        /// The column concerned.
+        field: &'static str,
+        /// The offending value as text.
+        value: String,
+        /// Why it cannot be mapped.
+        reason: String,
+    },
     /// A CSV or JSON input could not be parsed.
     #[error("{file}:{line}: {message}")]
     Parse {

@@ -1,0 +1,72 @@
+"""gridserve: outage scope and the customer-service engine of a power-supply company.
+
+The classes come from the compiled module (:mod:`gridserve._gridserve`); this package adds
+pandas conveniences (pandas is optional and imported only when used) and the pandapower import.
+
+>>> import gridserve as gs
+>>> net = gs.Network.county()
+>>> topo = gs.Topology(net)
+>>> topo.energized_count == net.point_count
+True
+"""
+
+from __future__ import annotations
+
+from gridserve._gridserve import (
+    FaultOutcome,
+    Network,
+    PlannedOutage,
+    Scope,
+    Topology,
+    __version__,
+)
+from gridserve.exceptions import (
+    GridserveError,
+    GridserveIOError,
+    IdOutOfRangeError,
+    InvalidArgumentError,
+    InvalidNetworkError,
+    OperationRefusedError,
+    ParseError,
+    StaleScopeError,
+    StateMismatchError,
+    TooLargeError,
+    UnknownCustomerError,
+    UnknownElementError,
+    UnmappableError,
+)
+from gridserve.frames import (
+    customers_frame,
+    exposure_frame,
+    from_dataframes,
+    to_dataframes,
+)
+from gridserve.pandapower import PandapowerImport, from_pandapower
+
+__all__ = [
+    "FaultOutcome",
+    "Network",
+    "PlannedOutage",
+    "Scope",
+    "Topology",
+    "__version__",
+    "from_dataframes",
+    "to_dataframes",
+    "exposure_frame",
+    "customers_frame",
+    "from_pandapower",
+    "PandapowerImport",
+    "GridserveError",
+    "GridserveIOError",
+    "IdOutOfRangeError",
+    "InvalidArgumentError",
+    "InvalidNetworkError",
+    "OperationRefusedError",
+    "ParseError",
+    "StaleScopeError",
+    "StateMismatchError",
+    "TooLargeError",
+    "UnknownCustomerError",
+    "UnknownElementError",
+    "UnmappableError",
+]

@@ -1,0 +1,95 @@
+"""The exceptions gridserve raises.
+
+Every error is a :class:`GridserveError`; each family also derives from the builtin exception
+Python users expect (``ValueError`` for bad input, ``KeyError`` for unknown names, ``IndexError``
+for ids out of range, ``OSError`` for files), so ``except ValueError`` keeps working.
+Structured details are attributes of the exception.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GridserveError",
+    "InvalidNetworkError",
+    "TooLargeError",
+    "UnknownElementError",
+    "UnknownCustomerError",
+    "IdOutOfRangeError",
+    "OperationRefusedError",
+    "StateMismatchError",
+    "StaleScopeError",
+    "UnmappableError",
+    "ParseError",
+    "GridserveIOError",
+    "InvalidArgumentError",
+]
+
+
+class GridserveError(Exception):
+    """The base class of every gridserve error."""
+
+
+class InvalidNetworkError(GridserveError, ValueError):
+    """The records do not make a valid network.
+
+    ``problems`` lists every problem found: dicts with ``record``, ``id``, ``index``, ``field``,
+    ``value``, ``kind`` and ``message``.
+    """
+
+    problems: list
+
+
+class TooLargeError(GridserveError, ValueError):
+    """The network is larger than the model can address (``what``, ``count``, ``limit``)."""
+
+
+class UnknownElementError(GridserveError, KeyError):
+    """No point, line or source has this asset number (``asset``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownCustomerError(GridserveError, KeyError):
+    """No customer has this customer number (``number``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class IdOutOfRangeError(GridserveError, IndexError):
+    """A dense id is out of range for the network (``kind``, ``id``, ``len``)."""
+
+
+class OperationRefusedError(GridserveError, ValueError):
+    """An operation does not fit the element or its state (``asset``, ``action``, ``reason``).
+
+    Nothing was changed.
+    """
+
+
+class StateMismatchError(GridserveError, ValueError):
+    """A state was used with a network it was not made for."""
+
+
+class StaleScopeError(GridserveError, RuntimeError):
+    """A scope was listed after its topology changed (``scope_version``, ``topology_version``)."""
+
+
+class UnmappableError(GridserveError, ValueError):
+    """A row of a foreign model (e.g. pandapower) cannot be mapped.
+
+    Attributes: ``table``, ``id``, ``field``, ``value``, ``reason``.
+    """
+
+
+class ParseError(GridserveError, ValueError):
+    """A CSV or JSON input is malformed (``file``, ``line``, ``field``, ``detail``)."""
+
+
+class GridserveIOError(GridserveError, OSError):
+    """A file could not be read or written (``path``, ``errno``)."""
+
+
+class InvalidArgumentError(GridserveError, ValueError):
+    """An argument is not one gridserve knows (an unknown action or table name)."""

@@ -1,0 +1,106 @@
+"""pandas in and out. pandas is imported only when these functions are called."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
+from gridserve._gridserve import Network, Scope, Topology
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+_TABLES = ("points", "segments", "switches", "transformers", "sources", "customers", "contacts")
+# Integer columns: pandas turns them into floats when a value is missing; they go back as
+# nullable integers so that 2010 is written "2010", not "2010.0".
+_INTEGER_COLUMNS = {"transformers": ("year_in_service",), "contacts": ("level",)}
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("this function needs pandas: pip install 'gridserve[pandas]'") from e
+    return pandas
+
+
+def _csv_text(table: str, frame: Any) -> str:
+    if isinstance(frame, str):
+        return frame
+    pd = _pandas()
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(frame)
+    frame = frame.copy(deep=False)
+    for column in _INTEGER_COLUMNS.get(table, ()):
+        if column in frame.columns and frame[column].dtype.kind == "f":
+            frame[column] = frame[column].astype("Int64")
+    text: str = frame.to_csv(index=False, lineterminator="\n")
+    return text
+
+
+def from_dataframes(
+    points: Any,
+    segments: Optional[Any] = None,
+    switches: Optional[Any] = None,
+    transformers: Optional[Any] = None,
+    sources: Optional[Any] = None,
+    customers: Optional[Any] = None,
+    contacts: Optional[Any] = None,
+    *,
+    allow_isolated_points: bool = False,
+) -> Network:
+    """Builds a network from pandas DataFrames with the columns of the CSV layout.
+
+    Each argument is a DataFrame (or anything ``pandas.DataFrame`` accepts, or CSV text) with
+    the columns of the matching file of the layout (see ``gridserve_core::network::io``):
+    ``points`` needs ``asset``; lines need ``asset``, ``from``, ``to`` and their own columns;
+    ``contacts`` has a ``customer`` column. Errors name the table as ``<table>.csv`` and the
+    line as the row number plus 2 (the header is line 1).
+    """
+    given = dict(
+        points=points,
+        segments=segments,
+        switches=switches,
+        transformers=transformers,
+        sources=sources,
+        customers=customers,
+        contacts=contacts,
+    )
+    texts = {name: _csv_text(name, frame) for name, frame in given.items() if frame is not None}
+    return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
+
+
+def to_dataframes(network: Network) -> "dict[str, pd.DataFrame]":
+    """The network's records as DataFrames, one per table of the CSV layout."""
+    pd = _pandas()
+    columns: Mapping[str, Mapping[str, list]] = network.to_columns()
+    return {name: pd.DataFrame(dict(columns[name])) for name in _TABLES}
+
+
+def exposure_frame(topology: Topology) -> "pd.DataFrame":
+    """What opening each switch alone cuts off, one row per switch, indexed by asset number."""
+    pd = _pandas()
+    frame = pd.DataFrame(topology.exposure())
+    return frame.set_index("switch")
+
+
+def customers_frame(scope: Scope) -> "pd.DataFrame":
+    """The customers a scope cuts off, critical first, with their first contact."""
+    pd = _pandas()
+    rows = []
+    for c in scope.report()["customers"]:
+        first = c["contacts"][0] if c["contacts"] else {}
+        rows.append(
+            {
+                "number": c["number"],
+                "name": c["name"],
+                "point": c["point"],
+                "importance": c["importance"],
+                "load_kw": c["load_kw"],
+                "contracted_kva": c["contracted_kva"],
+                "contact": first.get("name"),
+                "phone": first.get("phone"),
+                "contacts": len(c["contacts"]),
+            }
+        )
+    columns = ["number", "name", "point", "importance", "load_kw", "contracted_kva", "contact", "phone", "contacts"]
+    return pd.DataFrame(rows, columns=columns)

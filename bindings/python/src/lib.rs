@@ -1,0 +1,26 @@
+//! Python bindings of gridserve: the module `gridserve._gridserve`.
+//!
+//! Wrappers, conversions and the exception mapping only; every rule lives in
+//! `gridserve-core`. The Python package `gridserve` (in `python/gridserve`) re-exports these
+//! classes and adds the pandas conveniences.
+
+// pyo3 hands extracted arguments over by value; taking them by reference is not an option.
+#![allow(clippy::needless_pass_by_value)]
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod network;
+
+/// The compiled part of the `gridserve` package.
+#[pymodule]
+fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<network::PyNetwork>()?;
+    m.add_class::<network::PyTopology>()?;
+    m.add_class::<network::PyScope>()?;
+    m.add_class::<network::PyFaultOutcome>()?;
+    m.add_class::<network::PyPlannedOutage>()?;
+    Ok(())
+}

@@ -1,0 +1,880 @@
+//! `Network`, `Topology`, `Scope`, `FaultOutcome`, `PlannedOutage`: thin wrappers over
+//! `gridserve_core::network`, with heavy calls run with the GIL released.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use gridserve_core::network::records::NetworkData;
+use gridserve_core::network::synth::{self, SynthConfig};
+use gridserve_core::network::{
+    ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
+    Trip, ValidationOptions, io,
+};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{self, columns, element_kind, operation_pairs, to_py};
+use crate::errors::IntoPy;
+
+/// A validated distribution network (immutable; share it freely between threads).
+#[pyclass(frozen, module = "gridserve._gridserve", name = "Network")]
+pub struct PyNetwork {
+    pub(crate) inner: Arc<Network>,
+}
+
+impl PyNetwork {
+    pub(crate) fn build(py: Python<'_>, data: NetworkData, allow_isolated: bool) -> PyResult<Self> {
+        let options = ValidationOptions {
+            allow_isolated_points: allow_isolated,
+        };
+        let net = py
+            .detach(move || Network::from_data_with(&data, options))
+            .py_err(py)?;
+        Ok(Self {
+            inner: Arc::new(net),
+        })
+    }
+}
+
+const TABLES: [&str; 7] = [
+    "points",
+    "segments",
+    "switches",
+    "transformers",
+    "sources",
+    "customers",
+    "contacts",
+];
+
+#[pymethods]
+impl PyNetwork {
+    /// Reads a folder in the CSV layout and validates it.
+    #[staticmethod]
+    #[pyo3(signature = (path, allow_isolated_points = false))]
+    fn from_csv_dir(py: Python<'_>, path: PathBuf, allow_isolated_points: bool) -> PyResult<Self> {
+        let data = py.detach(|| io::read_csv_dir(&path)).py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// Builds from CSV texts, one per table of the layout (`points` required).
+    #[staticmethod]
+    #[pyo3(signature = (tables, allow_isolated_points = false))]
+    fn from_csv_texts(
+        py: Python<'_>,
+        tables: HashMap<String, String>,
+        allow_isolated_points: bool,
+    ) -> PyResult<Self> {
+        if let Some(unknown) = tables.keys().find(|k| !TABLES.contains(&k.as_str())) {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!(
+                    "unknown table {unknown:?}: expected some of {}",
+                    TABLES.join(", ")
+                ),
+            ));
+        }
+        let get = |name: &str| tables.get(name).map(|s| s.as_bytes());
+        let readers = io::CsvReaders {
+            points: get("points"),
+            segments: get("segments"),
+            switches: get("switches"),
+            transformers: get("transformers"),
+            sources: get("sources"),
+            customers: get("customers"),
+            contacts: get("contacts"),
+        };
+        let data = py.detach(|| io::read_csv(readers)).py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// Reads the JSON form from a file and validates it.
+    #[staticmethod]
+    #[pyo3(signature = (path, allow_isolated_points = false))]
+    fn from_json_file(
+        py: Python<'_>,
+        path: PathBuf,
+        allow_isolated_points: bool,
+    ) -> PyResult<Self> {
+        let data = py.detach(|| io::read_json_file(&path)).py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// Parses the JSON form from a string and validates it.
+    #[staticmethod]
+    #[pyo3(signature = (text, allow_isolated_points = false))]
+    fn from_json(py: Python<'_>, text: &str, allow_isolated_points: bool) -> PyResult<Self> {
+        let data = io::read_json(text.as_bytes()).py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// A synthetic network of about `points` points (seeded, reproducible).
+    #[staticmethod]
+    #[pyo3(signature = (points, seed = 1, closed_tie_fraction = 0.0))]
+    fn synthetic(
+        py: Python<'_>,
+        points: usize,
+        seed: u64,
+        closed_tie_fraction: f64,
+    ) -> PyResult<Self> {
+        let mut config = SynthConfig::with_points(points, seed);
+        config.closed_tie_fraction = closed_tie_fraction;
+        let data = py.detach(|| synth::generate(&config));
+        Self::build(py, data, false)
+    }
+
+    /// The seed paper's demo county: about 2,200 dedicated-transformer customers.
+    #[staticmethod]
+    #[pyo3(signature = (seed = 2024))]
+    fn county(py: Python<'_>, seed: u64) -> PyResult<Self> {
+        let data = py.detach(|| synth::generate(&SynthConfig::county(seed)));
+        Self::build(py, data, false)
+    }
+
+    /// Writes the network as a folder in the CSV layout.
+    fn write_csv_dir(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let net = &self.inner;
+        py.detach(|| io::write_csv_dir(&net.to_data(), &path))
+            .py_err(py)
+    }
+
+    /// The CSV texts of the layout, one per table.
+    fn to_csv_texts(&self, py: Python<'_>) -> PyResult<HashMap<String, String>> {
+        let net = &self.inner;
+        let t = py
+            .detach(|| io::write_csv_tables(&net.to_data()))
+            .py_err(py)?;
+        Ok(HashMap::from([
+            ("points".to_owned(), t.points),
+            ("segments".to_owned(), t.segments),
+            ("switches".to_owned(), t.switches),
+            ("transformers".to_owned(), t.transformers),
+            ("sources".to_owned(), t.sources),
+            ("customers".to_owned(), t.customers),
+            ("contacts".to_owned(), t.contacts),
+        ]))
+    }
+
+    /// The JSON form as a string.
+    #[pyo3(signature = (pretty = false))]
+    fn to_json(&self, py: Python<'_>, pretty: bool) -> PyResult<String> {
+        let net = &self.inner;
+        let bytes = py
+            .detach(|| {
+                let mut out = Vec::new();
+                io::write_json(&net.to_data(), &mut out, pretty).map(|()| out)
+            })
+            .py_err(py)?;
+        String::from_utf8(bytes).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Writes the JSON form to a file.
+    #[pyo3(signature = (path, pretty = false))]
+    fn write_json_file(&self, py: Python<'_>, path: PathBuf, pretty: bool) -> PyResult<()> {
+        let net = &self.inner;
+        py.detach(|| io::write_json_file(&net.to_data(), &path, pretty))
+            .py_err(py)
+    }
+
+    /// The records as columns: `{table: {column: [values]}}`, tables and columns as in the
+    /// CSV layout (contacts in their own table with a `customer` column).
+    fn to_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let net = &self.inner;
+        let data = py.detach(|| net.to_data());
+        let out = PyDict::new(py);
+        out.set_item(
+            "points",
+            columns(py, &data.points, &["asset", "kind", "name", "in_service"])?,
+        )?;
+        out.set_item(
+            "segments",
+            columns(
+                py,
+                &data.segments,
+                &[
+                    "asset",
+                    "from",
+                    "to",
+                    "kind",
+                    "length_m",
+                    "rated_current_a",
+                    "in_service",
+                ],
+            )?,
+        )?;
+        out.set_item(
+            "switches",
+            columns(
+                py,
+                &data.switches,
+                &[
+                    "asset",
+                    "from",
+                    "to",
+                    "kind",
+                    "normally_open",
+                    "protective",
+                    "remote",
+                    "in_service",
+                ],
+            )?,
+        )?;
+        out.set_item(
+            "transformers",
+            columns(
+                py,
+                &data.transformers,
+                &[
+                    "asset",
+                    "from",
+                    "to",
+                    "rated_kva",
+                    "model",
+                    "year_in_service",
+                    "usage",
+                    "in_service",
+                ],
+            )?,
+        )?;
+        out.set_item(
+            "sources",
+            columns(
+                py,
+                &data.sources,
+                &["asset", "point", "name", "capacity_kva", "in_service"],
+            )?,
+        )?;
+        out.set_item(
+            "customers",
+            columns(
+                py,
+                &data.customers,
+                &[
+                    "number",
+                    "name",
+                    "point",
+                    "contracted_kva",
+                    "load_kw",
+                    "importance",
+                ],
+            )?,
+        )?;
+        #[derive(serde::Serialize)]
+        struct ContactRow<'a> {
+            customer: &'a str,
+            #[serde(flatten)]
+            contact: &'a gridserve_core::network::records::Contact,
+        }
+        let contacts: Vec<ContactRow<'_>> = data
+            .customers
+            .iter()
+            .flat_map(|c| {
+                c.contacts.iter().map(|k| ContactRow {
+                    customer: &c.number,
+                    contact: k,
+                })
+            })
+            .collect();
+        out.set_item(
+            "contacts",
+            columns(
+                py,
+                &contacts,
+                &["customer", "name", "phone", "role", "level"],
+            )?,
+        )?;
+        Ok(out)
+    }
+
+    /// Number of points.
+    #[getter]
+    fn point_count(&self) -> usize {
+        self.inner.point_count()
+    }
+    /// Number of lines (segments, switches, transformers).
+    #[getter]
+    fn line_count(&self) -> usize {
+        self.inner.line_count()
+    }
+    /// Number of sources.
+    #[getter]
+    fn source_count(&self) -> usize {
+        self.inner.source_count()
+    }
+    /// Number of customers.
+    #[getter]
+    fn customer_count(&self) -> usize {
+        self.inner.customer_count()
+    }
+
+    /// `(kind, id)` of the element with this asset number: kind is `point`, `line` or `source`.
+    fn element(&self, py: Python<'_>, asset: &str) -> PyResult<(&'static str, u32)> {
+        Ok(element_kind(self.inner.element(asset).py_err(py)?))
+    }
+    /// The id of a point.
+    fn point_id(&self, py: Python<'_>, asset: &str) -> PyResult<u32> {
+        Ok(self.inner.point_id(asset).py_err(py)?.0)
+    }
+    /// The id of a line.
+    fn line_id(&self, py: Python<'_>, asset: &str) -> PyResult<u32> {
+        Ok(self.inner.line_id(asset).py_err(py)?.0)
+    }
+    /// The id of a customer.
+    fn customer_id(&self, py: Python<'_>, number: &str) -> PyResult<u32> {
+        Ok(self.inner.customer_id(number).py_err(py)?.0)
+    }
+
+    /// Asset numbers of the points, in id order.
+    fn point_assets(&self) -> Vec<&str> {
+        let net = &self.inner;
+        net.point_ids().map(|p| net.point_asset(p)).collect()
+    }
+    /// Asset numbers of the lines, in id order.
+    fn line_assets(&self) -> Vec<&str> {
+        let net = &self.inner;
+        net.line_ids().map(|l| net.line_asset(l)).collect()
+    }
+    /// Customer numbers, in id order.
+    fn customer_numbers(&self) -> Vec<&str> {
+        self.inner.customers().map(|c| c.number()).collect()
+    }
+    /// Line kinds in id order: `segment`, `switch` or `transformer`.
+    fn line_kinds(&self) -> Vec<&'static str> {
+        let net = &self.inner;
+        net.line_ids()
+            .map(|l| match net.line(l).kind {
+                LineKind::Segment(_) => "segment",
+                LineKind::Switch(_) => "switch",
+                LineKind::Transformer(_) => "transformer",
+            })
+            .collect()
+    }
+    /// The end points of every line: two arrays of point ids (`from`, `to`).
+    fn line_ends<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u32>>) {
+        let net = &self.inner;
+        let (a, b): (Vec<u32>, Vec<u32>) = net
+            .line_ids()
+            .map(|l| {
+                let (f, t) = net.line_ends(l);
+                (f.0, t.0)
+            })
+            .unzip();
+        (a.into_pyarray(py), b.into_pyarray(py))
+    }
+    /// The point id of every customer.
+    fn customer_points<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        let v: Vec<u32> = self.inner.customers().map(|c| c.point().0).collect();
+        v.into_pyarray(py)
+    }
+    /// Bytes of memory the model holds.
+    #[getter]
+    fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
+    fn __repr__(&self) -> String {
+        let n = &self.inner;
+        format!(
+            "Network({} points, {} lines, {} sources, {} customers)",
+            n.point_count(),
+            n.line_count(),
+            n.source_count(),
+            n.customer_count()
+        )
+    }
+}
+
+fn read(t: &RwLock<Topology>) -> RwLockReadGuard<'_, Topology> {
+    t.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A network indexed in one state; answers scope, fault, planned-outage and exposure queries.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "Topology")]
+pub struct PyTopology {
+    net: Arc<Network>,
+    inner: Arc<RwLock<Topology>>,
+}
+
+fn element(py: Python<'_>, net: &Network, asset: &str) -> PyResult<ElementId> {
+    net.element(asset).py_err(py)
+}
+
+fn point_array<'py>(py: Python<'py>, v: Vec<PointId>) -> Bound<'py, PyArray1<u32>> {
+    v.into_iter()
+        .map(|p| p.0)
+        .collect::<Vec<u32>>()
+        .into_pyarray(py)
+}
+
+fn trip_asset(net: &Network, t: Trip) -> String {
+    match t {
+        Trip::Switch(l) => net.line_asset(l).to_owned(),
+        Trip::Source(s) => net.source_asset(s).to_owned(),
+    }
+}
+
+#[pymethods]
+impl PyTopology {
+    /// Indexes `network` in its normal state, then applies `operations` (pairs of action and
+    /// asset number) if given.
+    #[new]
+    #[pyo3(signature = (network, operations = None))]
+    fn new(
+        py: Python<'_>,
+        network: &PyNetwork,
+        operations: Option<Vec<(String, String)>>,
+    ) -> PyResult<Self> {
+        let net = Arc::clone(&network.inner);
+        let ops = convert::operations(py, &net, operations.unwrap_or_default())?;
+        let shared = Arc::clone(&net);
+        let topo = py
+            .detach(move || {
+                let mut t = Topology::normal(shared);
+                t.apply(&ops).map(|_| t)
+            })
+            .py_err(py)?;
+        Ok(Self {
+            net,
+            inner: Arc::new(RwLock::new(topo)),
+        })
+    }
+
+    /// The network.
+    #[getter]
+    fn network(&self) -> PyNetwork {
+        PyNetwork {
+            inner: Arc::clone(&self.net),
+        }
+    }
+
+    /// An independent copy (applying operations to one leaves the other as it is).
+    fn copy(&self) -> Self {
+        Self {
+            net: Arc::clone(&self.net),
+            inner: Arc::new(RwLock::new(read(&self.inner).clone())),
+        }
+    }
+
+    /// A stamp that changes whenever `apply` changes the index.
+    #[getter]
+    fn version(&self) -> u64 {
+        read(&self.inner).version()
+    }
+
+    /// Applies operations in order (all or none), renumbering only the touched components.
+    /// Returns what changed.
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        operations: Vec<(String, String)>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ops = convert::operations(py, &self.net, operations)?;
+        let inner = &self.inner;
+        let applied = py
+            .detach(|| {
+                inner
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .apply(&ops)
+            })
+            .py_err(py)?;
+        to_py(py, &applied)
+    }
+
+    /// A boolean array over points: energized or not.
+    fn energized<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
+        let t = read(&self.inner);
+        let v: Vec<bool> = py.detach(|| self.net.point_ids().map(|p| t.is_energized(p)).collect());
+        v.into_pyarray(py)
+    }
+
+    /// Number of energized points.
+    #[getter]
+    fn energized_count(&self) -> usize {
+        read(&self.inner).energized_count()
+    }
+
+    /// The point ids that are not energized after `operations` (all of them, not only those
+    /// the operations cut off), sorted.
+    #[pyo3(signature = (operations = None))]
+    fn unsupplied<'py>(
+        &self,
+        py: Python<'py>,
+        operations: Option<Vec<(String, String)>>,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let ops = convert::operations(py, &self.net, operations.unwrap_or_default())?;
+        let t = read(&self.inner);
+        let v: Vec<u32> = py
+            .detach(
+                || -> Result<Vec<u32>, gridserve_core::network::NetworkError> {
+                    let scope = t.scope(&ops)?;
+                    let mut state = vec![false; self.net.point_count()];
+                    for p in self.net.point_ids() {
+                        state[p.index()] = !t.is_energized(p);
+                    }
+                    for p in scope.point_ids(&t)? {
+                        state[p.index()] = true;
+                    }
+                    for p in scope.restored_ids() {
+                        state[p.index()] = false;
+                    }
+                    Ok((0..state.len() as u32)
+                        .filter(|&i| state[i as usize])
+                        .collect())
+                },
+            )
+            .py_err(py)?;
+        Ok(v.into_pyarray(py))
+    }
+
+    /// The scope of `operations` (pairs of action and asset number) against the indexed state.
+    fn scope(&self, py: Python<'_>, operations: Vec<(String, String)>) -> PyResult<PyScope> {
+        let ops = convert::operations(py, &self.net, operations)?;
+        let t = read(&self.inner);
+        let scope = py.detach(|| t.scope(&ops)).py_err(py)?;
+        Ok(PyScope {
+            scope,
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.inner),
+        })
+    }
+
+    /// The scope of opening one line by id (the fast path for batch studies).
+    fn scope_open_line(&self, py: Python<'_>, line: u32) -> PyResult<PyScope> {
+        self.scope_ids(
+            py,
+            gridserve_core::network::Action::Open,
+            ElementId::Line(LineId(line)),
+        )
+    }
+
+    /// The scope of taking one line out of service by id.
+    fn scope_take_out_line(&self, py: Python<'_>, line: u32) -> PyResult<PyScope> {
+        self.scope_ids(
+            py,
+            gridserve_core::network::Action::TakeOut,
+            ElementId::Line(LineId(line)),
+        )
+    }
+
+    /// The fault of an element: which devices trip and the scope.
+    fn fault(&self, py: Python<'_>, asset: &str) -> PyResult<PyFaultOutcome> {
+        let e = element(py, &self.net, asset)?;
+        let t = read(&self.inner);
+        let out = py.detach(|| t.fault(e)).py_err(py)?;
+        Ok(PyFaultOutcome {
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.inner),
+            out,
+        })
+    }
+
+    /// Plans the outage of a device: the switches to open and the scope.
+    fn planned_outage(&self, py: Python<'_>, asset: &str) -> PyResult<PyPlannedOutage> {
+        let e = element(py, &self.net, asset)?;
+        let t = read(&self.inner);
+        let plan = py.detach(|| t.planned_outage(e)).py_err(py)?;
+        Ok(PyPlannedOutage {
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.inner),
+            plan,
+        })
+    }
+
+    /// What opening each switch alone cuts off: `{column: array}` with columns `switch` (asset
+    /// numbers), `line_id`, `kind`, `points`, `customers`, `critical_customers`,
+    /// `transformers`, `load_kw`.
+    fn exposure<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let t = read(&self.inner);
+        let x = py.detach(|| t.exposure());
+        let out = PyDict::new(py);
+        let assets: Vec<&str> = x.switches.iter().map(|&l| self.net.line_asset(l)).collect();
+        out.set_item("switch", assets)?;
+        let ids: Vec<u32> = x.switches.iter().map(|l| l.0).collect();
+        out.set_item("line_id", ids.into_pyarray(py))?;
+        let kinds: Vec<String> = x.kinds.iter().map(convert::enum_name).collect();
+        out.set_item("kind", kinds)?;
+        out.set_item("points", x.points.into_pyarray(py))?;
+        out.set_item("customers", x.customers.into_pyarray(py))?;
+        out.set_item("critical_customers", x.critical_customers.into_pyarray(py))?;
+        out.set_item("transformers", x.transformers.into_pyarray(py))?;
+        out.set_item("load_kw", x.load_kw.into_pyarray(py))?;
+        Ok(out)
+    }
+
+    /// What closes each loop of the energized network (asset numbers of lines or sources).
+    fn loops(&self) -> Vec<String> {
+        read(&self.inner)
+            .loops()
+            .into_iter()
+            .map(|e| self.net.asset(e).to_owned())
+            .collect()
+    }
+
+    /// Asset numbers of the open switches in the indexed state.
+    fn open_switches(&self) -> Vec<String> {
+        read(&self.inner)
+            .state()
+            .open_switches()
+            .map(|l| self.net.line_asset(l).to_owned())
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        let t = read(&self.inner);
+        format!(
+            "Topology({} of {} points energized, {} loops, version {})",
+            t.energized_count(),
+            self.net.point_count(),
+            t.loops().len(),
+            t.version()
+        )
+    }
+}
+
+impl PyTopology {
+    fn scope_ids(
+        &self,
+        py: Python<'_>,
+        action: gridserve_core::network::Action,
+        element: ElementId,
+    ) -> PyResult<PyScope> {
+        let op = gridserve_core::network::Operation { action, element };
+        let t = read(&self.inner);
+        let scope = t.scope(&[op]).py_err(py)?;
+        Ok(PyScope {
+            scope,
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.inner),
+        })
+    }
+}
+
+/// What a set of operations de-energizes. Listings refuse a topology changed since.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "Scope")]
+pub struct PyScope {
+    scope: Scope,
+    net: Arc<Network>,
+    topo: Arc<RwLock<Topology>>,
+}
+
+#[pymethods]
+impl PyScope {
+    /// The counts: points, customers, critical_customers, transformers, load_kw,
+    /// restored_points.
+    #[getter]
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.scope.summary())
+    }
+    /// Points de-energized.
+    #[getter]
+    fn points(&self) -> usize {
+        self.scope.summary().points
+    }
+    /// Customers de-energized.
+    #[getter]
+    fn customers(&self) -> usize {
+        self.scope.summary().customers
+    }
+    /// Critical customers de-energized.
+    #[getter]
+    fn critical_customers(&self) -> usize {
+        self.scope.summary().critical_customers
+    }
+    /// Transformers de-energized.
+    #[getter]
+    fn transformers(&self) -> usize {
+        self.scope.summary().transformers
+    }
+    /// Load lost in kW.
+    #[getter]
+    fn load_kw(&self) -> f64 {
+        self.scope.summary().load_kw
+    }
+    /// Whether a meshed part needed the general search.
+    #[getter]
+    fn is_meshed(&self) -> bool {
+        self.scope.is_meshed()
+    }
+
+    /// Ids of the lost points, sorted.
+    fn point_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let t = read(&self.topo);
+        Ok(point_array(py, self.scope.point_ids(&t).py_err(py)?))
+    }
+    /// Asset numbers of the lost points, in id order.
+    fn point_assets(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let t = read(&self.topo);
+        Ok(self
+            .scope
+            .point_ids(&t)
+            .py_err(py)?
+            .into_iter()
+            .map(|p| self.net.point_asset(p).to_owned())
+            .collect())
+    }
+    /// Ids of the lost customers, sorted.
+    fn customer_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let t = read(&self.topo);
+        let v: Vec<u32> = self
+            .scope
+            .customer_ids(&t)
+            .py_err(py)?
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        Ok(v.into_pyarray(py))
+    }
+    /// Ids of the lost transformers (lines), sorted.
+    fn transformer_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let t = read(&self.topo);
+        let v: Vec<u32> = self
+            .scope
+            .transformer_ids(&t)
+            .py_err(py)?
+            .into_iter()
+            .map(|l| l.0)
+            .collect();
+        Ok(v.into_pyarray(py))
+    }
+    /// Ids of the points newly energized, sorted.
+    fn restored_ids<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        point_array(py, self.scope.restored_ids())
+    }
+    /// The full report as plain Python values: summary, meshed, points, transformers,
+    /// customers (critical first, with contacts), boundary devices, restored points.
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let t = read(&self.topo);
+        let r = py.detach(|| self.scope.report(&t)).py_err(py)?;
+        to_py(py, &r)
+    }
+
+    fn __len__(&self) -> usize {
+        self.scope.summary().points
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.scope.summary();
+        format!(
+            "Scope({} points, {} customers ({} critical), {} transformers, {:.1} kW{})",
+            s.points,
+            s.customers,
+            s.critical_customers,
+            s.transformers,
+            s.load_kw,
+            if self.scope.is_meshed() {
+                ", meshed"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// The outcome of a fault: tripped devices and the scope.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "FaultOutcome")]
+pub struct PyFaultOutcome {
+    net: Arc<Network>,
+    topo: Arc<RwLock<Topology>>,
+    out: FaultOutcome,
+}
+
+#[pymethods]
+impl PyFaultOutcome {
+    /// Asset numbers of the devices (switches or sources) that trip.
+    #[getter]
+    fn tripped(&self) -> Vec<String> {
+        self.out
+            .tripped
+            .iter()
+            .map(|&t| trip_asset(&self.net, t))
+            .collect()
+    }
+    /// Whether the fault zone needed the general search.
+    #[getter]
+    fn meshed(&self) -> bool {
+        self.out.meshed
+    }
+    /// The scope after the fault and the trips.
+    #[getter]
+    fn scope(&self) -> PyScope {
+        PyScope {
+            scope: self.out.scope.clone(),
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.topo),
+        }
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "FaultOutcome(tripped={:?}, {} customers out)",
+            self.tripped(),
+            self.out.scope.summary().customers
+        )
+    }
+}
+
+/// A planned outage: the switches that isolate the device and the scope.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "PlannedOutage")]
+pub struct PyPlannedOutage {
+    net: Arc<Network>,
+    topo: Arc<RwLock<Topology>>,
+    plan: PlannedOutage,
+}
+
+fn line_assets(net: &Network, v: &[LineId]) -> Vec<String> {
+    v.iter().map(|&l| net.line_asset(l).to_owned()).collect()
+}
+
+#[pymethods]
+impl PyPlannedOutage {
+    /// Closed switches to open (those that could feed the work zone).
+    #[getter]
+    fn isolators(&self) -> Vec<String> {
+        line_assets(&self.net, &self.plan.isolators)
+    }
+    /// Closed switches on the zone's edge with no other supply beyond (need not be opened).
+    #[getter]
+    fn downstream(&self) -> Vec<String> {
+        line_assets(&self.net, &self.plan.downstream)
+    }
+    /// Switches on the zone's edge that are already open.
+    #[getter]
+    fn already_open(&self) -> Vec<String> {
+        line_assets(&self.net, &self.plan.already_open)
+    }
+    /// Sources inside the work zone.
+    #[getter]
+    fn sources(&self) -> Vec<String> {
+        self.plan
+            .sources
+            .iter()
+            .map(|&s| self.net.source_asset(s).to_owned())
+            .collect()
+    }
+    /// The operations that carry out the outage, as `(action, asset)` pairs.
+    #[getter]
+    fn operations(&self) -> Vec<(String, String)> {
+        operation_pairs(&self.net, &self.plan.operations)
+    }
+    /// The scope of those operations.
+    #[getter]
+    fn scope(&self) -> PyScope {
+        PyScope {
+            scope: self.plan.scope.clone(),
+            net: Arc::clone(&self.net),
+            topo: Arc::clone(&self.topo),
+        }
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PlannedOutage(open={:?}, {} customers out)",
+            self.isolators(),
+            self.plan.scope.summary().customers
+        )
+    }
+}
