@@ -1,6 +1,7 @@
 //! Conversions between Python values and core types, in one place.
 
-use gridserve_core::network::{Action, ElementId, Network, Operation};
+use gridserve_core::network::busbranch::BusBranch;
+use gridserve_core::network::{Action, ElementId, Network, NetworkError, Operation};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -124,4 +125,119 @@ pub(crate) fn columns<'py, T: Serialize>(
         dict.set_item(*f, value_to_py(py, &Value::Array(col))?)?;
     }
     Ok(dict)
+}
+
+/// A Python scalar as a JSON value (NaN and None become null).
+fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = v.extract::<bool>() {
+        return Ok(Value::Bool(b));
+    }
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(Value::from(i));
+    }
+    if let Ok(f) = v.extract::<f64>() {
+        return Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number));
+    }
+    Ok(Value::String(v.str()?.to_string()))
+}
+
+const BUS_BRANCH_TABLES: [&str; 10] = [
+    "buses",
+    "lines",
+    "trafos",
+    "trafo3ws",
+    "impedances",
+    "dclines",
+    "tcscs",
+    "switches",
+    "slacks",
+    "loads",
+];
+
+/// The bus-branch tables from `{table: {column: list}}`.
+pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult<BusBranch> {
+    let mut bb = BusBranch::default();
+    for (name, columns) in tables.iter() {
+        let name: String = name.extract()?;
+        let Some(&table) = BUS_BRANCH_TABLES.iter().find(|t| **t == name) else {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!(
+                    "unknown bus-branch table {name:?}: expected some of {}",
+                    BUS_BRANCH_TABLES.join(", ")
+                ),
+            ));
+        };
+        let columns = columns.cast::<PyDict>()?;
+        let mut cols: Vec<(String, Vec<Value>)> = Vec::new();
+        for (col, values) in columns.iter() {
+            let values: Vec<Value> = values
+                .try_iter()?
+                .map(|v| py_to_value(&v?))
+                .collect::<PyResult<_>>()?;
+            cols.push((col.extract()?, values));
+        }
+        let rows = cols.first().map_or(0, |(_, v)| v.len());
+        if let Some((col, v)) = cols.iter().find(|(_, v)| v.len() != rows) {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!("table {table}: column {col} has {} values, others {rows}", v.len()),
+            ));
+        }
+        let mut list = Vec::with_capacity(rows);
+        for r in 0..rows {
+            let mut row = serde_json::Map::new();
+            for (col, values) in &cols {
+                // Absent (null) values take the field's default where it has one.
+                if !values[r].is_null() {
+                    row.insert(col.clone(), values[r].clone());
+                }
+            }
+            list.push(Value::Object(row));
+        }
+        match table {
+            "buses" => bb.buses = parse_rows(py, table, list)?,
+            "lines" => bb.lines = parse_rows(py, table, list)?,
+            "trafos" => bb.trafos = parse_rows(py, table, list)?,
+            "trafo3ws" => bb.trafo3ws = parse_rows(py, table, list)?,
+            "impedances" => bb.impedances = parse_rows(py, table, list)?,
+            "dclines" => bb.dclines = parse_rows(py, table, list)?,
+            "tcscs" => bb.tcscs = parse_rows(py, table, list)?,
+            "switches" => bb.switches = parse_rows(py, table, list)?,
+            "slacks" => bb.slacks = parse_rows(py, table, list)?,
+            _ => bb.loads = parse_rows(py, table, list)?,
+        }
+    }
+    Ok(bb)
+}
+
+/// Deserialises the rows of one table; an error names the table and the row's id.
+fn parse_rows<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    table: &'static str,
+    list: Vec<Value>,
+) -> PyResult<Vec<T>> {
+    list.into_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let id = row
+                .get("id")
+                .map_or_else(|| format!("row {r}"), ToString::to_string);
+            serde_json::from_value(row).map_err(|e| {
+                crate::errors::network_error(
+                    py,
+                    NetworkError::Unmappable {
+                        table,
+                        id,
+                        field: "",
+                        value: String::new(),
+                        reason: format!("{e} (a missing or NaN value where one is required?)"),
+                    },
+                )
+            })
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use gridserve_core::network::records::NetworkData;
 use gridserve_core::network::synth::{self, SynthConfig};
 use gridserve_core::network::{
-    ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
+    busbranch, ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
     Trip, ValidationOptions, io,
 };
 use numpy::{IntoPyArray, PyArray1};
@@ -131,6 +131,51 @@ impl PyNetwork {
     fn county(py: Python<'_>, seed: u64) -> PyResult<Self> {
         let data = py.detach(|| synth::generate(&SynthConfig::county(seed)));
         Self::build(py, data, false)
+    }
+
+    /// Maps a bus-branch model (pandapower's tables) to a network: `tables` maps each table of
+    /// `gridserve_core::network::busbranch::BusBranch` (`buses`, `lines`, `trafos`,
+    /// `trafo3ws`, `impedances`, `dclines`, `tcscs`, `switches`, `slacks`, `loads`) to its
+    /// columns (`{column: list}`). Returns the network and the index maps as numpy arrays
+    /// (`point_buses` uses -1 for points the mapping adds; `trafo3w_lines` is flat, three per
+    /// row).
+    #[staticmethod]
+    #[pyo3(signature = (tables, source_capacity_kva = 1e6, allow_isolated_buses = true))]
+    fn from_bus_branch<'py>(
+        py: Python<'py>,
+        tables: &Bound<'py, PyDict>,
+        source_capacity_kva: f64,
+        allow_isolated_buses: bool,
+    ) -> PyResult<(Self, Bound<'py, PyDict>)> {
+        let bb = convert::bus_branch(py, tables)?;
+        let options = busbranch::BusBranchOptions {
+            source_capacity_kva,
+            allow_isolated_buses,
+        };
+        let (net, map) = py.detach(|| busbranch::to_network(&bb, &options)).py_err(py)?;
+        let ids = |v: &[LineId]| v.iter().map(|l| l.0).collect::<Vec<u32>>();
+        let maps = PyDict::new(py);
+        maps.set_item("bus_points", point_array(py, map.bus_points.clone()))?;
+        let point_buses: Vec<i64> = map.point_buses.iter().map(|b| b.unwrap_or(-1)).collect();
+        maps.set_item("point_buses", point_buses.into_pyarray(py))?;
+        maps.set_item("line_lines", ids(&map.line_lines).into_pyarray(py))?;
+        maps.set_item("trafo_lines", ids(&map.trafo_lines).into_pyarray(py))?;
+        let t3: Vec<u32> = map.trafo3w_lines.iter().flatten().map(|l| l.0).collect();
+        maps.set_item("trafo3w_lines", t3.into_pyarray(py))?;
+        maps.set_item("impedance_lines", ids(&map.impedance_lines).into_pyarray(py))?;
+        maps.set_item("dcline_lines", ids(&map.dcline_lines).into_pyarray(py))?;
+        maps.set_item("tcsc_lines", ids(&map.tcsc_lines).into_pyarray(py))?;
+        maps.set_item("switch_lines", ids(&map.switch_lines).into_pyarray(py))?;
+        let sources: Vec<u32> = map.slack_sources.iter().map(|s| s.0).collect();
+        maps.set_item("slack_sources", sources.into_pyarray(py))?;
+        let customers: Vec<u32> = map.load_customers.iter().map(|c| c.0).collect();
+        maps.set_item("load_customers", customers.into_pyarray(py))?;
+        Ok((
+            Self {
+                inner: Arc::new(net),
+            },
+            maps,
+        ))
     }
 
     /// Writes the network as a folder in the CSV layout.

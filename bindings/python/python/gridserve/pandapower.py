@@ -1,6 +1,7 @@
 """Import a pandapower net as it is.
 
-The tables ``bus``, ``line``, ``trafo``, ``trafo3w``, ``impedance``, ``switch`` (et = b/l/t/t3,
+The tables ``bus``, ``line``, ``trafo``, ``trafo3w``, ``impedance``, ``dcline``, ``tcsc``,
+``switch`` (et = b/l/t/t3,
 its ``closed`` flag), ``ext_grid`` and slack ``gen`` (as sources) and ``load`` (as customers),
 with their ``in_service`` flags, are read column by column and handed to the core mapping
 (``gridserve_core::network::busbranch``), which documents every rule. What cannot be mapped
@@ -14,19 +15,18 @@ The normal state of the result is the net's current state, so
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 import numpy.typing as npt
 
-from gridserve._gridserve import Network
-from gridserve.exceptions import UnmappableError
+from gridserve._gridserve import Network, Topology
 
-# Tables that pandapower's topology graph turns into edges but gridserve does not map: a
-# non-empty one is refused rather than silently ignored.
-_UNSUPPORTED_EDGE_TABLES = ("dcline", "tcsc", "vsc", "line_dc", "ssc_line")
-
+# Tables that pandapower's topology graph (``create_nxgraph``) turns into edges are all mapped;
+# a table a later pandapower starts connecting must be added here and in the core mapping.
+# Tables that hold no edges (vsc, line_dc, ward, xward, shunt, sgen, ...) are ignored, as
+# pandapower's topology ignores them.
 
 @dataclass(frozen=True)
 class PandapowerImport:
@@ -37,9 +37,12 @@ class PandapowerImport:
         bus_points: point id of each bus, in the order of ``net.bus.index``.
         point_buses: for each point id, its bus index, or -1 for points the mapping adds
             (switch ends, three-winding star points).
-        line_lines, trafo_lines, impedance_lines, switch_lines: line ids of each row of those
-            tables, in row order; ``trafo3w_lines`` has three columns (hv, mv, lv).
-        slack_sources: source id of each ext_grid row, then of each slack gen.
+        line_lines, trafo_lines, impedance_lines, dcline_lines, tcsc_lines, switch_lines: line
+            ids of each row of those tables, in row order; ``trafo3w_lines`` has three columns
+            (hv, mv, lv).
+        slack_sources: source id of each ext_grid row, then of each slack gen, then of each
+            vsc whose AC side is the slack (``control_mode_ac == "slack"``).
+        bus_in_service: the ``in_service`` flag of each bus, in row order.
         load_customers: customer id of each load row.
     """
 
@@ -50,14 +53,33 @@ class PandapowerImport:
     trafo_lines: npt.NDArray[np.uint32]
     trafo3w_lines: npt.NDArray[np.uint32]
     impedance_lines: npt.NDArray[np.uint32]
+    dcline_lines: npt.NDArray[np.uint32]
+    tcsc_lines: npt.NDArray[np.uint32]
     switch_lines: npt.NDArray[np.uint32]
     slack_sources: npt.NDArray[np.uint32]
     load_customers: npt.NDArray[np.uint32]
+    bus_in_service: npt.NDArray[np.bool_]
+
+    _keep: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keep = np.zeros(len(self.point_buses), dtype=bool)
+        keep[self.bus_points] = self.bus_in_service
+        object.__setattr__(self, "_keep", keep)
 
     def buses(self, point_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """The pandapower bus indices of the given point ids, dropping points that are not buses."""
-        b = self.point_buses[np.asarray(point_ids, dtype=np.int64)]
-        return b[b >= 0]
+        """The in-service pandapower buses among the given point ids (other points dropped).
+
+        Out-of-service buses are dropped as pandapower's topology drops them: they are neither
+        supplied nor unsupplied there.
+        """
+        ids = np.asarray(point_ids, dtype=np.int64)
+        return self.point_buses[ids[self._keep[ids]]]
+
+    def unsupplied_buses(self, topology: Topology) -> npt.NDArray[np.int64]:
+        """The in-service buses that ``topology`` does not energize: pandapower's
+        ``unsupplied_buses(net)`` for the state the topology indexes."""
+        return self.buses(np.nonzero(~topology.energized())[0])
 
 
 def _ints(frame: Any, column: str) -> List[int]:
@@ -92,31 +114,42 @@ def _index(frame: Any) -> List[int]:
     return [int(v) for v in frame.index.to_numpy()]
 
 
-def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
-    for name in _UNSUPPORTED_EDGE_TABLES:
-        table = getattr(net, name, None)
-        if table is not None and len(table) > 0:
-            raise UnmappableError(
-                f"cannot map {name}: {len(table)} rows; gridserve does not model {name} elements"
-            )
-    bus, line, trafo = net.bus, net.line, net.trafo
-    trafo3w = getattr(net, "trafo3w", bus.iloc[0:0])
-    impedance = getattr(net, "impedance", bus.iloc[0:0])
-    switch, ext_grid, load = net.switch, net.ext_grid, net.load
-    gen = getattr(net, "gen", bus.iloc[0:0])
-    slack_gen = gen[gen["slack"].astype(bool)] if "slack" in gen.columns else gen.iloc[0:0]
+def _pairs(frame: Any) -> Dict[str, Any]:
+    """The columns of an edge table with ``from_bus`` / ``to_bus``."""
     return {
-        "bus": {"id": _index(bus), "name": _texts(bus, "name"), "in_service": _bools(bus, "in_service")},
-        "line": {
-            "id": _index(line),
-            "from_bus": _ints(line, "from_bus"),
-            "to_bus": _ints(line, "to_bus"),
+        "id": _index(frame),
+        "from_bus": _ints(frame, "from_bus"),
+        "to_bus": _ints(frame, "to_bus"),
+        "name": _texts(frame, "name"),
+        "in_service": _bools(frame, "in_service"),
+    }
+
+
+def _table(net: Any, name: str) -> Any:
+    table = getattr(net, name, None) if name in net else None
+    return table if table is not None else net.bus.iloc[0:0]
+
+
+def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
+    bus, line, trafo, switch = net.bus, net.line, net.trafo, net.switch
+    trafo3w, ext_grid, load, gen, vsc = (
+        _table(net, n) for n in ("trafo3w", "ext_grid", "load", "gen", "vsc")
+    )
+    # pandapower's slacks: ext_grids, gens with slack = True, vscs whose AC side is the slack.
+    slack_gen = gen[gen["slack"].astype(bool)] if "slack" in gen.columns else gen.iloc[0:0]
+    if "control_mode_ac" in vsc.columns:
+        slack_vsc = vsc[vsc["control_mode_ac"] == "slack"]
+    else:
+        slack_vsc = vsc.iloc[0:0]
+    slacks = [("ext_grid", ext_grid), ("gen", slack_gen), ("vsc", slack_vsc)]
+    return {
+        "buses": {"id": _index(bus), "name": _texts(bus, "name"), "in_service": _bools(bus, "in_service")},
+        "lines": {
+            **_pairs(line),
             "length_km": _floats(line, "length_km"),
             "max_i_ka": _floats(line, "max_i_ka"),
-            "name": _texts(line, "name"),
-            "in_service": _bools(line, "in_service"),
         },
-        "trafo": {
+        "trafos": {
             "id": _index(trafo),
             "hv_bus": _ints(trafo, "hv_bus"),
             "lv_bus": _ints(trafo, "lv_bus"),
@@ -125,42 +158,34 @@ def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
             "name": _texts(trafo, "name"),
             "in_service": _bools(trafo, "in_service"),
         },
-        "trafo3w": {
+        "trafo3ws": {
             "id": _index(trafo3w),
-            "hv_bus": _ints(trafo3w, "hv_bus") if len(trafo3w) else [],
-            "mv_bus": _ints(trafo3w, "mv_bus") if len(trafo3w) else [],
-            "lv_bus": _ints(trafo3w, "lv_bus") if len(trafo3w) else [],
-            "sn_hv_mva": _floats(trafo3w, "sn_hv_mva"),
-            "sn_mv_mva": _floats(trafo3w, "sn_mv_mva"),
-            "sn_lv_mva": _floats(trafo3w, "sn_lv_mva"),
+            **{c: _ints(trafo3w, c) for c in ("hv_bus", "mv_bus", "lv_bus") if len(trafo3w)},
+            **{c: _floats(trafo3w, c) for c in ("sn_hv_mva", "sn_mv_mva", "sn_lv_mva")},
             "std_type": _texts(trafo3w, "std_type"),
             "name": _texts(trafo3w, "name"),
             "in_service": _bools(trafo3w, "in_service"),
         },
-        "impedance": {
-            "id": _index(impedance),
-            "from_bus": _ints(impedance, "from_bus") if len(impedance) else [],
-            "to_bus": _ints(impedance, "to_bus") if len(impedance) else [],
-            "name": _texts(impedance, "name"),
-            "in_service": _bools(impedance, "in_service"),
-        },
-        "switch": {
+        "impedances": _pairs(_table(net, "impedance")),
+        "dclines": _pairs(_table(net, "dcline")),
+        "tcscs": _pairs(_table(net, "tcsc")),
+        "switches": {
             "id": _index(switch),
             "bus": _ints(switch, "bus"),
             "element": _ints(switch, "element"),
             "et": _texts(switch, "et"),
             "closed": _bools(switch, "closed"),
-            "type": _texts(switch, "type"),
+            "kind": _texts(switch, "type"),
             "name": _texts(switch, "name"),
             "in_service": _bools(switch, "in_service"),
         },
-        "slack": {
-            "id": [f"ext_grid/{i}" for i in _index(ext_grid)] + [f"gen/{i}" for i in _index(slack_gen)],
-            "bus": _ints(ext_grid, "bus") + _ints(slack_gen, "bus"),
-            "name": _texts(ext_grid, "name") + _texts(slack_gen, "name"),
-            "in_service": _bools(ext_grid, "in_service") + _bools(slack_gen, "in_service"),
+        "slacks": {
+            "id": [f"{kind}/{i}" for kind, t in slacks for i in _index(t)],
+            "bus": [b for _, t in slacks for b in _ints(t, "bus")],
+            "name": [n for _, t in slacks for n in _texts(t, "name")],
+            "in_service": [f for _, t in slacks for f in _bools(t, "in_service")],
         },
-        "load": {
+        "loads": {
             "id": _index(load),
             "bus": _ints(load, "bus"),
             "p_mw": _floats(load, "p_mw"),
@@ -180,9 +205,12 @@ def from_pandapower(
     capacity). Buses with nothing attached are kept (never energized) unless
     ``allow_isolated_buses`` is false.
     """
+    tables = _tables(net)
     network, maps = Network.from_bus_branch(
-        _tables(net),
+        tables,
         source_capacity_kva=source_capacity_kva,
         allow_isolated_buses=allow_isolated_buses,
     )
-    return PandapowerImport(network=network, **maps)
+    maps["trafo3w_lines"] = maps["trafo3w_lines"].reshape(-1, 3)
+    in_service = np.asarray(tables["buses"]["in_service"], dtype=bool)
+    return PandapowerImport(network=network, bus_in_service=in_service, **maps)

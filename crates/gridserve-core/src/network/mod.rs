@@ -5,8 +5,11 @@
 //! - [`NetworkState`]: switch positions and faulted / out-of-service elements, cheap to copy.
 //! - [`Topology`]: the compiled index of a network in one state; answers energized sets, the
 //!   scope of any set of operations, faults, planned outages and switch exposure.
+//! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
+//!   the point-line records, and back.
 //! - [`synth`]: a seeded generator of realistic 10 kV networks for tests, examples and benches.
 
+pub mod busbranch;
 pub mod error;
 pub mod io;
 mod model;
@@ -17,6 +20,7 @@ pub mod synth;
 mod text;
 mod topology;
 
+pub use busbranch::{BusBranch, BusBranchMap, BusBranchOptions};
 pub use error::{Action, NetworkError, Problem, ProblemKind, Problems, RecordKind, Refusal};
 pub use model::{
     ContactRef, CustomerId, CustomerRef, ElementId, Line, LineId, LineKind, Network, Point,
