@@ -122,6 +122,20 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
         .collect();
     prop_assert_eq!(got, expect);
 
+    // The batch form lists every point unsupplied after the operations.
+    let batch = topo.unsupplied_batch([ops.as_slice(), &[]]).unwrap();
+    let all: BTreeSet<u32> = (0..net.point_count() as u32).collect();
+    let unsupplied_after: BTreeSet<u32> = all.difference(&d.after).copied().collect();
+    prop_assert_eq!(
+        &ids(batch.scenario(0).unwrap().iter().map(|p| p.0)),
+        &unsupplied_after
+    );
+    prop_assert_eq!(
+        &ids(batch.scenario(1).unwrap().iter().map(|p| p.0)),
+        &all.difference(&e0).copied().collect()
+    );
+    prop_assert_eq!(batch.len(), 2);
+
     // The index after applying the operations, rebuilt only where touched, answers like a
     // fresh index of the new state.
     let mut moved = topo;

@@ -25,7 +25,7 @@ pub(crate) fn action_name(action: Action) -> String {
     enum_name(&action)
 }
 
-fn parse_action(py: Python<'_>, name: &str) -> PyResult<Action> {
+pub(crate) fn parse_action(py: Python<'_>, name: &str) -> PyResult<Action> {
     serde_json::from_value(Value::String(name.to_owned())).map_err(|_| {
         crate::errors::invalid_argument(
             py,
@@ -184,7 +184,10 @@ pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult
         if let Some((col, v)) = cols.iter().find(|(_, v)| v.len() != rows) {
             return Err(crate::errors::invalid_argument(
                 py,
-                format!("table {table}: column {col} has {} values, others {rows}", v.len()),
+                format!(
+                    "table {table}: column {col} has {} values, others {rows}",
+                    v.len()
+                ),
             ));
         }
         let mut list = Vec::with_capacity(rows);

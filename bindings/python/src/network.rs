@@ -8,10 +8,10 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use gridserve_core::network::records::NetworkData;
 use gridserve_core::network::synth::{self, SynthConfig};
 use gridserve_core::network::{
-    busbranch, ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
-    Trip, ValidationOptions, io,
+    ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
+    Trip, ValidationOptions, busbranch, io,
 };
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -152,7 +152,9 @@ impl PyNetwork {
             source_capacity_kva,
             allow_isolated_buses,
         };
-        let (net, map) = py.detach(|| busbranch::to_network(&bb, &options)).py_err(py)?;
+        let (net, map) = py
+            .detach(|| busbranch::to_network(&bb, &options))
+            .py_err(py)?;
         let ids = |v: &[LineId]| v.iter().map(|l| l.0).collect::<Vec<u32>>();
         let maps = PyDict::new(py);
         maps.set_item("bus_points", point_array(py, map.bus_points.clone()))?;
@@ -162,7 +164,10 @@ impl PyNetwork {
         maps.set_item("trafo_lines", ids(&map.trafo_lines).into_pyarray(py))?;
         let t3: Vec<u32> = map.trafo3w_lines.iter().flatten().map(|l| l.0).collect();
         maps.set_item("trafo3w_lines", t3.into_pyarray(py))?;
-        maps.set_item("impedance_lines", ids(&map.impedance_lines).into_pyarray(py))?;
+        maps.set_item(
+            "impedance_lines",
+            ids(&map.impedance_lines).into_pyarray(py),
+        )?;
         maps.set_item("dcline_lines", ids(&map.dcline_lines).into_pyarray(py))?;
         maps.set_item("tcsc_lines", ids(&map.tcsc_lines).into_pyarray(py))?;
         maps.set_item("switch_lines", ids(&map.switch_lines).into_pyarray(py))?;
@@ -605,6 +610,40 @@ impl PyTopology {
             gridserve_core::network::Action::TakeOut,
             ElementId::Line(LineId(line)),
         )
+    }
+
+    /// Every point unsupplied after each of many single-line scenarios, in one call: scenario
+    /// `k` applies `actions[k]` (`open`, `take_out`, …) to line id `lines[k]`. Returns
+    /// `(offsets, points)`: scenario `k` owns `points[offsets[k]:offsets[k + 1]]`, sorted.
+    fn unsupplied_batch<'py>(
+        &self,
+        py: Python<'py>,
+        actions: Vec<String>,
+        lines: PyReadonlyArray1<'py, u32>,
+    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>)> {
+        let lines = lines
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if actions.len() != lines.len() {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!("{} actions for {} lines", actions.len(), lines.len()),
+            ));
+        }
+        let mut ops = Vec::with_capacity(lines.len());
+        for (a, &l) in actions.iter().zip(lines) {
+            let element = self.net.check(ElementId::Line(LineId(l))).py_err(py)?;
+            ops.push([gridserve_core::network::Operation {
+                action: convert::parse_action(py, a)?,
+                element,
+            }]);
+        }
+        let t = read(&self.inner);
+        let batch = py
+            .detach(|| t.unsupplied_batch(ops.iter().map(|o| o.as_slice())))
+            .py_err(py)?;
+        let offsets: Vec<u64> = batch.offsets.iter().map(|&o| o as u64).collect();
+        Ok((offsets.into_pyarray(py), point_array(py, batch.points)))
     }
 
     /// The fault of an element: which devices trip and the scope.

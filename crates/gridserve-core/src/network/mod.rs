@@ -30,4 +30,6 @@ pub use scope::{
     AffectedCustomer, Boundary, BoundaryDevice, Scope, ScopeReport, ScopeSummary, Trip,
 };
 pub use state::{Condition, NetworkState, Operation};
-pub use topology::{Applied, Exposure, ExposureKind, FaultOutcome, PlannedOutage, Topology};
+pub use topology::{
+    Applied, Exposure, ExposureKind, FaultOutcome, PlannedOutage, Topology, UnsuppliedBatch,
+};
