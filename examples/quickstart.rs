@@ -31,7 +31,7 @@ fn fmt(d: Duration) -> String {
     }
 }
 
-fn print_report(net: &Network, report: &ScopeReport) {
+fn print_report(report: &ScopeReport) {
     let s = &report.summary;
     println!(
         "  {} points, {} transformers, {} customers out ({} critical), {:.0} kW lost",
@@ -64,7 +64,6 @@ fn print_report(net: &Network, report: &ScopeReport) {
             b.live_end
         );
     }
-    let _ = net;
 }
 
 fn run() -> Result<(), gridserve::Error> {
@@ -120,7 +119,7 @@ fn run() -> Result<(), gridserve::Error> {
     let report = timed("list customers, contacts, boundary", || {
         outcome.scope.report(&topo)
     })?;
-    print_report(&net, &report);
+    print_report(&report);
 
     // A planned outage of the sectionalizing switch with the most load behind it.
     let busiest = exposure
@@ -148,7 +147,7 @@ fn run() -> Result<(), gridserve::Error> {
     let report = timed("list customers, contacts, boundary", || {
         plan.scope.report(&topo)
     })?;
-    print_report(&net, &report);
+    print_report(&report);
     Ok(())
 }
 

@@ -110,18 +110,44 @@ impl PyNetwork {
         Self::build(py, data, allow_isolated_points)
     }
 
-    /// A synthetic network of about `points` points (seeded, reproducible).
+    /// A synthetic network of about `points` points (seeded, reproducible). The keyword
+    /// arguments override the generator's settings for that size (see
+    /// `gridserve_core::network::synth::SynthConfig`).
     #[staticmethod]
-    #[pyo3(signature = (points, seed = 1, closed_tie_fraction = 0.0))]
+    #[pyo3(signature = (
+        points,
+        seed = 1,
+        *,
+        closed_tie_fraction = None,
+        tie_fraction = None,
+        substations = None,
+        feeders_per_substation = None,
+        dedicated_share = None,
+        lv_customers_per_public = None,
+        critical_share = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn synthetic(
         py: Python<'_>,
         points: usize,
         seed: u64,
-        closed_tie_fraction: f64,
+        closed_tie_fraction: Option<f64>,
+        tie_fraction: Option<f64>,
+        substations: Option<usize>,
+        feeders_per_substation: Option<usize>,
+        dedicated_share: Option<f64>,
+        lv_customers_per_public: Option<(usize, usize)>,
+        critical_share: Option<f64>,
     ) -> PyResult<Self> {
-        let mut config = SynthConfig::with_points(points, seed);
-        config.closed_tie_fraction = closed_tie_fraction;
-        let data = py.detach(|| synth::generate(&config));
+        let mut c = SynthConfig::with_points(points, seed);
+        c.closed_tie_fraction = closed_tie_fraction.unwrap_or(c.closed_tie_fraction);
+        c.tie_fraction = tie_fraction.unwrap_or(c.tie_fraction);
+        c.substations = substations.unwrap_or(c.substations);
+        c.feeders_per_substation = feeders_per_substation.unwrap_or(c.feeders_per_substation);
+        c.dedicated_share = dedicated_share.unwrap_or(c.dedicated_share);
+        c.lv_customers_per_public = lv_customers_per_public.unwrap_or(c.lv_customers_per_public);
+        c.critical_share = critical_share.unwrap_or(c.critical_share);
+        let data = py.detach(|| synth::generate(&c));
         Self::build(py, data, false)
     }
 
@@ -439,6 +465,9 @@ impl PyNetwork {
     }
 }
 
+/// A compressed list of lists: `(offsets, values)`.
+type Compressed<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>);
+
 fn read(t: &RwLock<Topology>) -> RwLockReadGuard<'_, Topology> {
     t.read().unwrap_or_else(PoisonError::into_inner)
 }
@@ -620,7 +649,7 @@ impl PyTopology {
         py: Python<'py>,
         actions: Vec<String>,
         lines: PyReadonlyArray1<'py, u32>,
-    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>)> {
+    ) -> PyResult<Compressed<'py>> {
         let lines = lines
             .as_slice()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -696,6 +725,43 @@ impl PyTopology {
         read(&self.inner)
             .loops()
             .into_iter()
+            .map(|e| self.net.asset(e).to_owned())
+            .collect()
+    }
+
+    /// The nearest protective device upstream of an energized point (asset number of the
+    /// switch, or of the source when there is none), or `None` if the point is not energized.
+    fn protector(&self, py: Python<'_>, point: &str) -> PyResult<Option<String>> {
+        let p = self.net.point_id(point).py_err(py)?;
+        Ok(read(&self.inner)
+            .protector(p)
+            .map(|t| trip_asset(&self.net, t)))
+    }
+
+    /// The sources feeding the part a point is in (empty if it is not energized).
+    fn feeding_sources(&self, py: Python<'_>, point: &str) -> PyResult<Vec<String>> {
+        let p = self.net.point_id(point).py_err(py)?;
+        Ok(read(&self.inner)
+            .feeding_sources(p)
+            .into_iter()
+            .map(|s| self.net.source_asset(s).to_owned())
+            .collect())
+    }
+
+    /// Asset numbers of the faulted elements in the indexed state.
+    fn faulted(&self) -> Vec<String> {
+        let t = read(&self.inner);
+        t.state()
+            .faulted()
+            .map(|e| self.net.asset(e).to_owned())
+            .collect()
+    }
+
+    /// Asset numbers of the elements out of service in the indexed state.
+    fn out_of_service(&self) -> Vec<String> {
+        let t = read(&self.inner);
+        t.state()
+            .out_of_service()
             .map(|e| self.net.asset(e).to_owned())
             .collect()
     }

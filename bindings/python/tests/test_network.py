@@ -52,6 +52,17 @@ def test_fault_planned_outage_and_exposure(small: gs.Network) -> None:
     assert row["TIE"] == ("not_passing", 0, 0)
 
 
+def test_state_and_index_lookups(small: gs.Network) -> None:
+    topo = gs.Topology(small, operations=[("fault", "L2"), ("take_out", "T1")])
+    assert topo.faulted() == ["L2"] and topo.out_of_service() == ["T1"]
+    assert topo.protector("E") == "F1"
+    assert topo.protector("C") == "CB1"
+    assert topo.protector("BUS") == "S1"
+    assert topo.protector("D") is None, "D is cut off by the fault on L2"
+    assert topo.feeding_sources("B") == ["S1"]
+    assert topo.feeding_sources("LV") == []
+
+
 def test_apply_loops_and_unsupplied(small: gs.Network) -> None:
     topo = gs.Topology(small)
     other = topo.copy()
@@ -172,3 +183,25 @@ def _bfs_lost(net: gs.Network, topo: gs.Topology, energized: np.ndarray, opened:
                 seen.add(w)
                 stack.append(w)
     return {int(p) for p in np.nonzero(energized)[0] if int(p) not in seen}
+
+
+def test_unsupplied_batch_equals_one_scope_at_a_time() -> None:
+    net = gs.Network.synthetic(2000, seed=5, closed_tie_fraction=0.3)
+    topo = gs.Topology(net, operations=[("take_out", net.line_assets()[7])])
+    assert net.line_kinds()[7] == "segment"
+    base = np.nonzero(~topo.energized())[0]
+    kinds = net.line_kinds()
+    open_now = set(topo.open_switches())
+    lines = [i for i, a in enumerate(net.line_assets()) if kinds[i] == "switch" and a not in open_now][:200]
+    actions = ["open"] * len(lines)
+    segments = [i for i, k in enumerate(kinds) if k == "segment" and i != 7][:200]
+    lines += segments
+    actions += ["take_out"] * len(segments)
+    offsets, points = topo.unsupplied_batch(actions, np.array(lines, dtype=np.uint32))
+    assert len(offsets) == len(lines) + 1 and offsets[0] == 0
+    for k, (action, line) in enumerate(zip(actions, lines)):
+        scope = topo.scope([(action, net.line_assets()[line])])
+        expected = np.union1d(base, scope.point_ids())
+        assert np.array_equal(points[offsets[k] : offsets[k + 1]], expected), (action, line)
+    with pytest.raises(gs.InvalidArgumentError):
+        topo.unsupplied_batch(["open"], np.array([1, 2], dtype=np.uint32))
