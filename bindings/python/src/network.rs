@@ -260,82 +260,21 @@ impl PyNetwork {
         let net = &self.inner;
         let data = py.detach(|| net.to_data());
         let out = PyDict::new(py);
-        out.set_item(
-            "points",
-            columns(py, &data.points, &["asset", "kind", "name", "in_service"])?,
-        )?;
+        out.set_item("points", columns(py, &data.points, &io::POINT_COLUMNS)?)?;
         out.set_item(
             "segments",
-            columns(
-                py,
-                &data.segments,
-                &[
-                    "asset",
-                    "from",
-                    "to",
-                    "kind",
-                    "length_m",
-                    "rated_current_a",
-                    "in_service",
-                ],
-            )?,
+            columns(py, &data.segments, &io::SEGMENT_COLUMNS)?,
         )?;
         out.set_item(
             "switches",
-            columns(
-                py,
-                &data.switches,
-                &[
-                    "asset",
-                    "from",
-                    "to",
-                    "kind",
-                    "normally_open",
-                    "protective",
-                    "remote",
-                    "in_service",
-                ],
-            )?,
+            columns(py, &data.switches, &io::SWITCH_COLUMNS)?,
         )?;
-        out.set_item(
-            "transformers",
-            columns(
-                py,
-                &data.transformers,
-                &[
-                    "asset",
-                    "from",
-                    "to",
-                    "rated_kva",
-                    "model",
-                    "year_in_service",
-                    "usage",
-                    "in_service",
-                ],
-            )?,
-        )?;
-        out.set_item(
-            "sources",
-            columns(
-                py,
-                &data.sources,
-                &["asset", "point", "name", "capacity_kva", "in_service"],
-            )?,
-        )?;
+        let transformers = columns(py, &data.transformers, &io::TRANSFORMER_COLUMNS)?;
+        out.set_item("transformers", transformers)?;
+        out.set_item("sources", columns(py, &data.sources, &io::SOURCE_COLUMNS)?)?;
         out.set_item(
             "customers",
-            columns(
-                py,
-                &data.customers,
-                &[
-                    "number",
-                    "name",
-                    "point",
-                    "contracted_kva",
-                    "load_kw",
-                    "importance",
-                ],
-            )?,
+            columns(py, &data.customers, &io::CUSTOMER_COLUMNS)?,
         )?;
         #[derive(serde::Serialize)]
         struct ContactRow<'a> {
@@ -353,14 +292,7 @@ impl PyNetwork {
                 })
             })
             .collect();
-        out.set_item(
-            "contacts",
-            columns(
-                py,
-                &contacts,
-                &["customer", "name", "phone", "role", "level"],
-            )?,
-        )?;
+        out.set_item("contacts", columns(py, &contacts, &io::CONTACT_COLUMNS)?)?;
         Ok(out)
     }
 

@@ -1043,7 +1043,8 @@ fn csv_write_error(err: csv::Error) -> io::Error {
 // The rows as written: each record's fields, borrowed. The records themselves leave a `None`
 // field out when serialised, which would drop its cell; the rows keep it as an empty cell.
 
-const POINT_COLUMNS: [&str; 4] = ["asset", "kind", "name", "in_service"];
+/// The columns of `points.csv`, in the order they are written.
+pub const POINT_COLUMNS: [&str; 4] = ["asset", "kind", "name", "in_service"];
 
 #[derive(Serialize)]
 struct PointRow<'a> {
@@ -1063,7 +1064,8 @@ fn write_points<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &POINT_COLUMNS, rows)
 }
 
-const SEGMENT_COLUMNS: [&str; 7] = [
+/// The columns of `segments.csv`, in the order they are written.
+pub const SEGMENT_COLUMNS: [&str; 7] = [
     "asset",
     "from",
     "to",
@@ -1097,7 +1099,8 @@ fn write_segments<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &SEGMENT_COLUMNS, rows)
 }
 
-const SWITCH_COLUMNS: [&str; 8] = [
+/// The columns of `switches.csv`, in the order they are written.
+pub const SWITCH_COLUMNS: [&str; 8] = [
     "asset",
     "from",
     "to",
@@ -1134,7 +1137,8 @@ fn write_switches<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &SWITCH_COLUMNS, rows)
 }
 
-const TRANSFORMER_COLUMNS: [&str; 8] = [
+/// The columns of `transformers.csv`, in the order they are written.
+pub const TRANSFORMER_COLUMNS: [&str; 8] = [
     "asset",
     "from",
     "to",
@@ -1171,7 +1175,8 @@ fn write_transformers<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &TRANSFORMER_COLUMNS, rows)
 }
 
-const SOURCE_COLUMNS: [&str; 5] = ["asset", "point", "name", "capacity_kva", "in_service"];
+/// The columns of `sources.csv`, in the order they are written.
+pub const SOURCE_COLUMNS: [&str; 5] = ["asset", "point", "name", "capacity_kva", "in_service"];
 
 #[derive(Serialize)]
 struct SourceRow<'a> {
@@ -1193,7 +1198,8 @@ fn write_sources<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &SOURCE_COLUMNS, rows)
 }
 
-const CUSTOMER_COLUMNS: [&str; 6] = [
+/// The columns of `customers.csv`, in the order they are written.
+pub const CUSTOMER_COLUMNS: [&str; 6] = [
     "number",
     "name",
     "point",
@@ -1224,7 +1230,8 @@ fn write_customers<W: Write>(out: W, data: &NetworkData) -> io::Result<W> {
     write_table(out, &CUSTOMER_COLUMNS, rows)
 }
 
-const CONTACT_COLUMNS: [&str; 5] = ["customer", "name", "phone", "role", "level"];
+/// The columns of `contacts.csv`, in the order they are written.
+pub const CONTACT_COLUMNS: [&str; 5] = ["customer", "name", "phone", "role", "level"];
 
 #[derive(Serialize)]
 struct ContactRow<'a> {
