@@ -56,7 +56,7 @@ fn print_report(report: &ScopeReport) {
         let state = if b.passes_after { "closed" } else { "open" };
         let remote = if b.remote { ", remote" } else { "" };
         println!(
-            "  boundary: {} ({:?}, {state}{remote}) between lost {} and live {}",
+            "  boundary: {} ({}, {state}{remote}) between lost {} and live {}",
             b.asset,
             b.switch_kind
                 .map_or_else(|| format!("{:?}", b.kind), |k| format!("{k:?}")),
