@@ -35,7 +35,12 @@ fn ids(v: impl IntoIterator<Item = u32>) -> BTreeSet<u32> {
     v.into_iter().collect()
 }
 
-fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseError> {
+fn check_scope(
+    seed: u64,
+    points: usize,
+    extra: usize,
+    max_ops: usize,
+) -> Result<(), TestCaseError> {
     let Case {
         net,
         state,
@@ -46,7 +51,7 @@ fn check_scope(seed: u64, points: usize, extra: usize) -> Result<(), TestCaseErr
     prop_assert_eq!(&ids(topo.energized_points().map(|p| p.0)), &e0);
     prop_assert_eq!(topo.energized_count(), e0.len());
 
-    let ops = random_ops(&mut rng, &net, &state, 5);
+    let ops = random_ops(&mut rng, &net, &state, max_ops);
     let scope = topo.scope(&ops).unwrap();
     let mut after = state.clone();
     after.apply(&net, &ops).unwrap();
@@ -346,12 +351,18 @@ proptest! {
 
     #[test]
     fn scope_equals_search_on_radial_networks(seed in any::<u64>(), points in 2usize..40) {
-        check_scope(seed, points, 0)?;
+        check_scope(seed, points, 0, 5)?;
     }
 
     #[test]
     fn scope_equals_search_on_meshed_networks(seed in any::<u64>(), points in 2usize..40, extra in 1usize..8) {
-        check_scope(seed, points, extra)?;
+        check_scope(seed, points, extra, 5)?;
+    }
+
+    /// Long operation lists (more than 16 touch the indexed path of `NetworkState::changes`).
+    #[test]
+    fn scope_equals_search_with_many_operations(seed in any::<u64>(), points in 20usize..60, extra in 0usize..6) {
+        check_scope(seed, points, extra, 60)?;
     }
 
     #[test]

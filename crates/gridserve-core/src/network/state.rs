@@ -1,6 +1,8 @@
 //! The state of a network: switch positions and faulted or out-of-service elements, kept apart
 //! from the model and cheap to copy (seven bit sets).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::error::{Action, NetworkError, Refusal};
@@ -347,11 +349,24 @@ impl NetworkState {
     ) -> Result<Vec<(ElementId, Condition)>, NetworkError> {
         self.check(net)?;
         let mut overlay: Vec<(ElementId, Condition)> = Vec::with_capacity(ops.len());
+        // Short lists are searched; long ones (a storm's worth of operations) get an index.
+        let mut index: Option<HashMap<ElementId, usize>> =
+            (ops.len() > 16).then(|| HashMap::with_capacity(ops.len()));
         for op in ops {
             net.check(op.element)?;
-            match overlay.iter_mut().find(|(e, _)| *e == op.element) {
-                Some((_, c)) => *c = op.apply_to(net, *c)?,
-                None => overlay.push((op.element, op.apply_to(net, self.condition(op.element))?)),
+            let slot = match &index {
+                Some(map) => map.get(&op.element).copied(),
+                None => overlay.iter().position(|(e, _)| *e == op.element),
+            };
+            match slot {
+                Some(k) => overlay[k].1 = op.apply_to(net, overlay[k].1)?,
+                None => {
+                    let c = op.apply_to(net, self.condition(op.element))?;
+                    if let Some(map) = &mut index {
+                        map.insert(op.element, overlay.len());
+                    }
+                    overlay.push((op.element, c));
+                }
             }
         }
         Ok(overlay)
