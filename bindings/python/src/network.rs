@@ -520,27 +520,10 @@ impl PyTopology {
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
         let ops = convert::operations(py, &self.net, operations.unwrap_or_default())?;
         let t = read(&self.inner);
-        let v: Vec<u32> = py
-            .detach(
-                || -> Result<Vec<u32>, gridserve_core::network::NetworkError> {
-                    let scope = t.scope(&ops)?;
-                    let mut state = vec![false; self.net.point_count()];
-                    for p in self.net.point_ids() {
-                        state[p.index()] = !t.is_energized(p);
-                    }
-                    for p in scope.point_ids(&t)? {
-                        state[p.index()] = true;
-                    }
-                    for p in scope.restored_ids() {
-                        state[p.index()] = false;
-                    }
-                    Ok((0..state.len() as u32)
-                        .filter(|&i| state[i as usize])
-                        .collect())
-                },
-            )
+        let batch = py
+            .detach(|| t.unsupplied_batch([ops.as_slice()]))
             .py_err(py)?;
-        Ok(v.into_pyarray(py))
+        Ok(point_array(py, batch.points))
     }
 
     /// The scope of `operations` (pairs of action and asset number) against the indexed state.

@@ -113,3 +113,9 @@ def test_unmappable_pandapower_row() -> None:
     with pytest.raises(gs.UnmappableError) as e:
         gs.from_pandapower(net)
     assert (e.value.table, e.value.field) == ("switch", "bus")
+
+
+def test_bus_branch_tables_refuse_unknown_columns() -> None:
+    with pytest.raises(gs.UnmappableError) as e:
+        gs.Network.from_bus_branch({"buses": {"id": [0], "colour": ["red"]}})
+    assert e.value.table == "buses" and "colour" in e.value.reason

@@ -149,6 +149,7 @@ fn yes() -> bool {
 
 /// A bus (`net.bus` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bus {
     /// The bus index.
     pub id: i64,
@@ -162,6 +163,7 @@ pub struct Bus {
 
 /// A line (`net.line` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbLine {
     /// The line index.
     pub id: i64,
@@ -185,6 +187,7 @@ pub struct BbLine {
 
 /// A two-winding transformer (`net.trafo` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbTrafo {
     /// The trafo index.
     pub id: i64,
@@ -207,6 +210,7 @@ pub struct BbTrafo {
 
 /// A three-winding transformer (`net.trafo3w` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbTrafo3w {
     /// The trafo3w index.
     pub id: i64,
@@ -235,6 +239,7 @@ pub struct BbTrafo3w {
 
 /// A branch known only by its two buses: a row of `net.impedance`, `net.dcline` or `net.tcsc`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbImpedance {
     /// The row's index in its table.
     pub id: i64,
@@ -304,6 +309,7 @@ impl SwitchElement {
 
 /// A switch (`net.switch` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbSwitch {
     /// The switch index.
     pub id: i64,
@@ -331,6 +337,7 @@ pub struct BbSwitch {
 /// A slack: an `ext_grid`, a `gen` with `slack == True`, or a `vsc` with
 /// `control_mode_ac == "slack"` — the elements `unsupplied_buses` counts as supply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbSlack {
     /// An id unique among the slacks, chosen by the caller (e.g. `"ext_grid/0"`, `"gen/3"`).
     pub id: String,
@@ -346,6 +353,7 @@ pub struct BbSlack {
 
 /// A load (`net.load` row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BbLoad {
     /// The load index.
     pub id: i64,

@@ -143,7 +143,7 @@ impl Line {
         matches!(self.kind, LineKind::Transformer(_))
     }
 
-    /// Whether the line is a closed-in-normal-state protective switch.
+    /// Whether the line is a protective switch (whatever its position).
     #[must_use]
     pub fn is_protective(&self) -> bool {
         self.as_switch().is_some_and(|s| s.protective)
