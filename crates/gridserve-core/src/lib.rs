@@ -2,6 +2,7 @@
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
 pub mod network;
+pub mod reliability;
 
 /// Any gridserve error: one variant per module family.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +11,9 @@ pub enum Error {
     /// An error of the network model, its state, queries, import or export.
     #[error(transparent)]
     Network(#[from] network::NetworkError),
+    /// An error of the reliability statistics: invalid outage records, options or periods.
+    #[error(transparent)]
+    Reliability(#[from] reliability::ReliabilityError),
 }
 
 /// A result with [`Error`] as its default error type.
