@@ -4,7 +4,11 @@
 //! network as points and lines and finds, in microseconds, who loses power and why.
 //!
 //! This facade re-exports the domain crate [`gridserve_core`]; later modules (tariffs, scoring,
-//! workflows, reliability) appear here as they land.
+//! workflows) appear here as they land.
+//!
+//! - [`network`]: the point-line model and outage scope.
+//! - [`reliability`]: outage records, IEEE 1366 and DL/T 836 indices, major event days and the
+//!   back office's outage statistics.
 //!
 //! ## Outage scope in five lines
 //!
@@ -35,4 +39,5 @@
 //! modules.
 
 pub use gridserve_core::network;
+pub use gridserve_core::reliability;
 pub use gridserve_core::{Error, Result};

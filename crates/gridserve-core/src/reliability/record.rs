@@ -404,7 +404,8 @@ pub fn read_csv_file(
 }
 
 /// Writes outage records as CSV (every column of the layout; customer lists `;`-separated, with
-/// their length in `customers_count`).
+/// their length in `customers_count`; an empty list leaves both columns empty, which reads back
+/// as an empty list).
 ///
 /// # Errors
 /// [`ReliabilityError::Io`] if writing fails.
@@ -419,6 +420,8 @@ pub fn write_csv<W: Write>(writer: W, records: &[OutageRecord]) -> Result<(), Re
     for r in records {
         let (count, list) = match &r.customers {
             CustomersInterrupted::Count(n) => (n.to_string(), String::new()),
+            // An empty list leaves both columns empty (a count of 0 would read back as a count).
+            CustomersInterrupted::List(v) if v.is_empty() => (String::new(), String::new()),
             CustomersInterrupted::List(v) => (v.len().to_string(), v.join(";")),
         };
         w.write_record([
