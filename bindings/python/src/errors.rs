@@ -5,6 +5,7 @@
 //! set as attributes.
 
 use gridserve_core::network::NetworkError;
+use gridserve_core::reliability::ReliabilityError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -175,10 +176,99 @@ impl<T> IntoPy<T> for Result<T, NetworkError> {
     }
 }
 
+impl<T> IntoPy<T> for Result<T, ReliabilityError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| reliability_error(py, e))
+    }
+}
+
+/// Converts a core reliability error to the matching Python exception.
+pub(crate) fn reliability_error(py: Python<'_>, err: ReliabilityError) -> PyErr {
+    let message = err.to_string();
+    match err {
+        ReliabilityError::InvalidRecords { problems } => {
+            let list = PyList::empty(py);
+            for p in &problems.0 {
+                let d = PyDict::new(py);
+                let _ = d.set_item("record", &p.record);
+                let _ = d.set_item("index", p.index);
+                let _ = d.set_item("field", p.field);
+                let _ = d.set_item("value", &p.value);
+                let _ = d.set_item("kind", crate::convert::enum_name(&p.kind));
+                let _ = d.set_item("message", p.to_string());
+                let _ = list.append(d);
+            }
+            raise(
+                py,
+                "InvalidOutageRecordsError",
+                message,
+                &[("problems", list.into_any())],
+            )
+        }
+        ReliabilityError::NeedsCustomerLists { index, record } => raise(
+            py,
+            "NeedsCustomerListsError",
+            message,
+            &[("index", any(py, index)), ("record", any(py, record))],
+        ),
+        ReliabilityError::NotEnoughHistory {
+            nonzero_days,
+            needed,
+        } => raise(
+            py,
+            "NotEnoughHistoryError",
+            message,
+            &[
+                ("nonzero_days", any(py, nonzero_days)),
+                ("needed", any(py, needed)),
+            ],
+        ),
+        ReliabilityError::TooLarge { what, count, limit } => raise(
+            py,
+            "TooLargeError",
+            message,
+            &[
+                ("what", any(py, what)),
+                ("count", any(py, count)),
+                ("limit", any(py, limit)),
+            ],
+        ),
+        ReliabilityError::Parse {
+            file,
+            line,
+            field,
+            message: detail,
+        } => raise(
+            py,
+            "ParseError",
+            message,
+            &[
+                ("file", any(py, file)),
+                ("line", any(py, line)),
+                ("field", any(py, field)),
+                ("detail", any(py, detail)),
+            ],
+        ),
+        ReliabilityError::Io { path, source } => {
+            let errno = source.raw_os_error();
+            raise(
+                py,
+                "GridserveIOError",
+                message,
+                &[("path", any(py, path)), ("errno", any(py, errno))],
+            )
+        }
+        ReliabilityError::Network(e) => network_error(py, e),
+        // Periods, options, daily values and column lengths: bad arguments.
+        _ => raise(py, "InvalidArgumentError", message, &[]),
+    }
+}
+
 impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
     fn py_err(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| match e {
             gridserve_core::Error::Network(e) => network_error(py, e),
+            gridserve_core::Error::Reliability(e) => reliability_error(py, e),
             other => raise(py, "GridserveError", other.to_string(), &[]),
         })
     }

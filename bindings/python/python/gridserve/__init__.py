@@ -15,6 +15,7 @@ from __future__ import annotations
 from gridserve._gridserve import (
     FaultOutcome,
     Network,
+    OutageTable,
     PlannedOutage,
     Scope,
     Topology,
@@ -34,6 +35,11 @@ from gridserve.exceptions import (
     UnknownCustomerError,
     UnknownElementError,
     UnmappableError,
+)
+from gridserve.exceptions import (
+    InvalidOutageRecordsError,
+    NeedsCustomerListsError,
+    NotEnoughHistoryError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -69,4 +75,8 @@ __all__ = [
     "UnknownCustomerError",
     "UnknownElementError",
     "UnmappableError",
+    "OutageTable",
+    "InvalidOutageRecordsError",
+    "NeedsCustomerListsError",
+    "NotEnoughHistoryError",
 ]

@@ -6,7 +6,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "Network", "Topology", "Scope", "FaultOutcome", "PlannedOutage"]
+__all__ = [
+    "__version__",
+    "Network",
+    "Topology",
+    "Scope",
+    "FaultOutcome",
+    "PlannedOutage",
+    "OutageTable",
+    "med_threshold",
+]
 __version__: str
 
 _Path = Union[str, PathLike[str]]
@@ -155,3 +164,66 @@ class PlannedOutage:
     def operations(self) -> List[Tuple[str, str]]: ...
     @property
     def scope(self) -> Scope: ...
+
+@final
+class OutageTable:
+    """Outage records validated against a service base, in columnar form."""
+
+    @staticmethod
+    def from_columns(
+        feeders_json: str,
+        id: List[str],
+        start_ms: npt.NDArray[np.int64],
+        end_ms: npt.NDArray[np.int64],
+        cause: List[str],
+        planned: npt.NDArray[np.bool_],
+        device: List[str],
+        feeder: List[str],
+        customers_count: npt.NDArray[np.int64],
+        load_kva: npt.NDArray[np.float64],
+        load_kw: npt.NDArray[np.float64],
+        operations: Optional[npt.NDArray[np.int64]] = None,
+        list_offsets: Optional[npt.NDArray[np.int64]] = None,
+        has_list: Optional[npt.NDArray[np.bool_]] = None,
+        customer_numbers: Optional[List[str]] = None,
+        stages_ms: Optional[List[Optional[npt.NDArray[np.int64]]]] = None,
+    ) -> OutageTable: ...
+    @staticmethod
+    def from_csv_text(text: str, feeders_json: str) -> OutageTable: ...
+    def __len__(self) -> int: ...
+    def indices(
+        self, start: str, end: str, grouping: str = "system", options_json: Optional[str] = None
+    ) -> str: ...
+    def daily_saidi(self, start: str, end: str, options_json: Optional[str] = None) -> str: ...
+    def major_event_days(
+        self,
+        history_start: str,
+        history_end: str,
+        start: str,
+        end: str,
+        options_json: Optional[str] = None,
+        med_json: Optional[str] = None,
+    ) -> str: ...
+    def dlt836(
+        self, start: str, end: str, options_json: Optional[str] = None, dlt_json: Optional[str] = None
+    ) -> str: ...
+    def frequency_duration(
+        self, start: str, end: str, by: str, options_json: Optional[str] = None
+    ) -> str: ...
+    def worst(
+        self,
+        start: str,
+        end: str,
+        by: str,
+        metric: str = "customer_minutes",
+        n: int = 10,
+        options_json: Optional[str] = None,
+    ) -> str: ...
+    def stage_durations(
+        self, start: str, end: str, percentiles: List[float] = ...
+    ) -> str: ...
+    def lost_sales(self, start: str, end: str, price_yuan_per_kwh: str) -> str: ...
+
+def med_threshold(
+    daily_saidi_min: npt.NDArray[np.float64], std_dev: str = "sample", beta_multiplier: float = 2.5
+) -> str: ...

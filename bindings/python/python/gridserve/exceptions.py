@@ -22,6 +22,9 @@ __all__ = [
     "ParseError",
     "GridserveIOError",
     "InvalidArgumentError",
+    "InvalidOutageRecordsError",
+    "NeedsCustomerListsError",
+    "NotEnoughHistoryError",
 ]
 
 
@@ -93,3 +96,22 @@ class GridserveIOError(GridserveError, OSError):
 
 class InvalidArgumentError(GridserveError, ValueError):
     """An argument is not one gridserve knows (an unknown action or table name)."""
+
+
+class InvalidOutageRecordsError(GridserveError, ValueError):
+    """Outage records (or the service base) are invalid.
+
+    ``problems`` lists every problem found: dicts with ``record``, ``index``, ``field``,
+    ``value``, ``kind`` (e.g. ``end_before_start``, ``negative``, ``more_than_served``) and
+    ``message``.
+    """
+
+    problems: list
+
+
+class NeedsCustomerListsError(GridserveError, ValueError):
+    """An index counting distinct customers needs customer lists (``index``, ``record``)."""
+
+
+class NotEnoughHistoryError(GridserveError, ValueError):
+    """Too few days with SAIDI above zero for the 2.5β method (``nonzero_days``, ``needed``)."""

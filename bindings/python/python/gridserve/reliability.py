@@ -1,0 +1,296 @@
+"""Reliability indices and outage statistics from pandas.
+
+Records go in as a DataFrame, column by column (numpy arrays for numbers and times, one list
+per text column); results come back as DataFrames (one row per group) or dicts. Every rule
+lives in the compiled core; this module only converts.
+
+Outage columns: ``id``, ``start``, ``end`` (datetimes; naive ones are China Standard Time),
+``cause``, ``planned``, ``device``, ``feeder``, and ``customers`` (a list of customer numbers
+per row, or None) and/or ``customers_count``; optional ``load_kva``, ``load_kw``,
+``operations``, ``reported``, ``dispatched``, ``arrived``, ``located``, ``restored``.
+Feeder columns: ``feeder``, ``substation``, ``customers``, ``load_kva``.
+
+Option keywords are those of the core's ``IndexOptions`` (``momentary_max_min``,
+``utc_offset_min``, ``cemi_n``, ``cemsmi_n``, ``cemi_rule``, ``celid_single_min``,
+``celid_total_min``, ``celid_rule``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Union
+
+import numpy as np
+
+from gridserve._gridserve import OutageTable
+from gridserve._gridserve import med_threshold as _med_threshold
+
+__all__ = [
+    "outage_table",
+    "indices",
+    "daily_saidi",
+    "major_event_days",
+    "dlt836",
+    "frequency_duration",
+    "worst",
+    "stage_durations",
+    "lost_sales",
+    "med_threshold",
+]
+
+_CST = _dt.timezone(_dt.timedelta(hours=8))
+_STAGES = ("reported", "dispatched", "arrived", "located", "restored")
+_NO_TIME = np.iinfo(np.int64).min
+When = Union[str, _dt.datetime, _dt.date]
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("this function needs pandas: pip install 'gridserve[pandas]'") from e
+    return pandas
+
+
+def _ms(series: Any) -> Any:
+    """Datetimes (naive = China Standard Time) to int64 ms since the epoch; NaT → _NO_TIME."""
+    pd = _pandas()
+    s = pd.to_datetime(series)
+    if s.dt.tz is None:
+        s = s.dt.tz_localize(_CST)
+    ms = (s.dt.tz_convert("UTC") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
+    return ms.fillna(_NO_TIME).to_numpy(dtype=np.int64)
+
+
+def _when(t: When) -> str:
+    if isinstance(t, str):
+        return t
+    if isinstance(t, _dt.datetime):
+        return (t if t.tzinfo else t.replace(tzinfo=_CST)).isoformat()
+    return _dt.datetime(t.year, t.month, t.day, tzinfo=_CST).isoformat()
+
+
+def _options(options: Dict[str, Any]) -> Optional[str]:
+    return json.dumps(options) if options else None
+
+
+def outage_table(outages: Any, feeders: Any) -> OutageTable:
+    """Validates outage records (a DataFrame) against the feeders served (a DataFrame or a list
+    of dicts) and returns the table every index and statistic reads."""
+    pd = _pandas()
+    df = outages if isinstance(outages, pd.DataFrame) else pd.DataFrame(outages)
+    fd = feeders if isinstance(feeders, pd.DataFrame) else pd.DataFrame(feeders)
+    base = [
+        {
+            "feeder": str(r["feeder"]),
+            "substation": str(r.get("substation", "") or ""),
+            "customers": int(r["customers"]),
+            "load_kva": float(r.get("load_kva", 0.0) or 0.0),
+        }
+        for r in fd.to_dict("records")
+    ]
+    n = len(df)
+
+    def text(col: str) -> List[str]:
+        if col not in df.columns:
+            return [""] * n
+        return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
+
+    def numbers(col: str, default: float) -> Any:
+        if col not in df.columns:
+            return np.full(n, default, dtype=np.float64)
+        return df[col].fillna(default).to_numpy(dtype=np.float64)
+
+    list_offsets = has_list = customer_numbers = None
+    if "customers" in df.columns:
+        lists = df["customers"].tolist()
+        has = [isinstance(v, (list, tuple, np.ndarray)) for v in lists]
+        lengths = np.array([len(v) if h else 0 for v, h in zip(lists, has)], dtype=np.int64)
+        list_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        has_list = np.array(has, dtype=bool)
+        customer_numbers = [str(c) for v, h in zip(lists, has) if h for c in v]
+        counts = lengths.copy()
+        if "customers_count" in df.columns:
+            given = df["customers_count"].to_numpy()
+            counts = np.where(has_list, lengths, given).astype(np.int64)
+    else:
+        counts = df["customers_count"].to_numpy(dtype=np.int64)
+    stages = [_ms(df[s]) if s in df.columns else None for s in _STAGES]
+    operations = (
+        df["operations"].fillna(1).to_numpy(dtype=np.int64) if "operations" in df.columns else None
+    )
+    planned = (
+        df["planned"].fillna(False).to_numpy(dtype=bool)
+        if "planned" in df.columns
+        else np.zeros(n, dtype=bool)
+    )
+    return OutageTable.from_columns(
+        json.dumps(base),
+        text("id"),
+        _ms(df["start"]),
+        _ms(df["end"]),
+        text("cause"),
+        planned,
+        text("device"),
+        text("feeder"),
+        counts,
+        numbers("load_kva", 0.0),
+        numbers("load_kw", 0.0),
+        operations=operations,
+        list_offsets=list_offsets,
+        has_list=has_list,
+        customer_numbers=customer_numbers,
+        stages_ms=stages,
+    )
+
+
+def _flatten(indices: Dict[str, Any]) -> Dict[str, Any]:
+    row = {k: v for k, v in indices.items() if k not in ("customer",)}
+    c = indices.get("customer")
+    if c is not None:
+        for k in ("customers_interrupted", "customers_momentary", "caifi", "ctaidi_min"):
+            row[k] = c[k]
+        for x in c["cemi"]:
+            row[f"cemi_{x['n']}"] = x["value"]
+        for x in c["cemsmi"]:
+            row[f"cemsmi_{x['n']}"] = x["value"]
+        for x in c["celid_single"]:
+            row[f"celid_s_{x['threshold_min']:g}min"] = x["value"]
+        for x in c["celid_total"]:
+            row[f"celid_t_{x['threshold_min']:g}min"] = x["value"]
+    return row
+
+
+def indices(table: OutageTable, start: When, end: When, by: str = "system", **options: Any) -> Any:
+    """IEEE 1366 indices, one row per group (``by``: system, feeder, substation, cause,
+    planned), per-customer indices flattened into ``caifi``, ``cemi_1``, ``celid_s_420min`` …
+    (NaN where a group's records give only counts)."""
+    pd = _pandas()
+    groups = json.loads(table.indices(_when(start), _when(end), by, _options(options)))
+    return pd.DataFrame([{"key": g["key"], **_flatten(g["indices"])} for g in groups]).set_index(
+        "key"
+    )
+
+
+def daily_saidi(table: OutageTable, start: When, end: When, **options: Any) -> Any:
+    """SAIDI of every day of the period (Series indexed by date)."""
+    pd = _pandas()
+    days = json.loads(table.daily_saidi(_when(start), _when(end), _options(options)))
+    return pd.Series(
+        [d["saidi_min"] for d in days],
+        index=pd.to_datetime([d["date"] for d in days]),
+        name="saidi_min",
+    )
+
+
+def major_event_days(
+    table: OutageTable,
+    history_start: When,
+    history_end: When,
+    start: When,
+    end: When,
+    std_dev: str = "sample",
+    beta_multiplier: float = 2.5,
+    **options: Any,
+) -> Dict[str, Any]:
+    """The 2.5β method: ``threshold`` (alpha, beta, t_med_min, …), ``major_event_days`` (a
+    list of {date, saidi_min}), ``with_meds`` and ``without_meds`` (flattened indices)."""
+    med = json.dumps({"std_dev": std_dev, "beta_multiplier": beta_multiplier})
+    out: Dict[str, Any] = json.loads(
+        table.major_event_days(
+            _when(history_start), _when(history_end), _when(start), _when(end), _options(options), med
+        )
+    )
+    out["with_meds"] = _flatten(out["with_meds"])
+    out["without_meds"] = _flatten(out["without_meds"])
+    return out
+
+
+def dlt836(
+    table: OutageTable,
+    start: When,
+    end: When,
+    external_causes: Optional[List[str]] = None,
+    supply_shortage_causes: Optional[List[str]] = None,
+    **options: Any,
+) -> Dict[str, Any]:
+    """DL/T 836 indices (RS-1/2/3 in %, AIHC in h/户, AITC in 次/户)."""
+    dlt: Dict[str, Any] = {}
+    if external_causes is not None:
+        dlt["external_causes"] = external_causes
+    if supply_shortage_causes is not None:
+        dlt["supply_shortage_causes"] = supply_shortage_causes
+    out: Dict[str, Any] = json.loads(
+        table.dlt836(_when(start), _when(end), _options(options), json.dumps(dlt) if dlt else None)
+    )
+    return out
+
+
+def frequency_duration(table: OutageTable, start: When, end: When, by: str, **options: Any) -> Any:
+    """Outages, customer interruptions and minutes, durations and energy not supplied by
+    feeder, substation, cause, device, planned, month or hour_of_day."""
+    pd = _pandas()
+    rows = json.loads(table.frequency_duration(_when(start), _when(end), by, _options(options)))
+    return pd.DataFrame(rows).set_index("key")
+
+
+def worst(
+    table: OutageTable,
+    start: When,
+    end: When,
+    by: str = "feeder",
+    metric: str = "customer_minutes",
+    n: int = 10,
+    **options: Any,
+) -> Any:
+    """The ``n`` worst feeders (or devices, …) by ``metric``, worst first."""
+    pd = _pandas()
+    rows = json.loads(table.worst(_when(start), _when(end), by, metric, n, _options(options)))
+    return pd.DataFrame(rows, columns=None if rows else ["key"]).set_index("key")
+
+
+def stage_durations(
+    table: OutageTable, start: When, end: When, percentiles: Optional[List[float]] = None
+) -> Any:
+    """Durations between the stage timestamps (minutes) with percentiles by linear
+    interpolation (numpy's default), one row per span."""
+    pd = _pandas()
+    ps = [50.0, 90.0, 95.0] if percentiles is None else list(percentiles)
+    rows = json.loads(table.stage_durations(_when(start), _when(end), ps))
+    out = []
+    for r in rows:
+        row = {
+            "from": r["span"]["from"],
+            "to": r["span"]["to"],
+            "count": r["count"],
+            "mean_min": r["mean_min"],
+            "min_min": r["min_min"],
+            "max_min": r["max_min"],
+        }
+        for p, v in r["percentiles_min"]:
+            row[f"p{p:g}_min"] = v
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def lost_sales(
+    table: OutageTable, start: When, end: When, price_yuan_per_kwh: Union[str, Decimal]
+) -> Dict[str, Any]:
+    """Energy not supplied (kWh) and the sales lost at an average price (``Decimal`` yuan)."""
+    out: Dict[str, Any] = json.loads(
+        table.lost_sales(_when(start), _when(end), str(price_yuan_per_kwh))
+    )
+    out["price_yuan_per_kwh"] = Decimal(out["price_yuan_per_kwh"])
+    out["sales_yuan"] = Decimal(out["sales_yuan"])
+    return out
+
+
+def med_threshold(
+    daily_saidi_min: Any, std_dev: str = "sample", beta_multiplier: float = 2.5
+) -> Dict[str, Any]:
+    """α, β and T_MED of daily SAIDI values (zeros dropped)."""
+    daily = np.ascontiguousarray(daily_saidi_min, dtype=np.float64)
+    out: Dict[str, Any] = json.loads(_med_threshold(daily, std_dev, beta_multiplier))
+    return out

@@ -1,0 +1,329 @@
+//! `OutageTable` and `med_threshold`: thin wrappers over `gridserve_core::reliability`.
+//! Nested inputs (the service base, options) and all results cross as JSON text, which the
+//! Python module `gridserve.reliability` turns into dicts and DataFrames.
+
+use gridserve_core::reliability::{
+    self as rel, CHINA_STANDARD_TIME, DltOptions, Grouping, IndexOptions, MedOptions, MedThreshold,
+    OutageColumns, OutageTable, Period, ServiceBase, StageSpan, StatKey, WorstBy, record,
+};
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors::{IntoPy, invalid_argument};
+
+fn to_vec<T: numpy::Element + Copy>(a: &PyReadonlyArray1<'_, T>) -> Vec<T> {
+    a.as_array().iter().copied().collect()
+}
+
+fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, text: &str) -> PyResult<T> {
+    serde_json::from_str(text).map_err(|e| invalid_argument(py, format!("{what}: {e}")))
+}
+
+fn name<T: DeserializeOwned>(
+    py: Python<'_>,
+    what: &str,
+    value: &str,
+    allowed: &str,
+) -> PyResult<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
+        invalid_argument(
+            py,
+            format!("unknown {what} {value:?}: expected one of {allowed}"),
+        )
+    })
+}
+
+fn json<T: Serialize>(py: Python<'_>, v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| invalid_argument(py, e.to_string()))
+}
+
+fn options(py: Python<'_>, text: Option<&str>) -> PyResult<IndexOptions> {
+    text.map_or_else(|| Ok(IndexOptions::default()), |t| parse(py, "options", t))
+}
+
+fn period(py: Python<'_>, start: &str, end: &str) -> PyResult<Period> {
+    let ts = |t: &str| {
+        record::parse_timestamp(t, CHINA_STANDARD_TIME).map_err(|m| invalid_argument(py, m))
+    };
+    Period::new(ts(start)?, ts(end)?).py_err(py)
+}
+
+const GROUPINGS: &str = "system, feeder, substation, cause, planned";
+const STAT_KEYS: &str = "feeder, substation, cause, device, planned, month, hour_of_day";
+
+/// Outage records validated against a service base, in columnar form.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "OutageTable")]
+pub struct PyOutageTable {
+    inner: OutageTable,
+}
+
+#[pymethods]
+impl PyOutageTable {
+    /// Builds from columns (timestamps in ms since the epoch; stage entries equal to the
+    /// smallest int64 are unknown) and the service base as JSON.
+    #[staticmethod]
+    #[pyo3(signature = (
+        feeders_json, id, start_ms, end_ms, cause, planned, device, feeder, customers_count,
+        load_kva, load_kw, operations = None, list_offsets = None, has_list = None,
+        customer_numbers = None, stages_ms = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_columns(
+        py: Python<'_>,
+        feeders_json: &str,
+        id: Vec<String>,
+        start_ms: PyReadonlyArray1<'_, i64>,
+        end_ms: PyReadonlyArray1<'_, i64>,
+        cause: Vec<String>,
+        planned: PyReadonlyArray1<'_, bool>,
+        device: Vec<String>,
+        feeder: Vec<String>,
+        customers_count: PyReadonlyArray1<'_, i64>,
+        load_kva: PyReadonlyArray1<'_, f64>,
+        load_kw: PyReadonlyArray1<'_, f64>,
+        operations: Option<PyReadonlyArray1<'_, i64>>,
+        list_offsets: Option<PyReadonlyArray1<'_, i64>>,
+        has_list: Option<PyReadonlyArray1<'_, bool>>,
+        customer_numbers: Option<Vec<String>>,
+        stages_ms: Option<Vec<Option<PyReadonlyArray1<'_, i64>>>>,
+    ) -> PyResult<Self> {
+        let base: ServiceBase = parse(py, "feeders", feeders_json)?;
+        let mut stages: [Vec<Option<i64>>; 5] = Default::default();
+        for (k, s) in stages_ms.unwrap_or_default().into_iter().enumerate() {
+            if let (Some(slot), Some(a)) = (stages.get_mut(k), s) {
+                *slot = a
+                    .as_array()
+                    .iter()
+                    .map(|&v| (v != i64::MIN).then_some(v))
+                    .collect();
+            }
+        }
+        let cols = OutageColumns {
+            id,
+            start_ms: to_vec(&start_ms),
+            end_ms: to_vec(&end_ms),
+            cause,
+            planned: to_vec(&planned),
+            device,
+            feeder,
+            customers_count: to_vec(&customers_count),
+            list_offsets: list_offsets.map_or_else(Vec::new, |a| {
+                a.as_array()
+                    .iter()
+                    .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
+                    .collect()
+            }),
+            has_list: has_list.map_or_else(Vec::new, |a| to_vec(&a)),
+            customer_numbers: customer_numbers.unwrap_or_default(),
+            load_kva: to_vec(&load_kva),
+            load_kw: to_vec(&load_kw),
+            operations: operations.map_or_else(Vec::new, |a| to_vec(&a)),
+            stages_ms: stages,
+        };
+        let inner = py
+            .detach(move || OutageTable::from_columns(&cols, base))
+            .py_err(py)?;
+        Ok(Self { inner })
+    }
+
+    /// Reads records from CSV text (local times in China Standard Time) against the service
+    /// base as JSON.
+    #[staticmethod]
+    fn from_csv_text(py: Python<'_>, text: &str, feeders_json: &str) -> PyResult<Self> {
+        let base: ServiceBase = parse(py, "feeders", feeders_json)?;
+        let inner = py
+            .detach(|| {
+                let records = record::read_csv(text.as_bytes(), "<text>", CHINA_STANDARD_TIME)?;
+                OutageTable::new(&records, base)
+            })
+            .py_err(py)?;
+        Ok(Self { inner })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// IEEE 1366 indices of every group over `[start, end)`, as JSON.
+    #[pyo3(signature = (start, end, grouping = "system", options_json = None))]
+    fn indices(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        grouping: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let g: Grouping = name(py, "grouping", grouping, GROUPINGS)?;
+        let o = options(py, options_json)?;
+        let v = py
+            .detach(|| rel::indices(&self.inner, &p, g, &o))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// Daily SAIDI of every day of `[start, end)`, as JSON.
+    #[pyo3(signature = (start, end, options_json = None))]
+    fn daily_saidi(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let o = options(py, options_json)?;
+        let v = py
+            .detach(|| rel::daily_saidi(&self.inner, &p, &o))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// Major event days of `[start, end)` with the threshold from `[history_start,
+    /// history_end)`, as JSON.
+    #[pyo3(signature = (history_start, history_end, start, end, options_json = None, med_json = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn major_event_days(
+        &self,
+        py: Python<'_>,
+        history_start: &str,
+        history_end: &str,
+        start: &str,
+        end: &str,
+        options_json: Option<&str>,
+        med_json: Option<&str>,
+    ) -> PyResult<String> {
+        let h = period(py, history_start, history_end)?;
+        let p = period(py, start, end)?;
+        let o = options(py, options_json)?;
+        let m: MedOptions =
+            med_json.map_or_else(|| Ok(MedOptions::default()), |t| parse(py, "med", t))?;
+        let v = py
+            .detach(|| rel::major_event_days(&self.inner, &h, &p, &o, &m))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// DL/T 836 indices over `[start, end)`, as JSON.
+    #[pyo3(signature = (start, end, options_json = None, dlt_json = None))]
+    fn dlt836(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        options_json: Option<&str>,
+        dlt_json: Option<&str>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let o = options(py, options_json)?;
+        let d: DltOptions =
+            dlt_json.map_or_else(|| Ok(DltOptions::default()), |t| parse(py, "dlt", t))?;
+        let v = py
+            .detach(|| rel::dlt836_indices(&self.inner, &p, &o, &d))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// Frequency and duration by `by` over `[start, end)`, as JSON.
+    #[pyo3(signature = (start, end, by, options_json = None))]
+    fn frequency_duration(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        by: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let k: StatKey = name(py, "key", by, STAT_KEYS)?;
+        let o = options(py, options_json)?;
+        let v = py
+            .detach(|| rel::frequency_duration(&self.inner, &p, k, &o))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// The `n` worst groups of `by` by `metric`, as JSON.
+    #[pyo3(signature = (start, end, by, metric = "customer_minutes", n = 10, options_json = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn worst(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        by: &str,
+        metric: &str,
+        n: usize,
+        options_json: Option<&str>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let k: StatKey = name(py, "key", by, STAT_KEYS)?;
+        let w: WorstBy = name(
+            py,
+            "metric",
+            metric,
+            "customer_minutes, customer_interruptions, outages, energy_kwh",
+        )?;
+        let o = options(py, options_json)?;
+        let v = py
+            .detach(|| rel::worst(&self.inner, &p, k, w, n, &o))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// Durations of the default stage spans over `[start, end)`, as JSON.
+    #[pyo3(signature = (start, end, percentiles = vec![50.0, 90.0, 95.0]))]
+    fn stage_durations(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        percentiles: Vec<f64>,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let v = py
+            .detach(|| rel::stage_durations(&self.inner, &p, &StageSpan::DEFAULT, &percentiles))
+            .py_err(py)?;
+        json(py, &v)
+    }
+
+    /// Lost energy sales over `[start, end)` at `price_yuan_per_kwh` (a decimal string), as JSON.
+    fn lost_sales(
+        &self,
+        py: Python<'_>,
+        start: &str,
+        end: &str,
+        price_yuan_per_kwh: &str,
+    ) -> PyResult<String> {
+        let p = period(py, start, end)?;
+        let price: Decimal = price_yuan_per_kwh.trim().parse().map_err(|_| {
+            invalid_argument(py, format!("{price_yuan_per_kwh:?} is not a decimal price"))
+        })?;
+        let v = py
+            .detach(|| rel::lost_sales(&self.inner, &p, price))
+            .py_err(py)?;
+        json(py, &v)
+    }
+}
+
+/// The 2.5β threshold of daily SAIDI values (zeros dropped), as JSON.
+#[pyfunction]
+#[pyo3(signature = (daily_saidi_min, std_dev = "sample", beta_multiplier = 2.5))]
+pub(crate) fn med_threshold(
+    py: Python<'_>,
+    daily_saidi_min: PyReadonlyArray1<'_, f64>,
+    std_dev: &str,
+    beta_multiplier: f64,
+) -> PyResult<String> {
+    let options = MedOptions {
+        std_dev: name(py, "std_dev", std_dev, "sample, population")?,
+        beta_multiplier,
+    };
+    let daily = to_vec(&daily_saidi_min);
+    let t = MedThreshold::from_daily_saidi(&daily, &options).py_err(py)?;
+    json(py, &t)
+}
