@@ -67,7 +67,7 @@ fn rec(
 fn r1() -> OutageTable {
     let (a, b, c) = (names("A", 100), names("B", 200), names("C", 50));
     let ab: Vec<String> = a.iter().chain(&b).cloned().collect();
-    let mut m1 = rec("M1", t(2023, 6, 1, 8, 0), 2, b.clone(), 0.0);
+    let mut m1 = rec("M1", t(2023, 6, 1, 8, 0), 2, b, 0.0);
     m1.operations = 2;
     let m2 = rec("M2", t(2023, 6, 2, 8, 0), 1, c.clone(), 0.0);
     let records = vec![
