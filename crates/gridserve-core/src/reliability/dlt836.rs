@@ -3,16 +3,16 @@
 //!
 //! | name | definition | tag |
 //! |---|---|---|
-//! | AIHC-1 用户平均停电时间 | Σ(每次停电持续时间 × 每次停电用户数) / 总用户数, h/户 | [S] |
-//! | AITC-1 用户平均停电次数 | Σ(每次停电用户数) / 总用户数, 次/户 | [S] |
-//! | RS-1 供电可靠率 | (1 − AIHC-1 / 统计期间时间) × 100 % | [S] |
-//! | RS-2 | RS-1 without the interruptions of external influence (外部影响) | [M] |
-//! | RS-3 | RS-1 without the interruptions for system supply shortage (系统电源不足限电) | [M] |
+//! | AIHC-1 用户平均停电时间 | Σ(每次停电持续时间 × 每次停电用户数) / 总用户数, h/户 | \[S\] |
+//! | AITC-1 用户平均停电次数 | Σ(每次停电用户数) / 总用户数, 次/户 | \[S\] |
+//! | RS-1 供电可靠率 | (1 − AIHC-1 / 统计期间时间) × 100 % | \[S\] |
+//! | RS-2 | RS-1 without the interruptions of external influence (外部影响) | \[M\] |
+//! | RS-3 | RS-1 without the interruptions for system supply shortage (系统电源不足限电) | \[M\] |
 //!
 //! Caveats kept from the reference:
 //!
 //! - These are the DL/T 836-2012 names. DL/T 836.1-2016 extends the evaluation to low-voltage
-//!   customers and is said to rename the indices after IEEE (SAIDI-1, SAIFI-1, ASAI-1, …) [M];
+//!   customers and is said to rename the indices after IEEE (SAIDI-1, SAIFI-1, ASAI-1, …) \[M\];
 //!   check its 附录C against the names before publishing them.
 //! - The classification of RS-2 and RS-3 is by cause here: the cause texts that mean external
 //!   influence and supply shortage are options ([`DltOptions`]), defaulting to the Chinese

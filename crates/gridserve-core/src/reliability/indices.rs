@@ -3,35 +3,35 @@
 //! Symbols (IEEE 1366): Nᵢ customers interrupted by sustained interruption *i*, rᵢ its duration,
 //! Nₜ customers served, CN distinct customers with at least one sustained interruption, Lᵢ kVA
 //! interrupted, Lₜ kVA served, IMᵢ device operations of momentary event *i*, Nₘᵢ customers it
-//! interrupted, N_H the period's hours. Confidence tags: **[V]** verified in a cited source,
-//! **[S]** secondary sources agree, **[M]** from the standard's text as commonly quoted but not
+//! interrupted, N_H the period's hours. Confidence tags: **\[V\]** verified in a cited source,
+//! **\[S\]** secondary sources agree, **\[M\]** from the standard's text as commonly quoted but not
 //! verified against it.
 //!
 //! | index | formula | tag |
 //! |---|---|---|
-//! | SAIFI | ΣNᵢ / Nₜ | [V] (IEC IEV 692-08-01; GridLAB-D `power_metrics.cpp`) |
-//! | SAIDI | ΣrᵢNᵢ / Nₜ, minutes | [V] (GridLAB-D `calc_SAIDI`) |
-//! | CAIDI | ΣrᵢNᵢ / ΣNᵢ = SAIDI / SAIFI, minutes | [V] (IEC IEV 692-08-05) |
-//! | CAIFI | ΣNᵢ / CN | [V] (IEC IEV 692-08-02: each customer counted once) |
-//! | CTAIDI | ΣrᵢNᵢ / CN, minutes | [V] |
-//! | ASAI | (Nₜ·N_H − ΣrᵢNᵢ/60) / (Nₜ·N_H), N_H = the period's real hours (8784 in a leap year) | [V] formula, [M] real hours |
-//! | ASIFI | ΣLᵢ / Lₜ | [M] |
-//! | ASIDI | ΣrᵢLᵢ / Lₜ, minutes | [M] |
-//! | MAIFI | Σ IMᵢ·Nₘᵢ / Nₜ | [S] |
-//! | MAIFIₑ | Σ Nₘᵢ / Nₜ (one per momentary event) | [M] |
-//! | CEMIₙ | customers with more than *n* sustained interruptions / Nₜ | [M] |
-//! | CEMSMIₙ | customers with more than *n* sustained interruptions and momentary events / Nₜ | [M] |
-//! | CELID-s | customers with a single sustained interruption of at least *s* / Nₜ | [M] |
-//! | CELID-t | customers whose sustained interruptions total at least *t* / Nₜ | [M] |
+//! | SAIFI | ΣNᵢ / Nₜ | \[V\] (IEC IEV 692-08-01; GridLAB-D `power_metrics.cpp`) |
+//! | SAIDI | ΣrᵢNᵢ / Nₜ, minutes | \[V\] (GridLAB-D `calc_SAIDI`) |
+//! | CAIDI | ΣrᵢNᵢ / ΣNᵢ = SAIDI / SAIFI, minutes | \[V\] (IEC IEV 692-08-05) |
+//! | CAIFI | ΣNᵢ / CN | \[V\] (IEC IEV 692-08-02: each customer counted once) |
+//! | CTAIDI | ΣrᵢNᵢ / CN, minutes | \[V\] |
+//! | ASAI | (Nₜ·N_H − ΣrᵢNᵢ/60) / (Nₜ·N_H), N_H = the period's real hours (8784 in a leap year) | \[V\] formula, \[M\] real hours |
+//! | ASIFI | ΣLᵢ / Lₜ | \[M\] |
+//! | ASIDI | ΣrᵢLᵢ / Lₜ, minutes | \[M\] |
+//! | MAIFI | Σ IMᵢ·Nₘᵢ / Nₜ | \[S\] |
+//! | MAIFIₑ | Σ Nₘᵢ / Nₜ (one per momentary event) | \[M\] |
+//! | CEMIₙ | customers with more than *n* sustained interruptions / Nₜ | \[M\] |
+//! | CEMSMIₙ | customers with more than *n* sustained interruptions and momentary events / Nₜ | \[M\] |
+//! | CELID-s | customers with a single sustained interruption of at least *s* / Nₜ | \[M\] |
+//! | CELID-t | customers whose sustained interruptions total at least *t* / Nₜ | \[M\] |
 //!
 //! Rules:
 //!
 //! - An interruption lasting [`IndexOptions::momentary_max_min`] (5 minutes) **or less** is
-//!   momentary; longer is sustained (IEEE 1366 [M]; GridLAB-D counts exactly 300 s in neither
+//!   momentary; longer is sustained (IEEE 1366 \[M\]; GridLAB-D counts exactly 300 s in neither
 //!   bucket, here it is momentary).
 //! - A record belongs to the period (and, for daily figures, to the day) in which it **began**,
-//!   even if it ends after it; its whole duration counts there (IEEE 1366 MED definition [M];
-//!   Christie's white paper [V]).
+//!   even if it ends after it; its whole duration counts there (IEEE 1366 MED definition \[M\];
+//!   Christie's white paper \[V\]).
 //! - One record is one momentary *event* with [`OutageRecord::operations`](super::OutageRecord)
 //!   device operations: MAIFI weighs it by the operations, MAIFIₑ counts it once. Log the
 //!   recloses of one event (all within 5 minutes of the first) as one record.
@@ -154,7 +154,7 @@ impl Period {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CountRule {
-    /// More than *n* (IEEE 1366 as commonly quoted [M]; the default).
+    /// More than *n* (IEEE 1366 as commonly quoted \[M\]; the default).
     #[default]
     MoreThan,
     /// *n* or more (as some utilities report, e.g. "3 or more interruptions").
@@ -174,7 +174,7 @@ impl CountRule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DurationRule {
-    /// At least the threshold (the default [M]; e.g. "7 hours or more").
+    /// At least the threshold (the default \[M\]; e.g. "7 hours or more").
     #[default]
     AtLeast,
     /// Strictly longer than the threshold.

@@ -1,4 +1,4 @@
-//! Major event days by the 2.5β method of IEEE Std 1366 (annex B, "short version" [V]):
+//! Major event days by the 2.5β method of IEEE Std 1366 (annex B, "short version" \[V\]):
 //!
 //! 1. Take the daily SAIDI of the five most recent years (or as many as there are).
 //! 2. Discard the days with SAIDI = 0.
@@ -9,7 +9,7 @@
 //!
 //! The standard does not say whether β is the sample (n − 1) or the population (n) deviation;
 //! [`StdDev`] chooses, with the sample deviation as the default (Excel's `STDEV`, as working-group
-//! spreadsheets commonly use [M]). An interruption counts towards the day on which it began.
+//! spreadsheets commonly use \[M\]). An interruption counts towards the day on which it began.
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
