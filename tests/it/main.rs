@@ -2,6 +2,7 @@
 
 mod queries;
 mod reference;
+mod report;
 mod roundtrip;
 mod scope_props;
 mod validation;

@@ -5,7 +5,9 @@
 //! with the formula and inputs shown.
 //!
 //! * [`transformer`] — rule (1), transformer energy use against GB 20052.
+//! * [`report`] — the report document and its HTML and summary renderings.
 
+pub mod report;
 pub mod transformer;
 
 /// Why a rule could not be applied.
