@@ -680,7 +680,7 @@ pub fn render_html(report: &EnergyReport) -> String {
             out.push_str("<div class=\"formula\">");
             for (i, (k, v)) in f.inputs.iter().enumerate() {
                 if i > 0 {
-                    out.push_str("；");
+                    out.push('；');
                 }
                 let _ = write!(out, "{}：{}", esc(k), esc(v));
             }
