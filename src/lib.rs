@@ -38,6 +38,7 @@
 //! record, field and value concerned; [`Error`] gathers them for callers that use several
 //! modules.
 
+pub use gridserve_core::advice;
 pub use gridserve_core::network;
 pub use gridserve_core::reliability;
 pub use gridserve_core::{Error, Result};

@@ -3,6 +3,7 @@
 mod queries;
 mod reference;
 mod reliability;
+mod report;
 mod roundtrip;
 mod scope_props;
 mod validation;

@@ -1,6 +1,7 @@
 //! The domain core of gridserve: pure Rust, no I/O beyond reading and writing the files a
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
+pub mod advice;
 pub mod network;
 pub mod reliability;
 
@@ -14,6 +15,9 @@ pub enum Error {
     /// An error of the reliability statistics: invalid outage records, options or periods.
     #[error(transparent)]
     Reliability(#[from] reliability::ReliabilityError),
+    /// An error of the report's rule sets or their data.
+    #[error(transparent)]
+    Advice(#[from] advice::AdviceError),
 }
 
 /// A result with [`Error`] as its default error type.
