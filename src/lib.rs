@@ -35,4 +35,5 @@
 //! modules.
 
 pub use gridserve_core::network;
+pub use gridserve_core::ports;
 pub use gridserve_core::{Error, Result};

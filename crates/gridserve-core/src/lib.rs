@@ -2,6 +2,7 @@
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
 pub mod network;
+pub mod ports;
 
 /// Any gridserve error: one variant per module family.
 #[derive(Debug, thiserror::Error)]
