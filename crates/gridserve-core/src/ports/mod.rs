@@ -16,6 +16,8 @@
 use std::fmt;
 use std::time::Duration;
 
+pub mod memory;
+
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -348,6 +350,15 @@ pub enum StoreError {
         /// The id asked for.
         id: u64,
     },
+    /// An attempt was recorded on an entry that is no longer pending (already sent, dead or
+    /// suppressed): recording it would re-open a settled entry and could send it twice.
+    #[error("outbox entry {id} is {status:?}, not pending")]
+    NotPending {
+        /// The entry.
+        id: u64,
+        /// Its current status.
+        status: OutboxStatus,
+    },
     /// Stored data could not be read back (a corrupt row, an unknown channel name).
     #[error("stored {what} is unreadable: {detail}")]
     Corrupt {
@@ -492,10 +503,11 @@ pub trait OutboxStore {
     /// A backend error.
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
 
-    /// Records the result of one attempt on entry `id` (and counts the attempt).
+    /// Records the result of one attempt on entry `id` (and counts the attempt). Only a
+    /// pending entry takes an attempt.
     ///
     /// # Errors
-    /// [`StoreError::UnknownEntry`] or a backend error.
+    /// [`StoreError::UnknownEntry`], [`StoreError::NotPending`] or a backend error.
     fn record(&mut self, id: u64, result: &AttemptResult) -> Result<(), StoreError>;
 
     /// Records a delivery receipt for the entry sent with `provider_msg_id`; returns the entry's
