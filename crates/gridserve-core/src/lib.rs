@@ -2,7 +2,9 @@
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
 pub mod network;
+pub mod notify;
 pub mod ports;
+pub mod workflow;
 
 /// Any gridserve error: one variant per module family.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +13,12 @@ pub enum Error {
     /// An error of the network model, its state, queries, import or export.
     #[error(transparent)]
     Network(#[from] network::NetworkError),
+    /// A workflow command refused or failed (role, state, version, unknown customer, notice).
+    #[error(transparent)]
+    Workflow(#[from] workflow::WorkflowError),
+    /// A notice could not be rendered or addressed.
+    #[error(transparent)]
+    Notify(#[from] notify::NotifyError),
 }
 
 /// A result with [`Error`] as its default error type.
