@@ -5,3 +5,4 @@ mod reference;
 mod roundtrip;
 mod scope_props;
 mod validation;
+mod workflow;

@@ -224,7 +224,10 @@ impl WechatLimits {
                 too_long(self.symbol)?;
             }
             FieldKind::CharacterString => {
-                if value.chars().any(|c| is_cjk(c) || !c.is_ascii() || c.is_whitespace()) {
+                if value
+                    .chars()
+                    .any(|c| is_cjk(c) || !c.is_ascii() || c.is_whitespace())
+                {
                     return invalid("digits, letters or symbols only; no Chinese characters");
                 }
                 too_long(self.character_string)?;
@@ -232,7 +235,10 @@ impl WechatLimits {
             FieldKind::Time | FieldKind::Date => {
                 let ok = value.chars().all(|c| {
                     c.is_ascii_digit()
-                        || matches!(c, ':' | '-' | '/' | ' ' | '~' | '年' | '月' | '日' | '时' | '分')
+                        || matches!(
+                            c,
+                            ':' | '-' | '/' | ' ' | '~' | '年' | '月' | '日' | '时' | '分'
+                        )
                 });
                 if !ok || !value.chars().any(|c| c.is_ascii_digit()) {
                     return invalid(

@@ -16,7 +16,9 @@ pub enum NotifyError {
         template: String,
     },
     /// A template text names a variable the event did not supply.
-    #[error("template {template:?} ({channel}) field {field:?} uses variable {{{variable}}}, which was not supplied")]
+    #[error(
+        "template {template:?} ({channel}) field {field:?} uses variable {{{variable}}}, which was not supplied"
+    )]
     MissingVariable {
         /// The template.
         template: String,
@@ -38,7 +40,9 @@ pub enum NotifyError {
         detail: String,
     },
     /// A value is longer than its field type allows on the channel.
-    #[error("template {template:?} ({channel}) field {field:?} ({kind}) value {value:?} has {length} characters, more than the limit of {limit}")]
+    #[error(
+        "template {template:?} ({channel}) field {field:?} ({kind}) value {value:?} has {length} characters, more than the limit of {limit}"
+    )]
     FieldTooLong {
         /// The template.
         template: String,
@@ -56,7 +60,9 @@ pub enum NotifyError {
         limit: usize,
     },
     /// A value has characters or a shape its field type does not accept.
-    #[error("template {template:?} ({channel}) field {field:?} ({kind}) value {value:?} is not accepted: {reason}")]
+    #[error(
+        "template {template:?} ({channel}) field {field:?} ({kind}) value {value:?} is not accepted: {reason}"
+    )]
     FieldInvalid {
         /// The template.
         template: String,
@@ -72,7 +78,9 @@ pub enum NotifyError {
         reason: String,
     },
     /// An SMS is longer than the gateway accepts (signature included).
-    #[error("template {template:?} SMS text has {length} characters with its signature, more than the limit of {limit}")]
+    #[error(
+        "template {template:?} SMS text has {length} characters with its signature, more than the limit of {limit}"
+    )]
     SmsTooLong {
         /// The template.
         template: String,

@@ -36,7 +36,7 @@ pub mod template;
 
 pub use channel::{FieldKind, Overflow, SmsRules, WechatLimits};
 pub use error::NotifyError;
-pub use masking::{Masking, MaskingPolicy, MaskedMessage};
+pub use masking::{MaskedMessage, Masking, MaskingPolicy};
 pub use recipients::{
     Audience, ChannelAddress, ContactBook, ContactSettings, Levels, QuietHours, Recipient,
     RecipientPolicy,

@@ -52,9 +52,7 @@ impl QuietHours {
         };
         // Drop sub-second noise so the release lands on the boundary.
         let released = at + wait;
-        released
-            .with_nanosecond(0)
-            .unwrap_or(released)
+        released.with_nanosecond(0).unwrap_or(released)
     }
 }
 
@@ -117,11 +115,13 @@ impl ContactBook {
 pub enum Levels {
     /// Every level.
     All,
-    /// Levels 1 up to this one.
+    /// Levels 1 up to this one; if the customer has no permitted contact there, its lowest
+    /// permitted level (a notice never goes silent for want of a level-1 contact of the
+    /// permitted roles).
     UpTo(u8),
     /// Exactly this level; if the customer has no permitted contact at it, the highest
-    /// permitted level below it (an escalation never goes silent for want of a level-3
-    /// contact).
+    /// permitted level below it, else the lowest above it (an escalation never goes silent
+    /// for want of a level-3 contact).
     Exactly(u8),
 }
 
@@ -155,7 +155,10 @@ impl Default for RecipientPolicy {
             "defect".to_owned(),
             vec![Electrician, Manager, LegalRepresentative],
         );
-        roles.insert("bill".to_owned(), vec![Finance, Manager, LegalRepresentative]);
+        roles.insert(
+            "bill".to_owned(),
+            vec![Finance, Manager, LegalRepresentative],
+        );
         roles.insert(
             "invoice".to_owned(),
             vec![Finance, Manager, LegalRepresentative],
@@ -231,6 +234,13 @@ pub fn resolve(
         category == MessageCategory::Urgent
             || s.is_none_or(|s| !s.muted_topics.iter().any(|t| t == topic))
     };
+    let permitted_levels = || contacts.iter().filter(|c| permitted(c)).map(|c| c.level);
+    let at_level = |level: Option<u8>| -> Vec<&Contact> {
+        contacts
+            .iter()
+            .filter(|c| Some(c.level) == level && permitted(c))
+            .collect()
+    };
     let chosen: Vec<&Contact> = if let Some(phone) = &audience.only_phone {
         contacts
             .iter()
@@ -239,20 +249,20 @@ pub fn resolve(
     } else {
         match audience.levels {
             Levels::All => contacts.iter().filter(|c| permitted(c)).collect(),
-            Levels::UpTo(l) => contacts
-                .iter()
-                .filter(|c| c.level <= l && permitted(c))
-                .collect(),
-            Levels::Exactly(l) => {
-                let best = contacts
+            Levels::UpTo(l) => {
+                let v: Vec<&Contact> = contacts
                     .iter()
                     .filter(|c| c.level <= l && permitted(c))
-                    .map(|c| c.level)
-                    .max();
-                contacts
-                    .iter()
-                    .filter(|c| Some(c.level) == best && permitted(c))
-                    .collect()
+                    .collect();
+                if v.is_empty() {
+                    at_level(permitted_levels().min())
+                } else {
+                    v
+                }
+            }
+            Levels::Exactly(l) => {
+                let below = permitted_levels().filter(|&x| x <= l).max();
+                at_level(below.or_else(|| permitted_levels().min()))
             }
         }
     };
@@ -471,15 +481,22 @@ mod tests {
             all,
         );
         assert_eq!(names(r), [("2".to_owned(), Channel::Sms)]);
-        let dbg = format!("{:?}", resolve(
-            "bill.reminder",
-            MessageCategory::Service,
-            &Audience { customer: "C1".into(), levels: Levels::All, only_phone: Some("3".into()) },
-            &contacts,
-            &policy,
-            &book,
-            all,
-        ));
+        let dbg = format!(
+            "{:?}",
+            resolve(
+                "bill.reminder",
+                MessageCategory::Service,
+                &Audience {
+                    customer: "C1".into(),
+                    levels: Levels::All,
+                    only_phone: Some("3".into())
+                },
+                &contacts,
+                &policy,
+                &book,
+                all,
+            )
+        );
         assert!(dbg.contains("赵**") && !dbg.contains("赵经理"), "{dbg}");
     }
 }

@@ -297,7 +297,14 @@ impl TemplateSet {
             value: "{status}".to_owned(),
             overflow: Overflow::Refuse,
             allowed: [
-                "已发现", "已研判", "已派单", "已定位", "抢修中", "已恢复", "计划停电", "已开始",
+                "已发现",
+                "已研判",
+                "已派单",
+                "已定位",
+                "抢修中",
+                "已恢复",
+                "计划停电",
+                "已开始",
                 "已取消",
             ]
             .map(str::to_owned)
@@ -612,26 +619,41 @@ mod tests {
         let r = set
             .render("t", Channel::Sms, &vars(&[("v", &"电".repeat(64))]), &w, &s)
             .unwrap();
-        assert_eq!(
-            (r.text.unwrap().chars().count(), r.sms_segments),
-            (70, 1)
-        );
+        assert_eq!((r.text.unwrap().chars().count(), r.sms_segments), (70, 1));
         let r = set
             .render("t", Channel::Sms, &vars(&[("v", &"电".repeat(65))]), &w, &s)
             .unwrap();
         assert_eq!(r.sms_segments, 2);
         // 154 + 6 = 160 characters: 67 + 67 + 26, three messages.
         let r = set
-            .render("t", Channel::Sms, &vars(&[("v", &"电".repeat(154))]), &w, &s)
+            .render(
+                "t",
+                Channel::Sms,
+                &vars(&[("v", &"电".repeat(154))]),
+                &w,
+                &s,
+            )
             .unwrap();
         assert_eq!(r.sms_segments, 3);
         // 494 + 6 = 500 is accepted, 495 + 6 = 501 is not.
         assert!(
-            set.render("t", Channel::Sms, &vars(&[("v", &"电".repeat(494))]), &w, &s)
-                .is_ok()
+            set.render(
+                "t",
+                Channel::Sms,
+                &vars(&[("v", &"电".repeat(494))]),
+                &w,
+                &s
+            )
+            .is_ok()
         );
         assert_eq!(
-            set.render("t", Channel::Sms, &vars(&[("v", &"电".repeat(495))]), &w, &s),
+            set.render(
+                "t",
+                Channel::Sms,
+                &vars(&[("v", &"电".repeat(495))]),
+                &w,
+                &s
+            ),
             Err(NotifyError::SmsTooLong {
                 template: "t".into(),
                 length: 501,

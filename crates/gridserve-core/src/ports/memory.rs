@@ -400,7 +400,12 @@ mod tests {
             }
         ));
         assert_eq!(s, before, "a refused append changes nothing");
-        let versions: Vec<u64> = s.load("x/1", 0).unwrap().iter().map(|e| e.version).collect();
+        let versions: Vec<u64> = s
+            .load("x/1", 0)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect();
         assert_eq!(versions, [1, 2]);
         assert_eq!(s.load("x/1", 1).unwrap().len(), 1);
         assert_eq!(s.version("nope").unwrap(), 0);
@@ -548,7 +553,10 @@ mod tests {
             s.receipt("m-1", &ReceiptStatus::UserBlocked).unwrap(),
             Some(1)
         );
-        assert_eq!(s.entry(1).unwrap().receipt, Some(ReceiptStatus::UserBlocked));
+        assert_eq!(
+            s.entry(1).unwrap().receipt,
+            Some(ReceiptStatus::UserBlocked)
+        );
         assert!(s.is_opted_out(Channel::Sms, "139").unwrap());
         // A later notice to the blocked address is suppressed, not sent.
         let mut m = msg("k2", "139", None);

@@ -397,16 +397,12 @@ impl Workflow for BillWorkflow {
             }
             (BillCommand::Forward { phone }, St::Issued | St::Reminding | St::Forwarded) => {
                 let customer = s.customer.as_deref().unwrap_or_default();
-                let known = self
-                    .network
-                    .customer_id(customer)
-                    .ok()
-                    .is_some_and(|id| {
-                        self.network
-                            .customer(id)
-                            .contacts()
-                            .any(|k| k.phone == phone)
-                    });
+                let known = self.network.customer_id(customer).ok().is_some_and(|id| {
+                    self.network
+                        .customer(id)
+                        .contacts()
+                        .any(|k| k.phone == phone)
+                });
                 if !known {
                     return Err(WorkflowError::UnknownContact {
                         customer: customer.to_owned(),
@@ -438,9 +434,7 @@ impl Workflow for BillWorkflow {
                 s.due = Some(*due);
                 s.issued_at = Some(*issued_at);
             }
-            BillEvent::Reminded {
-                step, level, ..
-            } => {
+            BillEvent::Reminded { step, level, .. } => {
                 s.reminder_steps = *step;
                 s.reminded_level = *level;
                 if s.status == St::Issued {

@@ -102,7 +102,10 @@ impl Desk {
                 InvoiceWorkflow::new(network.clone()).with_rules(rules.invoice),
                 notifier.clone(),
             ),
-            outages: Engine::new(OutageWorkflow::new(network).with_rules(rules.outage), notifier),
+            outages: Engine::new(
+                OutageWorkflow::new(network).with_rules(rules.outage),
+                notifier,
+            ),
         }
     }
 

@@ -309,7 +309,11 @@ impl Workflow for InvoiceWorkflow {
                         number: customer.clone(),
                     })?;
                 if *amount <= Decimal::ZERO {
-                    return Err(invalid("amount", &amount.to_string(), "must be more than 0"));
+                    return Err(invalid(
+                        "amount",
+                        &amount.to_string(),
+                        "must be more than 0",
+                    ));
                 }
                 InvoiceEvent::Requested {
                     customer: customer.clone(),

@@ -277,8 +277,12 @@ pub trait Workflow {
     fn tick(&self, state: &Self::State, now: Timestamp) -> Vec<Self::Event>;
 
     /// The notices `event`, happening at `at`, causes, given the state before it.
-    fn notices(&self, before: &Self::State, event: &Self::Event, at: Timestamp)
-    -> Vec<NoticeRequest>;
+    fn notices(
+        &self,
+        before: &Self::State,
+        event: &Self::Event,
+        at: Timestamp,
+    ) -> Vec<NoticeRequest>;
 }
 
 /// Minutes as a chrono duration (rules store durations as whole minutes).

@@ -42,8 +42,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::network::{FaultOutcome, NetworkError, Topology};
 use crate::network::Network;
+use crate::network::{FaultOutcome, NetworkError, Topology};
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
@@ -296,9 +296,14 @@ impl OutageCommand {
         etr: Option<Timestamp>,
     ) -> Result<Self, NetworkError> {
         let net = topology.network();
-        let customers = outcome
-            .scope
-            .customer_ids(topology)?
+        let mut ids = outcome.scope.customer_ids(topology)?;
+        ids.sort_by(|&a, &b| {
+            let (a, b) = (net.customer(a), net.customer(b));
+            b.importance()
+                .cmp(&a.importance())
+                .then_with(|| a.number().cmp(b.number()))
+        });
+        let customers = ids
             .into_iter()
             .map(|c| net.customer(c).number().to_owned())
             .collect();
@@ -713,9 +718,9 @@ impl Workflow for OutageWorkflow {
             },
             (OutageCommand::UpdateEtr { etr }, st) if repairing_stage(st) || st == St::Started => {
                 let etr = future_etr(&Some(*etr))?.unwrap_or(*etr);
-                let noticed = s.noticed_etr.is_none_or(|last| {
-                    (etr - last).abs() >= minutes(self.rules.etr_threshold_min)
-                });
+                let noticed = s
+                    .noticed_etr
+                    .is_none_or(|last| (etr - last).abs() >= minutes(self.rules.etr_threshold_min));
                 OutageEvent::EtrUpdated { etr, noticed }
             }
             (OutageCommand::Restore, st) if repairing_stage(st) || st == St::Started => {
