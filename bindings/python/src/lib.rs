@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod network;
+mod workflow;
 
 /// The compiled part of the `gridserve` package.
 #[pymodule]
@@ -22,5 +23,6 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyScope>()?;
     m.add_class::<network::PyFaultOutcome>()?;
     m.add_class::<network::PyPlannedOutage>()?;
+    m.add_class::<workflow::PyWorkflows>()?;
     Ok(())
 }

@@ -6,7 +6,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "Network", "Topology", "Scope", "FaultOutcome", "PlannedOutage"]
+__all__ = [
+    "__version__",
+    "Network",
+    "Topology",
+    "Scope",
+    "FaultOutcome",
+    "PlannedOutage",
+    "Workflows",
+]
 __version__: str
 
 _Path = Union[str, PathLike[str]]
@@ -155,3 +163,35 @@ class PlannedOutage:
     def operations(self) -> List[Tuple[str, str]]: ...
     @property
     def scope(self) -> Scope: ...
+
+@final
+class Workflows:
+    """The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
+    store and outbox."""
+
+    def __new__(
+        cls,
+        network: Network,
+        rules: Optional[str] = None,
+        contacts: Optional[str] = None,
+    ) -> Workflows: ...
+    @staticmethod
+    def default_rules() -> str: ...
+    def execute(
+        self,
+        workflow: str,
+        id: str,
+        command: Dict[str, Any],
+        actor: Dict[str, Any],
+        now: Any,
+        expected_version: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def state(self, workflow: str, id: str) -> Dict[str, Any]: ...
+    def history(self, workflow: str, id: str, masked: bool = True) -> List[Dict[str, Any]]: ...
+    def instances(self, workflow: str) -> List[str]: ...
+    def tick(self, now: Any) -> Dict[str, Any]: ...
+    def outbox(
+        self, status: str = "pending", limit: int = 1000, masked: bool = True
+    ) -> List[Dict[str, Any]]: ...
+    def due(self, now: Any, limit: int = 100) -> List[Dict[str, Any]]: ...
+    def mark_sent(self, entry_id: int, at: Any, provider_msg_id: Optional[str] = None) -> None: ...

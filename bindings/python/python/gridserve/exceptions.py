@@ -22,6 +22,15 @@ __all__ = [
     "ParseError",
     "GridserveIOError",
     "InvalidArgumentError",
+    "CommandRefusedError",
+    "ForbiddenError",
+    "WrongStateError",
+    "VersionConflictError",
+    "InvalidCommandError",
+    "NoticePeriodError",
+    "UnknownContactError",
+    "NoticeError",
+    "EventStoreError",
 ]
 
 
@@ -93,3 +102,63 @@ class GridserveIOError(GridserveError, OSError):
 
 class InvalidArgumentError(GridserveError, ValueError):
     """An argument is not one gridserve knows (an unknown action or table name)."""
+
+
+class CommandRefusedError(GridserveError, ValueError):
+    """A workflow command was refused and nothing was written (``stream``, ``command``)."""
+
+    stream: str
+    command: str
+
+
+class ForbiddenError(CommandRefusedError):
+    """The actor holds none of the ``allowed`` roles (or, as a customer, acts for another
+    customer: ``other_customer``)."""
+
+    actor: str
+    allowed: list
+    other_customer: bool
+
+
+class WrongStateError(CommandRefusedError):
+    """The command does not apply in the instance's current ``state``."""
+
+    state: str
+
+
+class VersionConflictError(CommandRefusedError):
+    """The instance moved on: it is at ``actual``, not the ``expected`` version."""
+
+    expected: int
+    actual: int
+
+
+class InvalidCommandError(CommandRefusedError):
+    """A command's ``field`` has a ``value`` the workflow refuses (``reason``)."""
+
+    field: str
+    value: str
+    reason: str
+
+
+class NoticePeriodError(CommandRefusedError):
+    """A planned outage announced with ``given_hours`` of notice, ``required_hours`` needed."""
+
+    given_hours: float
+    required_hours: int
+    temporary: bool
+
+
+class UnknownContactError(GridserveError, KeyError):
+    """The customer has no contact with this phone (``customer``, ``phone``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class NoticeError(GridserveError, ValueError):
+    """A notice could not be rendered: ``template``, ``field`` and ``value`` say which."""
+
+
+class EventStoreError(GridserveError, RuntimeError):
+    """The event store failed or holds an unreadable event."""
