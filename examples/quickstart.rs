@@ -163,7 +163,7 @@ fn run() -> Result<(), gridserve::Error> {
     })?;
     print_report(&report);
 
-    workflows(&net, net.line_asset(segment), trace)
+    workflows(&net, net.line_asset(segment), &trace)
 }
 
 /// Sends every due notice: here a console line per notice (phone numbers masked), standing in
@@ -208,7 +208,7 @@ fn store_error(e: gridserve::ports::StoreError) -> gridserve::Error {
 fn workflows(
     net: &Arc<Network>,
     segment: &str,
-    trace: OutageCommand,
+    trace: &OutageCommand,
 ) -> Result<(), gridserve::Error> {
     let desk = Desk::new(net.clone());
     let mut store = MemoryStore::new();
@@ -234,7 +234,7 @@ fn workflows(
         &dispatcher,
         start,
     )?;
-    let x = o.execute(&mut store, "O-1", Some(1), &trace, &Actor::system(), start)?;
+    let x = o.execute(&mut store, "O-1", Some(1), trace, &Actor::system(), start)?;
     println!("  scope traced: {} notices enqueued", x.appended.enqueued);
     deliver(&mut store, start, 2)?;
     let steps = [
@@ -356,8 +356,8 @@ fn workflows(
         "B-202603",
         Some(0),
         &BillCommand::Issue {
-            customer: customer.clone(),
-            amount: rust_decimal::Decimal::new(18_652_40, 2),
+            customer,
+            amount: rust_decimal::Decimal::new(1_865_240, 2),
             due: start + day(15),
         },
         &Actor::new("collector-1", [Role::Collector]),

@@ -449,7 +449,7 @@ fn bill_reminders_escalate_and_payment_starts_the_invoice() {
     let now = t0();
     let issue = BillCommand::Issue {
         customer: "C1".into(),
-        amount: Decimal::new(1_234_50, 2),
+        amount: Decimal::new(123_450, 2),
         due: now + Duration::days(15),
     };
     refused(
@@ -597,7 +597,7 @@ fn bill_reminders_escalate_and_payment_starts_the_invoice() {
             "B1",
             None,
             &BillCommand::RecordPayment {
-                amount: Decimal::new(234_50, 2),
+                amount: Decimal::new(23_450, 2),
             },
             &c1,
             t,
@@ -612,7 +612,7 @@ fn bill_reminders_escalate_and_payment_starts_the_invoice() {
         (inv.state.status, inv.version),
         (InvoiceStatus::Requested, 1)
     );
-    assert_eq!(inv.state.amount, Decimal::new(1_234_50, 2));
+    assert_eq!(inv.state.amount, Decimal::new(123_450, 2));
     refused(
         &mut s,
         |s| {
@@ -1265,7 +1265,7 @@ fn unplanned_outage_from_a_fault_scope_with_progress_notices() {
     );
     let st = e.load(&s, "O1").unwrap().state;
     assert_eq!(
-        (st.status, st.still_out.clone()),
+        (st.status, st.still_out),
         (OutageStatus::Closed, vec!["C2".to_owned()])
     );
     assert_eq!(
