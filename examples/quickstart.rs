@@ -2,18 +2,31 @@
 //! dedicated-transformer customers), then trace a fault and plan an outage the way an operator
 //! would, printing what they need and how long each step took.
 //!
+//! It then runs the closed loops over an in-memory store: the fault's scope starts an outage
+//! notice whose progress reaches the affected customers' contacts, a safety defect is
+//! recorded and closed, and a bill's reminders escalate up the contact levels.
+//!
 //! ```text
 //! cargo run --release --example quickstart            # the embedded demo county
 //! cargo run --release --example quickstart -- DIR     # a network in the CSV layout in DIR
 //! ```
 
 use std::process::ExitCode;
+
+use chrono::TimeZone;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gridserve::network::records::NetworkData;
 use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{ElementId, LineKind, Network, ScopeReport, Topology, Trip, io};
+use gridserve::notify::masking::mask_phone;
+use gridserve::ports::memory::MemoryStore;
+use gridserve::ports::{AttemptResult, OutboxStore, Timestamp, china_offset};
+use gridserve::workflow::bill::BillCommand;
+use gridserve::workflow::defect::{DefectCommand, Severity};
+use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
+use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, Workflow};
 
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
@@ -120,6 +133,7 @@ fn run() -> Result<(), gridserve::Error> {
         outcome.scope.report(&topo)
     })?;
     print_report(&report);
+    let trace = OutageCommand::trace_fault(&topo, &outcome, None)?;
 
     // A planned outage of the sectionalizing switch with the most load behind it.
     let busiest = exposure
@@ -148,7 +162,225 @@ fn run() -> Result<(), gridserve::Error> {
         plan.scope.report(&topo)
     })?;
     print_report(&report);
+
+    workflows(&net, net.line_asset(segment), &trace)
+}
+
+/// Sends every due notice: here a console line per notice (phone numbers masked), standing in
+/// for the dispatcher and a real messenger. Returns how many went out.
+fn deliver(
+    store: &mut MemoryStore,
+    now: Timestamp,
+    show: usize,
+) -> Result<usize, gridserve::Error> {
+    let due = store.due(now, usize::MAX).map_err(store_error)?;
+    for (i, entry) in due.iter().enumerate() {
+        let m = &entry.message;
+        if i < show {
+            println!(
+                "    -> {} {} {}: {}",
+                m.channel,
+                mask_phone(&m.address),
+                m.template,
+                m.text.as_deref().unwrap_or("")
+            );
+        }
+        store
+            .record(
+                entry.id,
+                &AttemptResult::Sent {
+                    at: now,
+                    provider_msg_id: None,
+                },
+            )
+            .map_err(store_error)?;
+    }
+    if due.len() > show {
+        println!("    … and {} more", due.len() - show);
+    }
+    Ok(due.len())
+}
+
+fn store_error(e: gridserve::ports::StoreError) -> gridserve::Error {
+    gridserve::workflow::WorkflowError::from(e).into()
+}
+
+fn workflows(
+    net: &Arc<Network>,
+    segment: &str,
+    trace: &OutageCommand,
+) -> Result<(), gridserve::Error> {
+    let desk = Desk::new(net.clone());
+    let mut store = MemoryStore::new();
+    let start = china_offset()
+        .with_ymd_and_hms(2026, 3, 2, 14, 5, 0)
+        .single()
+        .expect("a valid time");
+    let minutes = chrono::Duration::minutes;
+    let dispatcher = Actor::new("dispatcher-1", [Role::Dispatcher]);
+    let crew = Actor::new("crew-3", [Role::RepairCrew]);
+
+    println!("\nOUTAGE NOTICE for the fault on {segment}");
+    let o = &desk.outages;
+    o.execute(
+        &mut store,
+        "O-1",
+        Some(0),
+        &OutageCommand::Detect {
+            area: format!("{segment}所在线路"),
+            element: segment.to_owned(),
+            cause: "线路故障".into(),
+        },
+        &dispatcher,
+        start,
+    )?;
+    let x = o.execute(&mut store, "O-1", Some(1), trace, &Actor::system(), start)?;
+    println!("  scope traced: {} notices enqueued", x.appended.enqueued);
+    deliver(&mut store, start, 2)?;
+    let steps = [
+        (
+            10,
+            OutageCommand::Dispatch {
+                crew: "抢修三班".into(),
+                etr: Some(start + minutes(150)),
+            },
+        ),
+        (
+            40,
+            OutageCommand::Locate {
+                location: format!("{segment} 7号杆"),
+                evidence: vec![Attachment {
+                    kind: MediaKind::Photo,
+                    uri: "oss://outage/O-1/pole7.jpg".into(),
+                    sha256: None,
+                    caption: None,
+                }],
+                etr: None,
+            },
+        ),
+        (45, OutageCommand::StartRepair { etr: None }),
+        (
+            60,
+            OutageCommand::UpdateEtr {
+                etr: start + minutes(160),
+            },
+        ),
+        (130, OutageCommand::Restore),
+    ];
+    for (at, cmd) in steps {
+        let now = start + minutes(at);
+        let actor = if matches!(cmd, OutageCommand::Dispatch { .. }) {
+            &dispatcher
+        } else {
+            &crew
+        };
+        let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
+        println!(
+            "  +{at:>3} min {:<16} {} notices ({} unsent ones superseded)",
+            x.events.first().map_or("", OutageWorkflow::event_name),
+            x.appended.enqueued,
+            x.appended.superseded
+        );
+        deliver(&mut store, now, 1)?;
+    }
+
+    println!("\nSAFETY DEFECT recorded and closed");
+    let customer = trace_customer(&desk, &store)?;
+    let device = net
+        .customer_id(&customer)
+        .map(|c| net.point_asset(net.customer(c).point()).to_owned())?;
+    let d = &desk.defects;
+    let inspector = Actor::new("inspector-2", [Role::Inspector]);
+    let owner = Actor::customer("contact-1", customer.clone());
+    let photo = |uri: &str| Attachment {
+        kind: MediaKind::Photo,
+        uri: uri.into(),
+        sha256: None,
+        caption: None,
+    };
+    let day = chrono::Duration::days;
+    let cmds: [(&Actor, DefectCommand, i64); 7] = [
+        (
+            &inspector,
+            DefectCommand::Record {
+                customer: customer.clone(),
+                device,
+                severity: Severity::Serious,
+                description: "配电室接地线锈蚀".into(),
+                evidence: vec![photo("oss://defect/D-1/found.jpg")],
+            },
+            0,
+        ),
+        (&inspector, DefectCommand::IssueNotice, 0),
+        (&owner, DefectCommand::Acknowledge, 1),
+        (&owner, DefectCommand::StartRectifying { plan: None }, 1),
+        (
+            &owner,
+            DefectCommand::SubmitRectification {
+                note: "已更换接地线".into(),
+                evidence: vec![photo("oss://defect/D-1/fixed.jpg")],
+            },
+            4,
+        ),
+        (
+            &inspector,
+            DefectCommand::Verify {
+                note: Some("复查合格".into()),
+                evidence: vec![],
+            },
+            5,
+        ),
+        (
+            &Actor::new("manager-1", [Role::CustomerManager]),
+            DefectCommand::Close,
+            5,
+        ),
+    ];
+    for (actor, cmd, at) in cmds {
+        d.execute(&mut store, "D-1", None, &cmd, actor, start + day(at))?;
+    }
+    deliver(&mut store, start + day(5), 2)?;
+    for r in d.history(&store, "D-1", gridserve::notify::Masking::Masked)? {
+        println!(
+            "    v{} {} {:<12} {}",
+            r.version,
+            r.at.format("%m-%d %H:%M"),
+            r.actor,
+            r.event_type
+        );
+    }
+
+    println!("\nBILL REMINDER escalating up the contact levels");
+    desk.bill(
+        &mut store,
+        "B-202603",
+        Some(0),
+        &BillCommand::Issue {
+            customer,
+            amount: rust_decimal::Decimal::new(1_865_240, 2),
+            due: start + day(15),
+        },
+        &Actor::new("collector-1", [Role::Collector]),
+        start,
+    )?;
+    deliver(&mut store, start, 1)?;
+    for d in [3, 7, 10] {
+        let now = start + day(d);
+        desk.tick(&mut store, now)?;
+        let s = desk.bills.load(&store, "B-202603")?.state;
+        println!(
+            "  day {d:>2}: reminder to contact level {}",
+            s.reminded_level
+        );
+        deliver(&mut store, now, 1)?;
+    }
     Ok(())
+}
+
+/// The first affected customer of the outage.
+fn trace_customer(desk: &Desk, store: &MemoryStore) -> Result<String, gridserve::Error> {
+    let s = desk.outages.load(store, "O-1")?.state;
+    Ok(s.customers.first().cloned().unwrap_or_default())
 }
 
 fn main() -> ExitCode {

@@ -32,6 +32,15 @@
 //! # Ok::<(), gridserve::Error>(())
 //! ```
 //!
+//! ## Workflows and notices
+//!
+//! [`workflow`] runs the closed loops of the service platform — safety-inspection defects,
+//! bill collection, paper-invoice pickup, outage notices with repair progress — as deciders
+//! over an event store ([`ports::EventStore`]; [`ports::memory::MemoryStore`] in memory).
+//! Each accepted command appends its events and the notices they cause in one step; [`notify`]
+//! renders those notices within each channel's limits (WeChat typed keywords, SMS segments)
+//! for the contacts a notice may reach, honouring opt-outs and quiet hours.
+//!
 //! ## Errors
 //!
 //! Every fallible call returns a module error (such as [`network::NetworkError`]) that names the
@@ -40,5 +49,8 @@
 
 pub use gridserve_core::advice;
 pub use gridserve_core::network;
+pub use gridserve_core::notify;
+pub use gridserve_core::ports;
 pub use gridserve_core::reliability;
+pub use gridserve_core::workflow;
 pub use gridserve_core::{Error, Result};

@@ -7,3 +7,4 @@ mod report;
 mod roundtrip;
 mod scope_props;
 mod validation;
+mod workflow;

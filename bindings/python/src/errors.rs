@@ -5,7 +5,9 @@
 //! set as attributes.
 
 use gridserve_core::network::NetworkError;
+use gridserve_core::notify::NotifyError;
 use gridserve_core::reliability::ReliabilityError;
+use gridserve_core::workflow::WorkflowError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -269,6 +271,8 @@ impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
         self.map_err(|e| match e {
             gridserve_core::Error::Network(e) => network_error(py, e),
             gridserve_core::Error::Reliability(e) => reliability_error(py, e),
+            gridserve_core::Error::Workflow(e) => workflow_error(py, e),
+            gridserve_core::Error::Notify(e) => notify_error(py, e),
             other => raise(py, "GridserveError", other.to_string(), &[]),
         })
     }
@@ -277,4 +281,178 @@ impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
 /// An argument gridserve does not know (unknown action or table name).
 pub(crate) fn invalid_argument(py: Python<'_>, message: String) -> PyErr {
     raise(py, "InvalidArgumentError", message, &[])
+}
+
+/// Converts a notice error to `NoticeError` with its structured fields.
+pub(crate) fn notify_error(py: Python<'_>, err: NotifyError) -> PyErr {
+    let message = err.to_string();
+    let (template, field, value) = match &err {
+        NotifyError::UnknownTemplate { template } | NotifyError::SmsTooLong { template, .. } => {
+            (Some(template.clone()), None, None)
+        }
+        NotifyError::MissingVariable {
+            template, field, ..
+        }
+        | NotifyError::BadTemplate {
+            template, field, ..
+        } => (Some(template.clone()), Some(field.clone()), None),
+        NotifyError::FieldTooLong {
+            template,
+            field,
+            value,
+            ..
+        }
+        | NotifyError::FieldInvalid {
+            template,
+            field,
+            value,
+            ..
+        } => (
+            Some(template.clone()),
+            Some(field.clone()),
+            Some(value.clone()),
+        ),
+        NotifyError::NoChannelForm { template, .. } => (Some(template.clone()), None, None),
+        NotifyError::UnknownCustomer { number } => {
+            return raise(
+                py,
+                "UnknownCustomerError",
+                message,
+                &[("number", any(py, number.clone()))],
+            );
+        }
+        _ => (None, None, None),
+    };
+    raise(
+        py,
+        "NoticeError",
+        message,
+        &[
+            ("template", any(py, template)),
+            ("field", any(py, field)),
+            ("value", any(py, value)),
+        ],
+    )
+}
+
+/// Converts a workflow error to the matching Python exception.
+pub(crate) fn workflow_error(py: Python<'_>, err: WorkflowError) -> PyErr {
+    let message = err.to_string();
+    match err {
+        WorkflowError::Forbidden {
+            stream,
+            command,
+            actor,
+            allowed,
+            other_customer,
+        } => {
+            let allowed: Vec<String> = allowed.iter().map(crate::convert::enum_name).collect();
+            raise(
+                py,
+                "ForbiddenError",
+                message,
+                &[
+                    ("stream", any(py, stream)),
+                    ("command", any(py, command)),
+                    ("actor", any(py, actor)),
+                    ("allowed", any(py, allowed)),
+                    ("other_customer", any(py, other_customer)),
+                ],
+            )
+        }
+        WorkflowError::WrongState {
+            stream,
+            command,
+            state,
+        } => raise(
+            py,
+            "WrongStateError",
+            message,
+            &[
+                ("stream", any(py, stream)),
+                ("command", any(py, command)),
+                ("state", any(py, state)),
+            ],
+        ),
+        WorkflowError::Conflict {
+            stream,
+            expected,
+            actual,
+        } => raise(
+            py,
+            "VersionConflictError",
+            message,
+            &[
+                ("stream", any(py, stream)),
+                ("expected", any(py, expected)),
+                ("actual", any(py, actual)),
+            ],
+        ),
+        WorkflowError::UnknownCustomer { number } => raise(
+            py,
+            "UnknownCustomerError",
+            message,
+            &[("number", any(py, number))],
+        ),
+        WorkflowError::UnknownDevice { asset } => raise(
+            py,
+            "UnknownElementError",
+            message,
+            &[("asset", any(py, asset))],
+        ),
+        WorkflowError::UnknownContact { customer, phone } => raise(
+            py,
+            "UnknownContactError",
+            message,
+            &[("customer", any(py, customer)), ("phone", any(py, phone))],
+        ),
+        WorkflowError::Invalid {
+            stream,
+            command,
+            field,
+            value,
+            reason,
+        } => raise(
+            py,
+            "InvalidCommandError",
+            message,
+            &[
+                ("stream", any(py, stream)),
+                ("command", any(py, command)),
+                ("field", any(py, field)),
+                ("value", any(py, value)),
+                ("reason", any(py, reason)),
+            ],
+        ),
+        WorkflowError::NoticePeriod {
+            stream,
+            given_hours,
+            required_hours,
+            temporary,
+            ..
+        } => raise(
+            py,
+            "NoticePeriodError",
+            message,
+            &[
+                ("stream", any(py, stream)),
+                ("command", any(py, "announce")),
+                ("given_hours", any(py, given_hours)),
+                ("required_hours", any(py, required_hours)),
+                ("temporary", any(py, temporary)),
+            ],
+        ),
+        WorkflowError::Notify(e) => notify_error(py, e),
+        WorkflowError::Unknown { .. } => raise(py, "InvalidArgumentError", message, &[]),
+        WorkflowError::Store(_) | WorkflowError::Corrupt { .. } => {
+            raise(py, "EventStoreError", message, &[])
+        }
+        other => raise(py, "GridserveError", other.to_string(), &[]),
+    }
+}
+
+impl<T> IntoPy<T> for Result<T, WorkflowError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| workflow_error(py, e))
+    }
 }

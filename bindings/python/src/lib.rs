@@ -13,6 +13,7 @@ mod convert;
 mod errors;
 mod network;
 mod reliability;
+mod workflow;
 
 /// The compiled part of the `gridserve` package.
 #[pymodule]
@@ -25,5 +26,6 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyPlannedOutage>()?;
     m.add_class::<reliability::PyOutageTable>()?;
     m.add_function(wrap_pyfunction!(reliability::med_threshold, m)?)?;
+    m.add_class::<workflow::PyWorkflows>()?;
     Ok(())
 }

@@ -3,7 +3,10 @@
 
 pub mod advice;
 pub mod network;
+pub mod notify;
+pub mod ports;
 pub mod reliability;
+pub mod workflow;
 
 /// Any gridserve error: one variant per module family.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,12 @@ pub enum Error {
     /// An error of the report's rule sets or their data.
     #[error(transparent)]
     Advice(#[from] advice::AdviceError),
+    /// A workflow command refused or failed (role, state, version, unknown customer, notice).
+    #[error(transparent)]
+    Workflow(#[from] workflow::WorkflowError),
+    /// A notice could not be rendered or addressed.
+    #[error(transparent)]
+    Notify(#[from] notify::NotifyError),
 }
 
 /// A result with [`Error`] as its default error type.

@@ -15,6 +15,7 @@ __all__ = [
     "PlannedOutage",
     "OutageTable",
     "med_threshold",
+    "Workflows",
 ]
 __version__: str
 
@@ -227,3 +228,33 @@ class OutageTable:
 def med_threshold(
     daily_saidi_min: npt.NDArray[np.float64], std_dev: str = "sample", beta_multiplier: float = 2.5
 ) -> str: ...
+class Workflows:
+    """The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
+    store and outbox."""
+
+    def __new__(
+        cls,
+        network: Network,
+        rules: Optional[str] = None,
+        contacts: Optional[str] = None,
+    ) -> Workflows: ...
+    @staticmethod
+    def default_rules() -> str: ...
+    def execute(
+        self,
+        workflow: str,
+        id: str,
+        command: Dict[str, Any],
+        actor: Dict[str, Any],
+        now: Any,
+        expected_version: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def state(self, workflow: str, id: str) -> Dict[str, Any]: ...
+    def history(self, workflow: str, id: str, masked: bool = True) -> List[Dict[str, Any]]: ...
+    def instances(self, workflow: str) -> List[str]: ...
+    def tick(self, now: Any) -> Dict[str, Any]: ...
+    def outbox(
+        self, status: str = "pending", limit: int = 1000, masked: bool = True
+    ) -> List[Dict[str, Any]]: ...
+    def due(self, now: Any, limit: int = 100) -> List[Dict[str, Any]]: ...
+    def mark_sent(self, entry_id: int, at: Any, provider_msg_id: Optional[str] = None) -> None: ...

@@ -25,6 +25,15 @@ __all__ = [
     "InvalidOutageRecordsError",
     "NeedsCustomerListsError",
     "NotEnoughHistoryError",
+    "CommandRefusedError",
+    "ForbiddenError",
+    "WrongStateError",
+    "VersionConflictError",
+    "InvalidCommandError",
+    "NoticePeriodError",
+    "UnknownContactError",
+    "NoticeError",
+    "EventStoreError",
 ]
 
 
@@ -115,3 +124,61 @@ class NeedsCustomerListsError(GridserveError, ValueError):
 
 class NotEnoughHistoryError(GridserveError, ValueError):
     """Too few days with SAIDI above zero for the 2.5β method (``nonzero_days``, ``needed``)."""
+class CommandRefusedError(GridserveError, ValueError):
+    """A workflow command was refused and nothing was written (``stream``, ``command``)."""
+
+    stream: str
+    command: str
+
+
+class ForbiddenError(CommandRefusedError):
+    """The actor holds none of the ``allowed`` roles (or, as a customer, acts for another
+    customer: ``other_customer``)."""
+
+    actor: str
+    allowed: list
+    other_customer: bool
+
+
+class WrongStateError(CommandRefusedError):
+    """The command does not apply in the instance's current ``state``."""
+
+    state: str
+
+
+class VersionConflictError(CommandRefusedError):
+    """The instance moved on: it is at ``actual``, not the ``expected`` version."""
+
+    expected: int
+    actual: int
+
+
+class InvalidCommandError(CommandRefusedError):
+    """A command's ``field`` has a ``value`` the workflow refuses (``reason``)."""
+
+    field: str
+    value: str
+    reason: str
+
+
+class NoticePeriodError(CommandRefusedError):
+    """A planned outage announced with ``given_hours`` of notice, ``required_hours`` needed."""
+
+    given_hours: float
+    required_hours: int
+    temporary: bool
+
+
+class UnknownContactError(GridserveError, KeyError):
+    """The customer has no contact with this phone (``customer``, ``phone``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class NoticeError(GridserveError, ValueError):
+    """A notice could not be rendered: ``template``, ``field`` and ``value`` say which."""
+
+
+class EventStoreError(GridserveError, RuntimeError):
+    """The event store failed or holds an unreadable event."""

@@ -1,0 +1,271 @@
+//! The four workflows over an in-memory store, for scripting: commands in as dicts, events,
+//! state, audit trail and outbox out as dicts.
+//!
+//! Dicts cross as JSON (Python's `json` module with `default=str`, so `datetime` with a time
+//! zone and `Decimal` values may be given directly); the shapes are those of the core's serde
+//! types (`{"type": "record", ...}`).
+
+use std::str::FromStr;
+
+use gridserve_core::notify::masking::export_entry;
+use gridserve_core::notify::{ContactBook, Masking};
+use gridserve_core::ports::memory::MemoryStore;
+use gridserve_core::ports::{AttemptResult, OutboxStatus, OutboxStore, Timestamp};
+use gridserve_core::workflow::{Actor, Desk, DeskRules, WorkflowError};
+use pyo3::prelude::*;
+use serde_json::Value;
+
+use crate::errors::{IntoPy, invalid_argument};
+use crate::network::PyNetwork;
+
+/// Python object → JSON value (through `json.dumps(obj, default=str)`).
+fn to_value(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let json = py.import("json")?;
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("default", py.get_type::<pyo3::types::PyString>())?;
+    kwargs.set_item("ensure_ascii", false)?;
+    let text: String = json
+        .call_method("dumps", (obj,), Some(&kwargs))?
+        .extract()?;
+    serde_json::from_str(&text).map_err(|e| invalid_argument(py, format!("not JSON data: {e}")))
+}
+
+/// JSON value → Python object (through `json.loads`).
+fn to_py<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
+    let text = serde_json::to_string(v)
+        .map_err(|e| invalid_argument(py, format!("unserializable result: {e}")))?;
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+}
+
+/// A time: a `datetime` with a time zone, or ISO 8601 / RFC 3339 text with an offset.
+fn to_time(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
+    let text: String = obj.str()?.extract()?;
+    Timestamp::from_str(&text).map_err(|e| {
+        invalid_argument(
+            py,
+            format!(
+                "{text:?} is not a time with a UTC offset (e.g. 2026-03-02T10:00:00+08:00): {e}"
+            ),
+        )
+    })
+}
+
+fn to_actor(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
+    serde_json::from_value(to_value(py, obj)?).map_err(|e| {
+        invalid_argument(
+            py,
+            format!("an actor is {{\"id\": str, \"roles\": [str], \"customer\": str | None}}: {e}"),
+        )
+    })
+}
+
+fn status(py: Python<'_>, name: &str) -> PyResult<OutboxStatus> {
+    serde_json::from_value(Value::String(name.to_owned())).map_err(|_| {
+        invalid_argument(
+            py,
+            format!("unknown outbox status {name:?}; one of pending, sent, dead, suppressed"),
+        )
+    })
+}
+
+/// The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
+/// store and outbox.
+#[pyclass(module = "gridserve._gridserve", name = "Workflows")]
+pub struct PyWorkflows {
+    desk: Desk,
+    store: MemoryStore,
+}
+
+#[pymethods]
+impl PyWorkflows {
+    /// The workflows over `network`, with rules (JSON of the core's `DeskRules`, defaults for
+    /// what is left out) and contact settings (JSON: customer → phone → settings).
+    #[new]
+    #[pyo3(signature = (network, rules=None, contacts=None))]
+    fn new(
+        py: Python<'_>,
+        network: &PyNetwork,
+        rules: Option<&str>,
+        contacts: Option<&str>,
+    ) -> PyResult<Self> {
+        let rules: DeskRules = match rules {
+            Some(r) => {
+                serde_json::from_str(r).map_err(|e| invalid_argument(py, format!("rules: {e}")))?
+            }
+            None => DeskRules::default(),
+        };
+        let book: ContactBook = match contacts {
+            Some(c) => serde_json::from_str(c)
+                .map_err(|e| invalid_argument(py, format!("contacts: {e}")))?,
+            None => ContactBook::default(),
+        };
+        Ok(Self {
+            desk: Desk::with_rules(network.inner.clone(), rules, book),
+            store: MemoryStore::new(),
+        })
+    }
+
+    /// The shipped rules as JSON text (edit and pass back as `rules`).
+    #[staticmethod]
+    fn default_rules(py: Python<'_>) -> PyResult<String> {
+        serde_json::to_string_pretty(&DeskRules::default())
+            .map_err(|e| invalid_argument(py, e.to_string()))
+    }
+
+    /// Gives `command` (a dict with `type`) to instance `id` of `workflow` as `actor` at
+    /// `now`; returns `{"stream", "version", "events", "appended"}`. A refused command raises
+    /// and writes nothing.
+    #[pyo3(signature = (workflow, id, command, actor, now, expected_version=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn execute(
+        &mut self,
+        py: Python<'_>,
+        workflow: &str,
+        id: &str,
+        command: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+        expected_version: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let command = to_value(py, command)?;
+        let actor = to_actor(py, actor)?;
+        let now = to_time(py, now)?;
+        let x = self
+            .desk
+            .execute_json(
+                &mut self.store,
+                workflow,
+                id,
+                expected_version,
+                &command,
+                &actor,
+                now,
+            )
+            .py_err(py)?;
+        to_py(py, &x)
+    }
+
+    /// The state of instance `id`: `{"state": dict, "status": str, "version": int}`.
+    fn state(&self, py: Python<'_>, workflow: &str, id: &str) -> PyResult<Py<PyAny>> {
+        let (state, name, version) = self.desk.state_json(&self.store, workflow, id).py_err(py)?;
+        to_py(
+            py,
+            &serde_json::json!({"state": state, "status": name, "version": version}),
+        )
+    }
+
+    /// The audit trail of instance `id`: dicts with `version`, `at`, `actor`, `event_type`,
+    /// `event`; phone-like numbers masked unless `masked=False`.
+    #[pyo3(signature = (workflow, id, masked=true))]
+    fn history(
+        &self,
+        py: Python<'_>,
+        workflow: &str,
+        id: &str,
+        masked: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let masking = if masked {
+            Masking::Masked
+        } else {
+            Masking::Clear
+        };
+        let h = self
+            .desk
+            .history(&self.store, workflow, id, masking)
+            .py_err(py)?;
+        to_py(py, &h)
+    }
+
+    /// The instance ids of `workflow`, in name order.
+    fn instances(&self, py: Python<'_>, workflow: &str) -> PyResult<Vec<String>> {
+        let prefix = format!("{workflow}/");
+        let streams = gridserve_core::ports::EventStore::streams(&self.store, &prefix)
+            .map_err(WorkflowError::from)
+            .py_err(py)?;
+        Ok(streams
+            .into_iter()
+            .map(|s| s[prefix.len()..].to_owned())
+            .collect())
+    }
+
+    /// Runs every deadline at `now`; returns the counts and the failures.
+    fn tick(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let now = to_time(py, now)?;
+        let r = self.desk.tick(&mut self.store, now).py_err(py)?;
+        let failures: Vec<(String, String)> = r
+            .failures
+            .iter()
+            .map(|(s, e)| (s.clone(), e.to_string()))
+            .collect();
+        to_py(
+            py,
+            &serde_json::json!({
+                "checked": r.checked, "advanced": r.advanced, "events": r.events,
+                "notices": r.notices, "conflicts": r.conflicts, "failures": failures,
+            }),
+        )
+    }
+
+    /// Outbox entries in `status` (pending, sent, dead, suppressed), oldest first, with
+    /// personal data masked unless `masked=False`.
+    #[pyo3(signature = (status="pending", limit=1000, masked=true))]
+    fn outbox(
+        &self,
+        py: Python<'_>,
+        status: &str,
+        limit: usize,
+        masked: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let st = self::status(py, status)?;
+        let masking = if masked {
+            Masking::Masked
+        } else {
+            Masking::Clear
+        };
+        let entries = self
+            .store
+            .list(st, limit)
+            .map_err(WorkflowError::from)
+            .py_err(py)?;
+        let out: Vec<Value> = entries.iter().map(|e| export_entry(e, masking)).collect();
+        to_py(py, &out)
+    }
+
+    /// Pending entries due at `now` (addresses in the clear: this is what a sender needs).
+    #[pyo3(signature = (now, limit=100))]
+    fn due(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>, limit: usize) -> PyResult<Py<PyAny>> {
+        let now = to_time(py, now)?;
+        let entries = self
+            .store
+            .due(now, limit)
+            .map_err(WorkflowError::from)
+            .py_err(py)?;
+        let out: Vec<Value> = entries
+            .iter()
+            .map(|e| export_entry(e, Masking::Clear))
+            .collect();
+        to_py(py, &out)
+    }
+
+    /// Records that entry `entry_id` was sent at `at`.
+    #[pyo3(signature = (entry_id, at, provider_msg_id=None))]
+    fn mark_sent(
+        &mut self,
+        py: Python<'_>,
+        entry_id: u64,
+        at: &Bound<'_, PyAny>,
+        provider_msg_id: Option<String>,
+    ) -> PyResult<()> {
+        let at = to_time(py, at)?;
+        self.store
+            .record(
+                entry_id,
+                &AttemptResult::Sent {
+                    at,
+                    provider_msg_id,
+                },
+            )
+            .map_err(WorkflowError::from)
+            .py_err(py)
+    }
+}

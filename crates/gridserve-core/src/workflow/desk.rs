@@ -1,0 +1,329 @@
+//! The four workflows over one store, with the reaction between them and a by-name entry
+//! point for scripting.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::network::Network;
+use crate::notify::{ContactBook, Masking, NoticeRules, Notifier};
+use crate::ports::{Appended, EventStore, Timestamp};
+
+use super::bill::{BillCommand, BillEvent, BillRules, BillStatus, BillWorkflow};
+use super::defect::{DefectRules, DefectWorkflow};
+use super::invoice::{InvoiceCommand, InvoiceRules, InvoiceWorkflow};
+use super::outage::{OutageRules, OutageWorkflow};
+use super::{Actor, AuditRecord, Engine, Executed, TickReport, Workflow, WorkflowError};
+
+/// Every rule of the four workflows and their notices, as one serde value with shipped
+/// defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeskRules {
+    /// Defects.
+    pub defect: DefectRules,
+    /// Bills.
+    pub bill: BillRules,
+    /// Invoices.
+    pub invoice: InvoiceRules,
+    /// Outages.
+    pub outage: OutageRules,
+    /// Notices.
+    pub notices: NoticeRules,
+}
+
+/// The four workflows over one network model. Give bill commands through [`Desk::bill`] (or
+/// [`Desk::execute_json`]) so that a paid bill starts its paper invoice (instance id = the
+/// bill's id); [`Desk::tick`] also starts any invoice such a reaction missed (a crash between
+/// the two appends), so the reaction happens at least once and, the invoice stream being
+/// created at version 0, at most once.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    /// Safety-inspection defects.
+    pub defects: Engine<DefectWorkflow>,
+    /// Bill collection.
+    pub bills: Engine<BillWorkflow>,
+    /// Paper invoices.
+    pub invoices: Engine<InvoiceWorkflow>,
+    /// Outage notices.
+    pub outages: Engine<OutageWorkflow>,
+}
+
+/// A JSON view of what an accepted command wrote (for scripting).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutedJson {
+    /// The stream.
+    pub stream: String,
+    /// Its version after the append.
+    pub version: u64,
+    /// The events, as JSON.
+    pub events: Vec<Value>,
+    /// What the outbox took.
+    pub appended: Appended,
+}
+
+fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
+    ExecutedJson {
+        stream: x.stream,
+        version: x.version,
+        events: x
+            .events
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+            .collect(),
+        appended: x.appended,
+    }
+}
+
+impl Desk {
+    /// The four workflows with the shipped rules and no contact settings.
+    #[must_use]
+    pub fn new(network: Arc<Network>) -> Self {
+        Self::with_rules(network, DeskRules::default(), ContactBook::default())
+    }
+
+    /// With `rules` and the contacts' settings `book`.
+    #[must_use]
+    pub fn with_rules(network: Arc<Network>, rules: DeskRules, book: ContactBook) -> Self {
+        let notifier = Notifier::new(network.clone())
+            .with_rules(rules.notices)
+            .with_book(book);
+        Self {
+            defects: Engine::new(
+                DefectWorkflow::new(network.clone()).with_rules(rules.defect),
+                notifier.clone(),
+            ),
+            bills: Engine::new(
+                BillWorkflow::new(network.clone()).with_rules(rules.bill),
+                notifier.clone(),
+            ),
+            invoices: Engine::new(
+                InvoiceWorkflow::new(network.clone()).with_rules(rules.invoice),
+                notifier.clone(),
+            ),
+            outages: Engine::new(
+                OutageWorkflow::new(network).with_rules(rules.outage),
+                notifier,
+            ),
+        }
+    }
+
+    /// Gives a bill command, then starts the paper invoice if the bill became paid (and the
+    /// rules ask for it). The bill's result stands even if starting the invoice fails; the
+    /// next [`Desk::tick`] starts it then.
+    ///
+    /// # Errors
+    /// The bill command's [`WorkflowError`].
+    pub fn bill<S: EventStore + ?Sized>(
+        &self,
+        store: &mut S,
+        id: &str,
+        expected_version: Option<u64>,
+        command: &BillCommand,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Executed<BillEvent>, WorkflowError> {
+        let x = self
+            .bills
+            .execute(store, id, expected_version, command, actor, now)?;
+        if x.events.iter().any(|e| matches!(e, BillEvent::Paid)) {
+            // A failure here is repaired by the next tick.
+            let _ = self.start_invoice(store, id, now);
+        }
+        Ok(x)
+    }
+
+    /// Starts the paper invoice of paid bill `bill_id` unless it exists or is not wanted.
+    fn start_invoice<S: EventStore + ?Sized>(
+        &self,
+        store: &mut S,
+        bill_id: &str,
+        now: Timestamp,
+    ) -> Result<bool, WorkflowError> {
+        if !self.bills.workflow.rules.paper_invoice_on_payment {
+            return Ok(false);
+        }
+        if store.version(&Engine::<InvoiceWorkflow>::stream(bill_id))? > 0 {
+            return Ok(false);
+        }
+        let bill = self.bills.load(store, bill_id)?.state;
+        let Some(customer) = bill.customer else {
+            return Ok(false);
+        };
+        if !matches!(bill.status, BillStatus::Paid | BillStatus::Closed) {
+            return Ok(false);
+        }
+        self.invoices.execute(
+            store,
+            bill_id,
+            Some(0),
+            &InvoiceCommand::Request {
+                customer,
+                bill: Some(bill_id.to_owned()),
+                amount: bill.amount,
+            },
+            &Actor::system(),
+            now,
+        )?;
+        Ok(true)
+    }
+
+    /// Runs the deadlines of all four workflows at `now`, and starts the invoices of paid
+    /// bills that have none yet.
+    ///
+    /// # Errors
+    /// A store error listing streams.
+    pub fn tick<S: EventStore + ?Sized>(
+        &self,
+        store: &mut S,
+        now: Timestamp,
+    ) -> Result<TickReport, WorkflowError> {
+        let mut report = self.defects.tick(store, now)?;
+        report.add(self.bills.tick(store, now)?);
+        report.add(self.invoices.tick(store, now)?);
+        report.add(self.outages.tick(store, now)?);
+        for stream in store.streams("bill/")? {
+            let id = &stream["bill/".len()..];
+            match self.start_invoice(store, id, now) {
+                Ok(true) => {
+                    report.advanced += 1;
+                    report.events += 1;
+                }
+                Ok(false) => {}
+                Err(WorkflowError::Conflict { .. }) => report.conflicts += 1,
+                Err(e) => report.failures.push((stream.clone(), e)),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Gives a command by workflow name (`defect`, `bill`, `invoice`, `outage`) with the
+    /// command as JSON (`{"type": "record", ...}`, as the command enums serialize).
+    ///
+    /// # Errors
+    /// [`WorkflowError::Unknown`] for another kind; [`WorkflowError::Invalid`] (field
+    /// `command`) for JSON that is not a command of that workflow; else the command's error.
+    #[allow(clippy::too_many_arguments)]
+    pub fn execute_json<S: EventStore + ?Sized>(
+        &self,
+        store: &mut S,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        command: &Value,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<ExecutedJson, WorkflowError> {
+        fn parse<C: serde::de::DeserializeOwned>(
+            kind: &str,
+            id: &str,
+            v: &Value,
+        ) -> Result<C, WorkflowError> {
+            C::deserialize(v).map_err(|e| WorkflowError::Invalid {
+                stream: format!("{kind}/{id}"),
+                command: v
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                field: "command".to_owned(),
+                value: v.to_string(),
+                reason: e.to_string(),
+            })
+        }
+        Ok(match kind {
+            "defect" => to_json(self.defects.execute(
+                store,
+                id,
+                expected_version,
+                &parse(kind, id, command)?,
+                actor,
+                now,
+            )?),
+            "bill" => to_json(self.bill(
+                store,
+                id,
+                expected_version,
+                &parse(kind, id, command)?,
+                actor,
+                now,
+            )?),
+            "invoice" => to_json(self.invoices.execute(
+                store,
+                id,
+                expected_version,
+                &parse(kind, id, command)?,
+                actor,
+                now,
+            )?),
+            "outage" => to_json(self.outages.execute(
+                store,
+                id,
+                expected_version,
+                &parse(kind, id, command)?,
+                actor,
+                now,
+            )?),
+            other => return Err(unknown_kind(other)),
+        })
+    }
+
+    /// The state (as JSON), its state name and version of instance `id` of workflow `kind`.
+    ///
+    /// # Errors
+    /// [`WorkflowError::Unknown`], a store error or an unreadable event.
+    pub fn state_json<S: EventStore + ?Sized>(
+        &self,
+        store: &S,
+        kind: &str,
+        id: &str,
+    ) -> Result<(Value, &'static str, u64), WorkflowError> {
+        fn view<W: Workflow, S: EventStore + ?Sized>(
+            e: &Engine<W>,
+            store: &S,
+            id: &str,
+        ) -> Result<(Value, &'static str, u64), WorkflowError> {
+            let l = e.load(store, id)?;
+            Ok((
+                serde_json::to_value(&l.state).unwrap_or(Value::Null),
+                W::state_name(&l.state),
+                l.version,
+            ))
+        }
+        match kind {
+            "defect" => view(&self.defects, store, id),
+            "bill" => view(&self.bills, store, id),
+            "invoice" => view(&self.invoices, store, id),
+            "outage" => view(&self.outages, store, id),
+            other => Err(unknown_kind(other)),
+        }
+    }
+
+    /// The audit trail of instance `id` of workflow `kind`, masked per `masking`.
+    ///
+    /// # Errors
+    /// [`WorkflowError::Unknown`], a store error or an unreadable event.
+    pub fn history<S: EventStore + ?Sized>(
+        &self,
+        store: &S,
+        kind: &str,
+        id: &str,
+        masking: Masking,
+    ) -> Result<Vec<AuditRecord>, WorkflowError> {
+        match kind {
+            "defect" => self.defects.history(store, id, masking),
+            "bill" => self.bills.history(store, id, masking),
+            "invoice" => self.invoices.history(store, id, masking),
+            "outage" => self.outages.history(store, id, masking),
+            other => Err(unknown_kind(other)),
+        }
+    }
+}
+
+fn unknown_kind(name: &str) -> WorkflowError {
+    WorkflowError::Unknown {
+        what: "workflow".to_owned(),
+        name: name.to_owned(),
+    }
+}

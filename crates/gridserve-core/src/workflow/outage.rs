@@ -1,0 +1,921 @@
+//! Outage notices with logistics-style progress (停电通知与抢修进度).
+//!
+//! **Planned** outages are announced at least 7 days ahead (temporary maintenance: 24 hours;
+//! both per the 《供电营业规则》 as reprinted in the messaging reference — secondary sources,
+//! so the lead times are rules a host can override), reminded the day before, started and
+//! restored.
+//!
+//! **Unplanned** outages follow the repair: detected → scope traced (the affected customers
+//! from the network model's fault scope, [`OutageCommand::trace_fault`]) → crew dispatched →
+//! located → repairing → restored. Each stage is a progress notice to the affected customers'
+//! contacts; a new progress notice supersedes an unsent older one for the same recipient.
+//! Estimated-restoration-time updates are recorded always but noticed only when the time moves
+//! by at least [`OutageRules::etr_threshold_min`] from the last noticed one.
+//!
+//! After restoration a "still out?" follow-up goes out and a feedback window opens: a customer
+//! reporting it is still out is recorded ([`OutageEvent::StillOutReported`], for the host to
+//! open a new outage report); the restored outage is not reopened. The window's end closes it.
+//!
+//! ```mermaid
+//! stateDiagram-v2
+//!     [*] --> Announced: announce (dispatcher; ≥ 7 days ahead, temporary ≥ 24 h) / outage.planned
+//!     Announced --> Announced: tick reminded (the day before) / outage.planned_reminder
+//!     Announced --> Cancelled: cancel / outage.planned_cancelled
+//!     Announced --> Started: start (not before the announced start)
+//!     Started --> Restored: restore
+//!     [*] --> Detected: detect (dispatcher, system; element from the network model)
+//!     Detected --> ScopeTraced: trace_scope (affected customers) / outage.detected
+//!     ScopeTraced --> CrewDispatched: dispatch / outage.progress
+//!     CrewDispatched --> Located: locate (with photos) / outage.progress
+//!     Located --> Repairing: start_repair / outage.progress
+//!     ScopeTraced --> Restored: restore (e.g. by switching)
+//!     CrewDispatched --> Restored: restore
+//!     Located --> Restored: restore
+//!     Repairing --> Restored: restore / outage.restored
+//!     Restored --> Restored: tick still_out_check / outage.still_out; report_still_out
+//!     Restored --> Closed: tick (feedback window over)
+//!     Closed --> [*]
+//!     Cancelled --> [*]
+//! ```
+//!
+//! `update_etr` is accepted from scope traced to repairing (and while a planned outage runs).
+
+use serde::{Deserialize, Serialize};
+
+use crate::network::Network;
+use crate::network::{FaultOutcome, NetworkError, Topology};
+use crate::notify::{Audience, Levels, NoticeRequest, format_time};
+use crate::ports::Timestamp;
+
+use super::{Attachment, Ctx, Permissions, Role, Workflow, WorkflowError, minutes, vars};
+
+/// The outage workflow's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageRules {
+    /// Least notice for a planned outage (7 days).
+    pub planned_notice_min: i64,
+    /// Least notice for temporary maintenance (24 hours).
+    pub temporary_notice_min: i64,
+    /// The reminder before a planned outage (the day before: 24 hours).
+    pub remind_before_min: i64,
+    /// A new estimated restoration time is noticed only if it moves at least this much from
+    /// the last noticed one (30 minutes).
+    pub etr_threshold_min: i64,
+    /// The "still out?" follow-up this long after restoration (30 minutes).
+    pub still_out_after_min: i64,
+    /// The feedback window after restoration; the outage closes at its end (24 hours).
+    pub feedback_window_min: i64,
+    /// Contact levels that receive outage notices (up to this level).
+    pub notify_up_to_level: u8,
+    /// Who may give which command.
+    pub permissions: Permissions,
+}
+
+impl Default for OutageRules {
+    fn default() -> Self {
+        use Role::{Customer, Dispatcher, RepairCrew, System};
+        Self {
+            planned_notice_min: 7 * 24 * 60,
+            temporary_notice_min: 24 * 60,
+            remind_before_min: 24 * 60,
+            etr_threshold_min: 30,
+            still_out_after_min: 30,
+            feedback_window_min: 24 * 60,
+            notify_up_to_level: 1,
+            permissions: Permissions::from_pairs([
+                ("announce", &[Dispatcher][..]),
+                ("cancel", &[Dispatcher][..]),
+                ("start", &[Dispatcher, RepairCrew][..]),
+                ("detect", &[Dispatcher, System][..]),
+                ("trace_scope", &[Dispatcher, System][..]),
+                ("dispatch", &[Dispatcher][..]),
+                ("locate", &[RepairCrew, Dispatcher][..]),
+                ("start_repair", &[RepairCrew, Dispatcher][..]),
+                ("update_etr", &[RepairCrew, Dispatcher][..]),
+                ("restore", &[Dispatcher, RepairCrew, System][..]),
+                ("report_still_out", &[Customer, Dispatcher][..]),
+            ]),
+        }
+    }
+}
+
+/// Planned or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutageKind {
+    /// Planned maintenance (or temporary maintenance).
+    Planned,
+    /// A fault.
+    Unplanned,
+}
+
+/// Where an outage stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutageStatus {
+    /// No events yet.
+    #[default]
+    New,
+    /// Planned: announced.
+    Announced,
+    /// Planned: cancelled.
+    Cancelled,
+    /// Planned: under way.
+    Started,
+    /// Unplanned: detected.
+    Detected,
+    /// Unplanned: affected customers known.
+    ScopeTraced,
+    /// Unplanned: crew on the way.
+    CrewDispatched,
+    /// Unplanned: fault located.
+    Located,
+    /// Unplanned: being repaired.
+    Repairing,
+    /// Supply restored; feedback window open.
+    Restored,
+    /// Closed.
+    Closed,
+}
+
+impl OutageStatus {
+    /// The status as a notice `const` value (one of the default template's approved values).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::New | Self::Detected => "已发现",
+            Self::Announced => "计划停电",
+            Self::Cancelled => "已取消",
+            Self::Started => "已开始",
+            Self::ScopeTraced => "已研判",
+            Self::CrewDispatched => "已派单",
+            Self::Located => "已定位",
+            Self::Repairing => "抢修中",
+            Self::Restored | Self::Closed => "已恢复",
+        }
+    }
+}
+
+/// The state of one outage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutageState {
+    /// The instance id.
+    pub id: String,
+    /// Planned or not.
+    pub kind: Option<OutageKind>,
+    /// Where it stands.
+    pub status: OutageStatus,
+    /// The area as told to customers.
+    pub area: String,
+    /// The cause as told to customers.
+    pub cause: String,
+    /// Devices concerned (asset numbers): worked on, or faulted and tripped.
+    pub devices: Vec<String>,
+    /// Affected customer numbers.
+    pub customers: Vec<String>,
+    /// Planned window.
+    pub start: Option<Timestamp>,
+    /// Planned window end.
+    pub end: Option<Timestamp>,
+    /// Temporary maintenance.
+    pub temporary: bool,
+    /// Planned reminder sent.
+    pub reminded: bool,
+    /// The crew.
+    pub crew: Option<String>,
+    /// Where the fault was found.
+    pub location: Option<String>,
+    /// The current estimated restoration time.
+    pub etr: Option<Timestamp>,
+    /// The last estimated restoration time customers were told.
+    pub noticed_etr: Option<Timestamp>,
+    /// Restored at.
+    pub restored_at: Option<Timestamp>,
+    /// The still-out follow-up was sent.
+    pub followed_up: bool,
+    /// Customers who reported still being out.
+    pub still_out: Vec<String>,
+    /// Photos and other evidence.
+    pub evidence: Vec<Attachment>,
+}
+
+/// A command to an outage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutageCommand {
+    /// Announce a planned outage.
+    Announce {
+        /// The area as told to customers.
+        area: String,
+        /// Devices worked on (asset numbers in the network model).
+        devices: Vec<String>,
+        /// Affected customer numbers (e.g. from `Topology::planned_outage`).
+        customers: Vec<String>,
+        /// Start.
+        start: Timestamp,
+        /// End (after start).
+        end: Timestamp,
+        /// Temporary maintenance (24-hour notice instead of 7 days).
+        #[serde(default)]
+        temporary: bool,
+    },
+    /// Cancel an announced outage.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
+    /// The planned work starts (not before the announced start).
+    Start,
+    /// An unplanned outage is detected.
+    Detect {
+        /// The area as told to customers.
+        area: String,
+        /// The faulted element (asset number in the network model).
+        element: String,
+        /// The cause as told to customers.
+        cause: String,
+    },
+    /// The scope is traced: the affected customers and tripped devices.
+    TraceScope {
+        /// Affected customer numbers.
+        customers: Vec<String>,
+        /// Devices that tripped (asset numbers).
+        tripped: Vec<String>,
+        /// A first estimated restoration time, if any.
+        #[serde(default)]
+        etr: Option<Timestamp>,
+    },
+    /// A crew is dispatched.
+    Dispatch {
+        /// The crew.
+        crew: String,
+        /// A new estimate, if any.
+        #[serde(default)]
+        etr: Option<Timestamp>,
+    },
+    /// The fault is located.
+    Locate {
+        /// Where.
+        location: String,
+        /// Photos.
+        #[serde(default)]
+        evidence: Vec<Attachment>,
+        /// A new estimate, if any.
+        #[serde(default)]
+        etr: Option<Timestamp>,
+    },
+    /// Repair starts.
+    StartRepair {
+        /// A new estimate, if any.
+        #[serde(default)]
+        etr: Option<Timestamp>,
+    },
+    /// A new estimated restoration time.
+    UpdateEtr {
+        /// The estimate (after now).
+        etr: Timestamp,
+    },
+    /// Supply is restored.
+    Restore,
+    /// A customer reports still being out after the restoration.
+    ReportStillOut {
+        /// The customer number (an affected one).
+        customer: String,
+    },
+}
+
+impl OutageCommand {
+    /// The [`OutageCommand::TraceScope`] of a traced fault: its affected customers (critical
+    /// first, as the scope report lists them) and tripped devices.
+    ///
+    /// # Errors
+    /// [`NetworkError::StaleScope`] if `topology` changed since the fault was traced.
+    pub fn trace_fault(
+        topology: &Topology,
+        outcome: &FaultOutcome,
+        etr: Option<Timestamp>,
+    ) -> Result<Self, NetworkError> {
+        let net = topology.network();
+        let mut ids = outcome.scope.customer_ids(topology)?;
+        ids.sort_by(|&a, &b| {
+            let (a, b) = (net.customer(a), net.customer(b));
+            b.importance()
+                .cmp(&a.importance())
+                .then_with(|| a.number().cmp(b.number()))
+        });
+        let customers = ids
+            .into_iter()
+            .map(|c| net.customer(c).number().to_owned())
+            .collect();
+        let tripped = outcome
+            .tripped
+            .iter()
+            .map(|t| match *t {
+                crate::network::Trip::Switch(l) => net.line_asset(l).to_owned(),
+                crate::network::Trip::Source(s) => net.source_asset(s).to_owned(),
+            })
+            .collect();
+        Ok(Self::TraceScope {
+            customers,
+            tripped,
+            etr,
+        })
+    }
+}
+
+/// What happened to an outage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutageEvent {
+    /// Announced.
+    Announced {
+        /// Area.
+        area: String,
+        /// Devices.
+        devices: Vec<String>,
+        /// Customers.
+        customers: Vec<String>,
+        /// Start.
+        start: Timestamp,
+        /// End.
+        end: Timestamp,
+        /// Temporary maintenance.
+        temporary: bool,
+    },
+    /// The day-before reminder.
+    Reminded,
+    /// Cancelled.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+    /// Started.
+    Started,
+    /// Detected.
+    Detected {
+        /// Area.
+        area: String,
+        /// The faulted element.
+        element: String,
+        /// Cause.
+        cause: String,
+    },
+    /// Scope traced.
+    ScopeTraced {
+        /// Customers.
+        customers: Vec<String>,
+        /// Tripped devices.
+        tripped: Vec<String>,
+        /// First estimate.
+        etr: Option<Timestamp>,
+    },
+    /// Crew dispatched.
+    CrewDispatched {
+        /// The crew.
+        crew: String,
+        /// Estimate.
+        etr: Option<Timestamp>,
+    },
+    /// Located.
+    Located {
+        /// Where.
+        location: String,
+        /// Photos.
+        evidence: Vec<Attachment>,
+        /// Estimate.
+        etr: Option<Timestamp>,
+    },
+    /// Repairing.
+    RepairStarted {
+        /// Estimate.
+        etr: Option<Timestamp>,
+    },
+    /// A new estimate.
+    EtrUpdated {
+        /// The estimate.
+        etr: Timestamp,
+        /// Whether it moved enough to be noticed.
+        noticed: bool,
+    },
+    /// Restored.
+    Restored {
+        /// When.
+        at: Timestamp,
+    },
+    /// The "still out?" follow-up.
+    StillOutCheck,
+    /// A customer is still out.
+    StillOutReported {
+        /// The customer.
+        customer: String,
+    },
+    /// Closed.
+    Closed,
+}
+
+/// The outage workflow over a network model.
+#[derive(Debug, Clone)]
+pub struct OutageWorkflow {
+    network: std::sync::Arc<Network>,
+    /// The rules.
+    pub rules: OutageRules,
+}
+
+impl OutageWorkflow {
+    /// The workflow with the default rules.
+    #[must_use]
+    pub fn new(network: std::sync::Arc<Network>) -> Self {
+        Self {
+            network,
+            rules: OutageRules::default(),
+        }
+    }
+
+    /// With these rules.
+    #[must_use]
+    pub fn with_rules(mut self, rules: OutageRules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    fn known_customers(&self, customers: &[String]) -> Result<(), WorkflowError> {
+        for c in customers {
+            self.network
+                .customer_id(c)
+                .map_err(|_| WorkflowError::UnknownCustomer { number: c.clone() })?;
+        }
+        Ok(())
+    }
+
+    fn known_devices<'a>(
+        &self,
+        devices: impl IntoIterator<Item = &'a String>,
+    ) -> Result<(), WorkflowError> {
+        for d in devices {
+            self.network
+                .element(d)
+                .map_err(|_| WorkflowError::UnknownDevice { asset: d.clone() })?;
+        }
+        Ok(())
+    }
+}
+
+fn repairing_stage(s: OutageStatus) -> bool {
+    matches!(
+        s,
+        OutageStatus::ScopeTraced
+            | OutageStatus::CrewDispatched
+            | OutageStatus::Located
+            | OutageStatus::Repairing
+    )
+}
+
+impl Workflow for OutageWorkflow {
+    type State = OutageState;
+    type Command = OutageCommand;
+    type Event = OutageEvent;
+    const KIND: &'static str = "outage";
+
+    fn initial(id: &str) -> OutageState {
+        OutageState {
+            id: id.to_owned(),
+            kind: None,
+            status: OutageStatus::New,
+            area: String::new(),
+            cause: String::new(),
+            devices: Vec::new(),
+            customers: Vec::new(),
+            start: None,
+            end: None,
+            temporary: false,
+            reminded: false,
+            crew: None,
+            location: None,
+            etr: None,
+            noticed_etr: None,
+            restored_at: None,
+            followed_up: false,
+            still_out: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn command_name(c: &OutageCommand) -> &'static str {
+        match c {
+            OutageCommand::Announce { .. } => "announce",
+            OutageCommand::Cancel { .. } => "cancel",
+            OutageCommand::Start => "start",
+            OutageCommand::Detect { .. } => "detect",
+            OutageCommand::TraceScope { .. } => "trace_scope",
+            OutageCommand::Dispatch { .. } => "dispatch",
+            OutageCommand::Locate { .. } => "locate",
+            OutageCommand::StartRepair { .. } => "start_repair",
+            OutageCommand::UpdateEtr { .. } => "update_etr",
+            OutageCommand::Restore => "restore",
+            OutageCommand::ReportStillOut { .. } => "report_still_out",
+        }
+    }
+
+    fn event_name(e: &OutageEvent) -> &'static str {
+        match e {
+            OutageEvent::Announced { .. } => "announced",
+            OutageEvent::Reminded => "reminded",
+            OutageEvent::Cancelled { .. } => "cancelled",
+            OutageEvent::Started => "started",
+            OutageEvent::Detected { .. } => "detected",
+            OutageEvent::ScopeTraced { .. } => "scope_traced",
+            OutageEvent::CrewDispatched { .. } => "crew_dispatched",
+            OutageEvent::Located { .. } => "located",
+            OutageEvent::RepairStarted { .. } => "repair_started",
+            OutageEvent::EtrUpdated { .. } => "etr_updated",
+            OutageEvent::Restored { .. } => "restored",
+            OutageEvent::StillOutCheck => "still_out_check",
+            OutageEvent::StillOutReported { .. } => "still_out_reported",
+            OutageEvent::Closed => "closed",
+        }
+    }
+
+    fn state_name(s: &OutageState) -> &'static str {
+        match s.status {
+            OutageStatus::New => "new",
+            OutageStatus::Announced => "announced",
+            OutageStatus::Cancelled => "cancelled",
+            OutageStatus::Started => "started",
+            OutageStatus::Detected => "detected",
+            OutageStatus::ScopeTraced => "scope_traced",
+            OutageStatus::CrewDispatched => "crew_dispatched",
+            OutageStatus::Located => "located",
+            OutageStatus::Repairing => "repairing",
+            OutageStatus::Restored => "restored",
+            OutageStatus::Closed => "closed",
+        }
+    }
+
+    fn is_open(s: &OutageState) -> bool {
+        matches!(s.status, OutageStatus::Announced | OutageStatus::Restored)
+    }
+
+    fn customer(_: &OutageState) -> Option<&str> {
+        None
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn decide(
+        &self,
+        s: &OutageState,
+        c: &OutageCommand,
+        ctx: Ctx<'_>,
+    ) -> Result<Vec<OutageEvent>, WorkflowError> {
+        let name = Self::command_name(c);
+        let customer = match c {
+            OutageCommand::ReportStillOut { customer } => Some(customer.as_str()),
+            _ => None,
+        };
+        self.rules
+            .permissions
+            .check(ctx.stream, name, ctx.actor, customer)?;
+        let wrong = || WorkflowError::WrongState {
+            stream: ctx.stream.to_owned(),
+            command: name.to_owned(),
+            state: Self::state_name(s).to_owned(),
+        };
+        let invalid = |field: &str, value: String, reason: &str| WorkflowError::Invalid {
+            stream: ctx.stream.to_owned(),
+            command: name.to_owned(),
+            field: field.to_owned(),
+            value,
+            reason: reason.to_owned(),
+        };
+        let future_etr = |etr: &Option<Timestamp>| match etr {
+            Some(t) if *t <= ctx.now => Err(invalid("etr", t.to_rfc3339(), "must be after now")),
+            _ => Ok(*etr),
+        };
+        use OutageStatus as St;
+        let e = match (c, s.status) {
+            (
+                OutageCommand::Announce {
+                    area,
+                    devices,
+                    customers,
+                    start,
+                    end,
+                    temporary,
+                },
+                St::New,
+            ) => {
+                if area.trim().is_empty() {
+                    return Err(invalid("area", area.clone(), "empty"));
+                }
+                if customers.is_empty() {
+                    return Err(invalid("customers", "[]".into(), "no affected customer"));
+                }
+                if end <= start {
+                    return Err(invalid("end", end.to_rfc3339(), "must be after the start"));
+                }
+                let required = if *temporary {
+                    self.rules.temporary_notice_min
+                } else {
+                    self.rules.planned_notice_min
+                };
+                let given = *start - ctx.now;
+                if given < minutes(required) {
+                    return Err(WorkflowError::NoticePeriod {
+                        stream: ctx.stream.to_owned(),
+                        start: start.to_rfc3339(),
+                        #[allow(clippy::cast_precision_loss)]
+                        given_hours: given.num_seconds() as f64 / 3600.0,
+                        required_hours: required / 60,
+                        temporary: *temporary,
+                    });
+                }
+                self.known_devices(devices)?;
+                self.known_customers(customers)?;
+                OutageEvent::Announced {
+                    area: area.clone(),
+                    devices: devices.clone(),
+                    customers: customers.clone(),
+                    start: *start,
+                    end: *end,
+                    temporary: *temporary,
+                }
+            }
+            (OutageCommand::Cancel { reason }, St::Announced) => OutageEvent::Cancelled {
+                reason: reason.clone(),
+            },
+            (OutageCommand::Start, St::Announced) => {
+                if let Some(start) = s.start
+                    && ctx.now < start
+                {
+                    return Err(invalid(
+                        "now",
+                        ctx.now.to_rfc3339(),
+                        &format!("before the announced start {}", start.to_rfc3339()),
+                    ));
+                }
+                OutageEvent::Started
+            }
+            (
+                OutageCommand::Detect {
+                    area,
+                    element,
+                    cause,
+                },
+                St::New,
+            ) => {
+                if area.trim().is_empty() {
+                    return Err(invalid("area", area.clone(), "empty"));
+                }
+                self.known_devices([element])?;
+                OutageEvent::Detected {
+                    area: area.clone(),
+                    element: element.clone(),
+                    cause: if cause.trim().is_empty() {
+                        "故障".to_owned()
+                    } else {
+                        cause.clone()
+                    },
+                }
+            }
+            (
+                OutageCommand::TraceScope {
+                    customers,
+                    tripped,
+                    etr,
+                },
+                St::Detected,
+            ) => {
+                self.known_customers(customers)?;
+                self.known_devices(tripped)?;
+                OutageEvent::ScopeTraced {
+                    customers: customers.clone(),
+                    tripped: tripped.clone(),
+                    etr: future_etr(etr)?,
+                }
+            }
+            (OutageCommand::Dispatch { crew, etr }, St::ScopeTraced) => {
+                if crew.trim().is_empty() {
+                    return Err(invalid("crew", crew.clone(), "empty"));
+                }
+                OutageEvent::CrewDispatched {
+                    crew: crew.clone(),
+                    etr: future_etr(etr)?,
+                }
+            }
+            (
+                OutageCommand::Locate {
+                    location,
+                    evidence,
+                    etr,
+                },
+                St::CrewDispatched,
+            ) => OutageEvent::Located {
+                location: location.clone(),
+                evidence: evidence.clone(),
+                etr: future_etr(etr)?,
+            },
+            (OutageCommand::StartRepair { etr }, St::Located) => OutageEvent::RepairStarted {
+                etr: future_etr(etr)?,
+            },
+            (OutageCommand::UpdateEtr { etr }, st) if repairing_stage(st) || st == St::Started => {
+                let etr = future_etr(&Some(*etr))?.unwrap_or(*etr);
+                let noticed = s
+                    .noticed_etr
+                    .is_none_or(|last| (etr - last).abs() >= minutes(self.rules.etr_threshold_min));
+                OutageEvent::EtrUpdated { etr, noticed }
+            }
+            (OutageCommand::Restore, st) if repairing_stage(st) || st == St::Started => {
+                OutageEvent::Restored { at: ctx.now }
+            }
+            (OutageCommand::ReportStillOut { customer }, St::Restored) => {
+                if !s.customers.contains(customer) {
+                    return Err(WorkflowError::UnknownCustomer {
+                        number: customer.clone(),
+                    });
+                }
+                OutageEvent::StillOutReported {
+                    customer: customer.clone(),
+                }
+            }
+            _ => return Err(wrong()),
+        };
+        Ok(vec![e])
+    }
+
+    fn apply(mut s: OutageState, e: &OutageEvent) -> OutageState {
+        use OutageStatus as St;
+        let set_etr = |s: &mut OutageState, etr: &Option<Timestamp>| {
+            if let Some(t) = etr {
+                s.etr = Some(*t);
+                s.noticed_etr = Some(*t);
+            }
+        };
+        match e {
+            OutageEvent::Announced {
+                area,
+                devices,
+                customers,
+                start,
+                end,
+                temporary,
+            } => {
+                s.kind = Some(OutageKind::Planned);
+                s.status = St::Announced;
+                s.area.clone_from(area);
+                s.cause = "计划检修".to_owned();
+                s.devices.clone_from(devices);
+                s.customers.clone_from(customers);
+                s.start = Some(*start);
+                s.end = Some(*end);
+                s.etr = Some(*end);
+                s.noticed_etr = Some(*end);
+                s.temporary = *temporary;
+            }
+            OutageEvent::Reminded => s.reminded = true,
+            OutageEvent::Cancelled { .. } => s.status = St::Cancelled,
+            OutageEvent::Started => s.status = St::Started,
+            OutageEvent::Detected {
+                area,
+                element,
+                cause,
+            } => {
+                s.kind = Some(OutageKind::Unplanned);
+                s.status = St::Detected;
+                s.area.clone_from(area);
+                s.cause.clone_from(cause);
+                s.devices = vec![element.clone()];
+            }
+            OutageEvent::ScopeTraced {
+                customers,
+                tripped,
+                etr,
+            } => {
+                s.status = St::ScopeTraced;
+                s.customers.clone_from(customers);
+                s.devices.extend(tripped.iter().cloned());
+                set_etr(&mut s, etr);
+            }
+            OutageEvent::CrewDispatched { crew, etr } => {
+                s.status = St::CrewDispatched;
+                s.crew = Some(crew.clone());
+                set_etr(&mut s, etr);
+            }
+            OutageEvent::Located {
+                location,
+                evidence,
+                etr,
+            } => {
+                s.status = St::Located;
+                s.location = Some(location.clone());
+                s.evidence.extend(evidence.iter().cloned());
+                set_etr(&mut s, etr);
+            }
+            OutageEvent::RepairStarted { etr } => {
+                s.status = St::Repairing;
+                set_etr(&mut s, etr);
+            }
+            OutageEvent::EtrUpdated { etr, noticed } => {
+                s.etr = Some(*etr);
+                if *noticed {
+                    s.noticed_etr = Some(*etr);
+                }
+            }
+            OutageEvent::Restored { at } => {
+                s.status = St::Restored;
+                s.restored_at = Some(*at);
+            }
+            OutageEvent::StillOutCheck => s.followed_up = true,
+            OutageEvent::StillOutReported { customer } => {
+                if !s.still_out.contains(customer) {
+                    s.still_out.push(customer.clone());
+                }
+            }
+            OutageEvent::Closed => s.status = St::Closed,
+        }
+        s
+    }
+
+    fn tick(&self, s: &OutageState, now: Timestamp) -> Vec<OutageEvent> {
+        match s.status {
+            OutageStatus::Announced => match s.start {
+                Some(start)
+                    if !s.reminded
+                        && now >= start - minutes(self.rules.remind_before_min)
+                        && now < start =>
+                {
+                    vec![OutageEvent::Reminded]
+                }
+                _ => Vec::new(),
+            },
+            OutageStatus::Restored => {
+                let Some(at) = s.restored_at else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                if now >= at + minutes(self.rules.feedback_window_min) {
+                    out.push(OutageEvent::Closed);
+                } else if !s.followed_up && now >= at + minutes(self.rules.still_out_after_min) {
+                    out.push(OutageEvent::StillOutCheck);
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn notices(&self, before: &OutageState, e: &OutageEvent, at: Timestamp) -> Vec<NoticeRequest> {
+        let s = Self::apply(before.clone(), e);
+        let (template, progress) = match e {
+            OutageEvent::Announced { .. } => ("outage.planned", false),
+            OutageEvent::Reminded => ("outage.planned_reminder", false),
+            OutageEvent::Cancelled { .. } => ("outage.planned_cancelled", false),
+            OutageEvent::ScopeTraced { .. } => ("outage.detected", true),
+            OutageEvent::CrewDispatched { .. }
+            | OutageEvent::Located { .. }
+            | OutageEvent::RepairStarted { .. } => ("outage.progress", true),
+            OutageEvent::EtrUpdated { noticed: true, .. } => ("outage.progress", true),
+            OutageEvent::Restored { .. } if s.kind == Some(OutageKind::Unplanned) => {
+                ("outage.restored", true)
+            }
+            OutageEvent::StillOutCheck if s.kind == Some(OutageKind::Unplanned) => {
+                ("outage.still_out", false)
+            }
+            _ => return Vec::new(),
+        };
+        let window = match (s.start, s.end) {
+            (Some(a), Some(b)) => format!("{}~{}", format_time(a), b.format("%H:%M")),
+            _ => String::new(),
+        };
+        let etr_text = s.etr.map_or_else(
+            || "恢复时间待定".to_owned(),
+            |t| format!("预计{}恢复", t.format("%-m月%-d日%H:%M")),
+        );
+        let v = vars([
+            ("outage", s.id.clone()),
+            ("area", s.area.clone()),
+            ("cause", s.cause.clone()),
+            ("status", s.status.label().to_owned()),
+            ("etr_text", etr_text),
+            ("updated", format_time(at)),
+            ("window", window),
+            (
+                "restored",
+                s.restored_at.map(format_time).unwrap_or_default(),
+            ),
+        ]);
+        s.customers
+            .iter()
+            .map(|c| NoticeRequest {
+                template: template.to_owned(),
+                audience: Audience {
+                    customer: c.clone(),
+                    levels: Levels::UpTo(self.rules.notify_up_to_level),
+                    only_phone: None,
+                },
+                vars: v.clone(),
+                not_before: at,
+                expires_at: None,
+                supersede_topic: progress.then(|| "progress".to_owned()),
+            })
+            .collect()
+    }
+}
