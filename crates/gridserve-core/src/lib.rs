@@ -2,6 +2,7 @@
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
 pub mod network;
+pub mod outbox;
 pub mod ports;
 
 /// Any gridserve error: one variant per module family.
@@ -11,6 +12,9 @@ pub enum Error {
     /// An error of the network model, its state, queries, import or export.
     #[error(transparent)]
     Network(#[from] network::NetworkError),
+    /// An error of the outbox dispatcher: its policy or its store.
+    #[error(transparent)]
+    Outbox(#[from] outbox::OutboxError),
 }
 
 /// A result with [`Error`] as its default error type.

@@ -87,6 +87,7 @@ impl From<SqliteError> for StoreError {
 /// Maps a rusqlite error to the core's store error: corruption and unreadable values become
 /// [`StoreError::Corrupt`], everything else (I/O, busy beyond the timeout, disk full)
 /// [`StoreError::Backend`].
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(|e| store_err(.., e))`
 pub(crate) fn store_err(what: &str, e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     let corrupt = matches!(

@@ -207,7 +207,9 @@ fn dedupe_keys_are_enqueued_once_ever() {
         },
     )
     .unwrap();
-    let b = s.append("outage/O-1", 1, &[], &[n.clone()]).unwrap();
+    let b = s
+        .append("outage/O-1", 1, &[], std::slice::from_ref(&n))
+        .unwrap();
     assert_eq!((b.version, b.enqueued, b.duplicates), (1, 0, 1));
     assert_eq!(
         s.counts().unwrap(),
