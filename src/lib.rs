@@ -28,6 +28,14 @@
 //! # Ok::<(), gridserve::Error>(())
 //! ```
 //!
+//! ## Workflows' notices: the durable outbox
+//!
+//! [`ports`] holds the traits a host implements or takes from gridserve; [`outbox`] is the
+//! dispatcher (retries with full jitter, dead letters, opt-outs, receipts, rate limits);
+//! [`sqlite`] (feature `sqlite`, default) is the embedded event store and outbox; and
+//! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines and HTTP webhook
+//! messengers.
+//!
 //! ## Errors
 //!
 //! Every fallible call returns a module error (such as [`network::NetworkError`]) that names the
@@ -35,5 +43,10 @@
 //! modules.
 
 pub use gridserve_core::network;
+pub use gridserve_core::outbox;
 pub use gridserve_core::ports;
 pub use gridserve_core::{Error, Result};
+#[cfg(feature = "messengers")]
+pub use gridserve_messengers as messengers;
+#[cfg(feature = "sqlite")]
+pub use gridserve_sqlite as sqlite;

@@ -37,8 +37,10 @@ pub struct DispatchPolicy {
     pub max_delay_ms: u64,
     /// Attempts in all before an entry that keeps failing is dead-lettered (default 8).
     pub max_attempts: u32,
-    /// Attempts in all after which an authentication failure is dead-lettered (default 2:
-    /// the messenger refreshes its token and the send is tried once more, reference §2.1).
+    /// An authentication failure is dead-lettered when the entry has made this many attempts
+    /// in all, counting earlier failures of any class (default 2: the messenger refreshes its
+    /// token and the send is tried once more, reference §2.1); before that it is retried with
+    /// backoff.
     pub max_auth_attempts: u32,
     /// The longest provider-requested delay (`retry_after`) honoured as given, in
     /// milliseconds; longer requests are cut to this (default 48 h, enough for a daily quota).
