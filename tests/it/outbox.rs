@@ -316,7 +316,7 @@ fn channels_without_a_messenger_are_dead_lettered_and_superseded_notices_never_s
     let clock = ManualClock::new(t0());
     let r = d.run_until_idle(&mut s, &clock).unwrap();
     assert_eq!((r.sent, r.dead), (1, 1));
-    assert_eq!(app.delivered(), vec![p2.clone()]);
+    assert_eq!(app.delivered(), vec![p2]);
     let dead = s.list(OutboxStatus::Dead, 10).unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].message.dedupe_key, sms.dedupe_key);
