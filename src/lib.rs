@@ -40,6 +40,13 @@
 //! Each accepted command appends its events and the notices they cause in one step; [`notify`]
 //! renders those notices within each channel's limits (WeChat typed keywords, SMS segments)
 //! for the contacts a notice may reach, honouring opt-outs and quiet hours.
+//! ## Workflows' notices: the durable outbox
+//!
+//! [`ports`] holds the traits a host implements or takes from gridserve; [`outbox`] is the
+//! dispatcher (retries with full jitter, dead letters, opt-outs, receipts, rate limits);
+//! [`sqlite`] (feature `sqlite`, default) is the embedded event store and outbox; and
+//! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines and HTTP webhook
+//! messengers.
 //!
 //! ## Errors
 //!
@@ -50,7 +57,12 @@
 pub use gridserve_core::advice;
 pub use gridserve_core::network;
 pub use gridserve_core::notify;
+pub use gridserve_core::outbox;
 pub use gridserve_core::ports;
 pub use gridserve_core::reliability;
 pub use gridserve_core::workflow;
 pub use gridserve_core::{Error, Result};
+#[cfg(feature = "messengers")]
+pub use gridserve_messengers as messengers;
+#[cfg(feature = "sqlite")]
+pub use gridserve_sqlite as sqlite;

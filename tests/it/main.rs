@@ -1,5 +1,7 @@
 //! Integration tests of the gridserve facade (one binary, many modules).
 
+#[cfg(all(feature = "sqlite", feature = "webhook"))]
+mod outbox;
 mod queries;
 mod reference;
 mod reliability;

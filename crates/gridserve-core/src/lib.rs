@@ -4,6 +4,7 @@
 pub mod advice;
 pub mod network;
 pub mod notify;
+pub mod outbox;
 pub mod ports;
 pub mod reliability;
 pub mod workflow;
@@ -27,6 +28,9 @@ pub enum Error {
     /// A notice could not be rendered or addressed.
     #[error(transparent)]
     Notify(#[from] notify::NotifyError),
+    /// An error of the outbox dispatcher: its policy or its store.
+    #[error(transparent)]
+    Outbox(#[from] outbox::OutboxError),
 }
 
 /// A result with [`Error`] as its default error type.

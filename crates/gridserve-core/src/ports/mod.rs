@@ -510,6 +510,42 @@ pub trait OutboxStore {
     /// [`StoreError::UnknownEntry`], [`StoreError::NotPending`] or a backend error.
     fn record(&mut self, id: u64, result: &AttemptResult) -> Result<(), StoreError>;
 
+    /// Records the results of several attempts, as [`OutboxStore::record`] does for each, in
+    /// order. Stores that can should write them in one transaction (all or none); the default
+    /// calls `record` for each and stops at the first error.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownEntry`] or a backend error.
+    fn record_many(&mut self, results: &[(u64, AttemptResult)]) -> Result<(), StoreError> {
+        for (id, result) in results {
+            self.record(*id, result)?;
+        }
+        Ok(())
+    }
+
+    /// The entry with this id, if there is one. The default searches [`OutboxStore::list`] in
+    /// every status; stores with an index by id override it.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        for status in [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Dead,
+            OutboxStatus::Suppressed,
+        ] {
+            if let Some(found) = self
+                .list(status, usize::MAX)?
+                .into_iter()
+                .find(|e| e.id == id)
+            {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     /// Records a delivery receipt for the entry sent with `provider_msg_id`; returns the entry's
     /// id, or `None` if no entry has that provider id.
     ///

@@ -1,0 +1,111 @@
+//! Schema versioning: fresh databases, reopening, newer and foreign databases.
+
+use gridserve_core::ports::EventStore;
+use gridserve_sqlite::schema::{APPLICATION_ID, SCHEMA_VERSION};
+use gridserve_sqlite::{SqliteError, SqliteStore};
+
+use crate::{event, t};
+
+#[test]
+fn a_fresh_database_gets_the_current_schema_and_reopens_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+        s.append("s", 0, &[event("e", t(0))], &[]).unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.version("s").unwrap(), 1);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let app: i32 = raw
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, APPLICATION_ID);
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let newer = SCHEMA_VERSION + 1;
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(&format!("PRAGMA user_version = {newer}"))
+            .unwrap();
+    }
+    match SqliteStore::open(&path) {
+        Err(SqliteError::SchemaTooNew {
+            found, supported, ..
+        }) => {
+            assert_eq!(found, newer);
+            assert_eq!(supported, SCHEMA_VERSION);
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, newer);
+}
+
+#[test]
+fn a_foreign_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("PRAGMA application_id = 42; CREATE TABLE t (x);")
+            .unwrap();
+    }
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(SqliteError::ForeignDatabase { found: 42, .. })
+    ));
+}
+
+#[test]
+fn a_failed_migration_step_leaves_the_previous_version() {
+    // A version-0 database that already has a table named `streams`: step 1 fails on it and
+    // must roll back entirely (no half-created tables, user_version still 0).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("CREATE TABLE streams (x)").unwrap();
+    }
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(SqliteError::Migration { to_version: 1, .. })
+    ));
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 0);
+    let tables: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'outbox')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}
+
+#[test]
+fn an_unopenable_path_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-dir").join("g.db");
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(SqliteError::Open { .. })
+    ));
+}
