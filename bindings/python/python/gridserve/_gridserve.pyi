@@ -228,6 +228,7 @@ class OutageTable:
 def med_threshold(
     daily_saidi_min: npt.NDArray[np.float64], std_dev: str = "sample", beta_multiplier: float = 2.5
 ) -> str: ...
+@final
 class Workflows:
     """The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
     store and outbox."""
