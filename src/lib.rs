@@ -3,8 +3,12 @@
 //! The engine of a power-supply company's customer-service platform: it models the distribution
 //! network as points and lines and finds, in microseconds, who loses power and why.
 //!
-//! This facade re-exports the domain crate [`gridserve_core`]; later modules (tariffs, scoring,
+//! This facade re-exports the domain crate [`gridserve_core`]; later modules (tariffs,
 //! workflows, reliability) appear here as they land.
+//!
+//! - [`network`]: the point-line model and outage scope.
+//! - [`scoring`]: energy-use indicators, G1 / entropy / combined weights and TOPSIS, with a
+//!   batch path for millions of rows.
 //!
 //! ## Outage scope in five lines
 //!
@@ -35,4 +39,5 @@
 //! modules.
 
 pub use gridserve_core::network;
+pub use gridserve_core::scoring;
 pub use gridserve_core::{Error, Result};
