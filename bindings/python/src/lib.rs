@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod network;
+mod scoring;
 
 /// The compiled part of the `gridserve` package.
 #[pymodule]
@@ -22,5 +23,11 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyScope>()?;
     m.add_class::<network::PyFaultOutcome>()?;
     m.add_class::<network::PyPlannedOutage>()?;
+    m.add_function(wrap_pyfunction!(scoring::g1_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::entropy_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::combine_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::topsis, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::compute_indicators, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::interval_scores, m)?)?;
     Ok(())
 }

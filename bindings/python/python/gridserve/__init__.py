@@ -20,6 +20,14 @@ from gridserve._gridserve import (
     Topology,
     __version__,
 )
+from gridserve._gridserve import (
+    combine_weights,
+    compute_indicators,
+    entropy_weights,
+    g1_weights,
+    interval_scores,
+    topsis,
+)
 from gridserve.exceptions import (
     GridserveError,
     GridserveIOError,
@@ -35,6 +43,12 @@ from gridserve.exceptions import (
     UnknownElementError,
     UnmappableError,
 )
+from gridserve.exceptions import (
+    InvalidWeightsError,
+    MissingInputError,
+    NotFiniteError,
+    ScoringError,
+)
 from gridserve.frames import (
     customers_frame,
     exposure_frame,
@@ -42,6 +56,7 @@ from gridserve.frames import (
     to_dataframes,
 )
 from gridserve.pandapower import PandapowerImport, from_pandapower
+from gridserve.scoring import indicators_frame, topsis_frame
 
 __all__ = [
     "FaultOutcome",
@@ -69,4 +84,16 @@ __all__ = [
     "UnknownCustomerError",
     "UnknownElementError",
     "UnmappableError",
+    "g1_weights",
+    "entropy_weights",
+    "combine_weights",
+    "topsis",
+    "compute_indicators",
+    "interval_scores",
+    "indicators_frame",
+    "topsis_frame",
+    "ScoringError",
+    "NotFiniteError",
+    "InvalidWeightsError",
+    "MissingInputError",
 ]

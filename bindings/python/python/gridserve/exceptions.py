@@ -22,6 +22,10 @@ __all__ = [
     "ParseError",
     "GridserveIOError",
     "InvalidArgumentError",
+    "ScoringError",
+    "NotFiniteError",
+    "InvalidWeightsError",
+    "MissingInputError",
 ]
 
 
@@ -93,3 +97,32 @@ class GridserveIOError(GridserveError, OSError):
 
 class InvalidArgumentError(GridserveError, ValueError):
     """An argument is not one gridserve knows (an unknown action or table name)."""
+
+
+class ScoringError(GridserveError, ValueError):
+    """Indicators, weights or TOPSIS refused their input.
+
+    ``kind`` names the problem (``shape_mismatch``, ``empty``, ``invalid_interval``,
+    ``too_few_alternatives``, ``no_information``, ``not_proportion``, ``invalid_input``,
+    ``invalid_option``, ``duplicate_criterion``, ``overflow``); the problem's fields (``row``,
+    ``column``, ``criterion``, ``value``, ``record``, ``id``, ``field``…) are attributes.
+    """
+
+    kind: str
+
+
+class NotFiniteError(ScoringError):
+    """A matrix cell is NaN or infinite (``row``, ``column``, ``criterion``, ``value``)."""
+
+
+class InvalidWeightsError(ScoringError):
+    """Weights, G1 ratios or order, or combination coefficients are invalid.
+
+    ``kind`` is ``invalid_weight`` (``index``, ``criterion``, ``value``, ``problem``),
+    ``zero_weights``, ``invalid_ratio`` (``position``, ``value``), ``invalid_order``
+    (``value``, ``problem``), ``invalid_coefficient`` or ``degenerate_combination``.
+    """
+
+
+class MissingInputError(ScoringError):
+    """An indicator needs a field the record lacks (``record``, ``id``, ``indicator``, ``field``)."""

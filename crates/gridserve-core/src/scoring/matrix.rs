@@ -72,6 +72,70 @@ impl Direction {
     }
 }
 
+/// The interval transformation with a best range per row: y_i = 1 − d_i / d_max, d_i the
+/// distance of `values[i]` from `[lo[i], hi[i]]` (every y = 1 when no value is outside its
+/// range). Scoring y as a benefit criterion is what [`topsis`](super::topsis()) and the entropy
+/// method do with an interval criterion.
+///
+/// # Errors
+/// [`ScoringError::ShapeMismatch`] for unequal lengths, [`ScoringError::NotFinite`] for a NaN or
+/// infinite value or bound (column 0 = values, 1 = lo, 2 = hi), [`ScoringError::InvalidInterval`]
+/// for lo > hi, [`ScoringError::Overflow`] when a distance overflows.
+///
+/// ```
+/// use gridserve_core::scoring::matrix::interval_scores;
+/// // Distances 0, 0.2, 0.1 → y = 1, 0, 0.5.
+/// let y = interval_scores(&[0.5, 0.1, 0.85], &[0.3, 0.3, 0.3], &[0.75, 0.75, 0.75])?;
+/// assert!((y[2] - 0.5).abs() < 1e-12 && y[0] == 1.0 && y[1] == 0.0);
+/// # Ok::<(), gridserve_core::scoring::ScoringError>(())
+/// ```
+pub fn interval_scores(values: &[f64], lo: &[f64], hi: &[f64]) -> Result<Vec<f64>> {
+    for (what, len) in [("lo", lo.len()), ("hi", hi.len())] {
+        if len != values.len() {
+            return Err(ScoringError::ShapeMismatch {
+                what: what.into(),
+                expected: values.len(),
+                found: len,
+            });
+        }
+    }
+    let mut d = Vec::with_capacity(values.len());
+    for (i, ((&x, &l), &h)) in values.iter().zip(lo).zip(hi).enumerate() {
+        for (column, v, name) in [(0, x, "value"), (1, l, "lo"), (2, h, "hi")] {
+            if !v.is_finite() {
+                return Err(ScoringError::NotFinite {
+                    row: i,
+                    column,
+                    criterion: name.into(),
+                    value: v,
+                });
+            }
+        }
+        if l > h {
+            return Err(ScoringError::InvalidInterval {
+                column: i,
+                criterion: format!("row {i}"),
+                lo: l,
+                hi: h,
+            });
+        }
+        d.push(Direction::interval_deviation(x, l, h));
+    }
+    let dmax = d.iter().copied().fold(0.0, f64::max);
+    if !dmax.is_finite() {
+        return Err(ScoringError::Overflow {
+            column: 0,
+            criterion: "interval distance".into(),
+        });
+    }
+    if dmax == 0.0 {
+        d.fill(1.0);
+    } else {
+        d.iter_mut().for_each(|t| *t = 1.0 - *t / dmax);
+    }
+    Ok(d)
+}
+
 /// A criterion (an indicator as a column of a decision matrix): name, unit and direction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Criterion {
