@@ -504,34 +504,76 @@ fn stats_chunk(view: &MatrixView<'_>, tfs: &[Tf], a: usize, b: usize) -> Vec<Sta
     } else {
         for (j, (s, tf)) in st.iter_mut().zip(tfs).enumerate() {
             let col = view.column(j).and_then(|c| c.get(a..b)).unwrap_or(&[]);
-            let (mut bad, mut lo, mut hi, mut sq) = (false, f64::INFINITY, f64::NEG_INFINITY, 0.0);
-            match *tf {
-                Tf::Plain => {
-                    for &x in col {
-                        bad |= !x.is_finite();
-                        lo = lo.min(x);
-                        hi = hi.max(x);
-                        sq += x * x;
-                    }
-                }
-                Tf::Dev(..) => {
-                    for &x in col {
-                        let t = tf.t(x);
-                        bad |= !x.is_finite();
-                        lo = lo.min(t);
-                        hi = hi.max(t);
-                    }
-                }
-            }
-            *s = Stats {
-                bad,
-                min: lo,
-                max: hi,
-                sumsq: sq,
-            };
+            *s = column_stats(col, *tf);
         }
     }
     st
+}
+
+/// Lanes of independent accumulators in [`column_stats`]: they break the add/min/max
+/// dependency chains so that the loop runs at memory speed instead of FP latency.
+const LANES: usize = 8;
+
+fn column_stats(col: &[f64], tf: Tf) -> Stats {
+    if let Tf::Dev(..) = tf {
+        return dev_column_stats(col, tf);
+    }
+    // Plain comparisons compile to minpd/maxpd. A NaN leaves min/max alone but turns the sum of
+    // squares into NaN, and ±∞ shows in min or max, so `bad` is decided from the results.
+    let mut lo = [f64::INFINITY; LANES];
+    let mut hi = [f64::NEG_INFINITY; LANES];
+    let mut sq = [0.0; LANES];
+    let mut blocks = col.chunks_exact(LANES);
+    for block in &mut blocks {
+        for k in 0..LANES {
+            let x = block.get(k).copied().unwrap_or(0.0);
+            lo[k] = if x < lo[k] { x } else { lo[k] };
+            hi[k] = if x > hi[k] { x } else { hi[k] };
+            sq[k] += x * x;
+        }
+    }
+    for (k, &x) in blocks.remainder().iter().enumerate() {
+        lo[k] = if x < lo[k] { x } else { lo[k] };
+        hi[k] = if x > hi[k] { x } else { hi[k] };
+        sq[k] += x * x;
+    }
+    let min = lo.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sumsq: f64 = sq.iter().sum();
+    Stats {
+        bad: sumsq.is_nan() || !min.is_finite() || !max.is_finite(),
+        min,
+        max,
+        sumsq,
+    }
+}
+
+fn dev_column_stats(col: &[f64], tf: Tf) -> Stats {
+    let mut bad = [false; LANES];
+    let mut lo = [f64::INFINITY; LANES];
+    let mut hi = [f64::NEG_INFINITY; LANES];
+    let mut blocks = col.chunks_exact(LANES);
+    for block in &mut blocks {
+        for k in 0..LANES {
+            let x = block.get(k).copied().unwrap_or(0.0);
+            let t = tf.t(x);
+            bad[k] |= !x.is_finite();
+            lo[k] = lo[k].min(t);
+            hi[k] = hi[k].max(t);
+        }
+    }
+    for (k, &x) in blocks.remainder().iter().enumerate() {
+        let t = tf.t(x);
+        bad[k] |= !x.is_finite();
+        lo[k] = lo[k].min(t);
+        hi[k] = hi[k].max(t);
+    }
+    Stats {
+        bad: bad.iter().any(|&b| b),
+        min: lo.iter().copied().fold(f64::INFINITY, f64::min),
+        max: hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        sumsq: 0.0,
+    }
 }
 
 /// Σ over the chunk of f(j, x) for the listed columns (used for the rescaled norm and the
@@ -561,6 +603,9 @@ fn column_sums(
     out
 }
 
+/// Rows per cache block of the column-wise distance pass (2 × 16 KiB of accumulators).
+const BLOCK_ROWS: usize = 2048;
+
 fn distances_chunk(
     view: &MatrixView<'_>,
     coefs: &[Coef],
@@ -588,27 +633,37 @@ fn distances_chunk(
     } else {
         dp.fill(0.0);
         dm.fill(0.0);
-        for c in coefs {
-            let col = view.column(c.j).and_then(|s| s.get(a..b)).unwrap_or(&[]);
-            let (ca, cb, ap, am) = (c.a, c.b, c.ap, c.am);
-            match c.tf {
-                Tf::Plain => {
-                    for ((&x, p), q) in col.iter().zip(dp.iter_mut()).zip(dm.iter_mut()) {
-                        let v = ca * x + cb;
-                        let (e, f) = (v - ap, v - am);
-                        *p += e * e;
-                        *q += f * f;
+        // Blocks of rows, every column within a block: the block's accumulators stay in cache,
+        // so memory traffic is the input read once plus the outputs written once.
+        let mut start = a;
+        for (p_blk, q_blk) in dp.chunks_mut(BLOCK_ROWS).zip(dm.chunks_mut(BLOCK_ROWS)) {
+            let end = start + p_blk.len();
+            for c in coefs {
+                let col = view
+                    .column(c.j)
+                    .and_then(|s| s.get(start..end))
+                    .unwrap_or(&[]);
+                let (ca, cb, ap, am) = (c.a, c.b, c.ap, c.am);
+                match c.tf {
+                    Tf::Plain => {
+                        for ((&x, p), q) in col.iter().zip(p_blk.iter_mut()).zip(q_blk.iter_mut()) {
+                            let v = ca * x + cb;
+                            let (e, f) = (v - ap, v - am);
+                            *p += e * e;
+                            *q += f * f;
+                        }
                     }
-                }
-                Tf::Dev(lo, hi) => {
-                    for ((&x, p), q) in col.iter().zip(dp.iter_mut()).zip(dm.iter_mut()) {
-                        let v = ca * Direction::interval_deviation(x, lo, hi) + cb;
-                        let (e, f) = (v - ap, v - am);
-                        *p += e * e;
-                        *q += f * f;
+                    Tf::Dev(lo, hi) => {
+                        for ((&x, p), q) in col.iter().zip(p_blk.iter_mut()).zip(q_blk.iter_mut()) {
+                            let v = ca * Direction::interval_deviation(x, lo, hi) + cb;
+                            let (e, f) = (v - ap, v - am);
+                            *p += e * e;
+                            *q += f * f;
+                        }
                     }
                 }
             }
+            start = end;
         }
     }
     for ((p, q), c) in dp.iter_mut().zip(dm.iter_mut()).zip(cl.iter_mut()) {
