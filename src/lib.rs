@@ -9,6 +9,8 @@
 //! - [`network`]: the point-line model and outage scope.
 //! - [`reliability`]: outage records, IEEE 1366 and DL/T 836 indices, major event days and the
 //!   back office's outage statistics.
+//! - [`scoring`]: energy-use indicators, G1 / entropy / combined weights and TOPSIS, with a
+//!   batch path for millions of rows.
 //!
 //! ## Outage scope in five lines
 //!
@@ -60,6 +62,7 @@ pub use gridserve_core::notify;
 pub use gridserve_core::outbox;
 pub use gridserve_core::ports;
 pub use gridserve_core::reliability;
+pub use gridserve_core::scoring;
 pub use gridserve_core::workflow;
 pub use gridserve_core::{Error, Result};
 #[cfg(feature = "messengers")]

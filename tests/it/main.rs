@@ -8,5 +8,6 @@ mod reliability;
 mod report;
 mod roundtrip;
 mod scope_props;
+mod scoring;
 mod validation;
 mod workflow;

@@ -7,6 +7,7 @@
 use gridserve_core::network::NetworkError;
 use gridserve_core::notify::NotifyError;
 use gridserve_core::reliability::ReliabilityError;
+use gridserve_core::scoring::ScoringError;
 use gridserve_core::workflow::WorkflowError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -273,8 +274,203 @@ impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
             gridserve_core::Error::Reliability(e) => reliability_error(py, e),
             gridserve_core::Error::Workflow(e) => workflow_error(py, e),
             gridserve_core::Error::Notify(e) => notify_error(py, e),
+            gridserve_core::Error::Scoring(e) => scoring_error(py, e),
             other => raise(py, "GridserveError", other.to_string(), &[]),
         })
+    }
+}
+
+/// Converts a core scoring error to the matching Python exception: `NotFiniteError`,
+/// `InvalidWeightsError`, `MissingInputError`, `InvalidArgumentError` (unknown names), or
+/// `ScoringError`; every one carries `kind` (the variant) and the variant's fields.
+pub(crate) fn scoring_error(py: Python<'_>, err: ScoringError) -> PyErr {
+    let message = err.to_string();
+    let (class, kind, attrs): (&str, &str, Vec<(&str, Bound<'_, PyAny>)>) = match err {
+        ScoringError::NotFinite {
+            row,
+            column,
+            criterion,
+            value,
+        } => (
+            "NotFiniteError",
+            "not_finite",
+            vec![
+                ("row", any(py, row)),
+                ("column", any(py, column)),
+                ("criterion", any(py, criterion)),
+                ("value", any(py, value)),
+            ],
+        ),
+        ScoringError::InvalidWeight {
+            index,
+            criterion,
+            value,
+            problem,
+        } => (
+            "InvalidWeightsError",
+            "invalid_weight",
+            vec![
+                ("index", any(py, index)),
+                ("criterion", any(py, criterion)),
+                ("value", any(py, value)),
+                ("problem", any(py, problem)),
+            ],
+        ),
+        ScoringError::ZeroWeights => ("InvalidWeightsError", "zero_weights", vec![]),
+        ScoringError::InvalidRatio { position, value } => (
+            "InvalidWeightsError",
+            "invalid_ratio",
+            vec![("position", any(py, position)), ("value", any(py, value))],
+        ),
+        ScoringError::InvalidOrder { value, problem } => (
+            "InvalidWeightsError",
+            "invalid_order",
+            vec![("value", any(py, value)), ("problem", any(py, problem))],
+        ),
+        ScoringError::InvalidCoefficient {
+            index,
+            value,
+            problem,
+        } => (
+            "InvalidWeightsError",
+            "invalid_coefficient",
+            vec![
+                ("index", any(py, index)),
+                ("value", any(py, value)),
+                ("problem", any(py, problem)),
+            ],
+        ),
+        ScoringError::DegenerateCombination { method } => (
+            "InvalidWeightsError",
+            "degenerate_combination",
+            vec![("method", any(py, method))],
+        ),
+        ScoringError::MissingInput {
+            record,
+            id,
+            indicator,
+            field,
+        } => (
+            "MissingInputError",
+            "missing_input",
+            vec![
+                ("record", any(py, record)),
+                ("id", any(py, id)),
+                ("indicator", any(py, indicator)),
+                ("field", any(py, field)),
+            ],
+        ),
+        ScoringError::InvalidInput {
+            record,
+            id,
+            field,
+            value,
+            problem,
+        } => (
+            "ScoringError",
+            "invalid_input",
+            vec![
+                ("record", any(py, record)),
+                ("id", any(py, id)),
+                ("field", any(py, field)),
+                ("value", any(py, value)),
+                ("problem", any(py, problem)),
+            ],
+        ),
+        ScoringError::Unknown { what, name } => (
+            "InvalidArgumentError",
+            "unknown",
+            vec![("what", any(py, what)), ("name", any(py, name))],
+        ),
+        ScoringError::ShapeMismatch {
+            what,
+            expected,
+            found,
+        } => (
+            "ScoringError",
+            "shape_mismatch",
+            vec![
+                ("what", any(py, what)),
+                ("expected", any(py, expected)),
+                ("found", any(py, found)),
+            ],
+        ),
+        ScoringError::Empty { what } => ("ScoringError", "empty", vec![("what", any(py, what))]),
+        ScoringError::InvalidInterval {
+            column,
+            criterion,
+            lo,
+            hi,
+        } => (
+            "ScoringError",
+            "invalid_interval",
+            vec![
+                ("column", any(py, column)),
+                ("criterion", any(py, criterion)),
+                ("lo", any(py, lo)),
+                ("hi", any(py, hi)),
+            ],
+        ),
+        ScoringError::TooFewAlternatives { needed, found } => (
+            "ScoringError",
+            "too_few_alternatives",
+            vec![("needed", any(py, needed)), ("found", any(py, found))],
+        ),
+        ScoringError::NoInformation => ("ScoringError", "no_information", vec![]),
+        ScoringError::NotProportion {
+            row,
+            column,
+            criterion,
+            value,
+            problem,
+        } => (
+            "ScoringError",
+            "not_proportion",
+            vec![
+                ("row", any(py, row)),
+                ("column", any(py, column)),
+                ("criterion", any(py, criterion)),
+                ("value", any(py, value)),
+                ("problem", any(py, problem)),
+            ],
+        ),
+        ScoringError::InvalidOption {
+            option,
+            value,
+            problem,
+        } => (
+            "ScoringError",
+            "invalid_option",
+            vec![
+                ("option", any(py, option)),
+                ("value", any(py, value)),
+                ("problem", any(py, problem)),
+            ],
+        ),
+        ScoringError::DuplicateCriterion { name } => (
+            "ScoringError",
+            "duplicate_criterion",
+            vec![("name", any(py, name))],
+        ),
+        ScoringError::Overflow { column, criterion } => (
+            "ScoringError",
+            "overflow",
+            vec![
+                ("column", any(py, column)),
+                ("criterion", any(py, criterion)),
+            ],
+        ),
+        // The core enum is non-exhaustive: a later variant still arrives as ScoringError.
+        _ => ("ScoringError", "other", vec![]),
+    };
+    let mut attrs = attrs;
+    attrs.push(("kind", any(py, kind)));
+    raise(py, class, message, &attrs)
+}
+
+impl<T> IntoPy<T> for Result<T, ScoringError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| scoring_error(py, e))
     }
 }
 

@@ -13,6 +13,7 @@ mod convert;
 mod errors;
 mod network;
 mod reliability;
+mod scoring;
 mod workflow;
 
 /// The compiled part of the `gridserve` package.
@@ -27,5 +28,11 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reliability::PyOutageTable>()?;
     m.add_function(wrap_pyfunction!(reliability::med_threshold, m)?)?;
     m.add_class::<workflow::PyWorkflows>()?;
+    m.add_function(wrap_pyfunction!(scoring::g1_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::entropy_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::combine_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::topsis, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::compute_indicators, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::interval_scores, m)?)?;
     Ok(())
 }

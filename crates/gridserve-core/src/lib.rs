@@ -7,6 +7,7 @@ pub mod notify;
 pub mod outbox;
 pub mod ports;
 pub mod reliability;
+pub mod scoring;
 pub mod workflow;
 
 /// Any gridserve error: one variant per module family.
@@ -31,6 +32,9 @@ pub enum Error {
     /// An error of the outbox dispatcher: its policy or its store.
     #[error(transparent)]
     Outbox(#[from] outbox::OutboxError),
+    /// An error of indicators, weights or TOPSIS scoring.
+    #[error(transparent)]
+    Scoring(#[from] scoring::ScoringError),
 }
 
 /// A result with [`Error`] as its default error type.

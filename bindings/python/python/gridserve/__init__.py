@@ -22,6 +22,14 @@ from gridserve._gridserve import (
     Workflows,
     __version__,
 )
+from gridserve._gridserve import (
+    combine_weights,
+    compute_indicators,
+    entropy_weights,
+    g1_weights,
+    interval_scores,
+    topsis,
+)
 from gridserve.exceptions import (
     CommandRefusedError,
     EventStoreError,
@@ -50,6 +58,10 @@ from gridserve.exceptions import (
     InvalidOutageRecordsError,
     NeedsCustomerListsError,
     NotEnoughHistoryError,
+    InvalidWeightsError,
+    MissingInputError,
+    NotFiniteError,
+    ScoringError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -58,6 +70,7 @@ from gridserve.frames import (
     to_dataframes,
 )
 from gridserve.pandapower import PandapowerImport, from_pandapower
+from gridserve.scoring import indicators_frame, topsis_frame
 
 __all__ = [
     "FaultOutcome",
@@ -99,4 +112,16 @@ __all__ = [
     "UnknownContactError",
     "VersionConflictError",
     "WrongStateError",
+    "g1_weights",
+    "entropy_weights",
+    "combine_weights",
+    "topsis",
+    "compute_indicators",
+    "interval_scores",
+    "indicators_frame",
+    "topsis_frame",
+    "ScoringError",
+    "NotFiniteError",
+    "InvalidWeightsError",
+    "MissingInputError",
 ]

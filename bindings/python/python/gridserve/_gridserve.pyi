@@ -16,6 +16,12 @@ __all__ = [
     "OutageTable",
     "med_threshold",
     "Workflows",
+    "g1_weights",
+    "entropy_weights",
+    "combine_weights",
+    "topsis",
+    "compute_indicators",
+    "interval_scores",
 ]
 __version__: str
 
@@ -259,3 +265,40 @@ class Workflows:
     ) -> List[Dict[str, Any]]: ...
     def due(self, now: Any, limit: int = 100) -> List[Dict[str, Any]]: ...
     def mark_sent(self, entry_id: int, at: Any, provider_msg_id: Optional[str] = None) -> None: ...
+# Scoring: numpy in (float64 in C or Fortran order is read without a copy), numpy out.
+_Direction = Union[str, int, Tuple[float, float]]
+
+def g1_weights(
+    order: Union[Sequence[int], Sequence[str]],
+    ratios: Sequence[float],
+    criteria: Optional[Sequence[str]] = None,
+) -> npt.NDArray[np.float64]: ...
+def entropy_weights(
+    matrix: Any,
+    directions: Optional[Sequence[_Direction]] = None,
+    normalisation: str = "min_max",
+) -> npt.NDArray[np.float64]: ...
+def combine_weights(
+    vectors: Sequence[Sequence[float]],
+    method: str = "linear",
+    alpha: Optional[float] = None,
+    coefficients: Optional[Sequence[float]] = None,
+    exponents: Optional[Sequence[float]] = None,
+    negative: str = "abs",
+) -> Dict[str, Any]: ...
+def topsis(
+    matrix: Any,
+    weights: Sequence[float],
+    directions: Optional[Sequence[_Direction]] = None,
+    normalisation: str = "vector",
+    ranks: bool = True,
+    threads: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def compute_indicators(
+    columns: Dict[str, Any],
+    indicators: Optional[Sequence[str]] = None,
+    options: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]: ...
+def interval_scores(
+    values: Sequence[float], lo: Sequence[float], hi: Sequence[float]
+) -> npt.NDArray[np.float64]: ...

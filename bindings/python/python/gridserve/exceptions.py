@@ -34,6 +34,10 @@ __all__ = [
     "UnknownContactError",
     "NoticeError",
     "EventStoreError",
+    "ScoringError",
+    "NotFiniteError",
+    "InvalidWeightsError",
+    "MissingInputError",
 ]
 
 
@@ -182,3 +186,30 @@ class NoticeError(GridserveError, ValueError):
 
 class EventStoreError(GridserveError, RuntimeError):
     """The event store failed or holds an unreadable event."""
+class ScoringError(GridserveError, ValueError):
+    """Indicators, weights or TOPSIS refused their input.
+
+    ``kind`` names the problem (``shape_mismatch``, ``empty``, ``invalid_interval``,
+    ``too_few_alternatives``, ``no_information``, ``not_proportion``, ``invalid_input``,
+    ``invalid_option``, ``duplicate_criterion``, ``overflow``); the problem's fields (``row``,
+    ``column``, ``criterion``, ``value``, ``record``, ``id``, ``field``…) are attributes.
+    """
+
+    kind: str
+
+
+class NotFiniteError(ScoringError):
+    """A matrix cell is NaN or infinite (``row``, ``column``, ``criterion``, ``value``)."""
+
+
+class InvalidWeightsError(ScoringError):
+    """Weights, G1 ratios or order, or combination coefficients are invalid.
+
+    ``kind`` is ``invalid_weight`` (``index``, ``criterion``, ``value``, ``problem``),
+    ``zero_weights``, ``invalid_ratio`` (``position``, ``value``), ``invalid_order``
+    (``value``, ``problem``), ``invalid_coefficient`` or ``degenerate_combination``.
+    """
+
+
+class MissingInputError(ScoringError):
+    """An indicator needs a field the record lacks (``record``, ``id``, ``indicator``, ``field``)."""
