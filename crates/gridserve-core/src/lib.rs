@@ -2,6 +2,7 @@
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
 pub mod network;
+pub mod tariff;
 
 /// Any gridserve error: one variant per module family.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +11,9 @@ pub enum Error {
     /// An error of the network model, its state, queries, import or export.
     #[error(transparent)]
     Network(#[from] network::NetworkError),
+    /// An error of the tariff engine: schedules, price tables, usage, bills, interval data.
+    #[error(transparent)]
+    Tariff(#[from] tariff::TariffError),
 }
 
 /// A result with [`Error`] as its default error type.
