@@ -140,7 +140,10 @@ impl MonthlyUsage {
     /// `customer "C1" 2026-02`, used in error messages.
     #[must_use]
     pub fn record(&self) -> String {
-        format!("customer {:?} {}-{:02}", self.customer, self.year, self.month)
+        format!(
+            "customer {:?} {}-{:02}",
+            self.customer, self.year, self.month
+        )
     }
 
     /// Total active energy (kWh).
@@ -455,9 +458,8 @@ impl Tariff {
 
         let kvarh = usage.kvarh_forward.abs() + usage.kvarh_reverse.abs();
         let standard = self.prices.pf_standard;
-        let pf_value = if total_kwh.is_zero() && kvarh.is_zero() {
-            None
-        } else if total_kwh.is_zero() && standard == PfStandard::None {
+        // No energy at all (or no energy and no standard): nothing to adjust.
+        let pf_value = if total_kwh.is_zero() && (kvarh.is_zero() || standard == PfStandard::None) {
             None
         } else {
             Some(power_factor(
@@ -530,7 +532,11 @@ impl Tariff {
         let until = usage.billing_until.unwrap_or(last);
         for (field, d) in [("billing_from", from), ("billing_until", until)] {
             if d < first || d > last {
-                return Err(bad_date(field, d.to_string(), "is outside the billing month"));
+                return Err(bad_date(
+                    field,
+                    d.to_string(),
+                    "is outside the billing month",
+                ));
             }
         }
         if from > until {
@@ -549,7 +555,11 @@ impl Tariff {
                 });
             }
             if s.until < s.from {
-                return Err(bad_date("sealed.until", s.until.to_string(), "is before sealed.from"));
+                return Err(bad_date(
+                    "sealed.until",
+                    s.until.to_string(),
+                    "is before sealed.from",
+                ));
             }
         }
         let (mut days, mut kva_days) = (0u32, Decimal::ZERO);
@@ -657,9 +667,7 @@ impl Tariff {
                     .capacity_price_yuan_per_kva_month
                     .ok_or_else(|| no_price("capacity_price_yuan_per_kva_month"))?;
                 out.unit_price = p_c;
-                let raw = p_c
-                    .checked_mul(i.kva_days)
-                    .ok_or_else(overflow)?
+                let raw = p_c.checked_mul(i.kva_days).ok_or_else(overflow)?
                     / Decimal::from(i.days_in_month.max(1));
                 out.normal_part_yuan = raw;
                 out.amount_yuan = round_yuan(raw);
@@ -734,8 +742,9 @@ impl Tariff {
                     out.billing_demand_kw = Some(d);
                     normal = d.checked_mul(price).ok_or_else(overflow)?;
                     over = Decimal::ZERO;
-                    out.basis =
-                        format!("actual maximum demand {d} kW × {price} yuan/kW·month{discount_note}");
+                    out.basis = format!(
+                        "actual maximum demand {d} kW × {price} yuan/kW·month{discount_note}"
+                    );
                 }
                 out.normal_part_yuan = normal * frac;
                 out.overrun_part_yuan = over * frac;

@@ -20,7 +20,7 @@ use super::{Period, PfStandard, TariffError};
 /// effective demand price is zero.
 ///
 /// ```
-/// use gridserve::tariff::break_even_demand_kw;
+/// use gridserve_core::tariff::break_even_demand_kw;
 /// use rust_decimal::Decimal;
 /// // Reference §1.5: S = 3200 kVA, p_c = 22.6, p_d = 36.1 → D* = 72320 / 36.1 = 2003.3 kW.
 /// let d = break_even_demand_kw(Decimal::from(3200), Decimal::new(226, 1), Decimal::new(361, 1), None).unwrap();
@@ -222,26 +222,31 @@ impl Tariff {
         };
         let expected_demand_kw: Vec<Decimal> = months
             .iter()
-            .map(|&(_, m)| same_month(m).and_then(|u| u.max_demand_kw).unwrap_or(highest))
+            .map(|&(_, m)| {
+                same_month(m)
+                    .and_then(|u| u.max_demand_kw)
+                    .unwrap_or(highest)
+            })
             .collect();
         let expected_kwh: Vec<Decimal> = months
             .iter()
             .map(|&(_, m)| same_month(m).map_or(avg_kwh, MonthlyUsage::total_kwh))
             .collect();
 
-        let option = |method: BillingMethod, d_c: Option<Decimal>| -> Result<MethodOption, TariffError> {
-            let mut monthly = Vec::with_capacity(3);
-            for (d, kwh) in expected_demand_kw.iter().zip(&expected_kwh) {
-                let b = self.full_month_basic(method, s, *kwh, *d, d_c, &record)?;
-                monthly.push(b.amount_yuan);
-            }
-            Ok(MethodOption {
-                method,
-                contract_demand_kw: d_c,
-                quarter_yuan: monthly.iter().copied().sum(),
-                monthly_yuan: monthly,
-            })
-        };
+        let option =
+            |method: BillingMethod, d_c: Option<Decimal>| -> Result<MethodOption, TariffError> {
+                let mut monthly = Vec::with_capacity(3);
+                for (d, kwh) in expected_demand_kw.iter().zip(&expected_kwh) {
+                    let b = self.full_month_basic(method, s, *kwh, *d, d_c, &record)?;
+                    monthly.push(b.amount_yuan);
+                }
+                Ok(MethodOption {
+                    method,
+                    contract_demand_kw: d_c,
+                    quarter_yuan: monthly.iter().copied().sum(),
+                    monthly_yuan: monthly,
+                })
+            };
         let capacity = option(BillingMethod::Capacity, None)?;
         let actual_demand = option(BillingMethod::ActualDemand, None)?;
         let rules = &self.prices().contract;
@@ -260,7 +265,10 @@ impl Tariff {
         let mut contract: Option<MethodOption> = None;
         for c in candidates {
             let o = option(BillingMethod::ContractDemand, Some(c))?;
-            if contract.as_ref().is_none_or(|b| o.quarter_yuan < b.quarter_yuan) {
+            if contract
+                .as_ref()
+                .is_none_or(|b| o.quarter_yuan < b.quarter_yuan)
+            {
                 contract = Some(o);
             }
         }
@@ -314,11 +322,17 @@ impl Tariff {
 /// standard: 0.95 for 0.90, 0.94 for 0.85, 0.92 for 0.80). P is the month's average power
 /// kWh / (days × `hours_per_day`), `hours_per_day` = 24 unless the plant runs fewer hours.
 #[must_use]
-pub fn pf_finding(bills: &[Bill], target_pf: Option<Decimal>, hours_per_day: Option<f64>) -> PfFinding {
+pub fn pf_finding(
+    bills: &[Bill],
+    target_pf: Option<Decimal>,
+    hours_per_day: Option<f64>,
+) -> PfFinding {
     let standard = bills.first().map_or(PfStandard::None, |b| b.pf.standard);
     let target = target_pf.or_else(|| standard.full_reduction_pf());
     let tf = target.and_then(|t| f64::try_from(t).ok());
-    let hpd = hours_per_day.filter(|h| h.is_finite() && *h > 0.0).unwrap_or(24.0);
+    let hpd = hours_per_day
+        .filter(|h| h.is_finite() && *h > 0.0)
+        .unwrap_or(24.0);
     let mut months = Vec::with_capacity(bills.len());
     for b in bills {
         let hours = f64::from(month_days(b.year, b.month).unwrap_or(30)) * hpd;
@@ -345,7 +359,10 @@ pub fn pf_finding(bills: &[Bill], target_pf: Option<Decimal>, hours_per_day: Opt
         target_pf: target,
         surcharge_months,
         total_adjustment_yuan: months.iter().map(|m| m.adjustment_yuan).sum(),
-        max_compensation_kvar: months.iter().map(|m| m.compensation_kvar).fold(0.0, f64::max),
+        max_compensation_kvar: months
+            .iter()
+            .map(|m| m.compensation_kvar)
+            .fold(0.0, f64::max),
         keep: surcharge_months == 0,
         months,
     }

@@ -44,11 +44,11 @@ pub fn huizhou_prices() -> Result<Vec<PriceTable>, TariffError> {
 /// A book with the Guangdong schedule and the Huizhou prices.
 ///
 /// ```
-/// let book = gridserve::tariff::defaults::guangdong_huizhou()?;
+/// let book = gridserve_core::tariff::defaults::guangdong_huizhou()?;
 /// let date = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
 /// let tariff = book.tariff_for("large_industry", "35-110kV", date)?;
 /// assert_eq!(tariff.prices().capacity_price_yuan_per_kva_month, Some("19.4".parse().unwrap()));
-/// # Ok::<(), gridserve::tariff::TariffError>(())
+/// # Ok::<(), gridserve_core::tariff::TariffError>(())
 /// ```
 ///
 /// # Errors

@@ -10,7 +10,9 @@ use super::Period;
 #[non_exhaustive]
 pub enum TariffError {
     /// A period name is not one of `sharp`, `peak`, `flat`, `valley`, `deep_valley`.
-    #[error("{context}: unknown period name {name:?} (expected sharp, peak, flat, valley or deep_valley)")]
+    #[error(
+        "{context}: unknown period name {name:?} (expected sharp, peak, flat, valley or deep_valley)"
+    )]
     UnknownPeriod {
         /// Where the name was found (schedule, price table or usage record).
         context: String,
@@ -30,7 +32,9 @@ pub enum TariffError {
         to: String,
     },
     /// Two periods of a season claim the same hours.
-    #[error("schedule {schedule:?}, season {season:?}: {first} and {second} both cover {from}–{to}")]
+    #[error(
+        "schedule {schedule:?}, season {season:?}: {first} and {second} both cover {from}–{to}"
+    )]
     ScheduleOverlap {
         /// The schedule's name.
         schedule: String,
@@ -56,7 +60,9 @@ pub enum TariffError {
         day_type: &'static str,
     },
     /// Two seasons of a schedule apply to the same month and day type.
-    #[error("schedule {schedule:?}: seasons {first:?} and {second:?} both cover month {month} on {day_type} days")]
+    #[error(
+        "schedule {schedule:?}: seasons {first:?} and {second:?} both cover month {month} on {day_type} days"
+    )]
     SeasonOverlap {
         /// The schedule's name.
         schedule: String,
@@ -70,7 +76,9 @@ pub enum TariffError {
         day_type: &'static str,
     },
     /// The sharp-peak overlay claims hours its base period does not hold in some season.
-    #[error("schedule {schedule:?}: sharp hours {from}–{to} in month {month} lie outside the {replaces} hours of season {season:?}")]
+    #[error(
+        "schedule {schedule:?}: sharp hours {from}–{to} in month {month} lie outside the {replaces} hours of season {season:?}"
+    )]
     SharpOutsideBase {
         /// The schedule's name.
         schedule: String,
@@ -86,7 +94,9 @@ pub enum TariffError {
         to: String,
     },
     /// A price table has no price for a period its schedule uses.
-    #[error("price table {table:?}: component {component:?} has no price for the {period} period the schedule uses")]
+    #[error(
+        "price table {table:?}: component {component:?} has no price for the {period} period the schedule uses"
+    )]
     PriceMissingPeriod {
         /// The price table's name.
         table: String,
@@ -146,7 +156,9 @@ pub enum TariffError {
         field: &'static str,
     },
     /// The price table has no price for the basic charge the billing method asks for.
-    #[error("price table {table:?} has no {field} (single-part price?) but customer {record} is billed {method}")]
+    #[error(
+        "price table {table:?} has no {field} (single-part price?) but customer {record} is billed {method}"
+    )]
     NoBasicPrice {
         /// The price table.
         table: String,
@@ -190,7 +202,9 @@ pub enum TariffError {
         message: String,
     },
     /// A column of an interval batch has the wrong length.
-    #[error("interval batch: {quantity} has {got} values, expected {expected} ({customers} customers × {intervals} intervals)")]
+    #[error(
+        "interval batch: {quantity} has {got} values, expected {expected} ({customers} customers × {intervals} intervals)"
+    )]
     ShapeMismatch {
         /// The quantity (`energy_kwh`, `kvarh_forward`, ...).
         quantity: &'static str,
@@ -204,7 +218,9 @@ pub enum TariffError {
         intervals: usize,
     },
     /// An interval reading is negative, NaN or infinite.
-    #[error("interval batch: {quantity} of customer {customer} (row {row}) at interval {interval} = {value} is not a finite non-negative number")]
+    #[error(
+        "interval batch: {quantity} of customer {customer} (row {row}) at interval {interval} = {value} is not a finite non-negative number"
+    )]
     BadReading {
         /// The quantity.
         quantity: &'static str,

@@ -76,7 +76,10 @@ impl IntervalLayout {
                 "interval_min = {interval_min} must divide 30 or be 60"
             )));
         }
-        if start.second() != 0 || start.nanosecond() != 0 || start.minute() % interval_min != 0 {
+        if start.second() != 0
+            || start.nanosecond() != 0
+            || !start.minute().is_multiple_of(interval_min)
+        {
             return Err(bad(format!(
                 "start {start} is not on a {interval_min}-minute boundary"
             )));
@@ -397,16 +400,23 @@ pub fn aggregate(
             }
             let total: f64 = acc.iter().sum();
             if !(total.is_finite() && mn >= 0.0) {
-                return Err(first_bad("energy_kwh", row, row0 + r, n, batch.ids)
-                    .unwrap_or(TariffError::BadLayout {
-                        reason: format!("row {} sums to {total}", row0 + r),
-                    }));
+                return Err(
+                    first_bad("energy_kwh", row, row0 + r, n, batch.ids).unwrap_or(
+                        TariffError::BadLayout {
+                            reason: format!("row {} sums to {total}", row0 + r),
+                        },
+                    ),
+                );
             }
             o.energy[r * 5..r * 5 + 5].copy_from_slice(&acc);
             o.total[r] = total;
             let max_kw = mx * to_kw;
             o.max[r] = max_kw;
-            o.lf[r] = if max_kw > 0.0 { total / hours / max_kw } else { 0.0 };
+            o.lf[r] = if max_kw > 0.0 {
+                total / hours / max_kw
+            } else {
+                0.0
+            };
             if total > 0.0 {
                 o.peak[r] = (acc[0] + acc[1]) / total;
                 o.valley[r] = (acc[3] + acc[4]) / total;

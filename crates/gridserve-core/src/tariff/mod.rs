@@ -46,7 +46,7 @@
 //! # Example
 //!
 //! ```
-//! use gridserve::tariff::{defaults, BillingMethod, MonthlyUsage, Period};
+//! use gridserve_core::tariff::{defaults, BillingMethod, MonthlyUsage, Period};
 //! use rust_decimal::Decimal;
 //!
 //! let book = defaults::guangdong_huizhou()?;
@@ -61,7 +61,7 @@
 //! let bill = tariff.bill(&usage)?;
 //! // Capacity billing: 3200 kVA × 22.6 yuan/kVA·month = 72 320 yuan (reference §1.5).
 //! assert_eq!(bill.basic.amount_yuan, Decimal::from(72_320));
-//! # Ok::<(), gridserve::tariff::TariffError>(())
+//! # Ok::<(), gridserve_core::tariff::TariffError>(())
 //! ```
 
 pub mod bill;
@@ -277,3 +277,6 @@ fn json_error(what: &str, e: &serde_json::Error) -> TariffError {
 pub(crate) fn round_yuan(v: Decimal) -> Decimal {
     v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
+
+#[cfg(test)]
+mod tests;

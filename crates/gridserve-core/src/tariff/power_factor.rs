@@ -83,12 +83,12 @@ impl PfStandard {
 /// gives 1.00.
 ///
 /// ```
-/// use gridserve::tariff::power_factor;
+/// use gridserve_core::tariff::power_factor;
 /// use rust_decimal::Decimal;
 /// // 1000 kWh, 484.3 kvarh: cos φ = 1000 / √(1000² + 484.3²) = 0.89999… → 0.90.
 /// let pf = power_factor(Decimal::from(1000), Decimal::new(4843, 1), Decimal::ZERO, "C1")?;
 /// assert_eq!(pf, Decimal::new(90, 2));
-/// # Ok::<(), gridserve::tariff::TariffError>(())
+/// # Ok::<(), gridserve_core::tariff::TariffError>(())
 /// ```
 ///
 /// # Errors
@@ -135,7 +135,10 @@ pub fn power_factor(
             return Ok(true);
         }
         let t = Decimal::from(2 * k - 1);
-        Ok(lhs >= t.checked_mul(t).and_then(|t2| t2.checked_mul(s2)).ok_or_else(overflow)?)
+        Ok(lhs
+            >= t.checked_mul(t)
+                .and_then(|t2| t2.checked_mul(s2))
+                .ok_or_else(overflow)?)
     };
     let p = f64::try_from(energy_kwh).unwrap_or(0.0);
     let qf = f64::try_from(q).unwrap_or(0.0);
@@ -156,7 +159,7 @@ pub fn power_factor(
 /// [`PfStandard::None`].
 ///
 /// ```
-/// use gridserve::tariff::{adjustment_pct, PfStandard};
+/// use gridserve_core::tariff::{adjustment_pct, PfStandard};
 /// use rust_decimal::Decimal;
 /// // Reference §2.4: standard 0.90, pf 0.82 → +4.0 %.
 /// assert_eq!(adjustment_pct(PfStandard::P090, Decimal::new(82, 2)), Decimal::new(400, 2));
@@ -202,7 +205,7 @@ pub fn adjustment_pct(standard: PfStandard, pf: Decimal) -> Decimal {
 /// to `pf_to`: Q_c = P·(tan φ1 − tan φ2) (reference §2.4). Zero when `pf_from ≥ pf_to`.
 #[must_use]
 pub fn compensation_kvar(p_kw: f64, pf_from: f64, pf_to: f64) -> f64 {
-    if !(pf_from > 0.0 && pf_from < pf_to && pf_to <= 1.0) || !p_kw.is_finite() {
+    if !(pf_from > 0.0 && pf_from < pf_to && pf_to <= 1.0 && p_kw.is_finite()) {
         return 0.0;
     }
     let tan = |c: f64| (1.0 - c * c).max(0.0).sqrt() / c;
@@ -226,10 +229,18 @@ mod tests {
         for line in TABLE.lines().skip(1) {
             let cols: Vec<&str> = line.split(',').collect();
             let pf = d(cols[0]);
-            for (std, col) in [(PfStandard::P090, 1), (PfStandard::P085, 2), (PfStandard::P080, 3)]
-            {
+            for (std, col) in [
+                (PfStandard::P090, 1),
+                (PfStandard::P085, 2),
+                (PfStandard::P080, 3),
+            ] {
                 let want = d(cols[col].trim_start_matches('+'));
-                assert_eq!(adjustment_pct(std, pf), want, "pf {pf} standard {}", std.as_str());
+                assert_eq!(
+                    adjustment_pct(std, pf),
+                    want,
+                    "pf {pf} standard {}",
+                    std.as_str()
+                );
             }
             rows += 1;
         }
@@ -275,7 +286,12 @@ mod tests {
             (PfStandard::None, "0.40", "0"),
         ];
         for (std, pf, want) in cases {
-            assert_eq!(adjustment_pct(std, d(pf)), d(want), "{} at {pf}", std.as_str());
+            assert_eq!(
+                adjustment_pct(std, d(pf)),
+                d(want),
+                "{} at {pf}",
+                std.as_str()
+            );
         }
     }
 
@@ -283,12 +299,24 @@ mod tests {
     fn power_factor_rounds_half_up_exactly() {
         // P = 1000, Q around the 0.895 boundary: cos φ = 0.895 exactly when
         // Q = P·tan(acos 0.895) = 498.398; Q = 498 → 0.895142 → 0.90; Q = 499 → 0.894785 → 0.89.
-        assert_eq!(power_factor(d("1000"), d("498"), d("0"), "x").unwrap(), d("0.90"));
-        assert_eq!(power_factor(d("1000"), d("499"), d("0"), "x").unwrap(), d("0.89"));
+        assert_eq!(
+            power_factor(d("1000"), d("498"), d("0"), "x").unwrap(),
+            d("0.90")
+        );
+        assert_eq!(
+            power_factor(d("1000"), d("499"), d("0"), "x").unwrap(),
+            d("0.89")
+        );
         // Pythagorean triples give exact values: P = 4, Q = 3 → 0.8 exactly, with the reverse
         // kvarh added as an absolute value (fwd 2 + |rev −1| = 3); P = 3, Q = 4 → 0.6.
-        assert_eq!(power_factor(d("4"), d("2"), d("-1"), "x").unwrap(), d("0.80"));
-        assert_eq!(power_factor(d("3"), d("4"), d("0"), "x").unwrap(), d("0.60"));
+        assert_eq!(
+            power_factor(d("4"), d("2"), d("-1"), "x").unwrap(),
+            d("0.80")
+        );
+        assert_eq!(
+            power_factor(d("3"), d("4"), d("0"), "x").unwrap(),
+            d("0.60")
+        );
         assert_eq!(power_factor(d("5"), d("0"), d("0"), "x").unwrap(), d("1"));
     }
 

@@ -204,7 +204,11 @@ impl PriceTable {
         };
         let r = &self.contract;
         if !(Decimal::ZERO..=Decimal::ONE).contains(&r.floor_ratio) {
-            return Err(invalid("contract.floor_ratio", r.floor_ratio, "is not in 0–1"));
+            return Err(invalid(
+                "contract.floor_ratio",
+                r.floor_ratio,
+                "is not in 0–1",
+            ));
         }
         if r.band_ratio < Decimal::ONE {
             return Err(invalid("contract.band_ratio", r.band_ratio, "is below 1"));
@@ -219,7 +223,11 @@ impl PriceTable {
         if let Some(dd) = &self.demand_discount {
             non_negative("demand_discount.min_kwh_per_kva", dd.min_kwh_per_kva)?;
             if !(Decimal::ZERO..=Decimal::ONE).contains(&dd.factor) {
-                return Err(invalid("demand_discount.factor", dd.factor, "is not in 0–1"));
+                return Err(invalid(
+                    "demand_discount.factor",
+                    dd.factor,
+                    "is not in 0–1",
+                ));
             }
         }
         for f in &self.funds {
@@ -229,7 +237,11 @@ impl PriceTable {
             non_negative("multipliers", *m)?;
         }
         if self.price_decimals > 10 {
-            return Err(invalid("price_decimals", self.price_decimals.into(), "is above 10"));
+            return Err(invalid(
+                "price_decimals",
+                self.price_decimals.into(),
+                "is above 10",
+            ));
         }
         let mut out = [(Decimal::ZERO, Decimal::ZERO); 5];
         for p in Period::ALL {
@@ -238,29 +250,30 @@ impl PriceTable {
             }
             let (mut total, mut adjusted) = (Decimal::ZERO, Decimal::ZERO);
             for c in &self.energy {
-                let price = match &c.price {
-                    EnergyPrice::Fixed { yuan_per_kwh } => *yuan_per_kwh,
-                    EnergyPrice::Floating { flat_yuan_per_kwh } => {
-                        let m = self.multipliers.get(&p).ok_or_else(|| {
-                            TariffError::PriceMissingPeriod {
+                let price =
+                    match &c.price {
+                        EnergyPrice::Fixed { yuan_per_kwh } => *yuan_per_kwh,
+                        EnergyPrice::Floating { flat_yuan_per_kwh } => {
+                            let m = self.multipliers.get(&p).ok_or_else(|| {
+                                TariffError::PriceMissingPeriod {
+                                    table: self.name.clone(),
+                                    component: format!("multipliers (for {})", c.name),
+                                    period: p,
+                                }
+                            })?;
+                            (flat_yuan_per_kwh * m).round_dp_with_strategy(
+                                self.price_decimals,
+                                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                            )
+                        }
+                        EnergyPrice::PerPeriod { yuan_per_kwh } => *yuan_per_kwh
+                            .get(&p)
+                            .ok_or_else(|| TariffError::PriceMissingPeriod {
                                 table: self.name.clone(),
-                                component: format!("multipliers (for {})", c.name),
+                                component: c.name.clone(),
                                 period: p,
-                            }
-                        })?;
-                        (flat_yuan_per_kwh * m).round_dp_with_strategy(
-                            self.price_decimals,
-                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                        )
-                    }
-                    EnergyPrice::PerPeriod { yuan_per_kwh } => *yuan_per_kwh.get(&p).ok_or_else(
-                        || TariffError::PriceMissingPeriod {
-                            table: self.name.clone(),
-                            component: c.name.clone(),
-                            period: p,
-                        },
-                    )?,
-                };
+                            })?,
+                    };
                 non_negative("energy price", price)?;
                 total += price;
                 if c.pf_adjusted {

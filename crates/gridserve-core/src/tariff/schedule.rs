@@ -156,16 +156,16 @@ fn peak() -> Period {
 /// A TOU schedule, versioned by effective date.
 ///
 /// ```
-/// use gridserve::tariff::{schedule::TouSchedule, Period};
+/// use gridserve_core::tariff::{schedule::TouSchedule, Period};
 /// let json = r#"{"name": "two periods", "effective_from": "2024-01-01",
 ///   "seasons": [{"name": "all", "months": [1,2,3,4,5,6,7,8,9,10,11,12],
 ///     "periods": [{"period": "valley", "hours": [[0, 8]]},
 ///                 {"period": "flat", "hours": [[8, 24]]}]}]}"#;
-/// let schedule: TouSchedule = gridserve::tariff::from_json("schedule", json)?;
+/// let schedule: TouSchedule = gridserve_core::tariff::from_json("schedule", json)?;
 /// let compiled = schedule.compile()?;
 /// let t = chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap().and_hms_opt(7, 45, 0).unwrap();
 /// assert_eq!(compiled.period_at(t, &Default::default()), Period::Valley);
-/// # Ok::<(), gridserve::tariff::TariffError>(())
+/// # Ok::<(), gridserve_core::tariff::TariffError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,16 +322,16 @@ impl TouSchedule {
                 let mi = check_month(&record, "months", m)?;
                 for &dt in &season.day_types {
                     let cell = &mut season_of[mi][dt.index()];
-                    if let Some(prev) = *cell {
-                        if prev != si {
-                            return Err(TariffError::SeasonOverlap {
-                                schedule: self.name.clone(),
-                                first: self.seasons[prev].name.clone(),
-                                second: season.name.clone(),
-                                month: m,
-                                day_type: dt.as_str(),
-                            });
-                        }
+                    if let Some(prev) = *cell
+                        && prev != si
+                    {
+                        return Err(TariffError::SeasonOverlap {
+                            schedule: self.name.clone(),
+                            first: self.seasons[prev].name.clone(),
+                            second: season.name.clone(),
+                            month: m,
+                            day_type: dt.as_str(),
+                        });
                     }
                     *cell = Some(si);
                 }
@@ -404,8 +404,8 @@ impl TouSchedule {
                 for &dt in &sharp.day_types {
                     let si = usize::from(out.season_of[mi][dt.index()]);
                     let day = &out.slots[si];
-                    if let Some(s) = (0..SLOTS_PER_DAY)
-                        .find(|&s| out.sharp_slots[s] && day[s] != sharp.replaces)
+                    if let Some(s) =
+                        (0..SLOTS_PER_DAY).find(|&s| out.sharp_slots[s] && day[s] != sharp.replaces)
                     {
                         let e = (s..SLOTS_PER_DAY)
                             .find(|&k| !(out.sharp_slots[k] && day[k] != sharp.replaces))
