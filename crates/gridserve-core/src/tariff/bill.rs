@@ -168,8 +168,9 @@ pub struct EnergyLine {
     pub pf_base_yuan: Decimal,
 }
 
-/// The basic charge and how it was determined.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The basic charge and how it was determined ([`BasicCharge::describe`] says it in words;
+/// the JSON form carries that text as `basis`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct BasicCharge {
     /// The method.
     pub method: BillingMethod,
@@ -203,14 +204,116 @@ pub struct BasicCharge {
     pub overrun_kw: Option<Decimal>,
     /// The overrun formula used.
     pub overrun_variant: Option<OverrunVariant>,
+    /// The price multiplier above the band.
+    pub overrun_multiplier: Option<Decimal>,
     /// The charge at the normal price before rounding, after pro-rating (yuan).
     pub normal_part_yuan: Decimal,
     /// The overrun charge before rounding, after pro-rating (yuan).
     pub overrun_part_yuan: Decimal,
     /// The basic charge, rounded to 0.01 (yuan).
     pub amount_yuan: Decimal,
-    /// How the charge was determined, in words.
-    pub basis: String,
+}
+
+impl BasicCharge {
+    /// How the charge was determined, in words (built on demand: billing does not format text).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let discount = if self.discount_applied {
+            format!(
+                " (discounted for {} kWh/kVA)",
+                self.kwh_per_kva.unwrap_or_default().round_dp(2)
+            )
+        } else {
+            String::new()
+        };
+        let mut text = match self.method {
+            BillingMethod::None => "no basic charge (single-part price)".to_owned(),
+            BillingMethod::Capacity => {
+                if self.days_in_service == self.days_in_month
+                    && self.capacity_kva_days
+                        == self.capacity_kva * Decimal::from(self.days_in_month)
+                {
+                    format!(
+                        "{} kVA × {} yuan/kVA·month",
+                        self.capacity_kva, self.unit_price
+                    )
+                } else {
+                    format!(
+                        "{} kVA·day / {} days × {} yuan/kVA·month (pro-rated by days in service)",
+                        self.capacity_kva_days, self.days_in_month, self.unit_price
+                    )
+                }
+            }
+            BillingMethod::ActualDemand => format!(
+                "actual maximum demand {} kW × {} yuan/kW·month{discount}",
+                self.billing_demand_kw.unwrap_or_default(),
+                self.unit_price
+            ),
+            BillingMethod::ContractDemand => {
+                let d_eff = self.billing_demand_kw.unwrap_or_default();
+                let band = self.band_kw.unwrap_or_default();
+                let d_act = self.actual_demand_kw.unwrap_or_default();
+                let excess = self.overrun_kw.unwrap_or_default();
+                if excess.is_zero() {
+                    format!(
+                        "contract demand {d_eff} kW (declared {}, floor {}) × {} yuan/kW·month{discount}; actual {d_act} kW within {band} kW",
+                        self.contract_demand_kw.unwrap_or_default(),
+                        self.floor_kw.unwrap_or_default(),
+                        self.unit_price
+                    )
+                } else {
+                    let (normal, variant) = match self.overrun_variant {
+                        Some(OverrunVariant::B) => (d_eff, "B"),
+                        _ => (band, "A"),
+                    };
+                    format!(
+                        "actual {d_act} kW above {band} kW (band × contract {d_eff} kW): {normal} kW × {p} + {excess} kW × {m} × {p} (variant {variant}){discount}",
+                        p = self.unit_price,
+                        m = self.overrun_multiplier.unwrap_or_default(),
+                    )
+                }
+            }
+        };
+        if self.method != BillingMethod::None
+            && self.method != BillingMethod::Capacity
+            && self.days_in_service != self.days_in_month
+        {
+            text.push_str(&format!(
+                "; pro-rated {} of {} days",
+                self.days_in_service, self.days_in_month
+            ));
+        }
+        text
+    }
+}
+
+impl Serialize for BasicCharge {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("BasicCharge", 24)?;
+        st.serialize_field("method", &self.method)?;
+        st.serialize_field("days_in_month", &self.days_in_month)?;
+        st.serialize_field("days_in_service", &self.days_in_service)?;
+        st.serialize_field("capacity_kva", &self.capacity_kva)?;
+        st.serialize_field("capacity_kva_days", &self.capacity_kva_days)?;
+        st.serialize_field("capacity_in_service_kva", &self.capacity_in_service_kva)?;
+        st.serialize_field("unit_price", &self.unit_price)?;
+        st.serialize_field("kwh_per_kva", &self.kwh_per_kva)?;
+        st.serialize_field("discount_applied", &self.discount_applied)?;
+        st.serialize_field("actual_demand_kw", &self.actual_demand_kw)?;
+        st.serialize_field("contract_demand_kw", &self.contract_demand_kw)?;
+        st.serialize_field("floor_kw", &self.floor_kw)?;
+        st.serialize_field("billing_demand_kw", &self.billing_demand_kw)?;
+        st.serialize_field("band_kw", &self.band_kw)?;
+        st.serialize_field("overrun_kw", &self.overrun_kw)?;
+        st.serialize_field("overrun_variant", &self.overrun_variant)?;
+        st.serialize_field("overrun_multiplier", &self.overrun_multiplier)?;
+        st.serialize_field("normal_part_yuan", &self.normal_part_yuan)?;
+        st.serialize_field("overrun_part_yuan", &self.overrun_part_yuan)?;
+        st.serialize_field("amount_yuan", &self.amount_yuan)?;
+        st.serialize_field("basis", &self.describe())?;
+        st.end()
+    }
 }
 
 /// The power-factor adjustment.
@@ -562,6 +665,14 @@ impl Tariff {
                 ));
             }
         }
+        if usage.sealed.is_empty() {
+            // Nothing sealed: every billed day has the full capacity.
+            let days = u32::try_from((until - from).num_days() + 1).unwrap_or(0);
+            if usage.capacity_kva.is_zero() {
+                return Ok((dim, 0, Decimal::ZERO));
+            }
+            return Ok((dim, days, usage.capacity_kva * Decimal::from(days)));
+        }
         let (mut days, mut kva_days) = (0u32, Decimal::ZERO);
         let mut day = from;
         while day <= until {
@@ -636,10 +747,10 @@ impl Tariff {
             band_kw: None,
             overrun_kw: None,
             overrun_variant: None,
+            overrun_multiplier: None,
             normal_part_yuan: Decimal::ZERO,
             overrun_part_yuan: Decimal::ZERO,
             amount_yuan: Decimal::ZERO,
-            basis: String::new(),
         };
         let method = i.method.as_str();
         let no_price = |field| TariffError::NoBasicPrice {
@@ -658,9 +769,7 @@ impl Tariff {
             what: "basic charge",
         };
         match i.method {
-            BillingMethod::None => {
-                out.basis = "no basic charge (single-part price)".into();
-            }
+            BillingMethod::None => {}
             BillingMethod::Capacity => {
                 let p_c = self
                     .prices
@@ -671,14 +780,6 @@ impl Tariff {
                     / Decimal::from(i.days_in_month.max(1));
                 out.normal_part_yuan = raw;
                 out.amount_yuan = round_yuan(raw);
-                out.basis = if i.kva_days == i.capacity_kva * Decimal::from(i.days_in_month) {
-                    format!("{} kVA × {p_c} yuan/kVA·month", i.capacity_kva)
-                } else {
-                    format!(
-                        "{} kVA·day / {} days × {p_c} yuan/kVA·month (pro-rated by days in service)",
-                        i.kva_days, i.days_in_month
-                    )
-                };
             }
             BillingMethod::ContractDemand | BillingMethod::ActualDemand => {
                 let p_d = self
@@ -693,11 +794,6 @@ impl Tariff {
                 out.discount_applied = discounted;
                 let floor = rules.floor_ratio * s_avg;
                 out.floor_kw = Some(floor);
-                let discount_note = if discounted {
-                    format!(" (p_d {p_d} × discount for ≥ threshold kWh/kVA)")
-                } else {
-                    String::new()
-                };
                 let (normal, over);
                 if i.method == BillingMethod::ContractDemand {
                     let d_c = i
@@ -708,13 +804,11 @@ impl Tariff {
                     out.billing_demand_kw = Some(d_eff);
                     out.band_kw = Some(band);
                     out.overrun_variant = Some(rules.overrun_variant);
+                    out.overrun_multiplier = Some(rules.overrun_multiplier);
                     if d_act <= band {
                         normal = d_eff * price;
                         over = Decimal::ZERO;
                         out.overrun_kw = Some(Decimal::ZERO);
-                        out.basis = format!(
-                            "contract demand {d_eff} kW (declared {d_c}, floor {floor}) × {price} yuan/kW·month{discount_note}; actual {d_act} kW within {band} kW"
-                        );
                     } else {
                         let excess = d_act - band;
                         out.overrun_kw = Some(excess);
@@ -723,15 +817,6 @@ impl Tariff {
                             OverrunVariant::B => d_eff * price,
                         };
                         over = rules.overrun_multiplier * price * excess;
-                        out.basis = format!(
-                            "actual {d_act} kW above {band} kW (band × contract {d_eff} kW): {} kW × {price} + {excess} kW × {} × {price} (variant {:?}){discount_note}",
-                            match rules.overrun_variant {
-                                OverrunVariant::A => band,
-                                OverrunVariant::B => d_eff,
-                            },
-                            rules.overrun_multiplier,
-                            rules.overrun_variant
-                        );
                     }
                 } else {
                     let d = if rules.floor_applies_to_actual_demand {
@@ -742,19 +827,10 @@ impl Tariff {
                     out.billing_demand_kw = Some(d);
                     normal = d.checked_mul(price).ok_or_else(overflow)?;
                     over = Decimal::ZERO;
-                    out.basis = format!(
-                        "actual maximum demand {d} kW × {price} yuan/kW·month{discount_note}"
-                    );
                 }
                 out.normal_part_yuan = normal * frac;
                 out.overrun_part_yuan = over * frac;
                 out.amount_yuan = round_yuan(out.normal_part_yuan + out.overrun_part_yuan);
-                if i.days_in_service != i.days_in_month {
-                    out.basis.push_str(&format!(
-                        "; pro-rated {} of {} days",
-                        i.days_in_service, i.days_in_month
-                    ));
-                }
             }
         }
         Ok(out)

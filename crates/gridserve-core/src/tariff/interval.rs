@@ -231,7 +231,17 @@ pub struct CustomerTerms {
     pub kvarh_reverse: Option<Decimal>,
 }
 
+/// `v` rounded half away from zero to `dp` decimals. Sums of interval readings are binary
+/// floating point already; scaling by 10^dp and rounding in `f64` is exact for the integer part
+/// below 2^52 and is used there, the exact binary-to-decimal conversion elsewhere.
 fn dec(v: f64, dp: u32) -> Decimal {
+    if dp <= 9 {
+        let scaled = v * 10f64.powi(dp as i32);
+        if scaled.abs() < 4.5e15 {
+            #[allow(clippy::cast_possible_truncation)]
+            return Decimal::new(scaled.round() as i64, dp);
+        }
+    }
     Decimal::from_f64_retain(v)
         .unwrap_or_default()
         .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
@@ -269,32 +279,55 @@ impl IntervalTotals {
     }
 }
 
-/// Sum, maximum and minimum of a slice (the minimum catches negative values; NaN poisons the
-/// sum).
+/// Sum of a short slice with four independent accumulators (vectorizable).
 #[inline]
-fn sum_max_min(xs: &[f64]) -> (f64, f64, f64) {
+fn sum4(xs: &[f64]) -> f64 {
     let mut s = [0.0f64; 4];
-    let mut mx = [f64::NEG_INFINITY; 4];
-    let mut mn = [f64::INFINITY; 4];
     let chunks = xs.chunks_exact(4);
     let rest = chunks.remainder();
     for c in chunks {
         for k in 0..4 {
             s[k] += c[k];
-            mx[k] = mx[k].max(c[k]);
-            mn[k] = mn[k].min(c[k]);
+        }
+    }
+    let mut tail = 0.0;
+    for &x in rest {
+        tail += x;
+    }
+    ((s[0] + s[1]) + (s[2] + s[3])) + tail
+}
+
+/// Maximum and minimum of a slice, eight lanes. Comparisons written as selects so that they
+/// compile to packed max/min; NaN is caught by the caller through the sums.
+#[inline]
+fn max_min(xs: &[f64]) -> (f64, f64) {
+    let mut mx = [f64::NEG_INFINITY; 8];
+    let mut mn = [f64::INFINITY; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+            mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
         }
     }
     for (k, &x) in rest.iter().enumerate() {
-        s[k] += x;
-        mx[k] = mx[k].max(x);
-        mn[k] = mn[k].min(x);
+        mx[k] = if x > mx[k] { x } else { mx[k] };
+        mn[k] = if x < mn[k] { x } else { mn[k] };
     }
-    (
-        (s[0] + s[1]) + (s[2] + s[3]),
-        mx[0].max(mx[1]).max(mx[2].max(mx[3])),
-        mn[0].min(mn[1]).min(mn[2].min(mn[3])),
-    )
+    let hi = mx
+        .iter()
+        .fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    let lo = mn
+        .iter()
+        .fold(f64::INFINITY, |a, &b| if b < a { b } else { a });
+    (hi, lo)
+}
+
+/// Sum, maximum and minimum of a slice.
+fn sum_max_min(xs: &[f64]) -> (f64, f64, f64) {
+    let (hi, lo) = max_min(xs);
+    (sum4(xs), hi, lo)
 }
 
 fn threads_for(rows: usize) -> usize {
@@ -391,13 +424,12 @@ pub fn aggregate(
             let base = (row0 + r) * n;
             let row = &batch.energy_kwh[base..base + n];
             let mut acc = [0.0f64; 5];
-            let (mut mx, mut mn) = (0.0f64, f64::INFINITY);
             for &(s, len, p) in &layout.runs {
-                let (sum, hi, lo) = sum_max_min(&row[s..s + len]);
-                acc[usize::from(p)] += sum;
-                mx = mx.max(hi);
-                mn = mn.min(lo);
+                acc[usize::from(p)] += sum4(&row[s..s + len]);
             }
+            // The row is in cache now: a second, packed pass for the extremes.
+            let (hi, mn) = max_min(row);
+            let mx = hi.max(0.0);
             let total: f64 = acc.iter().sum();
             if !(total.is_finite() && mn >= 0.0) {
                 return Err(

@@ -85,10 +85,14 @@ pub use bill::{
 };
 pub use decision::{
     BasicMethodComparison, MethodOption, PfFinding, PfMonth, TouFinding, break_even_demand_kw,
+    pf_finding, tou_finding,
 };
 pub use error::TariffError;
-pub use interval::{IntervalBatch, IntervalLayout, IntervalOptions, IntervalTotals};
-pub use power_factor::{PfStandard, adjustment_pct, power_factor};
+pub use interval::{
+    CustomerTerms, IntervalBatch, IntervalLayout, IntervalOptions, IntervalTotals, aggregate,
+    bill_batch,
+};
+pub use power_factor::{PfStandard, adjustment_pct, compensation_kvar, power_factor};
 pub use prices::{
     ContractRules, DemandDiscount, EnergyComponent, EnergyPrice, Fund, OverrunVariant, PriceTable,
     TariffBook,
