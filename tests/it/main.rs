@@ -4,4 +4,5 @@ mod queries;
 mod reference;
 mod roundtrip;
 mod scope_props;
+mod tariff;
 mod validation;

@@ -278,8 +278,11 @@ fn json_error(what: &str, e: &serde_json::Error) -> TariffError {
 }
 
 /// Rounds money half away from zero (四舍五入) to 0.01 yuan.
+/// The result always carries two decimals (`72320.00`), so amounts print alike.
 pub(crate) fn round_yuan(v: Decimal) -> Decimal {
-    v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    let mut r = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
 }
 
 #[cfg(test)]

@@ -280,7 +280,7 @@ impl PriceTable {
                     adjusted += price;
                 }
             }
-            out[p.index()] = (total, adjusted);
+            out[p.index()] = (total.normalize(), adjusted.normalize());
         }
         Ok(out)
     }
