@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod network;
+mod tariff;
 
 /// The compiled part of the `gridserve` package.
 #[pymodule]
@@ -22,5 +23,9 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyScope>()?;
     m.add_class::<network::PyFaultOutcome>()?;
     m.add_class::<network::PyPlannedOutage>()?;
+    m.add_class::<tariff::PyTariff>()?;
+    m.add_function(wrap_pyfunction!(tariff::power_factor, m)?)?;
+    m.add_function(wrap_pyfunction!(tariff::pf_adjustment_pct, m)?)?;
+    m.add_function(wrap_pyfunction!(tariff::break_even_demand_kw, m)?)?;
     Ok(())
 }

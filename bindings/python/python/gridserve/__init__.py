@@ -17,8 +17,12 @@ from gridserve._gridserve import (
     Network,
     PlannedOutage,
     Scope,
+    Tariff,
     Topology,
     __version__,
+    break_even_demand_kw,
+    pf_adjustment_pct,
+    power_factor,
 )
 from gridserve.exceptions import (
     GridserveError,
@@ -35,6 +39,14 @@ from gridserve.exceptions import (
     UnknownElementError,
     UnmappableError,
 )
+from gridserve.exceptions import (
+    IntervalDataError,
+    NotInForceError,
+    PriceError,
+    ScheduleError,
+    TariffInputError,
+    UnknownPeriodError,
+)
 from gridserve.frames import (
     customers_frame,
     exposure_frame,
@@ -42,6 +54,7 @@ from gridserve.frames import (
     to_dataframes,
 )
 from gridserve.pandapower import PandapowerImport, from_pandapower
+from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usages_from_frame
 
 __all__ = [
     "FaultOutcome",
@@ -69,4 +82,18 @@ __all__ = [
     "UnknownCustomerError",
     "UnknownElementError",
     "UnmappableError",
+    "Tariff",
+    "power_factor",
+    "pf_adjustment_pct",
+    "break_even_demand_kw",
+    "usages_from_frame",
+    "bills_frame",
+    "bill_frame",
+    "interval_totals_frame",
+    "IntervalDataError",
+    "NotInForceError",
+    "PriceError",
+    "ScheduleError",
+    "TariffInputError",
+    "UnknownPeriodError",
 ]
