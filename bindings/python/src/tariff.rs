@@ -287,8 +287,11 @@ impl PyTariff {
 
     /// Monthly bills from interval energy (as `aggregate_intervals`) and one terms dict per
     /// customer (`customer`, `capacity_kva`, `method`, `contract_demand_kw`, and optionally the
-    /// month's `kvarh_forward` / `kvarh_reverse` registers).
-    #[pyo3(signature = (energy_kwh, start, terms, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None))]
+    /// month's `kvarh_forward` / `kvarh_reverse` registers). With `columns=True` the result is
+    /// one list per figure instead (`customer`, `<period>_yuan`, `energy_yuan`, `basic_yuan`,
+    /// `power_factor`, `pf_adjustment_pct`, `pf_yuan`, `funds_yuan`, `total_yuan`,
+    /// `max_demand_kw`), ready for a DataFrame.
+    #[pyo3(signature = (energy_kwh, start, terms, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None, columns = false))]
     #[allow(clippy::too_many_arguments)]
     fn bill_intervals<'py>(
         &self,
@@ -300,6 +303,7 @@ impl PyTariff {
         kvarh_forward: Option<PyReadonlyArray2<'py, f64>>,
         kvarh_reverse: Option<PyReadonlyArray2<'py, f64>>,
         calendar: Option<&Bound<'py, PyAny>>,
+        columns: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let terms: Vec<CustomerTerms> = parse(py, "terms", terms)?;
         let ids: Vec<String> = terms.iter().map(|t| t.customer.clone()).collect();
@@ -324,6 +328,9 @@ impl PyTariff {
                 )
             })
             .py_err(py)?;
+        if columns {
+            return bill_columns(py, &bills).map(Bound::into_any);
+        }
         to_py(py, &bills)
     }
 
@@ -392,6 +399,50 @@ impl PyTariff {
             self.inner.prices().name
         )
     }
+}
+
+/// Bills as one list per figure; money as `Decimal`.
+fn bill_columns<'py>(py: Python<'py>, bills: &[tariff::Bill]) -> PyResult<Bound<'py, PyDict>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let dec = |v: Decimal| decimal.call1((v.to_string(),));
+    let out = PyDict::new(py);
+    let customers = PyList::empty(py);
+    let mut cols: Vec<(String, Bound<'py, PyList>)> = Vec::new();
+    let mut col = |name: &str| -> Bound<'py, PyList> {
+        if let Some((_, l)) = cols.iter().find(|(n, _)| n == name) {
+            return l.clone();
+        }
+        let l = PyList::empty(py);
+        cols.push((name.to_owned(), l.clone()));
+        l
+    };
+    for b in bills {
+        customers.append(&b.customer)?;
+        for p in tariff::Period::ALL {
+            col(&format!("{}_yuan", p.as_str())).append(dec(b.energy_charge(p))?)?;
+        }
+        col("energy_yuan").append(dec(b.energy_yuan)?)?;
+        col("basic_yuan").append(dec(b.basic.amount_yuan)?)?;
+        let pf = match b.pf.power_factor {
+            Some(v) => dec(v)?,
+            None => py.None().into_bound(py),
+        };
+        col("power_factor").append(pf)?;
+        col("pf_adjustment_pct").append(dec(b.pf.adjustment_pct)?)?;
+        col("pf_yuan").append(dec(b.pf.amount_yuan)?)?;
+        col("funds_yuan").append(dec(b.funds_yuan)?)?;
+        col("total_yuan").append(dec(b.total_yuan)?)?;
+        let md = match b.basic.actual_demand_kw {
+            Some(v) => dec(v)?,
+            None => py.None().into_bound(py),
+        };
+        col("max_demand_kw").append(md)?;
+    }
+    out.set_item("customer", customers)?;
+    for (name, list) in cols {
+        out.set_item(name, list)?;
+    }
+    Ok(out)
 }
 
 fn parse_time(py: Python<'_>, text: &str) -> PyResult<chrono::NaiveDateTime> {

@@ -111,6 +111,11 @@ def test_interval_bills_from_numpy():
     # B by capacity: 630 × 22.6 = 14 238; pf 1.00 → −0.75 %.
     assert bills[1]["basic"]["amount_yuan"] == D("14238")
     assert bills[1]["pf"]["adjustment_pct"] == D("-0.75")
+    cols = t.bill_intervals(energy, "2026-02-01T00:00", terms, columns=True)
+    assert cols["customer"] == ["A", "B"]
+    assert cols["total_yuan"][0] == D("196643.16")
+    assert cols["valley_yuan"][0] == D("22131.20")
+    assert cols["max_demand_kw"] == [D("400"), D("1000")]
 
 
 def test_pandas_helpers():

@@ -211,7 +211,8 @@ class Tariff:
         kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
         kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
         calendar: Optional[_Json] = None,
-    ) -> List[Dict[str, Any]]: ...
+        columns: bool = False,
+    ) -> Any: ...
     def compare_basic_methods(
         self, history: _Json, step_kw: Optional[_Number] = None
     ) -> Dict[str, Any]: ...
