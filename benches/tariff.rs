@@ -36,9 +36,9 @@ fn setup() -> (Tariff, IntervalLayout, Vec<f64>, Vec<CustomerTerms>) {
     )
     .expect("valid layout");
     // A daily shape (low at night, high in the day) × a per-customer scale × noise.
-    let shape: Vec<f64> = (0..96)
+    let shape: Vec<f64> = (0..96u32)
         .map(|i| {
-            let h = i as f64 / 4.0;
+            let h = f64::from(i) / 4.0;
             0.4 + 0.6 * (std::f64::consts::PI * (h - 6.0) / 16.0).sin().max(0.0)
         })
         .collect();

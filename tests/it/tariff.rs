@@ -75,7 +75,7 @@ fn bill_from_json_rules() {
     );
     // The bill takes the meter's registers as they are: a deep-valley register in April (a
     // month without deep valley) is still priced, since the table prices the period.
-    let mut april = usage.clone();
+    let mut april = usage;
     april.month = 4;
     assert_eq!(
         t.bill(&april).unwrap().energy_charge(Period::DeepValley),

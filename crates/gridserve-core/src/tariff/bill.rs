@@ -32,6 +32,9 @@ use super::prices::{OverrunVariant, PriceTable};
 use super::schedule::{CompiledSchedule, TouSchedule};
 use super::{Period, PeriodValues, PfStandard, TariffError, power_factor, round_yuan};
 
+/// The largest quantity (kWh, kvarh, kW, kVA) a usage record may hold.
+const MAX_QUANTITY: i64 = 1_000_000_000_000_000;
+
 /// How the basic charge is billed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +147,51 @@ impl MonthlyUsage {
             "customer {:?} {}-{:02}",
             self.customer, self.year, self.month
         )
+    }
+
+    /// Refuses negative quantities ([`TariffError::NegativeQuantity`]) and quantities above
+    /// 10^15 ([`TariffError::InvalidValue`]), which keeps every product on a bill inside the
+    /// range of exact decimals. Reverse kvarh may be recorded negative (its absolute value
+    /// counts).
+    ///
+    /// # Errors
+    /// As above.
+    pub fn check_quantities(&self) -> Result<(), TariffError> {
+        let limit = Decimal::from(MAX_QUANTITY);
+        let check = |field: &dyn Fn() -> String, v: Decimal, signed: bool| {
+            if !signed && v.is_sign_negative() && !v.is_zero() {
+                return Err(TariffError::NegativeQuantity {
+                    record: self.record(),
+                    field: field(),
+                    value: v,
+                });
+            }
+            if v.abs() > limit {
+                return Err(TariffError::InvalidValue {
+                    record: self.record(),
+                    field: "quantity",
+                    value: format!("{} = {v}", field()),
+                    reason: "is above 10^15",
+                });
+            }
+            Ok(())
+        };
+        for (p, e) in self.energy_kwh.iter() {
+            check(&|| format!("energy_kwh.{p}"), e, false)?;
+        }
+        check(&|| "kvarh_forward".into(), self.kvarh_forward, false)?;
+        check(&|| "kvarh_reverse".into(), self.kvarh_reverse, true)?;
+        check(&|| "capacity_kva".into(), self.capacity_kva, false)?;
+        if let Some(d) = self.max_demand_kw {
+            check(&|| "max_demand_kw".into(), d, false)?;
+        }
+        if let Some(d) = self.contract_demand_kw {
+            check(&|| "contract_demand_kw".into(), d, false)?;
+        }
+        for s in &self.sealed {
+            check(&|| "sealed.capacity_kva".into(), s.capacity_kva, false)?;
+        }
+        Ok(())
     }
 
     /// Total active energy (kWh).
@@ -474,20 +522,9 @@ impl Tariff {
     /// [`TariffError::PfZeroEnergy`] (reactive but no active energy), [`TariffError::InvalidDate`],
     /// [`TariffError::InvalidValue`] (sealed capacity above the capacity).
     pub fn bill(&self, usage: &MonthlyUsage) -> Result<Bill, TariffError> {
+        usage.check_quantities()?;
         let record = usage.record();
-        let negative = |field: String, value: Decimal| {
-            if value.is_sign_negative() && !value.is_zero() {
-                Err(TariffError::NegativeQuantity {
-                    record: record.clone(),
-                    field,
-                    value,
-                })
-            } else {
-                Ok(())
-            }
-        };
         for (p, e) in usage.energy_kwh.iter() {
-            negative(format!("energy_kwh.{p}"), e)?;
             if !e.is_zero() && !self.compiled.uses(p) {
                 return Err(TariffError::PriceMissingPeriod {
                     table: self.prices.name.clone(),
@@ -495,13 +532,6 @@ impl Tariff {
                     period: p,
                 });
             }
-        }
-        negative("capacity_kva".into(), usage.capacity_kva)?;
-        if let Some(d) = usage.max_demand_kw {
-            negative("max_demand_kw".into(), d)?;
-        }
-        if let Some(d) = usage.contract_demand_kw {
-            negative("contract_demand_kw".into(), d)?;
         }
         let (dim, days_in_service, kva_days) = self.service_days(usage, &record)?;
         if usage.capacity_kva.is_zero() {

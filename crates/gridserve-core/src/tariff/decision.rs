@@ -187,15 +187,7 @@ impl Tariff {
         let record = latest.record();
         let s = latest.capacity_kva;
         for u in history {
-            for (field, v) in [("max_demand_kw", u.max_demand_kw.unwrap_or_default())] {
-                if v.is_sign_negative() && !v.is_zero() {
-                    return Err(TariffError::NegativeQuantity {
-                        record: u.record(),
-                        field: field.into(),
-                        value: v,
-                    });
-                }
-            }
+            u.check_quantities()?;
         }
         let highest = history
             .iter()

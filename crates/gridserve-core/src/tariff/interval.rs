@@ -403,9 +403,12 @@ pub fn aggregate(
     if let Some(ids) = batch.ids {
         check("ids", ids.len() * n)?;
     }
+    let c5 = c.checked_mul(5).ok_or_else(|| TariffError::BadLayout {
+        reason: format!("{c} customers overflow"),
+    })?;
     let mut t = IntervalTotals {
         customers: c,
-        energy_kwh: vec![0.0; c * 5],
+        energy_kwh: vec![0.0; c5],
         total_kwh: vec![0.0; c],
         max_demand_kw: vec![0.0; c],
         load_factor: vec![0.0; c],
@@ -439,6 +442,14 @@ pub fn aggregate(
                         },
                     ),
                 );
+            }
+            if total > 1e15 {
+                return Err(TariffError::BadLayout {
+                    reason: format!(
+                        "row {} sums to {total} kWh, above the 10^15 kWh a bill accepts",
+                        row0 + r
+                    ),
+                });
             }
             o.energy[r * 5..r * 5 + 5].copy_from_slice(&acc);
             o.total[r] = total;

@@ -21,7 +21,7 @@
 //!   rules of 发改办价格〔2016〕1583号 (40 % floor, 105 % band, double price above it, variants A/B)
 //!   and the 260 kWh/kVA → 90 % demand-price discount (526号 era, optional). [`TariffBook`] holds
 //!   them versioned by effective date.
-//! - [`power_factor`]: cos φ = kWh / √(kWh² + (|fwd| + |rev|)²) rounded half-up to 0.01 (exactly,
+//! - [`power_factor`](mod@power_factor): cos φ = kWh / √(kWh² + (|fwd| + |rev|)²) rounded half-up to 0.01 (exactly,
 //!   without floating point at the boundaries) and the adjustment percentage of
 //!   (83)水电财字第215号 for the standards 0.90, 0.85 and 0.80 in closed form (checked in the tests
 //!   against the full table shipped as `data/pf_adjustment_1983.csv`).

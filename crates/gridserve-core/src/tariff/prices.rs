@@ -167,6 +167,9 @@ pub struct PriceTable {
     pub demand_discount: Option<DemandDiscount>,
 }
 
+/// The largest price, multiplier or ratio a table may hold.
+const MAX_PRICE: i64 = 1_000_000;
+
 fn four() -> u32 {
     4
 }
@@ -195,14 +198,19 @@ impl PriceTable {
             value: value.to_string(),
             reason,
         };
+        // Prices, multipliers and ratios are bounded so that no product on a bill can leave
+        // the range of exact decimals (usage quantities are bounded likewise).
         let non_negative = |field, v: Decimal| {
             if v.is_sign_negative() && !v.is_zero() {
                 Err(invalid(field, v, "is negative"))
+            } else if v > Decimal::from(MAX_PRICE) {
+                Err(invalid(field, v, "is above 1 000 000"))
             } else {
                 Ok(())
             }
         };
         let r = &self.contract;
+        non_negative("contract.band_ratio", r.band_ratio)?;
         if !(Decimal::ZERO..=Decimal::ONE).contains(&r.floor_ratio) {
             return Err(invalid(
                 "contract.floor_ratio",
@@ -254,6 +262,7 @@ impl PriceTable {
                     match &c.price {
                         EnergyPrice::Fixed { yuan_per_kwh } => *yuan_per_kwh,
                         EnergyPrice::Floating { flat_yuan_per_kwh } => {
+                            non_negative("flat_yuan_per_kwh", *flat_yuan_per_kwh)?;
                             let m = self.multipliers.get(&p).ok_or_else(|| {
                                 TariffError::PriceMissingPeriod {
                                     table: self.name.clone(),

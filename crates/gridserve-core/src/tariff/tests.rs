@@ -640,6 +640,21 @@ fn refused_usage() {
         single.bill(&u),
         Err(TariffError::NoBasicPrice { .. })
     ));
+    // Absurd magnitudes are refused instead of overflowing exact decimals.
+    let u = usage(BillingMethod::Capacity, "1e20", None, None);
+    assert!(matches!(
+        t.bill(&u),
+        Err(TariffError::InvalidValue {
+            field: "quantity",
+            ..
+        })
+    ));
+    let mut prices = t.prices().clone();
+    prices.demand_price_yuan_per_kw_month = Some(d("1e9"));
+    assert!(matches!(
+        Tariff::new(t.schedule().clone(), prices),
+        Err(TariffError::InvalidValue { .. })
+    ));
     // Invalid month.
     let mut u = usage(BillingMethod::Capacity, "100", None, None);
     u.month = 13;
@@ -990,4 +1005,87 @@ fn pf_and_tou_findings() {
     assert!(!tou.excellent);
     // 600 000 / 1 440 000 = 0.41666…
     assert_eq!(tou.valley_share.round_dp(4), d("0.4167"));
+}
+
+// ---------------------------------------------------------------- properties
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The cheapest contract demand found from the kinks is no dearer than any whole-kW
+        /// contract demand from the floor to above the highest demand (brute force).
+        #[test]
+        fn contract_optimum_beats_brute_force(
+            peaks in proptest::collection::vec(300u32..1500, 3),
+            variant_b in any::<bool>(),
+        ) {
+            let t = simple(if variant_b { OverrunVariant::B } else { OverrunVariant::A });
+            // History April–June 2026 (the quarter after is Jul–Sep, expected = history max).
+            let history: Vec<MonthlyUsage> = peaks
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let mut u = usage(BillingMethod::Capacity, "1000", Some(&p.to_string()), None);
+                    u.month = 4 + k as u32;
+                    u
+                })
+                .collect();
+            let c = t.compare_basic_methods(&history, d("1")).unwrap();
+            let best = c.contract_demand.quarter_yuan;
+            let top = *peaks.iter().max().unwrap();
+            for dc in 400..=top + 2 {
+                let mut total = Decimal::ZERO;
+                for dm in &c.expected_demand_kw {
+                    let u = usage(BillingMethod::ContractDemand, "1000", Some(&dm.to_string()), Some(&dc.to_string()));
+                    total += t.bill(&u).unwrap().basic.amount_yuan;
+                }
+                prop_assert!(best <= total, "D_c {} costs {} < {}", dc, total, best);
+            }
+        }
+
+        /// A bill's total is the sum of its lines, and the pf base is basic + energy.
+        #[test]
+        fn bill_total_is_the_sum_of_lines(
+            peak in 0u64..2_000_000, flat in 0u64..2_000_000, valley in 0u64..2_000_000,
+            kvarh in 0u64..3_000_000, demand in 1u32..3000, method in 0usize..3,
+        ) {
+            let t = huizhou_10kv();
+            let mut u = MonthlyUsage::new("P", 2026, 8, d("3200"));
+            u.energy_kwh.set(Period::Peak, Decimal::from(peak));
+            u.energy_kwh.set(Period::Flat, Decimal::from(flat));
+            u.energy_kwh.set(Period::Valley, Decimal::from(valley));
+            u.kvarh_forward = Decimal::from(kvarh);
+            u.max_demand_kw = Some(Decimal::from(demand));
+            u.contract_demand_kw = Some(d("1500"));
+            u.method = [BillingMethod::Capacity, BillingMethod::ContractDemand, BillingMethod::ActualDemand][method];
+            match t.bill(&u) {
+                Ok(b) => {
+                    let lines: Decimal = b.energy.iter().map(|l| l.amount_yuan).sum();
+                    prop_assert_eq!(lines, b.energy_yuan);
+                    prop_assert_eq!(b.total_yuan, b.energy_yuan + b.basic.amount_yuan + b.pf.amount_yuan + b.funds_yuan);
+                    prop_assert_eq!(b.pf.base_yuan, b.basic.amount_yuan + b.energy_yuan);
+                }
+                Err(e) => {
+                    // Only reactive energy without active energy is refused here.
+                    prop_assert!(peak + flat + valley == 0, "{e:?}");
+                    prop_assert!(matches!(e, TariffError::PfZeroEnergy { .. }), "{:?}", e);
+                }
+            }
+        }
+
+        /// The exact power factor agrees with floating point away from the rounding boundaries.
+        #[test]
+        fn power_factor_matches_float_away_from_boundaries(p in 1u64..10_000_000, q in 0u64..10_000_000) {
+            let exact = power_factor(Decimal::from(p), Decimal::from(q), Decimal::ZERO, "x").unwrap();
+            let f = p as f64 / (p as f64).hypot(q as f64) * 100.0;
+            if (f - f.floor() - 0.5).abs() > 1e-6 {
+                prop_assert_eq!(exact, Decimal::new(f.round() as i64, 2));
+            }
+        }
+    }
 }
