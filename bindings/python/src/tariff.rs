@@ -584,6 +584,12 @@ pub(crate) fn pf_adjustment_pct<'py>(
             )
         })?;
     let pf = parse_decimal(py, "pf", pf)?;
+    if pf < Decimal::ZERO || pf > Decimal::ONE {
+        return Err(crate::errors::invalid_argument(
+            py,
+            format!("pf = {pf} is not a power factor (0–1)"),
+        ));
+    }
     let pct = tariff::adjustment_pct(std, pf);
     py.import("decimal")?
         .getattr("Decimal")?

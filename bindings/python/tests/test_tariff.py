@@ -76,6 +76,8 @@ def test_power_factor_functions():
     assert gs.pf_adjustment_pct("0.80", "0.91") == D("-1.15")
     with pytest.raises(gs.InvalidArgumentError):
         gs.pf_adjustment_pct("0.70", "0.9")
+    with pytest.raises(gs.InvalidArgumentError):
+        gs.pf_adjustment_pct("0.90", "1.2")
     with pytest.raises(gs.TariffInputError) as e:
         gs.power_factor(0, 10)
     assert e.value.kind == "pf_zero_energy"

@@ -155,8 +155,8 @@ pub fn power_factor(
 }
 
 /// The adjustment percentage for a power factor already rounded to 0.01 (values with more
-/// decimals are rounded half-up first). Positive = surcharge, negative = reduction; zero for
-/// [`PfStandard::None`].
+/// decimals are rounded half-up first; values outside 0–1 are clamped). Positive = surcharge,
+/// negative = reduction; zero for [`PfStandard::None`].
 ///
 /// ```
 /// use gridserve_core::tariff::{adjustment_pct, PfStandard};
@@ -166,7 +166,9 @@ pub fn power_factor(
 /// ```
 #[must_use]
 pub fn adjustment_pct(standard: PfStandard, pf: Decimal) -> Decimal {
+    // A power factor lies in 0–1; anything outside is clamped to the nearer end.
     let n = pf
+        .clamp(Decimal::ZERO, Decimal::ONE)
         .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         .checked_mul(Decimal::ONE_HUNDRED)
         .and_then(|v| i64::try_from(v).ok())
@@ -284,6 +286,9 @@ mod tests {
             // Below the table: +2 %/0.01 continues (0.90: 0.40 → 15 + 2·25 = 65).
             (PfStandard::P090, "0.40", "65.00"),
             (PfStandard::None, "0.40", "0"),
+            // Clamped: above 1 is 1.00, below 0 is 0.00 (0.90: 15 + 2 × 65 = 145).
+            (PfStandard::P090, "7", "-0.75"),
+            (PfStandard::P090, "-3", "145"),
         ];
         for (std, pf, want) in cases {
             assert_eq!(
