@@ -900,6 +900,68 @@ fn interval_refusals() {
     ));
 }
 
+#[test]
+fn interval_lengths_and_day_types() {
+    let t = huizhou_10kv();
+    let start = date(2026, 2, 1).and_hms_opt(0, 0, 0).unwrap();
+    let cal = Calendar::default();
+    // The same constant 400 kW read at 5, 15, 30 and 60 minutes gives the same period energy:
+    // per day valley 3200, flat 3600, peak 2800 kWh (see interval_aggregation_by_hand).
+    for (minutes, per_interval) in [(5u32, 400.0 / 12.0), (15, 100.0), (30, 200.0), (60, 400.0)] {
+        let n = (24 * 60 / minutes) as usize;
+        let l = IntervalLayout::new(t.compiled(), &cal, start, minutes, n).unwrap();
+        let e = vec![per_interval; n];
+        let tot = aggregate(
+            &l,
+            &IntervalBatch {
+                customers: 1,
+                energy_kwh: &e,
+                kvarh_forward: None,
+                kvarh_reverse: None,
+                ids: None,
+            },
+        )
+        .unwrap();
+        for (got, want) in tot
+            .energy_kwh
+            .iter()
+            .zip([0.0, 2800.0, 3600.0, 3200.0, 0.0])
+        {
+            assert!(
+                (got - want).abs() < 1e-6,
+                "{minutes} min: {:?}",
+                tot.energy_kwh
+            );
+        }
+        assert!((tot.max_demand_kw[0] - 400.0).abs() < 1e-9);
+    }
+    // Day types: a weekend season that is flat all day; a holiday and a make-up workday.
+    let mut s = defaults::guangdong_schedule().unwrap();
+    s.sharp = None;
+    s.seasons[0].day_types = vec![DayType::Workday];
+    s.seasons.push(Season {
+        name: "rest days".into(),
+        months: (1..=12).collect(),
+        day_types: vec![DayType::Weekend, DayType::Holiday],
+        periods: vec![schedule::SeasonPeriod {
+            period: Period::Flat,
+            hours: vec![HourRange::new(0.0, 24.0)],
+        }],
+    });
+    let c = s.compile().unwrap();
+    let cal = Calendar {
+        holidays: vec![date(2026, 10, 1)],  // a Thursday
+        workdays: vec![date(2026, 10, 10)], // a Saturday worked
+        sharp_days: vec![],
+    };
+    let at = |y, m, dd, h| date(y, m, dd).and_hms_opt(h, 0, 0).unwrap();
+    assert_eq!(c.period_at(at(2026, 10, 8, 11), &cal), Period::Peak); // Thursday
+    assert_eq!(c.period_at(at(2026, 10, 1, 11), &cal), Period::Flat); // holiday
+    assert_eq!(c.period_at(at(2026, 10, 3, 11), &cal), Period::Flat); // Saturday
+    assert_eq!(c.period_at(at(2026, 10, 10, 11), &cal), Period::Peak); // make-up workday
+    assert_eq!(cal.day_type(date(2026, 10, 1)), DayType::Holiday);
+}
+
 // ---------------------------------------------------------------- decisions
 
 fn history(peaks: [&str; 12], kwh: &str, method: BillingMethod) -> Vec<MonthlyUsage> {
