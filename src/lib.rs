@@ -49,6 +49,28 @@
 //! [`sqlite`] (feature `sqlite`, default) is the embedded event store and outbox; and
 //! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines and HTTP webhook
 //! messengers.
+//! ## Two-part tariff bills
+//!
+//! [`tariff`] bills large industrial customers exactly: TOU energy charges, the basic charge by
+//! capacity, contract demand or actual demand (40 % floor, 105 % band, double-price overrun),
+//! the 1983 power-factor adjustment and funds, from monthly registers or 15-minute data, plus
+//! the basic-charge, power-factor and TOU findings an energy report needs.
+//!
+//! ```
+//! use gridserve::tariff::{defaults, BillingMethod, MonthlyUsage, Period};
+//! use rust_decimal::Decimal;
+//!
+//! let book = defaults::guangdong_huizhou()?;
+//! let date = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).expect("a date");
+//! let tariff = book.tariff_for("large_industry", "1-10kV", date)?;
+//! let mut usage = MonthlyUsage::new("C001", 2026, 2, Decimal::from(3200));
+//! usage.energy_kwh.set(Period::Flat, Decimal::from(800_000));
+//! usage.max_demand_kw = Some(Decimal::from(1800));
+//! usage.method = BillingMethod::ActualDemand;
+//! let bill = tariff.bill(&usage)?;
+//! assert_eq!(bill.basic.amount_yuan, Decimal::from(64_980)); // 1800 kW × 36.1 yuan/kW·month
+//! # Ok::<(), gridserve::Error>(())
+//! ```
 //!
 //! ## Errors
 //!
@@ -63,6 +85,7 @@ pub use gridserve_core::outbox;
 pub use gridserve_core::ports;
 pub use gridserve_core::reliability;
 pub use gridserve_core::scoring;
+pub use gridserve_core::tariff;
 pub use gridserve_core::workflow;
 pub use gridserve_core::{Error, Result};
 #[cfg(feature = "messengers")]

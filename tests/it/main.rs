@@ -9,5 +9,6 @@ mod report;
 mod roundtrip;
 mod scope_props;
 mod scoring;
+mod tariff;
 mod validation;
 mod workflow;

@@ -8,6 +8,7 @@ use gridserve_core::network::NetworkError;
 use gridserve_core::notify::NotifyError;
 use gridserve_core::reliability::ReliabilityError;
 use gridserve_core::scoring::ScoringError;
+use gridserve_core::tariff::TariffError;
 use gridserve_core::workflow::WorkflowError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -275,6 +276,7 @@ impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
             gridserve_core::Error::Workflow(e) => workflow_error(py, e),
             gridserve_core::Error::Notify(e) => notify_error(py, e),
             gridserve_core::Error::Scoring(e) => scoring_error(py, e),
+            gridserve_core::Error::Tariff(e) => tariff_error(py, e),
             other => raise(py, "GridserveError", other.to_string(), &[]),
         })
     }
@@ -472,6 +474,293 @@ impl<T> IntoPy<T> for Result<T, ScoringError> {
     fn py_err(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| scoring_error(py, e))
     }
+}
+
+impl<T> IntoPy<T> for Result<T, TariffError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| tariff_error(py, e))
+    }
+}
+
+/// Converts a core tariff error to the matching Python exception; `kind` is the variant's
+/// snake_case name.
+pub(crate) fn tariff_error(py: Python<'_>, err: TariffError) -> PyErr {
+    let message = err.to_string();
+    let s = |v: &str| any(py, v.to_owned());
+    match err {
+        TariffError::UnknownPeriod { context, name } => raise(
+            py,
+            "UnknownPeriodError",
+            message,
+            &[("context", s(&context)), ("name", s(&name))],
+        ),
+        TariffError::ScheduleGap {
+            schedule,
+            season,
+            from,
+            to,
+        } => raise(
+            py,
+            "ScheduleError",
+            message,
+            &[
+                ("kind", s("schedule_gap")),
+                ("schedule", s(&schedule)),
+                ("season", s(&season)),
+                ("start", s(&from)),
+                ("end", s(&to)),
+            ],
+        ),
+        TariffError::ScheduleOverlap {
+            schedule,
+            season,
+            first,
+            second,
+            from,
+            to,
+        } => raise(
+            py,
+            "ScheduleError",
+            message,
+            &[
+                ("kind", s("schedule_overlap")),
+                ("schedule", s(&schedule)),
+                ("season", s(&season)),
+                ("first", s(first.as_str())),
+                ("second", s(second.as_str())),
+                ("start", s(&from)),
+                ("end", s(&to)),
+            ],
+        ),
+        TariffError::SeasonGap {
+            schedule,
+            month,
+            day_type,
+        } => raise(
+            py,
+            "ScheduleError",
+            message,
+            &[
+                ("kind", s("season_gap")),
+                ("schedule", s(&schedule)),
+                ("month", any(py, month)),
+                ("day_type", s(day_type)),
+            ],
+        ),
+        TariffError::SeasonOverlap {
+            schedule,
+            first,
+            second,
+            month,
+            day_type,
+        } => raise(
+            py,
+            "ScheduleError",
+            message,
+            &[
+                ("kind", s("season_overlap")),
+                ("schedule", s(&schedule)),
+                ("first", s(&first)),
+                ("second", s(&second)),
+                ("month", any(py, month)),
+                ("day_type", s(day_type)),
+            ],
+        ),
+        TariffError::SharpOutsideBase {
+            schedule,
+            season,
+            month,
+            replaces,
+            from,
+            to,
+        } => raise(
+            py,
+            "ScheduleError",
+            message,
+            &[
+                ("kind", s("sharp_outside_base")),
+                ("schedule", s(&schedule)),
+                ("season", s(&season)),
+                ("month", any(py, month)),
+                ("replaces", s(replaces.as_str())),
+                ("start", s(&from)),
+                ("end", s(&to)),
+            ],
+        ),
+        TariffError::PriceMissingPeriod {
+            table,
+            component,
+            period,
+        } => raise(
+            py,
+            "PriceError",
+            message,
+            &[
+                ("kind", s("price_missing_period")),
+                ("table", s(&table)),
+                ("component", s(&component)),
+                ("period", s(period.as_str())),
+            ],
+        ),
+        TariffError::NoBasicPrice {
+            table,
+            record,
+            method,
+            field,
+        } => raise(
+            py,
+            "PriceError",
+            message,
+            &[
+                ("kind", s("no_basic_price")),
+                ("table", s(&table)),
+                ("record", s(&record)),
+                ("method", s(method)),
+                ("field", s(field)),
+            ],
+        ),
+        TariffError::InvalidValue {
+            record,
+            field,
+            value,
+            ..
+        } => usage_error(py, message, "invalid_value", &record, field, &value),
+        TariffError::NegativeQuantity {
+            record,
+            field,
+            value,
+        } => usage_error(
+            py,
+            message,
+            "negative_quantity",
+            &record,
+            &field,
+            &value.to_string(),
+        ),
+        TariffError::PfZeroEnergy { record, kvarh } => usage_error(
+            py,
+            message,
+            "pf_zero_energy",
+            &record,
+            "energy_kwh",
+            &kvarh.to_string(),
+        ),
+        TariffError::DemandWithoutCapacity {
+            record,
+            field,
+            demand_kw,
+        } => usage_error(
+            py,
+            message,
+            "demand_without_capacity",
+            &record,
+            field,
+            &demand_kw.to_string(),
+        ),
+        TariffError::MissingField { record, field, .. } => {
+            usage_error(py, message, "missing_field", &record, field, "")
+        }
+        TariffError::InvalidDate {
+            record,
+            field,
+            value,
+            ..
+        } => usage_error(py, message, "invalid_date", &record, field, &value),
+        TariffError::Overflow { record, what } => {
+            usage_error(py, message, "overflow", &record, what, "")
+        }
+        TariffError::NotInForce {
+            what,
+            category,
+            voltage,
+            date,
+        } => raise(
+            py,
+            "NotInForceError",
+            message,
+            &[
+                ("what", s(what)),
+                ("category", s(&category)),
+                ("voltage", s(&voltage)),
+                ("date", s(&date)),
+            ],
+        ),
+        TariffError::Json { what, message: m } => raise(
+            py,
+            "ParseError",
+            message,
+            &[
+                ("file", s(&what)),
+                ("line", py.None().into_bound(py)),
+                ("field", py.None().into_bound(py)),
+                ("detail", s(&m)),
+            ],
+        ),
+        TariffError::ShapeMismatch {
+            quantity,
+            got,
+            expected,
+            ..
+        } => raise(
+            py,
+            "IntervalDataError",
+            message,
+            &[
+                ("kind", s("shape_mismatch")),
+                ("quantity", s(quantity)),
+                ("got", any(py, got)),
+                ("expected", any(py, expected)),
+            ],
+        ),
+        TariffError::BadReading {
+            quantity,
+            customer,
+            row,
+            interval,
+            value,
+        } => raise(
+            py,
+            "IntervalDataError",
+            message,
+            &[
+                ("kind", s("bad_reading")),
+                ("quantity", s(quantity)),
+                ("customer", s(&customer)),
+                ("row", any(py, row)),
+                ("interval", any(py, interval)),
+                ("value", any(py, value)),
+            ],
+        ),
+        TariffError::BadLayout { reason } => raise(
+            py,
+            "IntervalDataError",
+            message,
+            &[("kind", s("bad_layout")), ("reason", s(&reason))],
+        ),
+        other => raise(py, "GridserveError", other.to_string(), &[]),
+    }
+}
+
+fn usage_error(
+    py: Python<'_>,
+    message: String,
+    kind: &str,
+    record: &str,
+    field: &str,
+    value: &str,
+) -> PyErr {
+    let s = |v: &str| any(py, v.to_owned());
+    raise(
+        py,
+        "TariffInputError",
+        message,
+        &[
+            ("kind", s(kind)),
+            ("record", s(record)),
+            ("field", s(field)),
+            ("value", s(value)),
+        ],
+    )
 }
 
 /// An argument gridserve does not know (unknown action or table name).

@@ -14,6 +14,7 @@ mod errors;
 mod network;
 mod reliability;
 mod scoring;
+mod tariff;
 mod workflow;
 
 /// The compiled part of the `gridserve` package.
@@ -34,5 +35,9 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::topsis, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::compute_indicators, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::interval_scores, m)?)?;
+    m.add_class::<tariff::PyTariff>()?;
+    m.add_function(wrap_pyfunction!(tariff::power_factor, m)?)?;
+    m.add_function(wrap_pyfunction!(tariff::pf_adjustment_pct, m)?)?;
+    m.add_function(wrap_pyfunction!(tariff::break_even_demand_kw, m)?)?;
     Ok(())
 }

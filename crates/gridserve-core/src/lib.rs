@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod ports;
 pub mod reliability;
 pub mod scoring;
+pub mod tariff;
 pub mod workflow;
 
 /// Any gridserve error: one variant per module family.
@@ -35,6 +36,9 @@ pub enum Error {
     /// An error of indicators, weights or TOPSIS scoring.
     #[error(transparent)]
     Scoring(#[from] scoring::ScoringError),
+    /// An error of the tariff engine: schedules, price tables, usage, bills, interval data.
+    #[error(transparent)]
+    Tariff(#[from] tariff::TariffError),
 }
 
 /// A result with [`Error`] as its default error type.

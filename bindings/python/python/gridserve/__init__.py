@@ -18,9 +18,13 @@ from gridserve._gridserve import (
     OutageTable,
     PlannedOutage,
     Scope,
+    Tariff,
     Topology,
     Workflows,
     __version__,
+    break_even_demand_kw,
+    pf_adjustment_pct,
+    power_factor,
 )
 from gridserve._gridserve import (
     combine_weights,
@@ -62,6 +66,12 @@ from gridserve.exceptions import (
     MissingInputError,
     NotFiniteError,
     ScoringError,
+    IntervalDataError,
+    NotInForceError,
+    PriceError,
+    ScheduleError,
+    TariffInputError,
+    UnknownPeriodError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -71,6 +81,7 @@ from gridserve.frames import (
 )
 from gridserve.pandapower import PandapowerImport, from_pandapower
 from gridserve.scoring import indicators_frame, topsis_frame
+from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usages_from_frame
 
 __all__ = [
     "FaultOutcome",
@@ -124,4 +135,18 @@ __all__ = [
     "NotFiniteError",
     "InvalidWeightsError",
     "MissingInputError",
+    "Tariff",
+    "power_factor",
+    "pf_adjustment_pct",
+    "break_even_demand_kw",
+    "usages_from_frame",
+    "bills_frame",
+    "bill_frame",
+    "interval_totals_frame",
+    "IntervalDataError",
+    "NotInForceError",
+    "PriceError",
+    "ScheduleError",
+    "TariffInputError",
+    "UnknownPeriodError",
 ]

@@ -1,6 +1,7 @@
 """Type stubs of the compiled module gridserve._gridserve."""
 
 from os import PathLike
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
@@ -22,6 +23,10 @@ __all__ = [
     "topsis",
     "compute_indicators",
     "interval_scores",
+    "Tariff",
+    "power_factor",
+    "pf_adjustment_pct",
+    "break_even_demand_kw",
 ]
 __version__: str
 
@@ -302,3 +307,69 @@ def compute_indicators(
 def interval_scores(
     values: Sequence[float], lo: Sequence[float], hi: Sequence[float]
 ) -> npt.NDArray[np.float64]: ...
+_Json = Union[str, Dict[str, Any], List[Any]]
+_Number = Union[int, float, str, Decimal]
+
+@final
+class Tariff:
+    """A TOU schedule and a price table validated together."""
+
+    def __new__(cls, schedule: _Json, prices: _Json) -> Tariff: ...
+    @staticmethod
+    def from_book(book: _Json, category: str, voltage: str, date: str) -> Tariff: ...
+    @staticmethod
+    def default(
+        voltage: str = "1-10kV", category: str = "large_industry", date: str = "2026-02-01"
+    ) -> Tariff: ...
+    @staticmethod
+    def default_book_json() -> str: ...
+    @property
+    def schedule(self) -> Dict[str, Any]: ...
+    @property
+    def prices(self) -> Dict[str, Any]: ...
+    def unit_price(self, period: str) -> Optional[Decimal]: ...
+    def period_at(self, time: str, calendar: Optional[_Json] = None) -> str: ...
+    def bill(self, usage: _Json) -> Dict[str, Any]: ...
+    def bills(self, usages: _Json) -> List[Dict[str, Any]]: ...
+    def aggregate_intervals(
+        self,
+        energy_kwh: npt.NDArray[np.float64],
+        start: str,
+        interval_min: int = 15,
+        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        calendar: Optional[_Json] = None,
+        ids: Optional[List[str]] = None,
+    ) -> Dict[str, npt.NDArray[np.float64]]: ...
+    def bill_intervals(
+        self,
+        energy_kwh: npt.NDArray[np.float64],
+        start: str,
+        terms: _Json,
+        interval_min: int = 15,
+        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        calendar: Optional[_Json] = None,
+        columns: bool = False,
+    ) -> Any: ...
+    def compare_basic_methods(
+        self, history: _Json, step_kw: Optional[_Number] = None
+    ) -> Dict[str, Any]: ...
+    def pf_finding(
+        self,
+        usages: _Json,
+        target_pf: Optional[_Number] = None,
+        hours_per_day: Optional[float] = None,
+    ) -> Dict[str, Any]: ...
+    def tou_finding(self, usages: _Json) -> Dict[str, Any]: ...
+
+def power_factor(
+    energy_kwh: _Number, kvarh_forward: _Number, kvarh_reverse: Optional[_Number] = None
+) -> Decimal: ...
+def pf_adjustment_pct(standard: str, pf: _Number) -> Decimal: ...
+def break_even_demand_kw(
+    capacity_kva: _Number,
+    capacity_price: _Number,
+    demand_price: _Number,
+    discount_factor: Optional[_Number] = None,
+) -> Optional[Decimal]: ...

@@ -38,6 +38,12 @@ __all__ = [
     "NotFiniteError",
     "InvalidWeightsError",
     "MissingInputError",
+    "UnknownPeriodError",
+    "ScheduleError",
+    "PriceError",
+    "TariffInputError",
+    "NotInForceError",
+    "IntervalDataError",
 ]
 
 
@@ -175,6 +181,11 @@ class NoticePeriodError(CommandRefusedError):
 
 class UnknownContactError(GridserveError, KeyError):
     """The customer has no contact with this phone (``customer``, ``phone``)."""
+# Tariff errors. Each has ``kind``: the core variant's snake_case name.
+
+
+class UnknownPeriodError(GridserveError, KeyError):
+    """A period name is not sharp, peak, flat, valley or deep_valley (``context``, ``name``)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -213,3 +224,39 @@ class InvalidWeightsError(ScoringError):
 
 class MissingInputError(ScoringError):
     """An indicator needs a field the record lacks (``record``, ``id``, ``indicator``, ``field``)."""
+class ScheduleError(GridserveError, ValueError):
+    """A TOU schedule leaves hours uncovered or covers them twice.
+
+    ``kind`` is ``schedule_gap``, ``schedule_overlap``, ``season_gap``, ``season_overlap`` or
+    ``sharp_outside_base``; ``schedule``, ``season``, ``start``/``end`` (``HH:MM``, the exact
+    interval), ``first``/``second`` (the overlapping periods or seasons), ``month``,
+    ``day_type`` as they apply.
+    """
+
+
+class PriceError(GridserveError, ValueError):
+    """A price table lacks a price: ``kind`` ``price_missing_period`` (``table``,
+    ``component``, ``period``) or ``no_basic_price`` (``table``, ``record``, ``method``,
+    ``field``)."""
+
+
+class TariffInputError(GridserveError, ValueError):
+    """A usage record or rule value is refused (``kind``, ``record``, ``field``, ``value``).
+
+    Kinds: ``negative_quantity``, ``pf_zero_energy``, ``demand_without_capacity``,
+    ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``.
+    """
+
+
+class NotInForceError(GridserveError, KeyError):
+    """No schedule or price table of a book is in force (``what``, ``category``, ``voltage``,
+    ``date``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class IntervalDataError(GridserveError, ValueError):
+    """Interval data do not fit: ``kind`` ``shape_mismatch`` (``quantity``, ``got``,
+    ``expected``), ``bad_reading`` (``quantity``, ``customer``, ``row``, ``interval``,
+    ``value``) or ``bad_layout`` (``reason``)."""
