@@ -1,5 +1,6 @@
 //! Integration tests of the gridserve facade (one binary, many modules).
 
+mod advice;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod queries;

@@ -104,7 +104,8 @@ pub struct PfMonth {
     pub surcharge: bool,
     /// Average active power over the month (kW) = kWh / hours.
     pub average_kw: f64,
-    /// Compensation to reach the target power factor (kvar); 0 when already there.
+    /// Compensation to reach the target power factor from the measured cos φ (kWh and kvarh,
+    /// not the bill's rounded factor), kvar; 0 when already there.
     pub compensation_kvar: f64,
 }
 
@@ -330,7 +331,10 @@ pub fn pf_finding(
         let hours = f64::from(month_days(b.year, b.month).unwrap_or(30)) * hpd;
         let kwh = f64::try_from(b.pf.energy_kwh).unwrap_or(0.0);
         let average_kw = kwh / hours;
-        let pf = b.pf.power_factor.and_then(|p| f64::try_from(p).ok());
+        // The compensation starts from the measured cos φ1 = kWh / √(kWh² + kvarh²), not the
+        // bill's value rounded to 0.01, which can be off by up to 0.005 (about 2 % of Q_c).
+        let kvarh = f64::try_from(b.pf.kvarh).unwrap_or(0.0);
+        let pf = (kwh > 0.0 && b.pf.power_factor.is_some()).then(|| kwh / kwh.hypot(kvarh));
         let comp = match (pf, tf) {
             (Some(p), Some(t)) => compensation_kvar(average_kw, p, t),
             _ => 0.0,
