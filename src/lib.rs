@@ -3,14 +3,20 @@
 //! The engine of a power-supply company's customer-service platform: it models the distribution
 //! network as points and lines and finds, in microseconds, who loses power and why.
 //!
-//! This facade re-exports the domain crate [`gridserve_core`]; later modules (tariffs, scoring,
-//! workflows) appear here as they land.
+//! This facade re-exports the domain crate [`gridserve_core`] and, behind default features,
+//! the SQLite store and the messengers.
 //!
 //! - [`network`]: the point-line model and outage scope.
-//! - [`reliability`]: outage records, IEEE 1366 and DL/T 836 indices, major event days and the
-//!   back office's outage statistics.
+//! - [`tariff`]: two-part tariff bills, power-factor adjustment, time of use, 15-minute data.
 //! - [`scoring`]: energy-use indicators, G1 / entropy / combined weights and TOPSIS, with a
 //!   batch path for millions of rows.
+//! - [`advice`]: the energy report — the four rule sets, score and rank among peers, HTML and
+//!   WeChat renderings.
+//! - [`workflow`], [`notify`], [`ports`], [`outbox`]: the closed-loop workflows, their
+//!   notices, the store and messenger traits, and the dispatcher; [`sqlite`] and
+//!   [`messengers`] implement them.
+//! - [`reliability`]: outage records, IEEE 1366 and DL/T 836 indices, major event days and the
+//!   back office's outage statistics.
 //!
 //! ## Outage scope in five lines
 //!
@@ -42,6 +48,7 @@
 //! Each accepted command appends its events and the notices they cause in one step; [`notify`]
 //! renders those notices within each channel's limits (WeChat typed keywords, SMS segments)
 //! for the contacts a notice may reach, honouring opt-outs and quiet hours.
+//!
 //! ## Workflows' notices: the durable outbox
 //!
 //! [`ports`] holds the traits a host implements or takes from gridserve; [`outbox`] is the
@@ -49,6 +56,7 @@
 //! [`sqlite`] (feature `sqlite`, default) is the embedded event store and outbox; and
 //! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines and HTTP webhook
 //! messengers.
+//!
 //! ## Two-part tariff bills
 //!
 //! [`tariff`] bills large industrial customers exactly: TOU energy charges, the basic charge by

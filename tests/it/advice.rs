@@ -430,3 +430,41 @@ fn a_peer_group_of_one_is_not_scored() {
     let none = build_reports(&[], &tariff(), &rules(), &LossTable::gb20052(), issued()).unwrap();
     assert!(none.is_empty());
 }
+
+#[test]
+fn rules_out_of_their_domain_are_refused() {
+    for (json, field) in [
+        (r#"{"tou_shift_share": "1.5"}"#, "tou_shift_share"),
+        (r#"{"contract_step_kw": "0"}"#, "contract_step_kw"),
+        (
+            r#"{"pf_red_surcharge_months": 0}"#,
+            "pf_red_surcharge_months",
+        ),
+        (r#"{"pf_target": "1.2"}"#, "pf_target"),
+        (r#"{"pf_hours_per_day": 30}"#, "pf_hours_per_day"),
+        (
+            r#"{"weights": {"kind": "g1_entropy", "order": [0], "ratios": [], "alpha": 2}}"#,
+            "weights.alpha",
+        ),
+    ] {
+        let e = AdviceRules::from_json(json).unwrap_err();
+        assert!(
+            matches!(&e, AdviceError::InvalidRule { field: f, .. } if f == field),
+            "{json}: {e}"
+        );
+    }
+    let e = AdviceRules::from_json("{\"tou_shift_share\": ").unwrap_err();
+    assert!(matches!(e, AdviceError::Parse { .. }), "{e}");
+    // build_reports checks the rules too.
+    let mut r = rules();
+    r.tou_shift_share = d("-0.1");
+    let e = build_reports(
+        &[customer_a()],
+        &tariff(),
+        &r,
+        &LossTable::gb20052(),
+        issued(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("tou_shift_share"), "{e}");
+}

@@ -22,7 +22,7 @@ fn sample() -> EnergyReport {
                     valley_kwh: 30_000.0 - 800.0 * f,
                     deep_valley_kwh: 0.0,
                 },
-                max_demand_kw: 420.0 + 10.0 * f,
+                max_demand_kw: Some(420.0 + 10.0 * f),
                 capacity_kva: 630.0,
                 contract_demand_kw: None,
                 power_factor: Some(if m == 3 { 0.86 } else { 0.93 }),
@@ -142,7 +142,8 @@ fn html_is_self_contained_and_svgs_are_well_formed() {
 #[test]
 fn rendering_survives_empty_and_non_finite_data() {
     let mut r = sample();
-    r.months[0].max_demand_kw = f64::NAN;
+    r.months[0].max_demand_kw = Some(f64::NAN);
+    r.months[2].max_demand_kw = None;
     r.months[1].energy.peak_kwh = f64::INFINITY;
     r.indicators[0].value = f64::NAN;
     r.indicators[1].peer_median = Some(0.0);

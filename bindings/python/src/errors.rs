@@ -4,6 +4,7 @@
 //! `KeyError`, `IndexError` or `OSError`); this module raises them with their structured fields
 //! set as attributes.
 
+use gridserve_core::advice::AdviceError;
 use gridserve_core::network::NetworkError;
 use gridserve_core::notify::NotifyError;
 use gridserve_core::reliability::ReliabilityError;
@@ -277,6 +278,7 @@ impl<T> IntoPy<T> for Result<T, gridserve_core::Error> {
             gridserve_core::Error::Notify(e) => notify_error(py, e),
             gridserve_core::Error::Scoring(e) => scoring_error(py, e),
             gridserve_core::Error::Tariff(e) => tariff_error(py, e),
+            gridserve_core::Error::Advice(e) => advice_error(py, e),
             other => raise(py, "GridserveError", other.to_string(), &[]),
         })
     }
@@ -473,6 +475,68 @@ pub(crate) fn scoring_error(py: Python<'_>, err: ScoringError) -> PyErr {
 impl<T> IntoPy<T> for Result<T, ScoringError> {
     fn py_err(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| scoring_error(py, e))
+    }
+}
+
+impl<T> IntoPy<T> for Result<T, AdviceError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| advice_error(py, e))
+    }
+}
+
+/// Converts a report error: `AdviceInputError` (`record`, `field`, `value`, `reason`),
+/// `AdviceRuleError` (`rule`, `field`, `value`, `reason`), `ParseError`, or the tariff and
+/// scoring exceptions of the month or indicator that failed.
+pub(crate) fn advice_error(py: Python<'_>, err: AdviceError) -> PyErr {
+    let message = err.to_string();
+    let s = |v: String| any(py, v);
+    match err {
+        AdviceError::InvalidInput {
+            record,
+            field,
+            value,
+            reason,
+        } => raise(
+            py,
+            "AdviceInputError",
+            message,
+            &[
+                ("record", s(record)),
+                ("field", s(field)),
+                ("value", s(value)),
+                ("reason", s(reason)),
+            ],
+        ),
+        AdviceError::InvalidRule {
+            rule,
+            field,
+            value,
+            reason,
+        } => raise(
+            py,
+            "AdviceRuleError",
+            message,
+            &[
+                ("rule", s(rule)),
+                ("field", s(field)),
+                ("value", s(value)),
+                ("reason", s(reason)),
+            ],
+        ),
+        AdviceError::Parse { what, detail } => raise(
+            py,
+            "ParseError",
+            message,
+            &[
+                ("file", s(what)),
+                ("line", py.None().into_bound(py)),
+                ("field", py.None().into_bound(py)),
+                ("detail", s(detail)),
+            ],
+        ),
+        AdviceError::Tariff(e) => tariff_error(py, e),
+        AdviceError::Scoring(e) => scoring_error(py, e),
+        _ => raise(py, "GridserveError", message, &[]),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+mod advice;
 mod convert;
 mod errors;
 mod network;
@@ -39,5 +40,9 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tariff::power_factor, m)?)?;
     m.add_function(wrap_pyfunction!(tariff::pf_adjustment_pct, m)?)?;
     m.add_function(wrap_pyfunction!(tariff::break_even_demand_kw, m)?)?;
+    m.add_function(wrap_pyfunction!(advice::build_reports, m)?)?;
+    m.add_function(wrap_pyfunction!(advice::default_advice_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(advice::render_report_html, m)?)?;
+    m.add_function(wrap_pyfunction!(advice::render_report_summary, m)?)?;
     Ok(())
 }

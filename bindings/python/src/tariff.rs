@@ -4,7 +4,7 @@
 //! Conversions only. Inputs that are dicts go through Python's `json.dumps` (with `str` for
 //! `Decimal`, dates and anything else JSON lacks) into the core's serde layouts. Outputs are
 //! the core's serde form; every string under a key that names a quantity or money (suffixes
-//! `_yuan`, `_kwh`, `_kvarh`, `_kw`, `_kva`, `_kva_days`, `_pct`, `_share`, `_per_kwh`, `_pf`,
+//! `_yuan`, `_yuan_per_year`, `_kwh`, `_kvarh`, `_kw`, `_kva`, `_kva_days`, `_pct`, `_share`, `_per_kwh`, `_pf`,
 //! and `unit_price`, `power_factor`, `kvarh`, `overrun_multiplier`) becomes a `Decimal`.
 
 use gridserve_core::tariff::{
@@ -20,8 +20,9 @@ use serde_json::Value;
 
 use crate::errors::IntoPy;
 
-const DECIMAL_SUFFIXES: [&str; 10] = [
+const DECIMAL_SUFFIXES: [&str; 11] = [
     "_yuan",
+    "_yuan_per_year",
     "_kwh",
     "_kvarh",
     "_kw",
@@ -65,7 +66,7 @@ fn value_to_py<'py>(
     }
 }
 
-fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     let v = serde_json::to_value(value).map_err(|e| {
         pyo3::exceptions::PyValueError::new_err(format!("cannot convert to Python: {e}"))
     })?;
@@ -74,7 +75,7 @@ fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, P
 }
 
 /// JSON text from a `str` (as is) or any JSON-able Python value (dict, list).
-fn json_text(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn json_text(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_string());
     }
@@ -93,7 +94,7 @@ fn parse<T: serde::de::DeserializeOwned>(
     tariff::from_json(what, &text).py_err(py)
 }
 
-fn parse_date(py: Python<'_>, what: &str, text: &str) -> PyResult<chrono::NaiveDate> {
+pub(crate) fn parse_date(py: Python<'_>, what: &str, text: &str) -> PyResult<chrono::NaiveDate> {
     text.parse().map_err(|e| {
         crate::errors::invalid_argument(
             py,
@@ -116,7 +117,7 @@ fn parse_decimal(py: Python<'_>, what: &str, v: &Bound<'_, PyAny>) -> PyResult<D
 /// data, compares basic-charge methods.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Tariff")]
 pub struct PyTariff {
-    inner: Tariff,
+    pub(crate) inner: Tariff,
 }
 
 #[pymethods]

@@ -23,7 +23,11 @@ from gridserve._gridserve import (
     Workflows,
     __version__,
     break_even_demand_kw,
+    build_reports,
+    default_advice_rules,
     pf_adjustment_pct,
+    render_report_html,
+    render_report_summary,
     power_factor,
 )
 from gridserve._gridserve import (
@@ -72,6 +76,8 @@ from gridserve.exceptions import (
     ScheduleError,
     TariffInputError,
     UnknownPeriodError,
+    AdviceInputError,
+    AdviceRuleError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -149,4 +155,10 @@ __all__ = [
     "ScheduleError",
     "TariffInputError",
     "UnknownPeriodError",
+    "build_reports",
+    "default_advice_rules",
+    "render_report_html",
+    "render_report_summary",
+    "AdviceInputError",
+    "AdviceRuleError",
 ]

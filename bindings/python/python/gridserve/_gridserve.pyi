@@ -27,6 +27,10 @@ __all__ = [
     "power_factor",
     "pf_adjustment_pct",
     "break_even_demand_kw",
+    "build_reports",
+    "default_advice_rules",
+    "render_report_html",
+    "render_report_summary",
 ]
 __version__: str
 
@@ -373,3 +377,19 @@ def break_even_demand_kw(
     demand_price: _Number,
     discount_factor: Optional[_Number] = None,
 ) -> Optional[Decimal]: ...
+
+def build_reports(
+    customers: _Json,
+    tariff: Tariff,
+    issued: str,
+    rules: Optional[_Json] = None,
+    losses: Optional[_Json] = None,
+) -> List[Dict[str, Any]]:
+    """Energy reports of one peer group: each customer is ``{"info": {...}, "history": [monthly
+    usage, ...], "transformers": [...], "usage": {indicator inputs}, "direct_trading_saving_yuan":
+    ...}``; ``issued`` is ``YYYY-MM-DD``; ``rules`` and ``losses`` default to
+    :func:`default_advice_rules` and the GB 20052 table."""
+
+def default_advice_rules() -> str: ...
+def render_report_html(report: _Json) -> str: ...
+def render_report_summary(report: _Json) -> str: ...

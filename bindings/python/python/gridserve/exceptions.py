@@ -44,6 +44,8 @@ __all__ = [
     "TariffInputError",
     "NotInForceError",
     "IntervalDataError",
+    "AdviceInputError",
+    "AdviceRuleError",
 ]
 
 
@@ -260,3 +262,12 @@ class IntervalDataError(GridserveError, ValueError):
     """Interval data do not fit: ``kind`` ``shape_mismatch`` (``quantity``, ``got``,
     ``expected``), ``bad_reading`` (``quantity``, ``customer``, ``row``, ``interval``,
     ``value``) or ``bad_layout`` (``reason``)."""
+
+
+class AdviceInputError(GridserveError, ValueError):
+    """A customer's report input is refused (``record``, ``field``, ``value``, ``reason``)."""
+
+
+class AdviceRuleError(GridserveError, ValueError):
+    """A report rule or loss-table value is out of its domain (``rule``, ``field``,
+    ``value``, ``reason``)."""

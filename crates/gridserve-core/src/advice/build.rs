@@ -62,7 +62,7 @@ fn month_summary(usage: &MonthlyUsage, bill: &Bill) -> MonthSummary {
             valley_kwh: e(Period::Valley),
             deep_valley_kwh: e(Period::DeepValley),
         },
-        max_demand_kw: usage.max_demand_kw.map_or(f64::NAN, to_f64),
+        max_demand_kw: usage.max_demand_kw.map(to_f64),
         capacity_kva: to_f64(usage.capacity_kva),
         contract_demand_kw: usage.contract_demand_kw.map(to_f64),
         power_factor: bill.pf.power_factor.map(to_f64),
@@ -116,7 +116,7 @@ fn median(values: &[f64]) -> Option<f64> {
 /// Builds the report of every customer of one peer group.
 ///
 /// # Errors
-/// [`AdviceError::InvalidInput`] for a customer without history or whose usage record belongs
+/// The errors of [`AdviceRules::validate`]; [`AdviceError::InvalidInput`] for a customer without history or whose usage record belongs
 /// to another customer; tariff errors (a month that cannot be billed) and scoring errors (an
 /// indicator whose inputs are missing) naming the record; [`AdviceError::InvalidRule`] for
 /// weights that do not fit the indicators.
@@ -127,6 +127,7 @@ pub fn build_reports(
     losses: &LossTable,
     issued: NaiveDate,
 ) -> Result<Vec<EnergyReport>, AdviceError> {
+    rules.validate()?;
     let mut reports = Vec::with_capacity(customers.len());
     for c in customers {
         if c.history.is_empty() {

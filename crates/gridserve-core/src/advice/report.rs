@@ -72,8 +72,9 @@ pub struct MonthSummary {
     pub month: NaiveDate,
     /// Energy by period.
     pub energy: PeriodEnergy,
-    /// Maximum demand (15-minute average), kW.
-    pub max_demand_kw: f64,
+    /// Maximum demand (15-minute average), kW, when metered.
+    #[serde(default)]
+    pub max_demand_kw: Option<f64>,
     /// Transformer capacity in service, kVA.
     pub capacity_kva: f64,
     /// Contract demand, kW, when billed by contract demand.
@@ -446,7 +447,7 @@ pub fn demand_chart(months: &[MonthSummary]) -> String {
             .iter()
             .flat_map(|m| {
                 [
-                    m.max_demand_kw,
+                    m.max_demand_kw.unwrap_or(0.0),
                     m.capacity_kva,
                     m.contract_demand_kw.unwrap_or(0.0),
                 ]
@@ -477,7 +478,7 @@ pub fn demand_chart(months: &[MonthSummary]) -> String {
     );
     polyline(
         &mut out,
-        &series(&|m| Some(m.max_demand_kw)),
+        &series(&|m| m.max_demand_kw.filter(|v| v.is_finite())),
         "#d7301f",
         false,
     );

@@ -17,6 +17,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::AdviceError;
 use super::report::{Finding, RuleKind};
 use super::transformer::{Status, TransformerRules};
 use crate::scoring::{IndicatorOptions, indicators::Indicator};
@@ -99,6 +100,79 @@ impl Default for AdviceRules {
             indicator_options: IndicatorOptions::default(),
             weights: WeightSpec::Entropy,
         }
+    }
+}
+
+impl AdviceRules {
+    /// Reads rules from JSON (the serde layout of this type; absent fields take the defaults)
+    /// and validates them.
+    ///
+    /// # Errors
+    /// [`AdviceError::Parse`] for malformed JSON, and the errors of [`AdviceRules::validate`].
+    pub fn from_json(text: &str) -> Result<Self, AdviceError> {
+        let rules: AdviceRules = serde_json::from_str(text).map_err(|e| AdviceError::Parse {
+            what: "advice rules".into(),
+            detail: e.to_string(),
+        })?;
+        rules.validate()?;
+        Ok(rules)
+    }
+
+    /// Checks every value is in its domain: the contract step > 0, the red threshold ≥ 1
+    /// month, the target power factor in (0, 1], hours per day in (0, 24], the TOU shift share
+    /// in [0, 1], and a G1 share α in [0, 1]. (Weights and indicators are checked against the
+    /// data when reports are built.)
+    ///
+    /// # Errors
+    /// [`AdviceError::InvalidRule`] naming the field and value.
+    pub fn validate(&self) -> Result<(), AdviceError> {
+        let bad = |field: &str, value: String, reason: &str| AdviceError::InvalidRule {
+            rule: "advice rules".into(),
+            field: field.into(),
+            value,
+            reason: reason.into(),
+        };
+        if self.contract_step_kw <= Decimal::ZERO {
+            return Err(bad(
+                "contract_step_kw",
+                self.contract_step_kw.to_string(),
+                "must be > 0",
+            ));
+        }
+        if self.pf_red_surcharge_months == 0 {
+            return Err(bad("pf_red_surcharge_months", "0".into(), "must be ≥ 1"));
+        }
+        if let Some(t) = self.pf_target
+            && !(t > Decimal::ZERO && t <= Decimal::ONE)
+        {
+            return Err(bad("pf_target", t.to_string(), "must be within (0, 1]"));
+        }
+        if let Some(h) = self.pf_hours_per_day
+            && !(h > 0.0 && h <= 24.0)
+        {
+            return Err(bad(
+                "pf_hours_per_day",
+                h.to_string(),
+                "must be within (0, 24]",
+            ));
+        }
+        if self.tou_shift_share < Decimal::ZERO || self.tou_shift_share > Decimal::ONE {
+            return Err(bad(
+                "tou_shift_share",
+                self.tou_shift_share.to_string(),
+                "must be within [0, 1]",
+            ));
+        }
+        if let WeightSpec::G1Entropy { alpha, .. } = self.weights
+            && !(0.0..=1.0).contains(&alpha)
+        {
+            return Err(bad(
+                "weights.alpha",
+                alpha.to_string(),
+                "must be within [0, 1]",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,77 @@
+//! Energy reports for Python: customers as dicts (or JSON text) in, reports as dicts with
+//! money as `decimal.Decimal`, rendered to HTML or a short summary on demand.
+
+use gridserve_core::advice::{
+    self, AdviceError, AdviceRules, CustomerInput, EnergyReport, transformer::LossTable,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use serde::de::DeserializeOwned;
+
+use crate::errors::IntoPy;
+use crate::tariff::{PyTariff, json_text, parse_date, to_py};
+
+fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    let text = json_text(py, obj)?;
+    serde_json::from_str(&text)
+        .map_err(|e| AdviceError::Parse {
+            what: what.into(),
+            detail: e.to_string(),
+        })
+        .py_err(py)
+}
+
+/// Builds the energy report of every customer of one peer group (see the stubs for the
+/// layout of a customer).
+#[pyfunction]
+#[pyo3(signature = (customers, tariff, issued, rules=None, losses=None))]
+pub(crate) fn build_reports<'py>(
+    py: Python<'py>,
+    customers: &Bound<'py, PyAny>,
+    tariff: &PyTariff,
+    issued: &str,
+    rules: Option<&Bound<'py, PyAny>>,
+    losses: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let customers: Vec<CustomerInput> = parse(py, "customers", customers)?;
+    let rules = match rules {
+        Some(r) => AdviceRules::from_json(&json_text(py, r)?).py_err(py)?,
+        None => AdviceRules::default(),
+    };
+    let losses = match losses {
+        Some(l) => LossTable::from_json(&json_text(py, l)?).py_err(py)?,
+        None => LossTable::gb20052(),
+    };
+    let issued = parse_date(py, "issued", issued)?;
+    let t = &tariff.inner;
+    let reports = py
+        .detach(|| advice::build_reports(&customers, t, &rules, &losses, issued))
+        .py_err(py)?;
+    let out = PyList::empty(py);
+    for r in &reports {
+        out.append(to_py(py, r)?)?;
+    }
+    Ok(out)
+}
+
+/// The default advice rules as JSON text (every threshold, the indicators and the weights).
+#[pyfunction]
+pub(crate) fn default_advice_rules(py: Python<'_>) -> PyResult<String> {
+    serde_json::to_string_pretty(&AdviceRules::default()).map_err(|e| {
+        crate::errors::invalid_argument(py, format!("cannot write the default rules: {e}"))
+    })
+}
+
+/// A report (a dict from `build_reports`, or JSON text) as a self-contained HTML page.
+#[pyfunction]
+pub(crate) fn render_report_html(py: Python<'_>, report: &Bound<'_, PyAny>) -> PyResult<String> {
+    let r: EnergyReport = parse(py, "report", report)?;
+    Ok(advice::render_html(&r))
+}
+
+/// A report (a dict from `build_reports`, or JSON text) as a short WeChat-ready summary.
+#[pyfunction]
+pub(crate) fn render_report_summary(py: Python<'_>, report: &Bound<'_, PyAny>) -> PyResult<String> {
+    let r: EnergyReport = parse(py, "report", report)?;
+    Ok(advice::render_summary(&r))
+}
