@@ -2,9 +2,13 @@
 //! dedicated-transformer customers), then trace a fault and plan an outage the way an operator
 //! would, printing what they need and how long each step took.
 //!
-//! It then runs the closed loops over an in-memory store: the fault's scope starts an outage
-//! notice whose progress reaches the affected customers' contacts, a safety defect is
-//! recorded and closed, and a bill's reminders escalate up the contact levels.
+//! It then runs the closed loops on the embedded SQLite event store and outbox, in a database
+//! file in a fresh temporary directory: the fault's scope starts an outage notice whose
+//! progress reaches the affected customers' contacts, a safety defect is recorded and closed,
+//! and a bill's reminders escalate up the contact levels. The outbox dispatcher delivers each
+//! step's notices through console messengers (one masked line per notice, the first few shown).
+//! At the end it counts the outbox entries by status and reopens the file to read the outage's
+//! events back.
 //!
 //! ```text
 //! cargo run --release --example quickstart            # the embedded demo county
@@ -15,14 +19,19 @@ use std::process::ExitCode;
 
 use chrono::TimeZone;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use gridserve::network::records::NetworkData;
 use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{ElementId, LineKind, Network, ScopeReport, Topology, Trip, io};
 use gridserve::notify::masking::mask_phone;
-use gridserve::ports::memory::MemoryStore;
-use gridserve::ports::{AttemptResult, OutboxStore, Timestamp, china_offset};
+use gridserve::outbox::{DispatchPolicy, Dispatcher};
+use gridserve::ports::{
+    Channel, ManualClock, Messenger, OutboundMessage, SendError, SendOutcome, StoreError,
+    Timestamp, china_offset,
+};
+use gridserve::sqlite::{SqliteOptions, SqliteStore};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
@@ -166,42 +175,115 @@ fn run() -> Result<(), gridserve::Error> {
     workflows(&net, net.line_asset(segment), &trace)
 }
 
-/// Sends every due notice: here a console line per notice (phone numbers masked), standing in
-/// for the dispatcher and a real messenger. Returns how many went out.
-fn deliver(
-    store: &mut MemoryStore,
-    now: Timestamp,
-    show: usize,
-) -> Result<usize, gridserve::Error> {
-    let due = store.due(now, usize::MAX).map_err(store_error)?;
-    for (i, entry) in due.iter().enumerate() {
-        let m = &entry.message;
-        if i < show {
-            println!(
-                "    -> {} {} {}: {}",
-                m.channel,
-                mask_phone(&m.address),
-                m.template,
-                m.text.as_deref().unwrap_or("")
-            );
-        }
-        store
-            .record(
-                entry.id,
-                &AttemptResult::Sent {
-                    at: now,
-                    provider_msg_id: None,
-                },
-            )
-            .map_err(store_error)?;
-    }
-    if due.len() > show {
-        println!("    … and {} more", due.len() - show);
-    }
-    Ok(due.len())
+/// A console messenger for one channel: prints one line per notice, the phone number or
+/// openid masked, and answers `Delivered`. The messengers of all channels share one [`Console`],
+/// which caps how many lines a delivery step prints.
+struct ConsoleMessenger {
+    channel: Channel,
+    console: Arc<Console>,
 }
 
-fn store_error(e: gridserve::ports::StoreError) -> gridserve::Error {
+/// The line budget shared by the console messengers: at most `show` lines per step, counting
+/// every notice handed over in the step.
+#[derive(Default)]
+struct Console {
+    show: AtomicUsize,
+    handed: AtomicUsize,
+}
+
+impl Messenger for ConsoleMessenger {
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    fn send(&self, m: &OutboundMessage) -> Result<SendOutcome, SendError> {
+        if self.console.handed.fetch_add(1, Ordering::Relaxed)
+            < self.console.show.load(Ordering::Relaxed)
+        {
+            // Text channels carry the text; WeChat carries the template's keyword values.
+            let body = m.text.clone().unwrap_or_else(|| {
+                m.fields
+                    .iter()
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            });
+            println!(
+                "    -> {} {} {}: {body}",
+                m.channel,
+                mask_phone(&m.address),
+                m.template
+            );
+        }
+        Ok(SendOutcome::Delivered)
+    }
+}
+
+/// The delivery side: the outbox dispatcher with a console messenger on every channel.
+struct Delivery {
+    dispatcher: Dispatcher,
+    console: Arc<Console>,
+    clock: ManualClock,
+}
+
+impl Delivery {
+    fn new(start: Timestamp) -> Result<Self, gridserve::Error> {
+        // Results are recorded 256 to a transaction, not one by one (the default): one commit
+        // per round keeps a durable (synchronous = FULL) store fast, at the price of a wider
+        // window in which a crash would send a round's notices again.
+        let policy = DispatchPolicy {
+            record_batch: 256,
+            ..DispatchPolicy::default()
+        };
+        let mut dispatcher = Dispatcher::new(policy)?;
+        let console = Arc::new(Console::default());
+        // The desk has no contact book here, so every notice goes by SMS to the contact's
+        // phone; a book may route contacts to WeChat or the app, so every channel prints.
+        for channel in Channel::ALL {
+            dispatcher.register(Arc::new(ConsoleMessenger {
+                channel,
+                console: console.clone(),
+            }));
+        }
+        Ok(Self {
+            dispatcher,
+            console,
+            clock: ManualClock::new(start),
+        })
+    }
+
+    /// Dispatches every notice due at `now`, printing the first `show` of them and the
+    /// dispatch report.
+    fn run(
+        &mut self,
+        store: &mut SqliteStore,
+        now: Timestamp,
+        show: usize,
+    ) -> Result<(), gridserve::Error> {
+        self.console.show.store(show, Ordering::Relaxed);
+        self.console.handed.store(0, Ordering::Relaxed);
+        self.clock.set(now);
+        let started = Instant::now();
+        let report = self.dispatcher.run_until_idle(store, &self.clock)?;
+        let took = started.elapsed();
+        let handed = self.console.handed.load(Ordering::Relaxed);
+        if handed > show {
+            println!("    … and {} more", handed - show);
+        }
+        if report.fetched > 0 {
+            println!(
+                "    [dispatch: {} sent, {} retried, {} dead-lettered: {}]",
+                report.sent,
+                report.retried,
+                report.dead,
+                fmt(took)
+            );
+        }
+        Ok(())
+    }
+}
+
+fn store_error(e: StoreError) -> gridserve::Error {
     gridserve::workflow::WorkflowError::from(e).into()
 }
 
@@ -211,11 +293,28 @@ fn workflows(
     trace: &OutageCommand,
 ) -> Result<(), gridserve::Error> {
     let desk = Desk::new(net.clone());
-    let mut store = MemoryStore::new();
     let start = china_offset()
         .with_ymd_and_hms(2026, 3, 2, 14, 5, 0)
         .single()
         .expect("a valid time");
+    // The embedded default store, in a fresh directory removed when `dir` drops.
+    let dir = tempfile::tempdir().map_err(|e| {
+        store_error(StoreError::Backend {
+            detail: format!("cannot create a temporary directory: {e}"),
+        })
+    })?;
+    let path = dir.path().join("gridserve.db");
+    println!("\nWORKFLOWS on the SQLite store {}", path.display());
+    let options = SqliteOptions::default();
+    let mut store = timed(
+        &format!(
+            "open and migrate the store (WAL, synchronous {:?})",
+            options.synchronous
+        ),
+        || SqliteStore::open_with(&path, &options),
+    )
+    .map_err(|e| store_error(e.into()))?;
+    let mut delivery = Delivery::new(start)?;
     let minutes = chrono::Duration::minutes;
     let dispatcher = Actor::new("dispatcher-1", [Role::Dispatcher]);
     let crew = Actor::new("crew-3", [Role::RepairCrew]);
@@ -234,9 +333,11 @@ fn workflows(
         &dispatcher,
         start,
     )?;
-    let x = o.execute(&mut store, "O-1", Some(1), trace, &Actor::system(), start)?;
+    let x = timed("append the traced scope and its notices", || {
+        o.execute(&mut store, "O-1", Some(1), trace, &Actor::system(), start)
+    })?;
     println!("  scope traced: {} notices enqueued", x.appended.enqueued);
-    deliver(&mut store, start, 2)?;
+    delivery.run(&mut store, start, 2)?;
     let steps = [
         (
             10,
@@ -281,7 +382,7 @@ fn workflows(
             x.appended.enqueued,
             x.appended.superseded
         );
-        deliver(&mut store, now, 1)?;
+        delivery.run(&mut store, now, 1)?;
     }
 
     println!("\nSAFETY DEFECT recorded and closed");
@@ -339,7 +440,7 @@ fn workflows(
     for (actor, cmd, at) in cmds {
         d.execute(&mut store, "D-1", None, &cmd, actor, start + day(at))?;
     }
-    deliver(&mut store, start + day(5), 2)?;
+    delivery.run(&mut store, start + day(5), 2)?;
     for r in d.history(&store, "D-1", gridserve::notify::Masking::Masked)? {
         println!(
             "    v{} {} {:<12} {}",
@@ -363,7 +464,7 @@ fn workflows(
         &Actor::new("collector-1", [Role::Collector]),
         start,
     )?;
-    deliver(&mut store, start, 1)?;
+    delivery.run(&mut store, start, 1)?;
     for d in [3, 7, 10] {
         let now = start + day(d);
         desk.tick(&mut store, now)?;
@@ -372,13 +473,30 @@ fn workflows(
             "  day {d:>2}: reminder to contact level {}",
             s.reminded_level
         );
-        deliver(&mut store, now, 1)?;
+        delivery.run(&mut store, now, 1)?;
     }
+
+    let c = store.counts().map_err(store_error)?;
+    println!(
+        "\nOUTBOX: {} sent, {} pending, {} dead-lettered, {} suppressed",
+        c.sent, c.pending, c.dead, c.suppressed
+    );
+    drop(store);
+    let (store, events) = timed("reopen the database and read O-1 back", || {
+        let store = SqliteStore::open(&path).map_err(|e| store_error(e.into()))?;
+        let events = desk.outages.events(&store, "O-1")?;
+        Ok::<_, gridserve::Error>((store, events))
+    })?;
+    println!(
+        "  outage O-1: {} events read back from {}",
+        events.len(),
+        store.path()
+    );
     Ok(())
 }
 
 /// The first affected customer of the outage.
-fn trace_customer(desk: &Desk, store: &MemoryStore) -> Result<String, gridserve::Error> {
+fn trace_customer(desk: &Desk, store: &SqliteStore) -> Result<String, gridserve::Error> {
     let s = desk.outages.load(store, "O-1")?.state;
     Ok(s.customers.first().cloned().unwrap_or_default())
 }
