@@ -126,7 +126,7 @@ fn customer(i: usize, rng: &mut Rng) -> CustomerInput {
             max_demand_kw: Some(peak_kw * 1.1),
             ..UsageRecord::default()
         },
-        direct_trading_saving_yuan: (i % 7 == 0).then(|| dec(energy * 0.02)),
+        direct_trading_saving_yuan: i.is_multiple_of(7).then(|| dec(energy * 0.02)),
     }
 }
 

@@ -394,11 +394,13 @@ fn refused_inputs() {
 
 #[test]
 fn rules_round_trip_as_json() {
-    let mut r = AdviceRules::default();
-    r.weights = WeightSpec::G1Entropy {
-        order: vec![0, 1],
-        ratios: vec![1.4],
-        alpha: 0.5,
+    let r = AdviceRules {
+        weights: WeightSpec::G1Entropy {
+            order: vec![0, 1],
+            ratios: vec![1.4],
+            alpha: 0.5,
+        },
+        ..AdviceRules::default()
     };
     let json = serde_json::to_string(&r).unwrap();
     let back: AdviceRules = serde_json::from_str(&json).unwrap();
