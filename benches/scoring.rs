@@ -1,6 +1,7 @@
 //! Scoring benchmarks: the TOPSIS batch path on 5,000,000 × 10 (DESIGN §4: ≥ 10× a plain numpy
 //! implementation; the numpy comparison itself is `benches/compare/topsis_vs_numpy_pymcdm.py`),
-//! column-major and row-major, one thread and all threads, with and without ranks; and the
+//! column-major and row-major, one thread and all threads, with and without ranks, and into
+//! reused buffers (the two passes without the outputs' first-touch page faults); and the
 //! dense path, entropy and G1 at the size of a county's customer base (2,200 × 10).
 //!
 //! Run with `cargo bench --bench scoring`; the throughput in rows per second is printed by
@@ -74,6 +75,32 @@ fn batch(c: &mut Criterion) {
             });
         }
     }
+    // Into buffers the caller keeps: the passes alone, without the outputs' page faults.
+    let view = MatrixView::new(&cm, rows, COLS, Layout::ColumnMajor).unwrap();
+    let (mut p, mut q, mut cl) = (vec![0.0; rows], vec![0.0; rows], vec![0.0; rows]);
+    let opts = TopsisOptions {
+        ranks: false,
+        ..Default::default()
+    };
+    g.bench_function(
+        format!("column_major/{threads}_threads/into_reused_buffers"),
+        |b| {
+            b.iter(|| {
+                scoring::topsis_batch_into(
+                    black_box(&view),
+                    &dirs,
+                    &w,
+                    &opts,
+                    scoring::TopsisOutputs {
+                        d_plus: &mut p,
+                        d_minus: &mut q,
+                        closeness: &mut cl,
+                    },
+                )
+                .unwrap()
+            })
+        },
+    );
     g.finish();
 }
 

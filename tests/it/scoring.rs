@@ -7,8 +7,9 @@ use std::num::NonZeroUsize;
 use gridserve::scoring::{
     CombineMethod, Criterion, DecisionMatrix, Direction, EntropyNormalisation, Indicator,
     IndicatorOptions, Layout, MatrixView, NegativeCoefficients, Normalisation, ScoringError,
-    TopsisOptions, UsageRecord, Weights, combine_weights, compute_indicators, entropy_weights,
-    entropy_weights_matrix, g1_weights, g1_weights_named, rank_descending, topsis, topsis_batch,
+    TopsisOptions, TopsisOutputs, UsageRecord, Weights, combine_weights, compute_indicators,
+    entropy_weights, entropy_weights_matrix, g1_weights, g1_weights_named, rank_descending, topsis,
+    topsis_batch, topsis_batch_into,
 };
 use proptest::prelude::*;
 
@@ -552,6 +553,74 @@ fn ranks_and_percentiles() {
     ));
 }
 
+#[test]
+fn ranks_of_a_large_input_with_ties() {
+    // Above the two-thread threshold (1,048,576 values), with many ties (1,000 distinct
+    // values) and negative zero beside zero. Reference: rank = 1 + the number of values
+    // strictly greater, found by binary search in a descending sorted copy.
+    let n = 1_500_001;
+    let mut s: u64 = 42;
+    let values: Vec<f64> = (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let v = ((s >> 33) % 1000) as f64 / 1000.0;
+            if v == 0.0 && s & 1 == 1 { -0.0 } else { v }
+        })
+        .collect();
+    let (r, p) = rank_descending(&values).unwrap();
+    let mut sorted = values.clone();
+    sorted.sort_by(|a, b| b.partial_cmp(a).unwrap());
+    for (i, &v) in values.iter().enumerate() {
+        let greater = sorted.partition_point(|&x| x > v);
+        assert_eq!(r[i] as usize, greater + 1, "row {i} value {v}");
+        let expected = 100.0 * (n - 1 - greater) as f64 / (n - 1) as f64;
+        assert!((p[i] - expected).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn batch_into_caller_buffers() {
+    let n = 50_000;
+    let (cm, dirs, w) = random_case(n, 5);
+    let view = MatrixView::new(&cm, n, dirs.len(), Layout::ColumnMajor).unwrap();
+    let opts = TopsisOptions::default();
+    let whole = topsis_batch(&view, &dirs, &w, &opts).unwrap();
+    // Buffers with stale contents are overwritten.
+    let (mut p, mut q, mut c) = (vec![7.0; n], vec![7.0; n], vec![7.0; n]);
+    let degenerate = topsis_batch_into(
+        &view,
+        &dirs,
+        &w,
+        &opts,
+        TopsisOutputs {
+            d_plus: &mut p,
+            d_minus: &mut q,
+            closeness: &mut c,
+        },
+    )
+    .unwrap();
+    assert!(!degenerate);
+    assert_eq!((p, q, c), (whole.d_plus, whole.d_minus, whole.closeness));
+    // A buffer of the wrong length is refused, naming it.
+    let (mut p, mut q, mut c) = (vec![0.0; n], vec![0.0; n - 1], vec![0.0; n]);
+    let e = topsis_batch_into(
+        &view,
+        &dirs,
+        &w,
+        &opts,
+        TopsisOutputs {
+            d_plus: &mut p,
+            d_minus: &mut q,
+            closeness: &mut c,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, ScoringError::ShapeMismatch { what, expected, found } if what == "d_minus buffer" && *expected == n && *found == n - 1),
+        "{e}"
+    );
+}
+
 /// A random matrix with mixed criteria (including negatives and an interval column).
 fn random_case(n: usize, seed: u64) -> (Vec<f64>, Vec<Direction>, Vec<f64>) {
     let mut s = seed
@@ -599,7 +668,18 @@ fn to_row_major(col_major: &[f64], n: usize, m: usize) -> Vec<f64> {
 }
 
 fn check_paths_agree(n: usize, seed: u64, norm: Normalisation, threads: usize) {
-    let (cm, dirs, w) = random_case(n, seed);
+    check_paths_agree_with(n, seed, norm, threads, false);
+    // Benefit and cost columns only: the row-major fast paths.
+    check_paths_agree_with(n, seed, norm, threads, true);
+}
+
+fn check_paths_agree_with(n: usize, seed: u64, norm: Normalisation, threads: usize, plain: bool) {
+    let (cm, mut dirs, mut w) = random_case(n, seed);
+    if plain {
+        dirs[2] = Direction::Cost;
+        // An inactive column among the active ones.
+        w[3] = 0.0;
+    }
     let m = dirs.len();
     let crits = dirs
         .iter()

@@ -64,7 +64,8 @@ pub use error::ScoringError;
 pub use indicators::{Indicator, IndicatorOptions, UsageRecord, compute_indicators};
 pub use matrix::{Criterion, DecisionMatrix, Direction, IndicatorValue, Layout, MatrixView};
 pub use topsis::{
-    Normalisation, Score, TopsisOptions, TopsisResult, rank_descending, topsis, topsis_batch,
+    Normalisation, Score, TopsisOptions, TopsisOutputs, TopsisResult, rank_descending, topsis,
+    topsis_batch, topsis_batch_into,
 };
 pub use weights::{
     Combination, CombineMethod, EntropyNormalisation, NegativeCoefficients, WeightSource, Weights,

@@ -154,12 +154,25 @@ impl TopsisResult {
     }
 }
 
+/// Rows from which ranking sorts two halves in parallel.
+const PARALLEL_SORT_MIN: usize = 1 << 20;
+
+/// A u64 whose unsigned order is the descending `f64::total_cmp` order.
+#[inline]
+fn descending_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    let ascending = if b >> 63 == 1 { !b } else { b | (1 << 63) };
+    !ascending
+}
+
 /// Ranks (1 = highest value, competition ranking for exact ties) and percentiles
 /// 100·(n − rank)/(n − 1) of `closeness`.
 ///
 /// # Errors
 /// [`ScoringError::ShapeMismatch`] for more than `u32::MAX` values, [`ScoringError::NotFinite`]
 /// for a NaN or infinite value.
+///
+/// Memory: the two outputs plus 16 bytes per value while sorting.
 pub fn rank_descending(closeness: &[f64]) -> Result<(Vec<u32>, Vec<f64>)> {
     let n = closeness.len();
     let n32 = u32::try_from(n).map_err(|_| ScoringError::ShapeMismatch {
@@ -175,16 +188,54 @@ pub fn rank_descending(closeness: &[f64]) -> Result<(Vec<u32>, Vec<f64>)> {
             value: *value,
         });
     }
+    // Sort (key, row) pairs, the key a u64 whose unsigned order is descending closeness: the
+    // comparisons touch contiguous memory instead of looking each closeness up. Pairs are
+    // unique, so the unstable sort is deterministic (ties by row, ascending). Large inputs are
+    // sorted in two halves on two threads and merged.
+    let mut pairs: Vec<(u64, u32)> = closeness
+        .iter()
+        .zip(0..n32)
+        .map(|(&c, i)| (descending_key(c), i))
+        .collect();
+    let parallel = n >= PARALLEL_SORT_MIN
+        && std::thread::available_parallelism().map_or(1, NonZeroUsize::get) > 1;
+    let split = if parallel { n / 2 } else { n };
+    if parallel {
+        let (left, right) = pairs.split_at_mut(split);
+        std::thread::scope(|s| {
+            s.spawn(|| left.sort_unstable());
+            right.sort_unstable();
+        });
+    } else {
+        pairs.sort_unstable();
+    }
+    let mut order: Vec<u32> = Vec::with_capacity(n);
+    let (left, right) = pairs.split_at(split);
+    let (mut a, mut b) = (left.iter().peekable(), right.iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if x <= y {
+                    a.next()
+                } else {
+                    b.next()
+                }
+            }
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        if let Some(&(_, i)) = next {
+            order.push(i);
+        }
+    }
+    drop(pairs);
     let key = |i: u32| {
         closeness
             .get(i as usize)
             .copied()
             .unwrap_or(f64::NEG_INFINITY)
     };
-    // The order is built in the rank buffer and the ranks in the percentile buffer, so that
-    // ranking allocates nothing beyond its two outputs.
-    let mut order: Vec<u32> = (0..n32).collect();
-    order.sort_unstable_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
     let mut pct = vec![0.0; n];
     let mut group_start = 0usize;
     let mut prev = f64::NAN;
@@ -492,6 +543,9 @@ fn stats_chunk(view: &MatrixView<'_>, tfs: &[Tf], a: usize, b: usize) -> Vec<Sta
     let mut st = vec![Stats::EMPTY; m];
     if let Some(data) = view.row_major() {
         let rows = data.get(a * m..b * m).unwrap_or(&[]);
+        if tfs.iter().all(|t| matches!(t, Tf::Plain)) {
+            return row_major_plain_stats(rows, m);
+        }
         for row in rows.chunks_exact(m) {
             for ((s, &x), tf) in st.iter_mut().zip(row).zip(tfs) {
                 let t = tf.t(x);
@@ -508,6 +562,38 @@ fn stats_chunk(view: &MatrixView<'_>, tfs: &[Tf], a: usize, b: usize) -> Vec<Sta
         }
     }
     st
+}
+
+/// [`stats_chunk`] of row-major rows whose columns are all plain: the per-column
+/// accumulators are zipped with each row (no bounds checks, no per-cell dispatch), and
+/// non-finite values are recognised from the results as in [`column_stats`].
+fn row_major_plain_stats(rows: &[f64], m: usize) -> Vec<Stats> {
+    let mut lo = vec![f64::INFINITY; m];
+    let mut hi = vec![f64::NEG_INFINITY; m];
+    let mut sq = vec![0.0; m];
+    for row in rows.chunks_exact(m) {
+        for (((&x, l), h), s) in row
+            .iter()
+            .zip(lo.iter_mut())
+            .zip(hi.iter_mut())
+            .zip(sq.iter_mut())
+        {
+            *l = if x < *l { x } else { *l };
+            *h = if x > *h { x } else { *h };
+            *s += x * x;
+        }
+    }
+    lo.iter()
+        .zip(&hi)
+        .zip(&sq)
+        .map(|((&min, &max), &sumsq)| Stats {
+            // A NaN leaves min/max alone but makes the sum NaN; ±∞ shows in min or max.
+            bad: sumsq.is_nan() || !min.is_finite() || !max.is_finite(),
+            min,
+            max,
+            sumsq,
+        })
+        .collect()
 }
 
 /// Lanes of independent accumulators in [`column_stats`]: they break the add/min/max
@@ -603,8 +689,67 @@ fn column_sums(
     out
 }
 
-/// Rows per cache block of the column-wise distance pass (2 × 16 KiB of accumulators).
-const BLOCK_ROWS: usize = 2048;
+/// Rows per group of the column-wise distance pass, their sums held in registers.
+const ROW_LANES: usize = 8;
+
+/// Rows per group of the row-major distance pass: independent sums break the add chains.
+const ROW_GROUP: usize = 4;
+
+/// The distance pass over row-major rows whose active columns are all plain. The
+/// coefficients are spread over all `m` columns (an inactive column gets a = b = 0 and ideals
+/// 0, adding exactly 0), so each row is zipped with them; ROW_GROUP rows go together.
+fn row_major_plain_distances(
+    rows: &[f64],
+    m: usize,
+    coefs: &[Coef],
+    dp: &mut [f64],
+    dm: &mut [f64],
+    cl: &mut [f64],
+) {
+    // Per column: (a, b, ap, am).
+    let mut k = vec![(0.0, 0.0, 0.0, 0.0); m];
+    for c in coefs {
+        if let Some(slot) = k.get_mut(c.j) {
+            *slot = (c.a, c.b, c.ap, c.am);
+        }
+    }
+    let mut write = |i: usize, sp: f64, sm: f64| {
+        if let (Some(p), Some(q), Some(c)) = (dp.get_mut(i), dm.get_mut(i), cl.get_mut(i)) {
+            *p = sp.sqrt();
+            *q = sm.sqrt();
+            *c = closeness_of(*p, *q);
+        }
+    };
+    let mut groups = rows.chunks_exact(m * ROW_GROUP);
+    let mut i = 0;
+    for g in &mut groups {
+        let mut sp = [0.0; ROW_GROUP];
+        let mut sm = [0.0; ROW_GROUP];
+        for (r, (p, q)) in g.chunks_exact(m).zip(sp.iter_mut().zip(sm.iter_mut())) {
+            for (&x, &(ca, cb, ap, am)) in r.iter().zip(&k) {
+                let v = ca * x + cb;
+                let (e, f) = (v - ap, v - am);
+                *p += e * e;
+                *q += f * f;
+            }
+        }
+        for (r, (p, q)) in sp.iter().zip(&sm).enumerate() {
+            write(i + r, *p, *q);
+        }
+        i += ROW_GROUP;
+    }
+    for r in groups.remainder().chunks_exact(m) {
+        let (mut p, mut q) = (0.0, 0.0);
+        for (&x, &(ca, cb, ap, am)) in r.iter().zip(&k) {
+            let v = ca * x + cb;
+            let (e, f) = (v - ap, v - am);
+            p += e * e;
+            q += f * f;
+        }
+        write(i, p, q);
+        i += 1;
+    }
+}
 
 fn distances_chunk(
     view: &MatrixView<'_>,
@@ -618,7 +763,12 @@ fn distances_chunk(
     let m = view.cols();
     if let Some(data) = view.row_major() {
         let rows = data.get(a * m..b * m).unwrap_or(&[]);
-        for ((row, p), q) in rows.chunks_exact(m).zip(dp.iter_mut()).zip(dm.iter_mut()) {
+        if coefs.iter().all(|c| matches!(c.tf, Tf::Plain)) {
+            row_major_plain_distances(rows, m, coefs, dp, dm, cl);
+            return;
+        }
+        let outs = dp.iter_mut().zip(dm.iter_mut()).zip(cl.iter_mut());
+        for (row, ((p, q), cl)) in rows.chunks_exact(m).zip(outs) {
             let (mut sp, mut sm) = (0.0, 0.0);
             for c in coefs {
                 let x = row.get(c.j).copied().unwrap_or(0.0);
@@ -627,49 +777,79 @@ fn distances_chunk(
                 sp += e * e;
                 sm += f * f;
             }
-            *p = sp;
-            *q = sm;
+            *p = sp.sqrt();
+            *q = sm.sqrt();
+            *cl = closeness_of(*p, *q);
         }
     } else {
-        dp.fill(0.0);
-        dm.fill(0.0);
-        // Blocks of rows, every column within a block: the block's accumulators stay in cache,
-        // so memory traffic is the input read once plus the outputs written once.
-        let mut start = a;
-        for (p_blk, q_blk) in dp.chunks_mut(BLOCK_ROWS).zip(dm.chunks_mut(BLOCK_ROWS)) {
-            let end = start + p_blk.len();
-            for c in coefs {
-                let col = view
-                    .column(c.j)
-                    .and_then(|s| s.get(start..end))
-                    .unwrap_or(&[]);
-                let (ca, cb, ap, am) = (c.a, c.b, c.ap, c.am);
-                match c.tf {
+        // Groups of ROW_LANES rows, every column within a group: the two sums of squares of
+        // the group stay in registers, so memory traffic is the input read once plus the
+        // outputs written once, and nothing is stored per column.
+        let cols: Vec<(&[f64], Coef)> = coefs
+            .iter()
+            .map(|c| {
+                let col = view.column(c.j).and_then(|s| s.get(a..b)).unwrap_or(&[]);
+                (col, *c)
+            })
+            .collect();
+        let groups = dp
+            .chunks_exact_mut(ROW_LANES)
+            .zip(dm.chunks_exact_mut(ROW_LANES))
+            .zip(cl.chunks_exact_mut(ROW_LANES));
+        for (g, ((p, q), c)) in groups.enumerate() {
+            let off = g * ROW_LANES;
+            let mut sp = [0.0; ROW_LANES];
+            let mut sm = [0.0; ROW_LANES];
+            for (col, co) in &cols {
+                let Some(x) = col
+                    .get(off..off + ROW_LANES)
+                    .and_then(|x| <&[f64; ROW_LANES]>::try_from(x).ok())
+                else {
+                    continue;
+                };
+                let (ca, cb, ap, am) = (co.a, co.b, co.ap, co.am);
+                match co.tf {
                     Tf::Plain => {
-                        for ((&x, p), q) in col.iter().zip(p_blk.iter_mut()).zip(q_blk.iter_mut()) {
-                            let v = ca * x + cb;
+                        for k in 0..ROW_LANES {
+                            let v = ca * x[k] + cb;
                             let (e, f) = (v - ap, v - am);
-                            *p += e * e;
-                            *q += f * f;
+                            sp[k] += e * e;
+                            sm[k] += f * f;
                         }
                     }
                     Tf::Dev(lo, hi) => {
-                        for ((&x, p), q) in col.iter().zip(p_blk.iter_mut()).zip(q_blk.iter_mut()) {
-                            let v = ca * Direction::interval_deviation(x, lo, hi) + cb;
+                        for k in 0..ROW_LANES {
+                            let v = ca * Direction::interval_deviation(x[k], lo, hi) + cb;
                             let (e, f) = (v - ap, v - am);
-                            *p += e * e;
-                            *q += f * f;
+                            sp[k] += e * e;
+                            sm[k] += f * f;
                         }
                     }
                 }
             }
-            start = end;
+            for k in 0..ROW_LANES {
+                let (dplus, dminus) = (sp[k].sqrt(), sm[k].sqrt());
+                p[k] = dplus;
+                q[k] = dminus;
+                c[k] = closeness_of(dplus, dminus);
+            }
         }
-    }
-    for ((p, q), c) in dp.iter_mut().zip(dm.iter_mut()).zip(cl.iter_mut()) {
-        *p = p.sqrt();
-        *q = q.sqrt();
-        *c = closeness_of(*p, *q);
+        // The last rows, fewer than a group.
+        let done = dp.len() - dp.len() % ROW_LANES;
+        for i in done..dp.len() {
+            let (mut sp, mut sm) = (0.0, 0.0);
+            for (col, co) in &cols {
+                let x = col.get(i).copied().unwrap_or(0.0);
+                let v = co.a * co.tf.t(x) + co.b;
+                let (e, f) = (v - co.ap, v - co.am);
+                sp += e * e;
+                sm += f * f;
+            }
+            let (dplus, dminus) = (sp.sqrt(), sm.sqrt());
+            dp[i] = dplus;
+            dm[i] = dminus;
+            cl[i] = closeness_of(dplus, dminus);
+        }
     }
 }
 
@@ -708,7 +888,64 @@ pub fn topsis_batch(
     weights: &[f64],
     options: &TopsisOptions,
 ) -> Result<TopsisResult> {
+    let n = view.rows();
+    let mut d_plus = vec![0.0; n];
+    let mut d_minus = vec![0.0; n];
+    let mut closeness = vec![0.0; n];
+    let degenerate = topsis_batch_into(
+        view,
+        directions,
+        weights,
+        options,
+        TopsisOutputs {
+            d_plus: &mut d_plus,
+            d_minus: &mut d_minus,
+            closeness: &mut closeness,
+        },
+    )?;
+    finish(d_plus, d_minus, closeness, degenerate, options.ranks)
+}
+
+/// The caller's buffers [`topsis_batch_into`] writes, one value per row each.
+#[derive(Debug)]
+pub struct TopsisOutputs<'a> {
+    /// Distance to the ideal, D⁺.
+    pub d_plus: &'a mut [f64],
+    /// Distance to the anti-ideal, D⁻.
+    pub d_minus: &'a mut [f64],
+    /// Closeness C = D⁻ / (D⁺ + D⁻).
+    pub closeness: &'a mut [f64],
+}
+
+/// [`topsis_batch`] writing D⁺, D⁻ and C into buffers the caller owns (for example arrays a
+/// Python caller allocated), so that nothing is allocated per call beyond O(columns).
+/// `options.ranks` is ignored: rank the closeness with [`rank_descending`] if needed. Returns
+/// whether the result is degenerate (no criterion separates the alternatives; every C is 0.5).
+///
+/// # Errors
+/// As [`topsis_batch`], and [`ScoringError::ShapeMismatch`] when a buffer's length is not the
+/// number of rows. On error the buffers' contents are unspecified.
+pub fn topsis_batch_into(
+    view: &MatrixView<'_>,
+    directions: &[Direction],
+    weights: &[f64],
+    options: &TopsisOptions,
+    out: TopsisOutputs<'_>,
+) -> Result<bool> {
     let (n, m) = (view.rows(), view.cols());
+    for (what, len) in [
+        ("d_plus buffer", out.d_plus.len()),
+        ("d_minus buffer", out.d_minus.len()),
+        ("closeness buffer", out.closeness.len()),
+    ] {
+        if len != n {
+            return Err(ScoringError::ShapeMismatch {
+                what: what.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
     let w = check_inputs(n, m, directions, weights, None)?;
     let tfs: Vec<Tf> = directions
         .iter()
@@ -865,15 +1102,8 @@ pub fn topsis_batch(
     }
 
     // Pass 2: distances, written straight into the outputs.
-    let mut d_plus = vec![0.0; n];
-    let mut d_minus = vec![0.0; n];
-    let mut closeness = vec![0.0; n];
     std::thread::scope(|s| {
-        let mut rest = (
-            d_plus.as_mut_slice(),
-            d_minus.as_mut_slice(),
-            closeness.as_mut_slice(),
-        );
+        let mut rest = (out.d_plus, out.d_minus, out.closeness);
         let coefs = &coefs;
         for (i, &(a, b)) in ranges.iter().enumerate() {
             let len = b - a;
@@ -888,5 +1118,5 @@ pub fn topsis_batch(
             }
         }
     });
-    finish(d_plus, d_minus, closeness, coefs.is_empty(), options.ranks)
+    Ok(coefs.is_empty())
 }
