@@ -42,6 +42,19 @@ fn g1_matches_exact_fractions() {
 }
 
 #[test]
+fn g1_is_swara_with_k_as_the_ratio() {
+    // SWARA (Keršulienė, Zavadskas and Turskis 2010): k_j = s_j + 1, q_j = q_{j−1}/k_j,
+    // w = q/Σq, so q_{j−1}/q_j = k_j: G1 with r_j = k_j. The comparative importances
+    // s = 0.48, 0.35, 0.22 of the SWARA example in Alinezhad and Khalili (2019), as used in
+    // the R package MCDA's `swara` example: k = 37/25, 27/20, 61/50, so q = 1, 25/37,
+    // 500/999, 25000/60939 and over the common denominator 60939 = 27·37·61:
+    // (60939, 41175, 30500, 25000)/157614 = 0.38664, 0.26124, 0.19351, 0.15862.
+    let w = g1_weights(&[0, 1, 2, 3], &[1.48, 1.35, 1.22]).unwrap();
+    let exact = [60939.0, 41175.0, 30500.0, 25000.0].map(|x| x / 157_614.0);
+    assert_all_close(&w, &exact, 1e-15);
+}
+
+#[test]
 fn g1_order_maps_ranks_to_columns() {
     // Same ratios, the order reversed: the most important is column 4.
     let w = g1_weights(&[4, 3, 2, 1, 0], &[1.2, 1.2, 1.4, 1.8]).unwrap();
