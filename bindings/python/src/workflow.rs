@@ -1,17 +1,21 @@
-//! The four workflows over an in-memory store, for scripting: commands in as dicts, events,
-//! state, audit trail and outbox out as dicts.
+//! The four workflows over an in-memory store or a SQLite file, for scripting: commands in as
+//! dicts, events, state, audit trail and outbox out as dicts.
 //!
 //! Dicts cross as JSON (Python's `json` module with `default=str`, so `datetime` with a time
 //! zone and `Decimal` values may be given directly); the shapes are those of the core's serde
 //! types (`{"type": "record", ...}`).
 
 use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use gridserve_core::notify::masking::export_entry;
 use gridserve_core::notify::{ContactBook, Masking};
 use gridserve_core::ports::memory::MemoryStore;
-use gridserve_core::ports::{AttemptResult, OutboxStatus, OutboxStore, Timestamp};
+use gridserve_core::ports::{
+    AttemptResult, EventStore, OutboxStatus, OutboxStore, StoreError, Timestamp,
+};
 use gridserve_core::workflow::{Actor, Desk, DeskRules, WorkflowError};
+use gridserve_sqlite::SqliteStore;
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -68,25 +72,43 @@ fn status(py: Python<'_>, name: &str) -> PyResult<OutboxStatus> {
     })
 }
 
-/// The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
-/// store and outbox.
+/// An event store with its outbox: in memory, or SQLite.
+trait Store: EventStore + OutboxStore + Send {}
+impl<T: EventStore + OutboxStore + Send> Store for T {}
+
+/// The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
+/// outbox: in memory, or a SQLite file that outlives the process.
 #[pyclass(module = "gridserve._gridserve", name = "Workflows")]
 pub struct PyWorkflows {
     desk: Desk,
-    store: MemoryStore,
+    // A Mutex makes the class shareable between threads; `&mut self` methods reach the store
+    // without locking.
+    store: Mutex<Box<dyn Store>>,
+    path: Option<String>,
+}
+
+impl PyWorkflows {
+    fn store(&self) -> MutexGuard<'_, Box<dyn Store>> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[pymethods]
 impl PyWorkflows {
     /// The workflows over `network`, with rules (JSON of the core's `DeskRules`, defaults for
     /// what is left out) and contact settings (JSON: customer → phone → settings).
+    ///
+    /// With `path`, the events and the outbox live in the SQLite database at that path
+    /// (created if missing, migrated to the current schema, WAL, every commit durable), so a
+    /// later `Workflows` on the same path sees them; without it they live in memory.
     #[new]
-    #[pyo3(signature = (network, rules=None, contacts=None))]
+    #[pyo3(signature = (network, rules=None, contacts=None, path=None))]
     fn new(
         py: Python<'_>,
         network: &PyNetwork,
         rules: Option<&str>,
         contacts: Option<&str>,
+        path: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
         let rules: DeskRules = match rules {
             Some(r) => {
@@ -99,10 +121,28 @@ impl PyWorkflows {
                 .map_err(|e| invalid_argument(py, format!("contacts: {e}")))?,
             None => ContactBook::default(),
         };
+        let (store, path): (Box<dyn Store>, _) = match path {
+            Some(p) => {
+                let shown = p.display().to_string();
+                let db = py
+                    .detach(|| SqliteStore::open(&p))
+                    .map_err(|e| WorkflowError::from(StoreError::from(e)))
+                    .py_err(py)?;
+                (Box::new(db), Some(shown))
+            }
+            None => (Box::new(MemoryStore::new()), None),
+        };
         Ok(Self {
             desk: Desk::with_rules(network.inner.clone(), rules, book),
-            store: MemoryStore::new(),
+            store: Mutex::new(store),
+            path,
         })
+    }
+
+    /// The SQLite database's path, or None for an in-memory store.
+    #[getter]
+    fn path(&self) -> Option<String> {
+        self.path.clone()
     }
 
     /// The shipped rules as JSON text (edit and pass back as `rules`).
@@ -130,24 +170,18 @@ impl PyWorkflows {
         let command = to_value(py, command)?;
         let actor = to_actor(py, actor)?;
         let now = to_time(py, now)?;
+        let store = &mut **self.store.get_mut().unwrap_or_else(PoisonError::into_inner);
         let x = self
             .desk
-            .execute_json(
-                &mut self.store,
-                workflow,
-                id,
-                expected_version,
-                &command,
-                &actor,
-                now,
-            )
+            .execute_json(store, workflow, id, expected_version, &command, &actor, now)
             .py_err(py)?;
         to_py(py, &x)
     }
 
     /// The state of instance `id`: `{"state": dict, "status": str, "version": int}`.
     fn state(&self, py: Python<'_>, workflow: &str, id: &str) -> PyResult<Py<PyAny>> {
-        let (state, name, version) = self.desk.state_json(&self.store, workflow, id).py_err(py)?;
+        let store = self.store();
+        let (state, name, version) = self.desk.state_json(&**store, workflow, id).py_err(py)?;
         to_py(
             py,
             &serde_json::json!({"state": state, "status": name, "version": version}),
@@ -169,9 +203,10 @@ impl PyWorkflows {
         } else {
             Masking::Clear
         };
+        let store = self.store();
         let h = self
             .desk
-            .history(&self.store, workflow, id, masking)
+            .history(&**store, workflow, id, masking)
             .py_err(py)?;
         to_py(py, &h)
     }
@@ -179,7 +214,9 @@ impl PyWorkflows {
     /// The instance ids of `workflow`, in name order.
     fn instances(&self, py: Python<'_>, workflow: &str) -> PyResult<Vec<String>> {
         let prefix = format!("{workflow}/");
-        let streams = gridserve_core::ports::EventStore::streams(&self.store, &prefix)
+        let streams = self
+            .store()
+            .streams(&prefix)
             .map_err(WorkflowError::from)
             .py_err(py)?;
         Ok(streams
@@ -191,7 +228,8 @@ impl PyWorkflows {
     /// Runs every deadline at `now`; returns the counts and the failures.
     fn tick(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let now = to_time(py, now)?;
-        let r = self.desk.tick(&mut self.store, now).py_err(py)?;
+        let store = &mut **self.store.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let r = self.desk.tick(store, now).py_err(py)?;
         let failures: Vec<(String, String)> = r
             .failures
             .iter()
@@ -223,7 +261,7 @@ impl PyWorkflows {
             Masking::Clear
         };
         let entries = self
-            .store
+            .store()
             .list(st, limit)
             .map_err(WorkflowError::from)
             .py_err(py)?;
@@ -237,6 +275,8 @@ impl PyWorkflows {
         let now = to_time(py, now)?;
         let entries = self
             .store
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
             .due(now, limit)
             .map_err(WorkflowError::from)
             .py_err(py)?;
@@ -257,14 +297,49 @@ impl PyWorkflows {
         provider_msg_id: Option<String>,
     ) -> PyResult<()> {
         let at = to_time(py, at)?;
+        self.record(
+            py,
+            entry_id,
+            &AttemptResult::Sent {
+                at,
+                provider_msg_id,
+            },
+        )
+    }
+
+    /// Records a failed attempt on entry `entry_id`: with `retry_at` it stays pending until
+    /// then; without, it is dead-lettered with `reason`.
+    #[pyo3(signature = (entry_id, reason, retry_at=None))]
+    fn mark_failed(
+        &mut self,
+        py: Python<'_>,
+        entry_id: u64,
+        reason: String,
+        retry_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let result = match retry_at {
+            Some(t) => AttemptResult::Retry {
+                next_attempt_at: to_time(py, t)?,
+                error: reason,
+            },
+            None => AttemptResult::Dead { reason },
+        };
+        self.record(py, entry_id, &result)
+    }
+
+    /// Records that entry `entry_id` is not to be sent (`reason`, e.g. the customer opted out
+    /// by another channel).
+    fn suppress(&mut self, py: Python<'_>, entry_id: u64, reason: String) -> PyResult<()> {
+        self.record(py, entry_id, &AttemptResult::Suppressed { reason })
+    }
+}
+
+impl PyWorkflows {
+    fn record(&mut self, py: Python<'_>, entry_id: u64, result: &AttemptResult) -> PyResult<()> {
         self.store
-            .record(
-                entry_id,
-                &AttemptResult::Sent {
-                    at,
-                    provider_msg_id,
-                },
-            )
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(entry_id, result)
             .map_err(WorkflowError::from)
             .py_err(py)
     }

@@ -145,3 +145,57 @@ def test_rules_are_data(small):
     )
     with pytest.raises(gs.InvalidArgumentError):
         gs.Workflows(small, rules="{not json")
+
+
+def test_sqlite_store_outlives_the_object(small, tmp_path):
+    db = tmp_path / "desk.db"
+    wf = gs.Workflows(small, path=db)
+    assert wf.path == str(db)
+    wf.execute("defect", "D1", record(), INSPECTOR, T0, expected_version=0)
+    wf.execute("defect", "D1", {"type": "issue_notice"}, MANAGER, T0)
+    collector = {"id": "col", "roles": ["collector"]}
+    wf.execute(
+        "bill", "B1",
+        {"type": "issue", "customer": "C2", "amount": Decimal("10"), "due": T0 + timedelta(days=15)},
+        collector, T0,
+    )
+    due = wf.due(T0)
+    assert len(due) == 2
+    # One sent, one retried later, then dead-lettered with its reason.
+    wf.mark_sent(due[0]["id"], T0, provider_msg_id="p-1")
+    wf.mark_failed(due[1]["id"], "timeout", retry_at=T0 + timedelta(minutes=5))
+    assert wf.due(T0) == []
+    assert [e["id"] for e in wf.due(T0 + timedelta(minutes=5))] == [due[1]["id"]]
+    wf.mark_failed(due[1]["id"], "number does not exist")
+    del wf
+
+    # A new object on the same file sees every event and the outbox as it was left.
+    again = gs.Workflows(small, path=db)
+    assert again.instances("defect") == ["D1"] and again.instances("bill") == ["B1"]
+    st = again.state("defect", "D1")
+    assert (st["status"], st["version"]) == ("notice_issued", 2)
+    assert [e["id"] for e in again.outbox("sent")] == [due[0]["id"]]
+    dead = again.outbox("dead")
+    assert [e["id"] for e in dead] == [due[1]["id"]]
+    assert "number does not exist" in str(dead[0])
+    # A settled entry takes no further attempt.
+    with pytest.raises(gs.EventStoreError):
+        again.mark_sent(due[1]["id"], T0)
+    # A refused command writes nothing to the file either.
+    with pytest.raises(gs.WrongStateError):
+        again.execute("defect", "D1", {"type": "close"}, MANAGER, T0)
+    assert gs.Workflows(small, path=db).state("defect", "D1")["version"] == 2
+
+
+def test_sqlite_path_errors(small, tmp_path):
+    # A directory that does not exist cannot hold the database.
+    with pytest.raises(gs.EventStoreError):
+        gs.Workflows(small, path=tmp_path / "missing" / "desk.db")
+    # An in-memory desk has no path; suppressing an entry settles it.
+    wf = gs.Workflows(small)
+    assert wf.path is None
+    wf.execute("defect", "D1", record(), INSPECTOR, T0)
+    wf.execute("defect", "D1", {"type": "issue_notice"}, MANAGER, T0)
+    entry = wf.due(T0)[0]
+    wf.suppress(entry["id"], "opted out by phone")
+    assert [e["id"] for e in wf.outbox("suppressed")] == [entry["id"]]

@@ -245,15 +245,18 @@ def med_threshold(
 ) -> str: ...
 @final
 class Workflows:
-    """The four closed-loop workflows (defect, bill, invoice, outage) over an in-memory event
-    store and outbox."""
+    """The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
+    outbox: in memory, or the SQLite database at ``path``."""
 
     def __new__(
         cls,
         network: Network,
         rules: Optional[str] = None,
         contacts: Optional[str] = None,
+        path: Optional[_Path] = None,
     ) -> Workflows: ...
+    @property
+    def path(self) -> Optional[str]: ...
     @staticmethod
     def default_rules() -> str: ...
     def execute(
@@ -274,6 +277,9 @@ class Workflows:
     ) -> List[Dict[str, Any]]: ...
     def due(self, now: Any, limit: int = 100) -> List[Dict[str, Any]]: ...
     def mark_sent(self, entry_id: int, at: Any, provider_msg_id: Optional[str] = None) -> None: ...
+    def mark_failed(self, entry_id: int, reason: str, retry_at: Any = None) -> None: ...
+    def suppress(self, entry_id: int, reason: str) -> None: ...
+
 # Scoring: numpy in (float64 in C or Fortran order is read without a copy), numpy out.
 _Direction = Union[str, int, Tuple[float, float]]
 
