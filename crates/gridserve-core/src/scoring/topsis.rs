@@ -455,9 +455,17 @@ impl Tf {
     fn t(self, x: f64) -> f64 {
         match self {
             Self::Plain => x,
-            Self::Dev(lo, hi) => Direction::interval_deviation(x, lo, hi),
+            Self::Dev(lo, hi) => deviation(x, lo, hi),
         }
     }
+}
+
+/// [`Direction::interval_deviation`] without branches (lo ≤ hi, so at most one term is
+/// positive): the same value for every x, ±∞ and NaN included, but it vectorises and does
+/// not mispredict on data that falls on both sides of the range.
+#[inline(always)]
+fn deviation(x: f64, lo: f64, hi: f64) -> f64 {
+    (lo - x).max(0.0) + (x - hi).max(0.0)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -819,7 +827,7 @@ fn distances_chunk(
                     }
                     Tf::Dev(lo, hi) => {
                         for k in 0..ROW_LANES {
-                            let v = ca * Direction::interval_deviation(x[k], lo, hi) + cb;
+                            let v = ca * deviation(x[k], lo, hi) + cb;
                             let (e, f) = (v - ap, v - am);
                             sp[k] += e * e;
                             sm[k] += f * f;
