@@ -2,7 +2,9 @@
 //!
 //! [`build_reports`] takes the customers of one peer group (billed under one [`Tariff`]), and
 //! for each:
-//! 1. bills every month of its history with the tariff;
+//! 1. bills every month of its history with the tariff — the one in force for the period the
+//!    advice is for, so that savings are estimated at today's prices (a month's total can
+//!    differ from the bill issued at the time under an older price table);
 //! 2. applies the four rules: (1) each transformer against GB 20052 (savings priced at the
 //!    customer's average energy price of the window), (2) the basic-charge comparison for the
 //!    coming quarter, (3) the power-factor finding, (4) the TOU finding;
