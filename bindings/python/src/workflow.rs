@@ -87,9 +87,22 @@ pub struct PyWorkflows {
     path: Option<String>,
 }
 
+/// The store behind `&mut self`, which needs no lock (a poisoned one is still usable: every
+/// store write is a single transaction).
+fn store_mut(store: &mut Mutex<Box<dyn Store>>) -> &mut Box<dyn Store> {
+    store.get_mut().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl PyWorkflows {
     fn store(&self) -> MutexGuard<'_, Box<dyn Store>> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record(&mut self, py: Python<'_>, entry_id: u64, result: &AttemptResult) -> PyResult<()> {
+        store_mut(&mut self.store)
+            .record(entry_id, result)
+            .map_err(WorkflowError::from)
+            .py_err(py)
     }
 }
 
@@ -170,7 +183,7 @@ impl PyWorkflows {
         let command = to_value(py, command)?;
         let actor = to_actor(py, actor)?;
         let now = to_time(py, now)?;
-        let store = &mut **self.store.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let store = &mut **store_mut(&mut self.store);
         let x = self
             .desk
             .execute_json(store, workflow, id, expected_version, &command, &actor, now)
@@ -228,7 +241,7 @@ impl PyWorkflows {
     /// Runs every deadline at `now`; returns the counts and the failures.
     fn tick(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let now = to_time(py, now)?;
-        let store = &mut **self.store.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let store = &mut **store_mut(&mut self.store);
         let r = self.desk.tick(store, now).py_err(py)?;
         let failures: Vec<(String, String)> = r
             .failures
@@ -273,10 +286,7 @@ impl PyWorkflows {
     #[pyo3(signature = (now, limit=100))]
     fn due(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>, limit: usize) -> PyResult<Py<PyAny>> {
         let now = to_time(py, now)?;
-        let entries = self
-            .store
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
+        let entries = store_mut(&mut self.store)
             .due(now, limit)
             .map_err(WorkflowError::from)
             .py_err(py)?;
@@ -331,16 +341,5 @@ impl PyWorkflows {
     /// by another channel).
     fn suppress(&mut self, py: Python<'_>, entry_id: u64, reason: String) -> PyResult<()> {
         self.record(py, entry_id, &AttemptResult::Suppressed { reason })
-    }
-}
-
-impl PyWorkflows {
-    fn record(&mut self, py: Python<'_>, entry_id: u64, result: &AttemptResult) -> PyResult<()> {
-        self.store
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .record(entry_id, result)
-            .map_err(WorkflowError::from)
-            .py_err(py)
     }
 }

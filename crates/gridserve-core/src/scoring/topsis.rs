@@ -700,12 +700,9 @@ fn column_sums(
 /// Rows per group of the column-wise distance pass, their sums held in registers.
 const ROW_LANES: usize = 8;
 
-/// Rows per group of the row-major distance pass: independent sums break the add chains.
-const ROW_GROUP: usize = 4;
-
 /// The distance pass over row-major rows whose active columns are all plain. The
 /// coefficients are spread over all `m` columns (an inactive column gets a = b = 0 and ideals
-/// 0, adding exactly 0), so each row is zipped with them; ROW_GROUP rows go together.
+/// 0, adding exactly 0), so each row is zipped with them: no bounds checks, no dispatch.
 fn row_major_plain_distances(
     rows: &[f64],
     m: usize,
@@ -721,41 +718,18 @@ fn row_major_plain_distances(
             *slot = (c.a, c.b, c.ap, c.am);
         }
     }
-    let mut write = |i: usize, sp: f64, sm: f64| {
-        if let (Some(p), Some(q), Some(c)) = (dp.get_mut(i), dm.get_mut(i), cl.get_mut(i)) {
-            *p = sp.sqrt();
-            *q = sm.sqrt();
-            *c = closeness_of(*p, *q);
-        }
-    };
-    let mut groups = rows.chunks_exact(m * ROW_GROUP);
-    let mut i = 0;
-    for g in &mut groups {
-        let mut sp = [0.0; ROW_GROUP];
-        let mut sm = [0.0; ROW_GROUP];
-        for (r, (p, q)) in g.chunks_exact(m).zip(sp.iter_mut().zip(sm.iter_mut())) {
-            for (&x, &(ca, cb, ap, am)) in r.iter().zip(&k) {
-                let v = ca * x + cb;
-                let (e, f) = (v - ap, v - am);
-                *p += e * e;
-                *q += f * f;
-            }
-        }
-        for (r, (p, q)) in sp.iter().zip(&sm).enumerate() {
-            write(i + r, *p, *q);
-        }
-        i += ROW_GROUP;
-    }
-    for r in groups.remainder().chunks_exact(m) {
-        let (mut p, mut q) = (0.0, 0.0);
-        for (&x, &(ca, cb, ap, am)) in r.iter().zip(&k) {
+    let outs = dp.iter_mut().zip(dm.iter_mut()).zip(cl.iter_mut());
+    for (row, ((p, q), c)) in rows.chunks_exact(m).zip(outs) {
+        let (mut sp, mut sm) = (0.0, 0.0);
+        for (&x, &(ca, cb, ap, am)) in row.iter().zip(&k) {
             let v = ca * x + cb;
             let (e, f) = (v - ap, v - am);
-            p += e * e;
-            q += f * f;
+            sp += e * e;
+            sm += f * f;
         }
-        write(i, p, q);
-        i += 1;
+        *p = sp.sqrt();
+        *q = sm.sqrt();
+        *c = closeness_of(*p, *q);
     }
 }
 
