@@ -1,3 +1,6 @@
+# hypothesis is imported before anything else: imported late in a session (after pandapower's
+# imports), its plugin loader fails to find importlib.metadata.
+import hypothesis  # noqa: F401
 import pytest
 
 import gridserve as gs
