@@ -331,7 +331,10 @@ pub enum ReceiptStatus {
 // ---------------------------------------------------------------------------------------------
 
 /// Why a store refused or failed an operation.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StoreError {
     /// Optimistic concurrency: the stream is not at the version the writer read.
@@ -594,4 +597,50 @@ pub trait OutboxStore {
     /// # Errors
     /// A backend error.
     fn is_opted_out(&self, channel: Channel, address: &str) -> Result<bool, StoreError>;
+}
+
+crate::impl_error_info! {
+    StoreError {
+        VersionConflict => ("version_conflict", "VersionConflictError"),
+        UnknownEntry => ("unknown_entry", "UnknownOutboxEntryError"),
+        NotPending => ("not_pending", "OutboxEntryNotPendingError"),
+        Corrupt => ("corrupt", "CorruptStoreError"),
+        Backend => ("backend", "EventStoreError"),
+    }
+    delegate {}
+}
+
+impl StoreError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::VersionConflict {
+                stream: "complaint-1".into(),
+                expected: 1,
+                actual: 2,
+            },
+            Self::UnknownEntry { id: 7 },
+            Self::NotPending {
+                id: 7,
+                status: OutboxStatus::Sent,
+            },
+            Self::Corrupt {
+                what: "event".into(),
+                detail: "bad json".into(),
+            },
+            Self::Backend {
+                detail: "disk full".into(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod error_info_tests {
+    #[test]
+    fn every_store_error_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&super::StoreError::examples());
+    }
 }
