@@ -3,7 +3,7 @@
 use crate::notify::NotifyError;
 use crate::ports::StoreError;
 
-use super::Role;
+use crate::access::{Denied, Role};
 
 /// Why a command was refused or a workflow operation failed. A refused command writes nothing.
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +133,18 @@ impl From<StoreError> for WorkflowError {
                 actual,
             },
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<Denied> for WorkflowError {
+    fn from(d: Denied) -> Self {
+        Self::Forbidden {
+            stream: d.stream,
+            command: d.command,
+            actor: d.actor,
+            allowed: d.allowed,
+            other_customer: d.other_customer,
         }
     }
 }
