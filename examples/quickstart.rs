@@ -378,7 +378,10 @@ fn workflows(
         let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
         println!(
             "  +{at:>3} min {:<16} {} notices ({} unsent ones superseded)",
-            x.events.first().map_or("", OutageWorkflow::event_name),
+            x.events
+                .first()
+                .map(OutageWorkflow::event_name)
+                .unwrap_or_default(),
             x.appended.enqueued,
             x.appended.superseded
         );
