@@ -749,6 +749,24 @@ pub(crate) fn tariff_error(py: Python<'_>, err: TariffError) -> PyErr {
                 ("date", s(&date)),
             ],
         ),
+        TariffError::OutsideValidity {
+            record,
+            what,
+            name,
+            valid,
+            date,
+        } => raise(
+            py,
+            "NotInForceError",
+            message,
+            &[
+                ("what", s(what)),
+                ("record", s(&record)),
+                ("name", s(&name)),
+                ("valid", s(&valid)),
+                ("date", s(&date)),
+            ],
+        ),
         TariffError::Json { what, message: m } => raise(
             py,
             "ParseError",

@@ -193,6 +193,22 @@ pub enum TariffError {
         /// The date.
         date: String,
     },
+    /// A month is billed outside the validity of the tariff's schedule or price table.
+    #[error(
+        "{record}: the {what} {name:?} is in force {valid}, not on {date} (use the tariff in force, or bill_what_if for a what-if at these prices)"
+    )]
+    OutsideValidity {
+        /// The record (customer and month).
+        record: String,
+        /// `schedule` or `price table`.
+        what: &'static str,
+        /// The schedule's or price table's name.
+        name: String,
+        /// Its validity, e.g. `from 2026-02-01` or `2025-01-01 to 2025-12-31`.
+        valid: String,
+        /// The first billed day outside it.
+        date: String,
+    },
     /// JSON that does not have the documented layout.
     #[error("{what}: invalid JSON: {message}")]
     Json {

@@ -28,6 +28,7 @@ use super::{Period, PeriodValues, TariffError};
 
 /// Rounding of interval sums when they become a [`MonthlyUsage`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IntervalOptions {
     /// Decimals of energies (kWh, kvarh); 2 by default, as meters register 0.01 kWh.
     pub energy_decimals: u32,
@@ -216,18 +217,19 @@ pub struct CustomerTerms {
     /// Customer number.
     pub customer: String,
     /// Contract capacity (kVA).
+    #[serde(deserialize_with = "super::exact::de")]
     pub capacity_kva: Decimal,
     /// Basic-charge method.
     #[serde(default)]
     pub method: BillingMethod,
     /// Contract demand (kW), for contract-demand billing.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub contract_demand_kw: Option<Decimal>,
     /// The month's forward kvarh from the meter register (overrides the interval sum).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub kvarh_forward: Option<Decimal>,
     /// The month's reverse kvarh from the meter register (overrides the interval sum).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub kvarh_reverse: Option<Decimal>,
 }
 

@@ -1151,3 +1151,379 @@ mod props {
         }
     }
 }
+
+// ---------------------------------------------------------------- hardening (issue 14)
+
+#[test]
+fn month_outside_validity_is_refused_and_what_if_bills_it() {
+    let t = huizhou_10kv(); // schedule from 2021-10-01, prices from 2026-02-01
+    let mut u = MonthlyUsage::new("C9", 2025, 6, d("3200"));
+    u.energy_kwh.set(Period::Flat, d("1000"));
+    match t.bill(&u) {
+        Err(TariffError::OutsideValidity {
+            record, what, date, ..
+        }) => {
+            assert_eq!(what, "price table");
+            assert_eq!(date, "2025-06-01");
+            assert!(record.contains("C9"), "{record}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Before the schedule too: the schedule is named first.
+    u.year = 2020;
+    assert!(matches!(
+        t.bill(&u),
+        Err(TariffError::OutsideValidity {
+            what: "schedule",
+            ..
+        })
+    ));
+    // The what-if bills June 2025 as June 2026 (same 30 days, same season).
+    u.year = 2025;
+    let what_if = t.bill_what_if(&u).unwrap();
+    u.year = 2026;
+    assert_eq!(what_if.total_yuan, t.bill(&u).unwrap().total_yuan);
+    // A table that ends mid-month: the billed days past its end are refused, the days within
+    // are billed.
+    let mut book = defaults::guangdong_huizhou().unwrap();
+    for p in &mut book.prices {
+        p.effective_until = Some(date(2026, 3, 15));
+    }
+    let t = book
+        .tariff_for("large_industry", "1-10kV", date(2026, 3, 1))
+        .unwrap();
+    let mut u = MonthlyUsage::new("C9", 2026, 3, d("3200"));
+    assert!(
+        matches!(t.bill(&u), Err(TariffError::OutsideValidity { ref date, .. }) if date == "2026-03-31")
+    );
+    u.billing_until = Some(date(2026, 3, 15));
+    assert!(t.bill(&u).is_ok());
+}
+
+#[test]
+fn zero_capacity_with_a_two_part_method_is_refused() {
+    let t = simple(OverrunVariant::A);
+    for method in [
+        BillingMethod::Capacity,
+        BillingMethod::ContractDemand,
+        BillingMethod::ActualDemand,
+    ] {
+        let mut u = usage(method, "1000", Some("0"), Some("0"));
+        u.capacity_kva = Decimal::ZERO;
+        match t.bill(&u) {
+            Err(TariffError::InvalidValue { field, value, .. }) => {
+                assert_eq!(field, "capacity_kva");
+                assert!(value.contains(method.as_str()), "{value}");
+            }
+            other => panic!("{method:?}: {other:?}"),
+        }
+    }
+    // A single-part customer has no capacity charge: 1000 kWh × 0.5 = 500.00.
+    let mut u = usage(BillingMethod::None, "1000", None, None);
+    u.capacity_kva = Decimal::ZERO;
+    let b = t.bill(&u).unwrap();
+    assert_eq!(b.basic.amount_yuan, d("0.00"));
+    assert_eq!(b.energy_yuan, d("500.00"));
+    // Capacity sealed for the whole month is not 0 kVA: the customer pays no basic charge.
+    let mut u = usage(BillingMethod::Capacity, "1000", None, None);
+    u.sealed.push(SealedCapacity {
+        capacity_kva: d("1000"),
+        from: date(2026, 4, 1),
+        until: date(2026, 4, 30),
+        reason: None,
+    });
+    assert_eq!(t.bill(&u).unwrap().basic.amount_yuan, d("0.00"));
+}
+
+#[test]
+fn sealed_capacity_wholly_outside_the_month_is_refused() {
+    let t = simple(OverrunVariant::A);
+    let sealed = |from, until| {
+        let mut u = usage(BillingMethod::Capacity, "1000", None, None);
+        u.sealed.push(SealedCapacity {
+            capacity_kva: d("400"),
+            from,
+            until,
+            reason: None,
+        });
+        u
+    };
+    for (from, until, field, value) in [
+        (
+            date(2026, 3, 1),
+            date(2026, 3, 31),
+            "sealed.until",
+            "2026-03-31",
+        ),
+        (
+            date(2026, 5, 1),
+            date(2026, 5, 2),
+            "sealed.from",
+            "2026-05-01",
+        ),
+    ] {
+        match t.bill(&sealed(from, until)) {
+            Err(TariffError::InvalidDate {
+                field: f, value: v, ..
+            }) => {
+                assert_eq!(f, field);
+                assert_eq!(v, value);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Overlapping the month at either end is billed: 20 March – 10 April seals 400 kVA on
+    // 10 days → 10 × 600 + 20 × 1000 = 26 000 kVA·day → 25 × 26 000 / 30 = 21 666.67.
+    let b = t
+        .bill(&sealed(date(2026, 3, 20), date(2026, 4, 10)))
+        .unwrap();
+    assert_eq!(b.basic.amount_yuan, d("21666.67"));
+}
+
+#[test]
+fn exact_decimal_inputs() {
+    use super::exact::parse_decimal;
+    for (text, want) in [
+        ("1.50", "1.50"),
+        ("2.5e3", "2500"),
+        ("-0.5", "-0.5"),
+        (".5", "0.5"),
+        ("1E-2", "0.01"),
+        ("1000", "1000"),
+        (
+            "0.0000000000000000000000000001",
+            "0.0000000000000000000000000001",
+        ),
+        // 28 significant digits are held exactly.
+        (
+            "1234567890123456789012345678",
+            "1234567890123456789012345678",
+        ),
+    ] {
+        assert_eq!(parse_decimal(text).unwrap().to_string(), want, "{text}");
+    }
+    for text in [
+        "1.0000000000000000000000000001", // 29 significant digits
+        "12345678901234567890123456789",  // 29 digits
+        "1e-29",
+        "1e29",
+        "1e999999999999",
+        "NaN",
+        "inf",
+        "",
+        ".",
+        "1.2.3",
+        "--1",
+    ] {
+        assert!(parse_decimal(text).is_err(), "{text}");
+    }
+    // rust_decimal's own parser rounds the 29-digit value; the tariff's JSON refuses it,
+    // naming the field.
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4,
+            "capacity_kva": "1000.0000000000000000000000001"}"#,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("capacity_kva") && msg.contains("significant digits"),
+        "{msg}"
+    );
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000",
+            "energy_kwh": {"peak": "0.12345678901234567890123456789"}}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("energy_kwh.peak"), "{e}");
+    let e = from_json::<PriceTable>(
+        "price table",
+        r#"{"name": "x", "category": "c", "voltage": "v", "effective_from": "2026-01-01",
+            "pf_standard": "0.90", "energy": [{"name": "e", "price": {"kind": "fixed",
+            "yuan_per_kwh": "0.12345678901234567890123456789"}}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("energy[0].price"), "{e}");
+}
+
+#[test]
+fn json_errors_name_the_field() {
+    let base = r#""customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000""#;
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "method": "by_magic"}}"#))
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`method`") && msg.contains("by_magic"),
+        "{msg}"
+    );
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "kvarh_forwrd": 1}}"#))
+        .unwrap_err();
+    assert!(e.to_string().contains("kvarh_forwrd"), "{e}");
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        &format!(r#"{{{base}, "sealed": [{{"capacity_kva": 1, "from": "2026-04-01", "until": "2026-04-02", "reson": "x"}}]}}"#),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("reson"), "{e}");
+    let e = from_json::<IntervalOptions>("options", r#"{"energy_decimal": 2}"#).unwrap_err();
+    assert!(e.to_string().contains("energy_decimal"), "{e}");
+    // A string that is not a number names its field.
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "kvarh_forward": "NaN"}}"#))
+        .unwrap_err();
+    assert!(e.to_string().contains("kvarh_forward"), "{e}");
+}
+
+#[test]
+fn decision_arithmetic_is_checked() {
+    let big = d("6e16");
+    // 6e16 × 6e16 = 3.6e33 does not fit a decimal (< 7.9e28): an error, not a panic.
+    assert!(matches!(
+        break_even_demand_kw(big, big, big, None),
+        Err(TariffError::Overflow { .. })
+    ));
+    // A discount factor must be a factor in (0, 1].
+    assert!(matches!(
+        break_even_demand_kw(big, big, big, Some(big)),
+        Err(TariffError::InvalidValue {
+            field: "discount_factor",
+            ..
+        })
+    ));
+    // 1e15 × 1e15 = 1e30 overflows too: an error, not `None`.
+    assert!(matches!(
+        break_even_demand_kw(d("1e15"), d("1e15"), d("1"), None),
+        Err(TariffError::Overflow { .. })
+    ));
+    // `None` only for a zero demand price.
+    assert_eq!(
+        break_even_demand_kw(d("3200"), d("22.6"), Decimal::ZERO, None).unwrap(),
+        None
+    );
+    assert!(matches!(
+        break_even_demand_kw(d("-1"), d("22.6"), d("36.1"), None),
+        Err(TariffError::NegativeQuantity { .. })
+    ));
+    // A tiny contract-demand step would overflow the candidate search: refused by name.
+    let t = simple(OverrunVariant::A);
+    let mut u = usage(BillingMethod::Capacity, "1000", Some("1e15"), None);
+    u.capacity_kva = d("1e15");
+    assert!(matches!(
+        t.compare_basic_methods(&[u], d("1e-28")),
+        Err(TariffError::Overflow { .. })
+    ));
+}
+
+mod hardening_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn extreme() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            Just(Decimal::ZERO),
+            Just(d("1e15")),
+            Just(d("999999999999999.999")),
+            (0u64..1_000_000_000_000_000).prop_map(Decimal::from),
+            (0i64..1_000_000_000, 0u32..10).prop_map(|(m, s)| Decimal::new(m, s)),
+        ]
+    }
+
+    fn price() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            Just(d("1000000")),
+            Just(Decimal::ZERO),
+            (0i64..1_000_000_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s).min(d("1000000"))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any quantities up to the 10^15 limit with any prices up to the 10^6 limit: a bill or
+        /// a typed error, never a panic.
+        #[test]
+        fn bills_at_the_limits_never_panic(
+            kwh in extreme(), kvarh in extreme(), cap in extreme(), dem in extreme(),
+            dc in extreme(), p_e in price(), p_c in price(), p_d in price(), band in price(),
+            mult in price(), method in 0usize..4,
+        ) {
+            let mut t = simple(OverrunVariant::A);
+            let mut prices = t.prices().clone();
+            prices.energy[0].price = EnergyPrice::Fixed { yuan_per_kwh: p_e };
+            prices.capacity_price_yuan_per_kva_month = Some(p_c);
+            prices.demand_price_yuan_per_kw_month = Some(p_d);
+            prices.contract.band_ratio = band.max(Decimal::ONE);
+            prices.contract.overrun_multiplier = mult;
+            prices.funds = vec![Fund { name: "f".into(), yuan_per_kwh: p_e }];
+            t = Tariff::new(t.schedule().clone(), prices).unwrap();
+            let mut u = MonthlyUsage::new("P", 2026, 4, cap);
+            u.energy_kwh.set(Period::Flat, kwh);
+            u.kvarh_forward = kvarh;
+            u.max_demand_kw = Some(dem);
+            u.contract_demand_kw = Some(dc);
+            u.method = [BillingMethod::Capacity, BillingMethod::ContractDemand,
+                        BillingMethod::ActualDemand, BillingMethod::None][method];
+            let _ = t.bill(&u);
+            let _ = t.compare_basic_methods(&[u], d("1"));
+        }
+
+        /// A usage record with a random key added is refused, naming the key.
+        #[test]
+        fn unknown_keys_are_refused(key in "[a-z_]{1,12}") {
+            let known = ["customer", "year", "month", "energy_kwh", "kvarh_forward",
+                "kvarh_reverse", "max_demand_kw", "capacity_kva", "sealed", "billing_from",
+                "billing_until", "method", "contract_demand_kw"];
+            prop_assume!(!known.contains(&key.as_str()));
+            let text = format!(
+                r#"{{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000", "{key}": 1}}"#
+            );
+            let e = from_json::<MonthlyUsage>("usage", &text).unwrap_err();
+            prop_assert!(e.to_string().contains(&format!("`{key}`")), "{}", e);
+            // Price tables and customer terms likewise.
+            let text = format!(r#"{{"customer": "C1", "capacity_kva": "1000", "{key}": 1}}"#);
+            let terms_known = ["customer", "capacity_kva", "method", "contract_demand_kw",
+                "kvarh_forward", "kvarh_reverse"];
+            if !terms_known.contains(&key.as_str()) {
+                let e = from_json::<CustomerTerms>("terms", &text).unwrap_err();
+                prop_assert!(e.to_string().contains(&format!("`{key}`")), "{}", e);
+            }
+        }
+
+        /// Any numeric field of a usage record given as NaN, infinity, null where a number is
+        /// needed, or a non-number is refused naming the field: never a bill.
+        #[test]
+        fn non_numbers_in_usage_are_refused(
+            field in prop::sample::select(vec!["kvarh_forward", "kvarh_reverse", "capacity_kva",
+                "max_demand_kw", "contract_demand_kw", "energy_kwh.peak", "energy_kwh.flat"]),
+            bad in prop::sample::select(vec!["\"NaN\"", "\"nan\"", "\"inf\"", "\"-inf\"",
+                "\"\"", "\"1,5\"", "NaN", "\"1e400\"", "[]", "{}", "true"]),
+        ) {
+            let mut fields = vec![
+                ("capacity_kva".to_owned(), "\"3200\"".to_owned()),
+                ("method".to_owned(), "\"actual_demand\"".to_owned()),
+                ("max_demand_kw".to_owned(), "\"1800\"".to_owned()),
+            ];
+            let energy = if let Some(p) = field.strip_prefix("energy_kwh.") {
+                format!(r#"{{"{p}": {bad}}}"#)
+            } else {
+                fields.retain(|(k, _)| k != field);
+                fields.push((field.to_owned(), bad.to_owned()));
+                r#"{"flat": "1000"}"#.to_owned()
+            };
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!(r#""{k}": {v}"#)).collect();
+            let text = format!(
+                r#"{{"customer": "C1", "year": 2026, "month": 4, "energy_kwh": {energy}, {}}}"#,
+                body.join(", ")
+            );
+            let t = simple(OverrunVariant::A);
+            match from_json::<MonthlyUsage>("usage", &text) {
+                Ok(u) => prop_assert!(false, "{} = {} read as {:?}, billed {:?}", field, bad, u, t.bill(&u)),
+                Err(e) => {
+                    let leaf = field.rsplit('.').next().unwrap();
+                    prop_assert!(e.to_string().contains(leaf) || bad == "NaN", "{}", e);
+                }
+            }
+        }
+    }
+}
