@@ -1527,3 +1527,167 @@ mod hardening_props {
         }
     }
 }
+
+#[test]
+fn interval_sums_are_exact_decimals() {
+    // The simple tariff (flat all day, 0.5 yuan/kWh, no funds), April 2026, one customer with
+    // two 15-minute readings 1.14 and 0.005 kWh. Exact sum 1.145 kWh → 1.15 kWh at 0.01 kWh
+    // (half away from zero) → 1.15 × 0.5 = 0.575 → 0.58 yuan. In binary floating point
+    // 1.14 + 0.005 = 1.1449999999999998, which would bill 1.14 kWh and 0.57 yuan.
+    let (a, b) = (std::hint::black_box(1.14f64), std::hint::black_box(0.005f64));
+    assert!(a + b < 1.145);
+    let t = simple(OverrunVariant::A);
+    let start = date(2026, 4, 1).and_hms_opt(0, 0, 0).unwrap();
+    let l = IntervalLayout::new(t.compiled(), &Calendar::default(), start, 15, 2).unwrap();
+    let terms = vec![CustomerTerms {
+        customer: "X".into(),
+        capacity_kva: d("1000"),
+        method: BillingMethod::None,
+        contract_demand_kw: None,
+        kvarh_forward: Some(Decimal::ZERO),
+        kvarh_reverse: Some(Decimal::ZERO),
+    }];
+    let bill_of = |e: &[f64], options: IntervalOptions| {
+        let batch = IntervalBatch {
+            customers: 1,
+            energy_kwh: e,
+            kvarh_forward: Some(e),
+            kvarh_reverse: None,
+            ids: None,
+        };
+        let tot = interval::aggregate_with(&l, &batch, options).unwrap();
+        let b = bill_batch(&t, &tot, &l, &terms, options).unwrap().remove(0);
+        (tot, b)
+    };
+    let (tot, b) = bill_of(&[1.14, 0.005], IntervalOptions::default());
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    assert_eq!(tot.exact_kvarh_forward[0], d("1.145"));
+    assert_eq!(tot.energy_kwh[2], 1.145); // the double nearest to the exact sum
+    assert_eq!(b.energy_kwh, d("1.15"));
+    assert_eq!(b.energy_yuan, d("0.58"));
+    // Maximum demand from the exact reading: 1.14 kWh × 60 / 15 = 4.56 kW.
+    assert_eq!(b.basic.actual_demand_kw, Some(d("4.560")));
+    // Readings off the 0.001 grid (0.0005 kWh) take the decimal path: 1.1445 + 0.0005 =
+    // 1.145 exactly.
+    let (tot, b) = bill_of(&[1.1445, 0.0005], IntervalOptions::default());
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    assert_eq!(b.energy_yuan, d("0.58"));
+    // … and the same readings on a 0.0001 grid take the integer path to the same sums.
+    let fine = IntervalOptions {
+        reading_decimals: 4,
+        ..IntervalOptions::default()
+    };
+    let (tot, _) = bill_of(&[1.1445, 0.0005], fine);
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    let bad = IntervalOptions {
+        reading_decimals: 7,
+        ..IntervalOptions::default()
+    };
+    let batch = IntervalBatch {
+        customers: 1,
+        energy_kwh: &[1.0, 1.0],
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    assert!(matches!(
+        interval::aggregate_with(&l, &batch, bad),
+        Err(TariffError::BadLayout { .. })
+    ));
+}
+
+#[test]
+fn a_month_of_grid_readings_sums_exactly() {
+    // 30 days × 96 readings of k/1000 kWh for k = 1, 2, …: the exact sum per period is an
+    // integer sum divided by 1000, computed here independently in i64 from the period of each
+    // interval; the f64 sum of the same readings differs from it (checked below).
+    let t = huizhou_10kv();
+    let l = layout(&t, 2026, 9, 30);
+    let n = l.intervals();
+    let milli: Vec<i64> = (0..n as i64).map(|i| 1 + (i * 7919) % 100_003).collect();
+    let e: Vec<f64> = milli.iter().map(|&m| m as f64 / 1000.0).collect();
+    let mut want = [0i64; 5];
+    let mut float = [0.0f64; 5];
+    for (i, (&m, &x)) in milli.iter().zip(&e).enumerate() {
+        let p = l.period_of(i).unwrap().index();
+        want[p] += m;
+        float[p] += x;
+    }
+    let batch = IntervalBatch {
+        customers: 1,
+        energy_kwh: &e,
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    let tot = aggregate(&l, &batch).unwrap();
+    let mut float_is_off = false;
+    for p in 0..5 {
+        let exact = Decimal::new(want[p], 3);
+        assert_eq!(tot.exact_energy_kwh[p], exact, "period {p}");
+        float_is_off |= Decimal::from_f64_retain(float[p]).unwrap() != exact;
+    }
+    assert!(
+        float_is_off,
+        "the example should show a binary rounding error"
+    );
+}
+
+mod interval_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A NaN, infinity or negative reading anywhere in any column is an error naming the
+        /// quantity, the customer and the interval: never a number.
+        #[test]
+        fn bad_readings_are_always_refused(
+            customers in 1usize..4, row in 0usize..4, at in 0usize..192,
+            column in 0usize..3, bad in prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.001, -1e300]),
+            values in prop::collection::vec(0u32..100_000, 1..50),
+        ) {
+            let row = row % customers;
+            let t = huizhou_10kv();
+            let l = layout(&t, 2026, 9, 2);
+            let n = l.intervals();
+            let mut cols: Vec<Vec<f64>> = (0..3)
+                .map(|k| (0..customers * n).map(|i| f64::from(values[(i + k) % values.len()]) / 1000.0).collect())
+                .collect();
+            cols[column][row * n + at] = bad;
+            let ids: Vec<String> = (0..customers).map(|c| format!("C{c}")).collect();
+            let batch = IntervalBatch {
+                customers,
+                energy_kwh: &cols[0],
+                kvarh_forward: Some(&cols[1]),
+                kvarh_reverse: Some(&cols[2]),
+                ids: Some(&ids),
+            };
+            match aggregate(&l, &batch) {
+                Err(TariffError::BadReading { quantity, customer, row: r, interval, .. }) => {
+                    prop_assert_eq!(quantity, ["energy_kwh", "kvarh_forward", "kvarh_reverse"][column]);
+                    prop_assert_eq!(customer, format!("C{row}"));
+                    prop_assert_eq!(r, row);
+                    prop_assert_eq!(interval, at);
+                }
+                other => prop_assert!(false, "{:?}", other.map(|t| t.total_kwh)),
+            }
+        }
+
+        /// Readings on the 0.001 grid sum to the integer sum of their thousandths.
+        #[test]
+        fn grid_sums_equal_integer_sums(values in prop::collection::vec(0u64..10_000_000_000, 192)) {
+            let t = huizhou_10kv();
+            let l = layout(&t, 2026, 9, 2);
+            let e: Vec<f64> = values.iter().map(|&m| m as f64 / 1000.0).collect();
+            let batch = IntervalBatch { customers: 1, energy_kwh: &e, kvarh_forward: Some(&e), kvarh_reverse: None, ids: None };
+            let tot = aggregate(&l, &batch).unwrap();
+            let total: u64 = values.iter().sum();
+            let exact: Decimal = tot.exact_energy_kwh.iter().copied().sum();
+            prop_assert_eq!(exact, Decimal::new(total as i64, 3));
+            prop_assert_eq!(tot.exact_kvarh_forward[0], Decimal::new(total as i64, 3));
+        }
+    }
+}
