@@ -1,6 +1,7 @@
 //! The domain core of gridserve: pure Rust, no I/O beyond reading and writing the files a
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
+pub mod access;
 pub mod advice;
 pub mod network;
 pub mod notify;

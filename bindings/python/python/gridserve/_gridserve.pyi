@@ -103,7 +103,11 @@ class Network:
 
 @final
 class Topology:
-    """A network indexed in one state."""
+    """A network indexed in one state.
+
+    Safe to share between threads, writers included: each query answers from one published
+    index, the state before or after any concurrent ``apply``, never a mix.
+    """
 
     def __new__(cls, network: Network, operations: Optional[_Ops] = None) -> Topology: ...
     @property

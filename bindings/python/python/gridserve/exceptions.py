@@ -336,7 +336,8 @@ class TariffInputError(GridserveError, ValueError):
 
 class NotInForceError(GridserveError, KeyError):
     """No schedule or price table of a book is in force (``what``, ``category``, ``voltage``,
-    ``date``)."""
+    ``date``), or a month is billed outside the validity of its tariff (``what``, ``record``,
+    ``name``, ``valid``, ``date``)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -211,6 +211,22 @@ pub enum TariffError {
         /// The date.
         date: String,
     },
+    /// A month is billed outside the validity of the tariff's schedule or price table.
+    #[error(
+        "{record}: the {what} {name:?} is in force {valid}, not on {date} (use the tariff in force, or bill_what_if for a what-if at these prices)"
+    )]
+    OutsideValidity {
+        /// The record (customer and month).
+        record: String,
+        /// `schedule` or `price table`.
+        what: &'static str,
+        /// The schedule's or price table's name.
+        name: String,
+        /// Its validity, e.g. `from 2026-02-01` or `2025-01-01 to 2025-12-31`.
+        valid: String,
+        /// The first billed day outside it.
+        date: String,
+    },
     /// JSON that does not have the documented layout.
     #[error("{what}: invalid JSON: {}", detail(message))]
     Json {
@@ -287,6 +303,7 @@ crate::impl_error_info! {
         NoBasicPrice => ("no_basic_price", "PriceError"),
         InvalidDate => ("invalid_date", "TariffInputError"),
         NotInForce => ("not_in_force", "NotInForceError"),
+        OutsideValidity => ("outside_validity", "NotInForceError"),
         Json => ("json", "ParseError"),
         ShapeMismatch => ("shape_mismatch", "IntervalDataError"),
         BadReading => ("bad_reading", "IntervalDataError"),
@@ -303,6 +320,13 @@ impl TariffError {
     pub fn examples() -> Vec<Self> {
         let s = |v: &str| v.to_owned();
         vec![
+            Self::OutsideValidity {
+                record: s("C1 2020-03"),
+                what: "price table",
+                name: s("Huizhou 2026-02"),
+                valid: s("from 2026-02-01"),
+                date: s("2020-03-01"),
+            },
             Self::UnknownPeriod {
                 context: s("usage C1"),
                 name: s("noon"),

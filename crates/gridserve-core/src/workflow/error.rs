@@ -6,7 +6,7 @@ use crate::error_info::{excerpt, quoted};
 use crate::notify::NotifyError;
 use crate::ports::StoreError;
 
-use super::Role;
+use crate::access::{Denied, Role};
 
 /// Why a command was refused or a workflow operation failed. A refused command writes nothing.
 ///
@@ -146,6 +146,18 @@ impl From<StoreError> for WorkflowError {
                 actual,
             },
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<Denied> for WorkflowError {
+    fn from(d: Denied) -> Self {
+        Self::Forbidden {
+            stream: d.stream,
+            command: d.command,
+            actor: d.actor,
+            allowed: d.allowed,
+            other_customer: d.other_customer,
         }
     }
 }
