@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
+from gridserve._convert import time_column_ms
 from gridserve._gridserve import OutageTable
 from gridserve._gridserve import med_threshold as _med_threshold
 
@@ -54,14 +55,11 @@ def _pandas() -> Any:
     return pandas
 
 
-def _ms(series: Any) -> Any:
-    """Datetimes (naive = China Standard Time) to int64 ms since the epoch; NaT → _NO_TIME."""
-    pd = _pandas()
-    s = pd.to_datetime(series)
-    if s.dt.tz is None:
-        s = s.dt.tz_localize(_CST)
-    ms = (s.dt.tz_convert("UTC") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
-    return ms.fillna(_NO_TIME).to_numpy(dtype=np.int64)
+def _ms(series: Any, column: str = "time", required: bool = False) -> Any:
+    """Datetimes (naive = China Standard Time, mixed offsets allowed) to int64 ms since the
+    epoch; NaT → _NO_TIME, or an error naming the row when the column is ``required``."""
+    _pandas()
+    return time_column_ms(series, column, required)
 
 
 def _when(t: When) -> str:
@@ -72,8 +70,9 @@ def _when(t: When) -> str:
     return _dt.datetime(t.year, t.month, t.day, tzinfo=_CST).isoformat()
 
 
-def _options(options: Dict[str, Any]) -> Optional[str]:
-    return json.dumps(options) if options else None
+def _options(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    # Passed as a dict: the compiled module names a NaN or unknown option by its key.
+    return options or None
 
 
 def outage_table(outages: Any, feeders: Any) -> OutageTable:
@@ -117,7 +116,7 @@ def outage_table(outages: Any, feeders: Any) -> OutageTable:
             counts = np.where(has_list, lengths, given).astype(np.int64)
     else:
         counts = df["customers_count"].to_numpy(dtype=np.int64)
-    stages = [_ms(df[s]) if s in df.columns else None for s in _STAGES]
+    stages = [_ms(df[s], s) if s in df.columns else None for s in _STAGES]
     operations = (
         df["operations"].fillna(1).to_numpy(dtype=np.int64) if "operations" in df.columns else None
     )
@@ -129,8 +128,8 @@ def outage_table(outages: Any, feeders: Any) -> OutageTable:
     return OutageTable.from_columns(
         json.dumps(base),
         text("id"),
-        _ms(df["start"]),
-        _ms(df["end"]),
+        _ms(df["start"], "start", required=True),
+        _ms(df["end"], "end", required=True),
         text("cause"),
         planned,
         text("device"),
