@@ -1534,7 +1534,10 @@ fn interval_sums_are_exact_decimals() {
     // two 15-minute readings 1.14 and 0.005 kWh. Exact sum 1.145 kWh → 1.15 kWh at 0.01 kWh
     // (half away from zero) → 1.15 × 0.5 = 0.575 → 0.58 yuan. In binary floating point
     // 1.14 + 0.005 = 1.1449999999999998, which would bill 1.14 kWh and 0.57 yuan.
-    let (a, b) = (std::hint::black_box(1.14f64), std::hint::black_box(0.005f64));
+    let (a, b) = (
+        std::hint::black_box(1.14f64),
+        std::hint::black_box(0.005f64),
+    );
     assert!(a + b < 1.145);
     let t = simple(OverrunVariant::A);
     let start = date(2026, 4, 1).and_hms_opt(0, 0, 0).unwrap();
