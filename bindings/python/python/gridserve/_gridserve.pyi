@@ -348,26 +348,26 @@ class Tariff:
     def prices(self) -> Dict[str, Any]: ...
     def unit_price(self, period: str) -> Optional[Decimal]: ...
     def period_at(self, time: _Time, calendar: Optional[_Json] = None) -> str: ...
-    def bill(self, usage: _Json) -> Dict[str, Any]: ...
-    def bills(self, usages: _Json) -> List[Dict[str, Any]]: ...
+    def bill(self, usage: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
+    def bills(self, usages: _Json, *, what_if: bool = False) -> List[Dict[str, Any]]: ...
     def aggregate_intervals(
         self,
-        energy_kwh: npt.NDArray[np.float64],
+        energy_kwh: npt.ArrayLike,
         start: _Time,
         interval_min: int = 15,
-        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
-        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_forward: Optional[npt.ArrayLike] = None,
+        kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         ids: Optional[List[str]] = None,
     ) -> Dict[str, npt.NDArray[np.float64]]: ...
     def bill_intervals(
         self,
-        energy_kwh: npt.NDArray[np.float64],
+        energy_kwh: npt.ArrayLike,
         start: _Time,
         terms: _Json,
         interval_min: int = 15,
-        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
-        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_forward: Optional[npt.ArrayLike] = None,
+        kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         columns: bool = False,
     ) -> Any: ...
@@ -379,8 +379,10 @@ class Tariff:
         usages: _Json,
         target_pf: Optional[_Number] = None,
         hours_per_day: Optional[float] = None,
+        *,
+        what_if: bool = False,
     ) -> Dict[str, Any]: ...
-    def tou_finding(self, usages: _Json) -> Dict[str, Any]: ...
+    def tou_finding(self, usages: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
 
 def power_factor(
     energy_kwh: _Number, kvarh_forward: _Number, kvarh_reverse: Optional[_Number] = None

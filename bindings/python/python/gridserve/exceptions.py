@@ -327,7 +327,9 @@ class TariffInputError(GridserveError, ValueError):
     """A usage record or rule value is refused (``kind``, ``record``, ``field``, ``value``).
 
     Kinds: ``negative_quantity``, ``pf_zero_energy``, ``demand_without_capacity``,
-    ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``.
+    ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``, ``missing_value``
+    (NaN/None where a number is needed), ``invalid_column`` (a frame column that is unknown
+    or absent).
     """
 
     field: str | None = None
