@@ -222,8 +222,25 @@ pub(crate) fn topsis<'py>(
     directions: Option<&Bound<'py, PyAny>>,
     normalisation: &str,
     ranks: bool,
-    threads: Option<i64>,
+    threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = match threads {
+        None => None,
+        // An int beyond i64 is out of range either way; keep its sign for the message.
+        Some(t) => Some(t.extract::<i64>().or_else(|_| {
+            match t.extract::<f64>() {
+                Ok(f) if t.is_instance_of::<pyo3::types::PyInt>() => {
+                    Ok(if f < 0.0 { i64::MIN } else { i64::MAX })
+                }
+                _ => Err(ScoringError::InvalidOption {
+                    option: "threads",
+                    value: f64::NAN,
+                    problem: "must be an integer (or None for the default)",
+                })
+                .py_err(py),
+            }
+        })?),
+    };
     let m = Matrix::extract(py, matrix)?;
     let view = m.view().py_err(py)?;
     let dirs = self::directions(py, directions, view.cols())?;

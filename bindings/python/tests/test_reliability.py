@@ -233,6 +233,11 @@ def test_unknown_columns_and_option_keywords_are_refused() -> None:
     with pytest.raises(gs.GridserveError, match="momentary_max"):
         rel.daily_saidi(table, *YEAR, momentary_max=3)
     assert rel.indices(table, *YEAR, momentary_max_min=3).loc["system", "saifi"] > 0
+    # A NaN option names the key (it used to be "expected value at line 1 column 23").
+    with pytest.raises(gs.GridserveError, match="momentary_max_min"):
+        rel.indices(table, *YEAR, momentary_max_min=float("nan"))
+    with pytest.raises(gs.GridserveError, match="celid_single_min"):
+        rel.indices(table, *YEAR, celid_single_min=[360.0, float("inf")])
     with pytest.raises(gs.GridserveError, match="durration"):
         rel.outage_table(_r1().assign(durration=1), FEEDERS)
     with pytest.raises(gs.GridserveError, match="load"):

@@ -135,7 +135,18 @@ def _when(t: When) -> str:
     return _dt.datetime(t.year, t.month, t.day, tzinfo=_CST).isoformat()
 
 
+def _finite_or_refuse(key: str, value: Any) -> None:
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _finite_or_refuse(key, v)
+    elif isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        raise InvalidArgumentError(f"option {key!r} is {value}: not a finite number")
+
+
 def _options(options: Dict[str, Any]) -> Optional[str]:
+    """Option keywords as JSON for the core, which refuses unknown keys by name."""
+    for key, value in options.items():
+        _finite_or_refuse(key, value)
     return json.dumps(options) if options else None
 
 
