@@ -34,6 +34,8 @@ pub enum ProblemKind {
     CountMismatch,
     /// A value cannot be parsed or does not fit (stated in the message of the field).
     Malformed,
+    /// A required value is missing (a null, NaN or NaT cell of a column that is present).
+    Missing,
 }
 
 impl ProblemKind {
@@ -52,6 +54,7 @@ impl ProblemKind {
             Self::DuplicateCustomer => "lists a customer twice",
             Self::CountMismatch => "differs from the length of the customer list",
             Self::Malformed => "is malformed",
+            Self::Missing => "is missing",
         }
     }
 }
