@@ -750,10 +750,12 @@ fn workflows(
                 &crew
             };
             let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
-            let label = x
+            let name = x
                 .events
                 .first()
-                .map_or("", |e| event_label(OutageWorkflow::event_name(e)));
+                .map(OutageWorkflow::event_name)
+                .unwrap_or_default();
+            let label = event_label(&name);
             say!(
                 out,
                 "  +{at:>3} min  {label}{}  {} notices ({} unsent ones superseded)",
