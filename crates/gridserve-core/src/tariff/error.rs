@@ -320,13 +320,6 @@ impl TariffError {
     pub fn examples() -> Vec<Self> {
         let s = |v: &str| v.to_owned();
         vec![
-            Self::OutsideValidity {
-                record: s("C1 2020-03"),
-                what: "price table",
-                name: s("Huizhou 2026-02"),
-                valid: s("from 2026-02-01"),
-                date: s("2020-03-01"),
-            },
             Self::UnknownPeriod {
                 context: s("usage C1"),
                 name: s("noon"),
@@ -437,6 +430,13 @@ impl TariffError {
             Self::Overflow {
                 record: s("C1"),
                 what: "energy charge",
+            },
+            Self::OutsideValidity {
+                record: s("C1 2020-03"),
+                what: "price table",
+                name: s("Huizhou 2026-02"),
+                valid: s("from 2026-02-01"),
+                date: s("2020-03-01"),
             },
         ]
     }
