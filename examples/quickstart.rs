@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use gridserve::network::records::NetworkData;
-use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{ElementId, LineKind, Network, ScopeReport, Topology, Trip, io};
 use gridserve::notify::masking::mask_phone;
 use gridserve::outbox::{DispatchPolicy, Dispatcher};
@@ -32,6 +31,7 @@ use gridserve::ports::{
     Timestamp, china_offset,
 };
 use gridserve::sqlite::{SqliteOptions, SqliteStore};
+use gridserve::synth::{SynthConfig, generate};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};

@@ -4,7 +4,6 @@ mod advice;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod queries;
-mod reference;
 mod reliability;
 mod report;
 mod roundtrip;

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use gridserve_core::network::records::NetworkData;
-use gridserve_core::network::synth::{self, SynthConfig};
 use gridserve_core::network::{
     ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
     Trip, ValidationOptions, busbranch, io,
 };
+use gridserve_synth::{self as synth, SynthConfig};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -112,7 +112,7 @@ impl PyNetwork {
 
     /// A synthetic network of about `points` points (seeded, reproducible). The keyword
     /// arguments override the generator's settings for that size (see
-    /// `gridserve_core::network::synth::SynthConfig`).
+    /// `gridserve_synth::SynthConfig`).
     #[staticmethod]
     #[pyo3(signature = (
         points,
