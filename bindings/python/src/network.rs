@@ -559,6 +559,8 @@ impl PyTopology {
     /// Every point unsupplied after each of many single-line scenarios, in one call: scenario
     /// `k` applies `actions[k]` (`open`, `take_out`, …) to line id `lines[k]`. Returns
     /// `(offsets, points)`: scenario `k` owns `points[offsets[k]:offsets[k + 1]]`, sorted.
+    /// The ids are gridserve line ids: from pandapower, translate switch, line or trafo
+    /// indices with `PandapowerImport.to_gridserve`.
     fn unsupplied_batch<'py>(
         &self,
         py: Python<'py>,

@@ -220,6 +220,7 @@ fn read_optional<R: Read, T>(
 }
 
 fn read_points<R: Read>(table: Table<R>) -> Result<Vec<PointRecord>, NetworkError> {
+    table.only(&POINT_COLUMNS)?;
     let asset = table.required("asset")?;
     let kind = table.column("kind")?;
     let name = table.column("name")?;
@@ -235,6 +236,7 @@ fn read_points<R: Read>(table: Table<R>) -> Result<Vec<PointRecord>, NetworkErro
 }
 
 fn read_segments<R: Read>(table: Table<R>) -> Result<Vec<SegmentRecord>, NetworkError> {
+    table.only(&SEGMENT_COLUMNS)?;
     let asset = table.required("asset")?;
     let from = table.required("from")?;
     let to = table.required("to")?;
@@ -256,6 +258,7 @@ fn read_segments<R: Read>(table: Table<R>) -> Result<Vec<SegmentRecord>, Network
 }
 
 fn read_switches<R: Read>(table: Table<R>) -> Result<Vec<SwitchRecord>, NetworkError> {
+    table.only(&SWITCH_COLUMNS)?;
     let asset = table.required("asset")?;
     let from = table.required("from")?;
     let to = table.required("to")?;
@@ -279,6 +282,7 @@ fn read_switches<R: Read>(table: Table<R>) -> Result<Vec<SwitchRecord>, NetworkE
 }
 
 fn read_transformers<R: Read>(table: Table<R>) -> Result<Vec<TransformerRecord>, NetworkError> {
+    table.only(&TRANSFORMER_COLUMNS)?;
     let asset = table.required("asset")?;
     let from = table.required("from")?;
     let to = table.required("to")?;
@@ -302,6 +306,7 @@ fn read_transformers<R: Read>(table: Table<R>) -> Result<Vec<TransformerRecord>,
 }
 
 fn read_sources<R: Read>(table: Table<R>) -> Result<Vec<SourceRecord>, NetworkError> {
+    table.only(&SOURCE_COLUMNS)?;
     let asset = table.required("asset")?;
     let point = table.required("point")?;
     let name = table.column("name")?;
@@ -319,6 +324,7 @@ fn read_sources<R: Read>(table: Table<R>) -> Result<Vec<SourceRecord>, NetworkEr
 }
 
 fn read_customers<R: Read>(table: Table<R>) -> Result<Vec<CustomerRecord>, NetworkError> {
+    table.only(&CUSTOMER_COLUMNS)?;
     let number = table.required("number")?;
     let name = table.column("name")?;
     let point = table.required("point")?;
@@ -344,6 +350,7 @@ fn read_contacts<R: Read>(
     table: Table<R>,
     customers: &mut [CustomerRecord],
 ) -> Result<(), NetworkError> {
+    table.only(&CONTACT_COLUMNS)?;
     let customer = table.required("customer")?;
     let name = table.required("name")?;
     let phone = table.required("phone")?;
@@ -423,15 +430,42 @@ impl<R: Read> Table<R> {
 
     /// The index of the column called `name`, which the header must have.
     fn required(&self, name: &str) -> Result<usize, NetworkError> {
-        self.column(name)?
-            .ok_or_else(|| self.header_error(name, "the header lacks this required column"))
+        self.column(name)?.ok_or_else(|| {
+            self.header_error(
+                name,
+                &format!("the header lacks the required column `{name}`"),
+            )
+        })
+    }
+
+    /// Refuses a header column that the table's layout does not define (a misspelt or foreign
+    /// column would otherwise be read as absent, and its field take the default), naming the
+    /// column and listing the layout's columns.
+    fn only(&self, columns: &[&str]) -> Result<(), NetworkError> {
+        let Some(unknown) = self.header.iter().find(|c| !columns.contains(c)) else {
+            return Ok(());
+        };
+        let message = if unknown.is_empty() {
+            format!(
+                "an unnamed column (an empty header cell) is not part of the layout; the \
+                 columns of this table are {}",
+                columns.join(", ")
+            )
+        } else {
+            format!(
+                "the layout has no column `{}`; the columns of this table are {}",
+                excerpt(unknown),
+                columns.join(", ")
+            )
+        };
+        Err(self.header_error(unknown, &message))
     }
 
     fn header_error(&self, column: &str, message: &str) -> NetworkError {
         NetworkError::Parse {
             file: self.file.clone(),
             line: self.header_line,
-            field: Some(column.to_owned()),
+            field: Some(excerpt(column)),
             message: message.to_owned(),
         }
     }
@@ -463,6 +497,15 @@ impl<R: Read> Table<R> {
             };
             parsed.push(parse(&row)?);
         }
+    }
+}
+
+/// At most 40 characters of a header cell, for a message.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 

@@ -630,11 +630,11 @@ fn json_file_errors_name_the_path() {
 }
 
 #[test]
-fn columns_may_come_in_any_order_with_unknown_columns() {
+fn columns_may_come_in_any_order() {
     let data = read_files(&[(
         SEGMENTS_CSV,
-        "in_service,note,length_m,to,kind,from,asset,rated_current_a\n\
-         false,ignored,12.5,B,cable,A,L-1,300\n",
+        "in_service,length_m,to,kind,from,asset,rated_current_a\n\
+         false,12.5,B,cable,A,L-1,300\n",
     )])
     .unwrap();
     assert_eq!(
@@ -997,4 +997,60 @@ fn folder_errors_name_the_file_path() {
     let file = dir.join(POINTS_CSV).display().to_string();
     assert_parse_error(read_csv_dir(&dir), &file, 2, Some("kind"));
     fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_column_the_layout_does_not_define_is_refused_naming_file_and_column() {
+    // pandapower calls the switch position `closed`; read silently, every switch would take
+    // the default `normally_open = false`. Every table refuses a foreign column.
+    let message = assert_parse_error(
+        read_files(&[(
+            SWITCHES_CSV,
+            "asset,from,to,kind,protective,closed\nK-1,A,B,breaker,true,false\n",
+        )]),
+        SWITCHES_CSV,
+        1,
+        Some("closed"),
+    );
+    assert!(message.contains("no column `closed`"), "{message}");
+    assert!(
+        message.contains("normally_open"),
+        "lists the layout's columns: {message}"
+    );
+    for (file, header) in [
+        (POINTS_CSV, "asset,note\n"),
+        (SEGMENTS_CSV, "asset,from,to,length_m,note\n"),
+        (TRANSFORMERS_CSV, "asset,from,to,rated_kva,note\n"),
+        (SOURCES_CSV, "asset,point,capacity_kva,note\n"),
+        (CUSTOMERS_CSV, "number,point,contracted_kva,load_kw,note\n"),
+        (CONTACTS_CSV, "customer,name,phone,note\n"),
+    ] {
+        assert_parse_error(read_files(&[(file, header)]), file, 1, Some("note"));
+    }
+    // An empty header cell (a trailing comma) is an unnamed column, refused too.
+    let message = assert_parse_error(
+        read_files(&[(POINTS_CSV, "asset,\n")]),
+        POINTS_CSV,
+        1,
+        Some(""),
+    );
+    assert!(message.contains("unnamed column"), "{message}");
+    // A very long foreign column name is cut in the error.
+    let long: &'static str = Box::leak(format!("asset,{}\n", "x".repeat(10_000)).into_boxed_str());
+    let (_, _, field, message) = parse_error(read_files(&[(POINTS_CSV, long)]));
+    assert!(
+        field.unwrap().chars().count() <= 41 && message.len() < 400,
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_required_column_is_named_in_the_message() {
+    let message = assert_parse_error(
+        read_files(&[(SEGMENTS_CSV, "asset,from,to\nL-1,A,B\n")]),
+        SEGMENTS_CSV,
+        1,
+        Some("length_m"),
+    );
+    assert!(message.contains("`length_m`"), "{message}");
 }

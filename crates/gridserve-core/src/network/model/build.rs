@@ -54,6 +54,9 @@ impl Builder {
                 .push(problem(rec, "asset", String::new(), ProblemKind::EmptyId));
         }
         if assets.insert(id).is_err() {
+            // Keep ids in record order (points first, then lines, then sources), so that a
+            // later record is still found as what it is and every problem names the right one.
+            assets.push_unindexed(id);
             self.problems.push(problem(
                 rec,
                 "asset",
@@ -84,6 +87,9 @@ impl Builder {
         found
     }
 }
+
+/// Marks a line end whose point is unknown while the records are checked.
+const UNKNOWN_END: u32 = u32::MAX;
 
 /// Customers at or above this count are tabulated on a second thread while the equipment is
 /// built.
@@ -138,6 +144,8 @@ impl CustomerTables {
                 problems.push(problem(rec, "number", String::new(), ProblemKind::EmptyId));
             }
             if t.ids.insert(&c.number).is_err() {
+                // Ids keep following record order (see `Builder::register`).
+                t.ids.push_unindexed(&c.number);
                 problems.push(problem(
                     rec,
                     "number",
@@ -290,7 +298,9 @@ impl Network {
                     b.problems
                         .push(problem(rec, "to", to.to_owned(), ProblemKind::SelfLoop));
                 }
-                ends.push((f.unwrap_or(0), t.unwrap_or(0)));
+                // An unknown end is marked; the graph and the adjacency are built only
+                // once every end is known (no problems), so it is never used as an index.
+                ends.push((f.unwrap_or(UNKNOWN_END), t.unwrap_or(UNKNOWN_END)));
                 lines.push(line);
             };
         for (i, s) in data.segments.iter().enumerate() {
@@ -336,29 +346,21 @@ impl Network {
             };
             add_line(&mut b, rec, &t.from, &t.to, line);
         }
-        for (line, &(f, t)) in lines.into_iter().zip(&ends) {
-            graph.add_edge(NodeIndex::new(f as usize), NodeIndex::new(t as usize), line);
-        }
-
-        // Compressed adjacency (counting sort by end point).
+        // Compressed adjacency (counting sort by end point): the degrees now, counting the
+        // known ends only, so that the checks below see which points have a line; the entries
+        // once every end is known.
         let mut degree = vec![0u32; n_points + 1];
         for &(f, t) in &ends {
-            degree[f as usize + 1] += 1;
-            degree[t as usize + 1] += 1;
+            for p in [f, t] {
+                if p != UNKNOWN_END {
+                    degree[p as usize + 1] += 1;
+                }
+            }
         }
         for i in 0..n_points {
             degree[i + 1] += degree[i];
         }
         let adj_start = degree;
-        let mut fill = adj_start.clone();
-        let mut adj = vec![(0u32, 0u32); ends.len() * 2];
-        for (l, &(f, t)) in ends.iter().enumerate() {
-            adj[fill[f as usize] as usize] = (t, l as u32);
-            fill[f as usize] += 1;
-            adj[fill[t as usize] as usize] = (f, l as u32);
-            fill[t as usize] += 1;
-        }
-        drop(fill);
 
         let mut source_names = TextArena::default();
         let mut sources = Vec::with_capacity(data.sources.len());
@@ -444,6 +446,20 @@ impl Network {
                 problems: Problems(b.problems),
             });
         }
+
+        // Every end is known from here on.
+        for (line, &(f, t)) in lines.into_iter().zip(&ends) {
+            graph.add_edge(NodeIndex::new(f as usize), NodeIndex::new(t as usize), line);
+        }
+        let mut fill = adj_start.clone();
+        let mut adj = vec![(0u32, 0u32); ends.len() * 2];
+        for (l, &(f, t)) in ends.iter().enumerate() {
+            adj[fill[f as usize] as usize] = (t, l as u32);
+            fill[f as usize] += 1;
+            adj[fill[t as usize] as usize] = (f, l as u32);
+            fill[t as usize] += 1;
+        }
+        drop(fill);
 
         let mut cust_start = vec![0u32; n_points + 1];
         for c in &customers {
