@@ -49,7 +49,8 @@ fn setup() -> (Tariff, IntervalLayout, Vec<f64>, Vec<CustomerTerms>) {
         let scale = 20.0 + (c % 997) as f64;
         for (i, x) in row.iter_mut().enumerate() {
             let noise = rng.unit_f64();
-            *x = scale * shape[i % 96] * (0.9 + 0.2 * noise);
+            // Meters register to 0.001 kWh: readings on that grid take the exact integer path.
+            *x = (scale * shape[i % 96] * (0.9 + 0.2 * noise) * 1000.0).round() / 1000.0;
         }
     }
     let terms = (0..CUSTOMERS)

@@ -12,8 +12,8 @@ use gridserve::messengers::receiver::{Reply, WebhookReceiver};
 use gridserve::messengers::{WebhookConfig, WebhookMessenger};
 use gridserve::outbox::{DispatchPolicy, Dispatcher, MemoryMessenger, RandomFailures, RateLimit};
 use gridserve::ports::{
-    Channel, Clock, EventStore, ManualClock, MessageCategory, NewEvent, OutboundMessage,
-    OutboxStatus, OutboxStore, ReceiptStatus, Timestamp, china_offset,
+    Channel, Clock, EventStore, ManualClock, MessageCategory, NewEvent, OptOuts, OutboundMessage,
+    OutboxQueries, OutboxStatus, ReceiptStatus, Timestamp, china_offset,
 };
 use gridserve::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 

@@ -12,13 +12,15 @@ use gridserve::notify::{
 };
 use gridserve::ports::memory::MemoryStore;
 use gridserve::ports::{
-    Channel, EventStore, MessageCategory, OutboxStatus, OutboxStore, Timestamp, china_offset,
+    Channel, EventStore, MessageCategory, OutboxQueries, OutboxStatus, Timestamp, china_offset,
 };
 use gridserve::workflow::bill::{BillCommand, BillEvent, BillStatus};
 use gridserve::workflow::defect::{DefectCommand, DefectEvent, DefectStatus, Severity};
 use gridserve::workflow::invoice::{InvoiceCommand, InvoiceStatus};
 use gridserve::workflow::outage::{OutageCommand, OutageEvent, OutageStatus};
-use gridserve::workflow::{Actor, Attachment, Desk, DeskRules, MediaKind, Role, WorkflowError};
+use gridserve::workflow::{
+    Actor, Attachment, Desk, DeskRules, MediaKind, Role, WorkflowError, WorkflowKind,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -1325,20 +1327,28 @@ fn scripting_by_name_and_json() {
         "description": "缺陷", "evidence": [{"kind": "voice", "uri": "oss://v/1.amr"}]
     });
     let x = desk
-        .execute_json(&mut s, "defect", "D9", Some(0), &cmd, &inspector(), now)
+        .execute_json(
+            &mut s,
+            WorkflowKind::Defect,
+            "D9",
+            Some(0),
+            &cmd,
+            &inspector(),
+            now,
+        )
         .unwrap();
     assert_eq!(x.events[0]["type"], "recorded");
-    let (state, name, v) = desk.state_json(&s, "defect", "D9").unwrap();
-    assert_eq!((name, v), ("recorded", 1));
+    let (state, name, v) = desk.state_json(&s, WorkflowKind::Defect, "D9").unwrap();
+    assert_eq!((name.as_str(), v), ("recorded", 1));
     assert_eq!(state["severity"], "critical");
     let before = s.clone();
     assert!(matches!(
-        desk.execute_json(&mut s, "defect", "D9", None, &serde_json::json!({"type": "fly"}), &inspector(), now),
+        desk.execute_json(&mut s, WorkflowKind::Defect, "D9", None, &serde_json::json!({"type": "fly"}), &inspector(), now),
         Err(WorkflowError::Invalid { field, .. }) if field == "command"
     ));
     assert!(matches!(
-        desk.execute_json(&mut s, "ticket", "D9", None, &cmd, &inspector(), now),
-        Err(WorkflowError::Unknown { .. })
+        "ticket".parse::<WorkflowKind>(),
+        Err(WorkflowError::Unknown { name, .. }) if name == "ticket"
     ));
     assert_eq!(s, before);
 }
@@ -1453,7 +1463,7 @@ proptest! {
                 prop_assert_eq!(e.version, i as u64 + 1);
             }
             let (kind, id) = stream.split_once('/').unwrap();
-            prop_assert!(desk.state_json(&s, kind, id).is_ok());
+            prop_assert!(desk.state_json(&s, kind.parse().unwrap(), id).is_ok());
         }
         // Paid bills have their invoice; outstanding is never negative.
         for id in ["X0", "X1"] {

@@ -14,7 +14,7 @@ use gridserve_core::ports::memory::MemoryStore;
 use gridserve_core::ports::{
     AttemptResult, EventStore, OutboxStatus, OutboxStore, StoreError, Timestamp,
 };
-use gridserve_core::workflow::{Actor, Desk, DeskRules, WorkflowError};
+use gridserve_core::workflow::{Actor, Desk, DeskRules, WorkflowError, WorkflowKind};
 use gridserve_sqlite::SqliteStore;
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -61,6 +61,11 @@ fn to_actor(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
             format!("an actor is {{\"id\": str, \"roles\": [str], \"customer\": str | None}}: {e}"),
         )
     })
+}
+
+/// The workflow named `name` (`defect`, `bill`, `invoice`, `outage`).
+fn kind(py: Python<'_>, name: &str) -> PyResult<WorkflowKind> {
+    name.parse::<WorkflowKind>().py_err(py)
 }
 
 fn status(py: Python<'_>, name: &str) -> PyResult<OutboxStatus> {
@@ -180,6 +185,7 @@ impl PyWorkflows {
         now: &Bound<'_, PyAny>,
         expected_version: Option<u64>,
     ) -> PyResult<Py<PyAny>> {
+        let workflow = kind(py, workflow)?;
         let command = to_value(py, command)?;
         let actor = to_actor(py, actor)?;
         let now = to_time(py, now)?;
@@ -193,6 +199,7 @@ impl PyWorkflows {
 
     /// The state of instance `id`: `{"state": dict, "status": str, "version": int}`.
     fn state(&self, py: Python<'_>, workflow: &str, id: &str) -> PyResult<Py<PyAny>> {
+        let workflow = kind(py, workflow)?;
         let store = self.store();
         let (state, name, version) = self.desk.state_json(&**store, workflow, id).py_err(py)?;
         to_py(
@@ -216,6 +223,7 @@ impl PyWorkflows {
         } else {
             Masking::Clear
         };
+        let workflow = kind(py, workflow)?;
         let store = self.store();
         let h = self
             .desk
@@ -226,7 +234,7 @@ impl PyWorkflows {
 
     /// The instance ids of `workflow`, in name order.
     fn instances(&self, py: Python<'_>, workflow: &str) -> PyResult<Vec<String>> {
-        let prefix = format!("{workflow}/");
+        let prefix = format!("{}/", kind(py, workflow)?);
         let streams = self
             .store()
             .streams(&prefix)

@@ -1,6 +1,7 @@
 //! The domain core of gridserve: pure Rust, no I/O beyond reading and writing the files a
 //! caller names. The `gridserve` crate re-exports it; see there for the overview.
 
+pub mod access;
 pub mod advice;
 pub mod network;
 pub mod notify;
@@ -44,3 +45,11 @@ pub enum Error {
 
 /// A result with [`Error`] as its default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub mod error_info;
+pub use error_info::{ErrorInfo, FieldsOf, excerpt};
+
+crate::impl_error_info! {
+    Error {}
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff }
+}

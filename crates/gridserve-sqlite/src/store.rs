@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use chrono::DateTime;
 use gridserve_core::ports::{
-    Appended, AttemptResult, Channel, EventStore, NewEvent, OutboundMessage, OutboxEntry,
-    OutboxStatus, OutboxStore, ReceiptStatus, StoreError, StoredEvent, Timestamp,
+    Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts, OutboundMessage,
+    OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus, ReceiptStatus, StoreError,
+    StoredEvent, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -654,7 +655,7 @@ impl EventStore for SqliteStore {
     }
 }
 
-impl OutboxStore for SqliteStore {
+impl OutboxDelivery for SqliteStore {
     /// Pending entries with `next_attempt_at <= now` (a new entry's first attempt is its
     /// `not_before`), earliest next attempt first and then in enqueue order; entries with
     /// `expires_at <= now` are first marked suppressed, in the same transaction.
@@ -698,14 +699,6 @@ impl OutboxStore for SqliteStore {
         tx.commit().map_err(|e| store_err("commit", e))
     }
 
-    fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
-        let Ok(id) = i64::try_from(id) else {
-            return Ok(None);
-        };
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = ?1");
-        Ok(self.query_entries(&sql, [id])?.into_iter().next())
-    }
-
     fn receipt(
         &mut self,
         provider_msg_id: &str,
@@ -731,6 +724,16 @@ impl OutboxStore for SqliteStore {
         tx.commit().map_err(|e| store_err("commit", e))?;
         Ok(u64::try_from(id).ok())
     }
+}
+
+impl OutboxQueries for SqliteStore {
+    fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = ?1");
+        Ok(self.query_entries(&sql, [id])?.into_iter().next())
+    }
 
     fn by_dedupe_key(&self, dedupe_key: &str) -> Result<Option<OutboxEntry>, StoreError> {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE dedupe_key = ?1");
@@ -742,7 +745,9 @@ impl OutboxStore for SqliteStore {
             format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE status = ?1 ORDER BY id LIMIT ?2");
         self.query_entries(&sql, params![status_str(status), limit_i64(limit)])
     }
+}
 
+impl OptOuts for SqliteStore {
     fn set_opt_out(
         &mut self,
         channel: Channel,

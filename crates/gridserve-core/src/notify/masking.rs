@@ -4,131 +4,14 @@
 //! [`Masking::Masked`] is the default everywhere personal data is printed: the `Debug` of
 //! [`super::Recipient`], [`MaskedMessage`] (a loggable and exportable view of an outbound
 //! notice) and the exports of the workflow engine. A [`MaskingPolicy`] says which roles read
-//! the clear values.
+//! the clear values. The policy and the masking rules live in [`crate::access`]; this module
+//! applies them to notices and outbox entries.
 
 use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
+pub use crate::access::{Masking, MaskingPolicy, mask_name, mask_phone, mask_text};
 use crate::ports::{OutboundMessage, OutboxEntry};
-use crate::workflow::Role;
-
-/// Whether personal data is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Masking {
-    /// Phone numbers, names and digit runs that may be phone numbers are masked.
-    #[default]
-    Masked,
-    /// Shown as they are.
-    Clear,
-}
-
-/// Which roles read personal data in the clear.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MaskingPolicy {
-    /// Roles that see clear values; everyone else sees them masked.
-    pub clear_roles: Vec<Role>,
-}
-
-impl Default for MaskingPolicy {
-    /// Customer managers and supervisors see contacts in the clear (they call them); crews,
-    /// dispatchers, analysts and everyone else see them masked.
-    fn default() -> Self {
-        Self {
-            clear_roles: vec![Role::CustomerManager, Role::Supervisor],
-        }
-    }
-}
-
-impl MaskingPolicy {
-    /// The masking for a reader holding `roles`.
-    #[must_use]
-    pub fn for_roles(&self, roles: &[Role]) -> Masking {
-        if roles.iter().any(|r| self.clear_roles.contains(r)) {
-            Masking::Clear
-        } else {
-            Masking::Masked
-        }
-    }
-}
-
-impl Masking {
-    /// A phone number or other address: see [`mask_phone`].
-    #[must_use]
-    pub fn phone(self, s: &str) -> String {
-        match self {
-            Self::Clear => s.to_owned(),
-            Self::Masked => mask_phone(s),
-        }
-    }
-
-    /// A person's name: see [`mask_name`].
-    #[must_use]
-    pub fn name(self, s: &str) -> String {
-        match self {
-            Self::Clear => s.to_owned(),
-            Self::Masked => mask_name(s),
-        }
-    }
-
-    /// Free text: see [`mask_text`].
-    #[must_use]
-    pub fn text(self, s: &str) -> String {
-        match self {
-            Self::Clear => s.to_owned(),
-            Self::Masked => mask_text(s),
-        }
-    }
-}
-
-/// Masks a phone number or address: with 8 or more characters the first 3 and the last 4 stay
-/// (`13812345678` → `138****5678`); shorter ones keep only their last 2.
-#[must_use]
-pub fn mask_phone(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
-    let (head, tail) = if n >= 8 { (3, 4) } else { (0, n.min(2)) };
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if i < head || i >= n - tail { c } else { '*' })
-        .collect()
-}
-
-/// Masks a name: the first character stays, the others become `*` (spaces stay):
-/// `张三丰` → `张**`.
-#[must_use]
-pub fn mask_name(s: &str) -> String {
-    s.chars()
-        .enumerate()
-        .map(|(i, c)| if i == 0 || c == ' ' { c } else { '*' })
-        .collect()
-}
-
-/// Masks every run of 7 or more digits in free text as a phone number (keeping 3 + 4 of 11).
-#[must_use]
-pub fn mask_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 7 {
-            out.push_str(&mask_phone(run));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
-}
 
 /// A view of an outbound notice that masks its address and texts: for logs (`Debug`) and
 /// exports (`Serialize`).
@@ -213,29 +96,4 @@ pub fn export_entry(entry: &OutboxEntry, masking: Masking) -> serde_json::Value 
         "sent_at": entry.sent_at,
         "receipt": entry.receipt,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("0571-88886666"), "057******6666");
-        assert_eq!(mask_phone("12345"), "***45");
-        assert_eq!(mask_name("张三丰"), "张**");
-        assert_eq!(mask_name("Li Lei"), "L* ***");
-        assert_eq!(
-            mask_text("请联系13812345678或110"),
-            "请联系138****5678或110"
-        );
-        assert_eq!(Masking::Clear.phone("13812345678"), "13812345678");
-        let p = MaskingPolicy::default();
-        assert_eq!(p.for_roles(&[Role::RepairCrew]), Masking::Masked);
-        assert_eq!(
-            p.for_roles(&[Role::RepairCrew, Role::CustomerManager]),
-            Masking::Clear
-        );
-    }
 }

@@ -26,8 +26,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{
-    Appended, AttemptResult, Channel, EventStore, NewEvent, OutboundMessage, OutboxEntry,
-    OutboxStatus, OutboxStore, ReceiptStatus, StoreError, StoredEvent, Timestamp,
+    Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts, OutboundMessage,
+    OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus, ReceiptStatus, StoreError,
+    StoredEvent, Timestamp,
 };
 
 /// An opt-out as recorded.
@@ -207,7 +208,7 @@ impl EventStore for MemoryStore {
     }
 }
 
-impl OutboxStore for MemoryStore {
+impl OutboxDelivery for MemoryStore {
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
         let mut settle = Vec::new();
@@ -292,7 +293,9 @@ impl OutboxStore for MemoryStore {
         }
         Ok(Some(id))
     }
+}
 
+impl OutboxQueries for MemoryStore {
     fn by_dedupe_key(&self, dedupe_key: &str) -> Result<Option<OutboxEntry>, StoreError> {
         Ok(self
             .by_dedupe
@@ -310,7 +313,9 @@ impl OutboxStore for MemoryStore {
             .cloned()
             .collect())
     }
+}
 
+impl OptOuts for MemoryStore {
     fn set_opt_out(
         &mut self,
         channel: Channel,

@@ -33,7 +33,7 @@ use crate::network::Network;
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
-use super::{Ctx, Permissions, Role, Workflow, WorkflowError, minutes, vars};
+use super::{Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// One step of the reminder schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +257,7 @@ impl Workflow for BillWorkflow {
     type State = BillState;
     type Command = BillCommand;
     type Event = BillEvent;
+    type Status = BillStatus;
     const KIND: &'static str = "bill";
 
     fn initial(id: &str) -> BillState {
@@ -275,39 +276,8 @@ impl Workflow for BillWorkflow {
         }
     }
 
-    fn command_name(c: &BillCommand) -> &'static str {
-        match c {
-            BillCommand::Issue { .. } => "issue",
-            BillCommand::Promise { .. } => "promise",
-            BillCommand::RecordPayment { .. } => "record_payment",
-            BillCommand::Forward { .. } => "forward",
-            BillCommand::Close => "close",
-        }
-    }
-
-    fn event_name(e: &BillEvent) -> &'static str {
-        match e {
-            BillEvent::Issued { .. } => "issued",
-            BillEvent::Reminded { .. } => "reminded",
-            BillEvent::Promised { .. } => "promised",
-            BillEvent::PromiseBroken { .. } => "promise_broken",
-            BillEvent::Forwarded { .. } => "forwarded",
-            BillEvent::PaymentRecorded { .. } => "payment_recorded",
-            BillEvent::Paid => "paid",
-            BillEvent::Closed => "closed",
-        }
-    }
-
-    fn state_name(s: &BillState) -> &'static str {
-        match s.status {
-            BillStatus::New => "new",
-            BillStatus::Issued => "issued",
-            BillStatus::Reminding => "reminding",
-            BillStatus::Promised => "promised",
-            BillStatus::Forwarded => "forwarded",
-            BillStatus::Paid => "paid",
-            BillStatus::Closed => "closed",
-        }
+    fn status(s: &BillState) -> &BillStatus {
+        &s.status
     }
 
     fn is_open(s: &BillState) -> bool {
@@ -324,22 +294,7 @@ impl Workflow for BillWorkflow {
         c: &BillCommand,
         ctx: Ctx<'_>,
     ) -> Result<Vec<BillEvent>, WorkflowError> {
-        let name = Self::command_name(c);
-        self.rules
-            .permissions
-            .check(ctx.stream, name, ctx.actor, s.customer.as_deref())?;
-        let wrong = || WorkflowError::WrongState {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            state: Self::state_name(s).to_owned(),
-        };
-        let invalid = |field: &str, value: String, reason: &str| WorkflowError::Invalid {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            field: field.to_owned(),
-            value,
-            reason: reason.to_owned(),
-        };
+        let r = Refusals::check::<Self>(&self.rules.permissions, s, c, ctx, s.customer.as_deref())?;
         use BillStatus as St;
         Ok(match (c, s.status) {
             (
@@ -356,10 +311,10 @@ impl Workflow for BillWorkflow {
                         number: customer.clone(),
                     })?;
                 if *amount <= Decimal::ZERO {
-                    return Err(invalid("amount", amount.to_string(), "must be more than 0"));
+                    return Err(r.invalid("amount", amount.to_string(), "must be more than 0"));
                 }
                 if *due <= ctx.now {
-                    return Err(invalid("due", due.to_rfc3339(), "must be after now"));
+                    return Err(r.invalid("due", due.to_rfc3339(), "must be after now"));
                 }
                 vec![BillEvent::Issued {
                     customer: customer.clone(),
@@ -370,16 +325,16 @@ impl Workflow for BillWorkflow {
             }
             (BillCommand::Promise { pay_by }, St::Issued | St::Reminding | St::Forwarded) => {
                 if *pay_by <= ctx.now {
-                    return Err(invalid("pay_by", pay_by.to_rfc3339(), "must be after now"));
+                    return Err(r.invalid("pay_by", pay_by.to_rfc3339(), "must be after now"));
                 }
                 vec![BillEvent::Promised { pay_by: *pay_by }]
             }
             (BillCommand::RecordPayment { amount }, st) if unpaid(st) => {
                 if *amount <= Decimal::ZERO {
-                    return Err(invalid("amount", amount.to_string(), "must be more than 0"));
+                    return Err(r.invalid("amount", amount.to_string(), "must be more than 0"));
                 }
                 if *amount > s.outstanding {
-                    return Err(invalid(
+                    return Err(r.invalid(
                         "amount",
                         amount.to_string(),
                         &format!("more than the outstanding {}", s.outstanding),
@@ -414,7 +369,7 @@ impl Workflow for BillWorkflow {
                 }]
             }
             (BillCommand::Close, St::Paid) => vec![BillEvent::Closed],
-            _ => return Err(wrong()),
+            _ => return Err(r.wrong_state()),
         })
     }
 

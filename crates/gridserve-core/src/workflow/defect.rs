@@ -31,7 +31,7 @@ use crate::network::Network;
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
-use super::{Attachment, Ctx, Permissions, Role, Workflow, WorkflowError, minutes, vars};
+use super::{Attachment, Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// How serious a defect is (缺陷等级).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -394,6 +394,7 @@ impl Workflow for DefectWorkflow {
     type State = DefectState;
     type Command = DefectCommand;
     type Event = DefectEvent;
+    type Status = DefectStatus;
     const KIND: &'static str = "defect";
 
     fn initial(id: &str) -> DefectState {
@@ -415,47 +416,8 @@ impl Workflow for DefectWorkflow {
         }
     }
 
-    fn command_name(c: &DefectCommand) -> &'static str {
-        match c {
-            DefectCommand::Record { .. } => "record",
-            DefectCommand::IssueNotice => "issue_notice",
-            DefectCommand::Acknowledge => "acknowledge",
-            DefectCommand::StartRectifying { .. } => "start_rectifying",
-            DefectCommand::SubmitRectification { .. } => "submit_rectification",
-            DefectCommand::Verify { .. } => "verify",
-            DefectCommand::SendBack { .. } => "send_back",
-            DefectCommand::Close => "close",
-        }
-    }
-
-    fn event_name(e: &DefectEvent) -> &'static str {
-        match e {
-            DefectEvent::Recorded { .. } => "recorded",
-            DefectEvent::NoticeIssued { .. } => "notice_issued",
-            DefectEvent::Acknowledged => "acknowledged",
-            DefectEvent::RectifyingStarted { .. } => "rectifying_started",
-            DefectEvent::RectificationSubmitted { .. } => "rectification_submitted",
-            DefectEvent::Verified { .. } => "verified",
-            DefectEvent::SentBack { .. } => "sent_back",
-            DefectEvent::Closed => "closed",
-            DefectEvent::AcknowledgeOverdue { .. } => "acknowledge_overdue",
-            DefectEvent::DueSoon { .. } => "due_soon",
-            DefectEvent::Overdue { .. } => "overdue",
-            DefectEvent::Escalated { .. } => "escalated",
-        }
-    }
-
-    fn state_name(s: &DefectState) -> &'static str {
-        match s.status {
-            DefectStatus::New => "new",
-            DefectStatus::Recorded => "recorded",
-            DefectStatus::NoticeIssued => "notice_issued",
-            DefectStatus::Acknowledged => "acknowledged",
-            DefectStatus::Rectifying => "rectifying",
-            DefectStatus::Submitted => "submitted",
-            DefectStatus::Verified => "verified",
-            DefectStatus::Closed => "closed",
-        }
+    fn status(s: &DefectState) -> &DefectStatus {
+        &s.status
     }
 
     fn is_open(s: &DefectState) -> bool {
@@ -472,22 +434,7 @@ impl Workflow for DefectWorkflow {
         c: &DefectCommand,
         ctx: Ctx<'_>,
     ) -> Result<Vec<DefectEvent>, WorkflowError> {
-        let name = Self::command_name(c);
-        self.rules
-            .permissions
-            .check(ctx.stream, name, ctx.actor, s.customer.as_deref())?;
-        let wrong = || WorkflowError::WrongState {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            state: Self::state_name(s).to_owned(),
-        };
-        let invalid = |field: &str, value: &str, reason: &str| WorkflowError::Invalid {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            field: field.to_owned(),
-            value: value.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let r = Refusals::check::<Self>(&self.rules.permissions, s, c, ctx, s.customer.as_deref())?;
         use DefectStatus as St;
         let event = match (c, s.status) {
             (
@@ -511,7 +458,7 @@ impl Workflow for DefectWorkflow {
                         asset: device.clone(),
                     })?;
                 if description.trim().is_empty() {
-                    return Err(invalid("description", description, "empty"));
+                    return Err(r.invalid("description", description, "empty"));
                 }
                 DefectEvent::Recorded {
                     customer: customer.clone(),
@@ -536,7 +483,7 @@ impl Workflow for DefectWorkflow {
             }
             (DefectCommand::SubmitRectification { note, evidence }, St::Rectifying) => {
                 if evidence.is_empty() {
-                    return Err(invalid("evidence", "[]", "at least one photo or video"));
+                    return Err(r.invalid("evidence", "[]", "at least one photo or video"));
                 }
                 DefectEvent::RectificationSubmitted {
                     note: note.clone(),
@@ -549,7 +496,7 @@ impl Workflow for DefectWorkflow {
             },
             (DefectCommand::SendBack { reason }, St::Submitted) => {
                 if reason.trim().is_empty() {
-                    return Err(invalid("reason", reason, "empty"));
+                    return Err(r.invalid("reason", reason, "empty"));
                 }
                 let d = self
                     .rules
@@ -560,7 +507,7 @@ impl Workflow for DefectWorkflow {
                 }
             }
             (DefectCommand::Close, St::Verified) => DefectEvent::Closed,
-            _ => return Err(wrong()),
+            _ => return Err(r.wrong_state()),
         };
         Ok(vec![event])
     }

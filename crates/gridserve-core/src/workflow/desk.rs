@@ -16,6 +16,68 @@ use super::invoice::{InvoiceCommand, InvoiceRules, InvoiceWorkflow};
 use super::outage::{OutageRules, OutageWorkflow};
 use super::{Actor, AuditRecord, Engine, Executed, TickReport, Workflow, WorkflowError};
 
+/// One of the four workflows, by its stream prefix (`defect`, `bill`, `invoice`, `outage`):
+/// what the by-name entry points ([`Desk::execute_json`], [`Desk::state_json`],
+/// [`Desk::history`]) dispatch on. Parse one from text with [`str::parse`].
+///
+/// ```
+/// use gridserve_core::workflow::WorkflowKind;
+/// assert_eq!("bill".parse::<WorkflowKind>()?, WorkflowKind::Bill);
+/// assert_eq!(WorkflowKind::Outage.as_str(), "outage");
+/// assert!("ticket".parse::<WorkflowKind>().is_err());
+/// # Ok::<(), gridserve_core::workflow::WorkflowError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowKind {
+    /// Safety-inspection defects.
+    Defect,
+    /// Bill collection.
+    Bill,
+    /// Paper invoices.
+    Invoice,
+    /// Outage notices.
+    Outage,
+}
+
+impl WorkflowKind {
+    /// The four, in a fixed order.
+    pub const ALL: [WorkflowKind; 4] = [Self::Defect, Self::Bill, Self::Invoice, Self::Outage];
+
+    /// The stream prefix: the workflow's [`Workflow::KIND`].
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Defect => DefectWorkflow::KIND,
+            Self::Bill => BillWorkflow::KIND,
+            Self::Invoice => InvoiceWorkflow::KIND,
+            Self::Outage => OutageWorkflow::KIND,
+        }
+    }
+}
+
+impl std::fmt::Display for WorkflowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for WorkflowKind {
+    type Err = WorkflowError;
+
+    /// # Errors
+    /// [`WorkflowError::Unknown`] naming the text (cut to a short excerpt).
+    fn from_str(s: &str) -> Result<Self, WorkflowError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| WorkflowError::Unknown {
+                what: "workflow".to_owned(),
+                name: s.chars().take(40).collect(),
+            })
+    }
+}
+
 /// Every rule of the four workflows and their notices, as one serde value with shipped
 /// defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,8 +245,9 @@ impl Desk {
         report.add(self.bills.tick(store, now)?);
         report.add(self.invoices.tick(store, now)?);
         report.add(self.outages.tick(store, now)?);
-        for stream in store.streams("bill/")? {
-            let id = &stream["bill/".len()..];
+        let prefix = Engine::<BillWorkflow>::stream("");
+        for stream in store.streams(&prefix)? {
+            let id = &stream[prefix.len()..];
             match self.start_invoice(store, id, now) {
                 Ok(true) => {
                     report.advanced += 1;
@@ -198,17 +261,17 @@ impl Desk {
         Ok(report)
     }
 
-    /// Gives a command by workflow name (`defect`, `bill`, `invoice`, `outage`) with the
+    /// Gives a command to a workflow of `kind` with the
     /// command as JSON (`{"type": "record", ...}`, as the command enums serialize).
     ///
     /// # Errors
-    /// [`WorkflowError::Unknown`] for another kind; [`WorkflowError::Invalid`] (field
+    /// [`WorkflowError::Invalid`] (field
     /// `command`) for JSON that is not a command of that workflow; else the command's error.
     #[allow(clippy::too_many_arguments)]
     pub fn execute_json<S: EventStore + ?Sized>(
         &self,
         store: &mut S,
-        kind: &str,
+        kind: WorkflowKind,
         id: &str,
         expected_version: Option<u64>,
         command: &Value,
@@ -216,7 +279,7 @@ impl Desk {
         now: Timestamp,
     ) -> Result<ExecutedJson, WorkflowError> {
         fn parse<C: serde::de::DeserializeOwned>(
-            kind: &str,
+            kind: WorkflowKind,
             id: &str,
             v: &Value,
         ) -> Result<C, WorkflowError> {
@@ -233,7 +296,7 @@ impl Desk {
             })
         }
         Ok(match kind {
-            "defect" => to_json(self.defects.execute(
+            WorkflowKind::Defect => to_json(self.defects.execute(
                 store,
                 id,
                 expected_version,
@@ -241,7 +304,7 @@ impl Desk {
                 actor,
                 now,
             )?),
-            "bill" => to_json(self.bill(
+            WorkflowKind::Bill => to_json(self.bill(
                 store,
                 id,
                 expected_version,
@@ -249,7 +312,7 @@ impl Desk {
                 actor,
                 now,
             )?),
-            "invoice" => to_json(self.invoices.execute(
+            WorkflowKind::Invoice => to_json(self.invoices.execute(
                 store,
                 id,
                 expected_version,
@@ -257,7 +320,7 @@ impl Desk {
                 actor,
                 now,
             )?),
-            "outage" => to_json(self.outages.execute(
+            WorkflowKind::Outage => to_json(self.outages.execute(
                 store,
                 id,
                 expected_version,
@@ -265,25 +328,24 @@ impl Desk {
                 actor,
                 now,
             )?),
-            other => return Err(unknown_kind(other)),
         })
     }
 
     /// The state (as JSON), its state name and version of instance `id` of workflow `kind`.
     ///
     /// # Errors
-    /// [`WorkflowError::Unknown`], a store error or an unreadable event.
+    /// A store error or an unreadable event.
     pub fn state_json<S: EventStore + ?Sized>(
         &self,
         store: &S,
-        kind: &str,
+        kind: WorkflowKind,
         id: &str,
-    ) -> Result<(Value, &'static str, u64), WorkflowError> {
+    ) -> Result<(Value, String, u64), WorkflowError> {
         fn view<W: Workflow, S: EventStore + ?Sized>(
             e: &Engine<W>,
             store: &S,
             id: &str,
-        ) -> Result<(Value, &'static str, u64), WorkflowError> {
+        ) -> Result<(Value, String, u64), WorkflowError> {
             let l = e.load(store, id)?;
             Ok((
                 serde_json::to_value(&l.state).unwrap_or(Value::Null),
@@ -292,38 +354,29 @@ impl Desk {
             ))
         }
         match kind {
-            "defect" => view(&self.defects, store, id),
-            "bill" => view(&self.bills, store, id),
-            "invoice" => view(&self.invoices, store, id),
-            "outage" => view(&self.outages, store, id),
-            other => Err(unknown_kind(other)),
+            WorkflowKind::Defect => view(&self.defects, store, id),
+            WorkflowKind::Bill => view(&self.bills, store, id),
+            WorkflowKind::Invoice => view(&self.invoices, store, id),
+            WorkflowKind::Outage => view(&self.outages, store, id),
         }
     }
 
     /// The audit trail of instance `id` of workflow `kind`, masked per `masking`.
     ///
     /// # Errors
-    /// [`WorkflowError::Unknown`], a store error or an unreadable event.
+    /// A store error or an unreadable event.
     pub fn history<S: EventStore + ?Sized>(
         &self,
         store: &S,
-        kind: &str,
+        kind: WorkflowKind,
         id: &str,
         masking: Masking,
     ) -> Result<Vec<AuditRecord>, WorkflowError> {
         match kind {
-            "defect" => self.defects.history(store, id, masking),
-            "bill" => self.bills.history(store, id, masking),
-            "invoice" => self.invoices.history(store, id, masking),
-            "outage" => self.outages.history(store, id, masking),
-            other => Err(unknown_kind(other)),
+            WorkflowKind::Defect => self.defects.history(store, id, masking),
+            WorkflowKind::Bill => self.bills.history(store, id, masking),
+            WorkflowKind::Invoice => self.invoices.history(store, id, masking),
+            WorkflowKind::Outage => self.outages.history(store, id, masking),
         }
-    }
-}
-
-fn unknown_kind(name: &str) -> WorkflowError {
-    WorkflowError::Unknown {
-        what: "workflow".to_owned(),
-        name: name.to_owned(),
     }
 }

@@ -253,7 +253,7 @@ impl<W: Workflow> Engine<W> {
                 serde_json::to_string(event).map_err(|e| WorkflowError::Corrupt {
                     stream: stream.clone(),
                     version: v,
-                    event_type: W::event_name(event).to_owned(),
+                    event_type: W::event_name(event),
                     detail: e.to_string(),
                 })?;
             new_events.push(NewEvent {

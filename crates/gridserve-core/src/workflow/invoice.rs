@@ -23,7 +23,7 @@ use crate::network::Network;
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
-use super::{Ctx, Permissions, Role, Workflow, WorkflowError, minutes, vars};
+use super::{Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// The invoice workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +205,7 @@ impl Workflow for InvoiceWorkflow {
     type State = InvoiceState;
     type Command = InvoiceCommand;
     type Event = InvoiceEvent;
+    type Status = InvoiceStatus;
     const KIND: &'static str = "invoice";
 
     fn initial(id: &str) -> InvoiceState {
@@ -222,38 +223,8 @@ impl Workflow for InvoiceWorkflow {
         }
     }
 
-    fn command_name(c: &InvoiceCommand) -> &'static str {
-        match c {
-            InvoiceCommand::Request { .. } => "request",
-            InvoiceCommand::Print { .. } => "print",
-            InvoiceCommand::PlaceInLocker { .. } => "place_in_locker",
-            InvoiceCommand::PickUp { .. } => "pick_up",
-            InvoiceCommand::Return => "return",
-        }
-    }
-
-    fn event_name(e: &InvoiceEvent) -> &'static str {
-        match e {
-            InvoiceEvent::Requested { .. } => "requested",
-            InvoiceEvent::Printed { .. } => "printed",
-            InvoiceEvent::PlacedInLocker { .. } => "placed_in_locker",
-            InvoiceEvent::PickupReminder { .. } => "pickup_reminder",
-            InvoiceEvent::PickedUp => "picked_up",
-            InvoiceEvent::Expired => "expired",
-            InvoiceEvent::Returned => "returned",
-        }
-    }
-
-    fn state_name(s: &InvoiceState) -> &'static str {
-        match s.status {
-            InvoiceStatus::New => "new",
-            InvoiceStatus::Requested => "requested",
-            InvoiceStatus::Printed => "printed",
-            InvoiceStatus::InLocker => "in_locker",
-            InvoiceStatus::PickedUp => "picked_up",
-            InvoiceStatus::Expired => "expired",
-            InvoiceStatus::Returned => "returned",
-        }
+    fn status(s: &InvoiceState) -> &InvoiceStatus {
+        &s.status
     }
 
     fn is_open(s: &InvoiceState) -> bool {
@@ -270,7 +241,6 @@ impl Workflow for InvoiceWorkflow {
         c: &InvoiceCommand,
         ctx: Ctx<'_>,
     ) -> Result<Vec<InvoiceEvent>, WorkflowError> {
-        let name = Self::command_name(c);
         // A request names its customer: the customer role may request only its own.
         let customer = match c {
             InvoiceCommand::Request { customer, .. } if s.status == InvoiceStatus::New => {
@@ -278,21 +248,7 @@ impl Workflow for InvoiceWorkflow {
             }
             _ => s.customer.as_deref(),
         };
-        self.rules
-            .permissions
-            .check(ctx.stream, name, ctx.actor, customer)?;
-        let wrong = || WorkflowError::WrongState {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            state: Self::state_name(s).to_owned(),
-        };
-        let invalid = |field: &str, value: &str, reason: &str| WorkflowError::Invalid {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            field: field.to_owned(),
-            value: value.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let r = Refusals::check::<Self>(&self.rules.permissions, s, c, ctx, customer)?;
         use InvoiceStatus as St;
         let e = match (c, s.status) {
             (
@@ -309,11 +265,7 @@ impl Workflow for InvoiceWorkflow {
                         number: customer.clone(),
                     })?;
                 if *amount <= Decimal::ZERO {
-                    return Err(invalid(
-                        "amount",
-                        &amount.to_string(),
-                        "must be more than 0",
-                    ));
+                    return Err(r.invalid("amount", amount.to_string(), "must be more than 0"));
                 }
                 InvoiceEvent::Requested {
                     customer: customer.clone(),
@@ -326,7 +278,7 @@ impl Workflow for InvoiceWorkflow {
                     || invoice_no.chars().count() > 32
                     || !invoice_no.chars().all(|c| c.is_ascii_graphic())
                 {
-                    return Err(invalid(
+                    return Err(r.invalid(
                         "invoice_no",
                         invoice_no,
                         "1 to 32 letters, digits or symbols",
@@ -347,20 +299,12 @@ impl Workflow for InvoiceWorkflow {
                     || locker.chars().count() > 32
                     || !locker.chars().all(|c| c.is_ascii_graphic())
                 {
-                    return Err(invalid(
-                        "locker",
-                        locker,
-                        "1 to 32 letters, digits or symbols",
-                    ));
+                    return Err(r.invalid("locker", locker, "1 to 32 letters, digits or symbols"));
                 }
                 let n = pickup_code.chars().count();
                 if !(4..=12).contains(&n) || !pickup_code.chars().all(|c| c.is_ascii_alphanumeric())
                 {
-                    return Err(invalid(
-                        "pickup_code",
-                        pickup_code,
-                        "4 to 12 letters or digits",
-                    ));
+                    return Err(r.invalid("pickup_code", pickup_code, "4 to 12 letters or digits"));
                 }
                 InvoiceEvent::PlacedInLocker {
                     locker: locker.clone(),
@@ -370,12 +314,12 @@ impl Workflow for InvoiceWorkflow {
             }
             (InvoiceCommand::PickUp { pickup_code }, St::InLocker) => {
                 if s.pickup_code.as_deref() != Some(pickup_code.as_str()) {
-                    return Err(invalid("pickup_code", pickup_code, "wrong code"));
+                    return Err(r.invalid("pickup_code", pickup_code, "wrong code"));
                 }
                 InvoiceEvent::PickedUp
             }
             (InvoiceCommand::Return, St::Expired) => InvoiceEvent::Returned,
-            _ => return Err(wrong()),
+            _ => return Err(r.wrong_state()),
         };
         Ok(vec![e])
     }

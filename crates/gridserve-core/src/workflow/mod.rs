@@ -62,128 +62,13 @@ mod desk;
 mod engine;
 mod error;
 pub mod invoice;
+mod names;
 pub mod outage;
 
-pub use desk::{Desk, DeskRules};
+pub use crate::access::{Actor, Denied, Permissions, Role};
+pub use desk::{Desk, DeskRules, ExecutedJson, WorkflowKind};
 pub use engine::{AuditRecord, Engine, Executed, Loaded, TickReport};
 pub use error::WorkflowError;
-
-/// A role an actor may hold. What each role may do is data: each workflow's
-/// [`Permissions`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Role {
-    /// A safety inspector (安全检查员): records and verifies defects.
-    Inspector,
-    /// A customer manager (客户经理): the customer's account manager.
-    CustomerManager,
-    /// A supervisor: closes, escalations land with them.
-    Supervisor,
-    /// A collector (催费员).
-    Collector,
-    /// An invoice clerk (发票管理员).
-    InvoiceClerk,
-    /// A dispatcher (调度员 / 抢修指挥).
-    Dispatcher,
-    /// A member of a repair crew (抢修班).
-    RepairCrew,
-    /// A contact of the customer acting for it (only on that customer's instances).
-    Customer,
-    /// The system itself: deadlines, automatic steps, integrations.
-    System,
-}
-
-/// Who gives a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    /// A stable user id (recorded in the audit trail).
-    pub id: String,
-    /// The roles held.
-    pub roles: Vec<Role>,
-    /// For the customer role: the customer number the actor acts for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<String>,
-}
-
-impl Actor {
-    /// An actor with `roles`.
-    pub fn new(id: impl Into<String>, roles: impl IntoIterator<Item = Role>) -> Self {
-        Self {
-            id: id.into(),
-            roles: roles.into_iter().collect(),
-            customer: None,
-        }
-    }
-
-    /// A contact acting for customer `customer`.
-    pub fn customer(id: impl Into<String>, customer: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            roles: vec![Role::Customer],
-            customer: Some(customer.into()),
-        }
-    }
-
-    /// The system (deadlines and automatic steps).
-    #[must_use]
-    pub fn system() -> Self {
-        Self::new("system", [Role::System])
-    }
-}
-
-/// Which roles may give which commands (by command name), as data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Permissions(pub std::collections::BTreeMap<String, Vec<Role>>);
-
-impl Permissions {
-    /// From `(command, roles)` pairs.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [Role])>) -> Self {
-        Self(
-            pairs
-                .into_iter()
-                .map(|(c, r)| (c.to_owned(), r.to_vec()))
-                .collect(),
-        )
-    }
-
-    /// Checks that `actor` may give `command` on `stream`, whose customer is `customer`. The
-    /// customer role counts only for the actor's own customer. A command not listed is
-    /// allowed to nobody.
-    ///
-    /// # Errors
-    /// [`WorkflowError::Forbidden`].
-    pub fn check(
-        &self,
-        stream: &str,
-        command: &str,
-        actor: &Actor,
-        customer: Option<&str>,
-    ) -> Result<(), WorkflowError> {
-        let allowed = self.0.get(command).map(Vec::as_slice).unwrap_or_default();
-        let mut other_customer = false;
-        for r in &actor.roles {
-            if !allowed.contains(r) {
-                continue;
-            }
-            if *r != Role::Customer {
-                return Ok(());
-            }
-            match (customer, actor.customer.as_deref()) {
-                (Some(c), Some(a)) if c == a => return Ok(()),
-                _ => other_customer = true,
-            }
-        }
-        Err(WorkflowError::Forbidden {
-            stream: stream.to_owned(),
-            command: command.to_owned(),
-            actor: actor.id.clone(),
-            allowed: allowed.to_vec(),
-            other_customer,
-        })
-    }
-}
 
 /// What kind of media an attachment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -244,14 +129,26 @@ pub trait Workflow {
     /// The state of an instance with no events yet.
     fn initial(id: &str) -> Self::State;
 
-    /// The command's name (as in the permissions), e.g. `"record"`.
-    fn command_name(command: &Self::Command) -> &'static str;
+    /// The state's status: an enum whose serde name is the state's name (`new`, `recorded`).
+    type Status: Serialize;
 
-    /// The event's type name without the kind, e.g. `"recorded"`.
-    fn event_name(event: &Self::Event) -> &'static str;
+    /// The status of `state`.
+    fn status(state: &Self::State) -> &Self::Status;
 
-    /// The state's name, for errors and listings.
-    fn state_name(state: &Self::State) -> &'static str;
+    /// The command's name (as in the permissions), e.g. `"record"`: its serde tag.
+    fn command_name(command: &Self::Command) -> String {
+        names::serde_tag(command)
+    }
+
+    /// The event's type name without the kind, e.g. `"recorded"`: its serde tag.
+    fn event_name(event: &Self::Event) -> String {
+        names::serde_tag(event)
+    }
+
+    /// The state's name, for errors and listings: the serde name of its status.
+    fn state_name(state: &Self::State) -> String {
+        names::serde_tag(Self::status(state))
+    }
 
     /// Whether the instance still waits for something (ticks visit open instances only).
     fn is_open(state: &Self::State) -> bool;
@@ -284,6 +181,81 @@ pub trait Workflow {
         event: &Self::Event,
         at: Timestamp,
     ) -> Vec<NoticeRequest>;
+}
+
+/// The common refusals of a decision, made once per command: the permission check, then
+/// "wrong state" and "invalid field" errors that name the stream, the command and the state.
+///
+/// ```
+/// # use gridserve_core::workflow::{Actor, Ctx, Permissions, Refusals, Role, Workflow};
+/// # use gridserve_core::workflow::bill::{BillCommand, BillWorkflow};
+/// # use gridserve_core::ports::china_offset;
+/// # use chrono::TimeZone;
+/// let actor = Actor::new("c-1", [Role::Collector]);
+/// let ctx = Ctx { stream: "bill/B-1", id: "B-1", actor: &actor,
+///     now: china_offset().with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() };
+/// let permissions = Permissions::from_pairs([("close", &[Role::Collector][..])]);
+/// let state = BillWorkflow::initial("B-1");
+/// let r = Refusals::check::<BillWorkflow>(&permissions, &state, &BillCommand::Close, ctx, None)?;
+/// assert_eq!(r.wrong_state().to_string(), "close is not possible on bill/B-1 in state new");
+/// # Ok::<(), gridserve_core::workflow::WorkflowError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Refusals<'a> {
+    stream: &'a str,
+    command: String,
+    state: String,
+}
+
+impl<'a> Refusals<'a> {
+    /// Checks that `ctx.actor` may give `command` (named by its serde tag) under
+    /// `permissions`, for an instance whose customer is `customer`.
+    ///
+    /// # Errors
+    /// [`WorkflowError::Forbidden`].
+    pub fn check<W: Workflow + ?Sized>(
+        permissions: &Permissions,
+        state: &W::State,
+        command: &W::Command,
+        ctx: Ctx<'a>,
+        customer: Option<&str>,
+    ) -> Result<Self, WorkflowError> {
+        let command = W::command_name(command);
+        permissions.check(ctx.stream, &command, ctx.actor, customer)?;
+        Ok(Self {
+            stream: ctx.stream,
+            command,
+            state: W::state_name(state),
+        })
+    }
+
+    /// The command's name.
+    #[must_use]
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// The command does not apply in the current state.
+    #[must_use]
+    pub fn wrong_state(&self) -> WorkflowError {
+        WorkflowError::WrongState {
+            stream: self.stream.to_owned(),
+            command: self.command.clone(),
+            state: self.state.clone(),
+        }
+    }
+
+    /// The command's `field` has a `value` the workflow refuses, because `reason`.
+    #[must_use]
+    pub fn invalid(&self, field: &str, value: impl Into<String>, reason: &str) -> WorkflowError {
+        WorkflowError::Invalid {
+            stream: self.stream.to_owned(),
+            command: self.command.clone(),
+            field: field.to_owned(),
+            value: value.into(),
+            reason: reason.to_owned(),
+        }
+    }
 }
 
 /// Minutes as a chrono duration (rules store durations as whole minutes).

@@ -47,7 +47,7 @@ use crate::network::{FaultOutcome, NetworkError, Topology};
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
-use super::{Attachment, Ctx, Permissions, Role, Workflow, WorkflowError, minutes, vars};
+use super::{Attachment, Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// The outage workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -474,6 +474,7 @@ impl Workflow for OutageWorkflow {
     type State = OutageState;
     type Command = OutageCommand;
     type Event = OutageEvent;
+    type Status = OutageStatus;
     const KIND: &'static str = "outage";
 
     fn initial(id: &str) -> OutageState {
@@ -500,55 +501,8 @@ impl Workflow for OutageWorkflow {
         }
     }
 
-    fn command_name(c: &OutageCommand) -> &'static str {
-        match c {
-            OutageCommand::Announce { .. } => "announce",
-            OutageCommand::Cancel { .. } => "cancel",
-            OutageCommand::Start => "start",
-            OutageCommand::Detect { .. } => "detect",
-            OutageCommand::TraceScope { .. } => "trace_scope",
-            OutageCommand::Dispatch { .. } => "dispatch",
-            OutageCommand::Locate { .. } => "locate",
-            OutageCommand::StartRepair { .. } => "start_repair",
-            OutageCommand::UpdateEtr { .. } => "update_etr",
-            OutageCommand::Restore => "restore",
-            OutageCommand::ReportStillOut { .. } => "report_still_out",
-        }
-    }
-
-    fn event_name(e: &OutageEvent) -> &'static str {
-        match e {
-            OutageEvent::Announced { .. } => "announced",
-            OutageEvent::Reminded => "reminded",
-            OutageEvent::Cancelled { .. } => "cancelled",
-            OutageEvent::Started => "started",
-            OutageEvent::Detected { .. } => "detected",
-            OutageEvent::ScopeTraced { .. } => "scope_traced",
-            OutageEvent::CrewDispatched { .. } => "crew_dispatched",
-            OutageEvent::Located { .. } => "located",
-            OutageEvent::RepairStarted { .. } => "repair_started",
-            OutageEvent::EtrUpdated { .. } => "etr_updated",
-            OutageEvent::Restored { .. } => "restored",
-            OutageEvent::StillOutCheck => "still_out_check",
-            OutageEvent::StillOutReported { .. } => "still_out_reported",
-            OutageEvent::Closed => "closed",
-        }
-    }
-
-    fn state_name(s: &OutageState) -> &'static str {
-        match s.status {
-            OutageStatus::New => "new",
-            OutageStatus::Announced => "announced",
-            OutageStatus::Cancelled => "cancelled",
-            OutageStatus::Started => "started",
-            OutageStatus::Detected => "detected",
-            OutageStatus::ScopeTraced => "scope_traced",
-            OutageStatus::CrewDispatched => "crew_dispatched",
-            OutageStatus::Located => "located",
-            OutageStatus::Repairing => "repairing",
-            OutageStatus::Restored => "restored",
-            OutageStatus::Closed => "closed",
-        }
+    fn status(s: &OutageState) -> &OutageStatus {
+        &s.status
     }
 
     fn is_open(s: &OutageState) -> bool {
@@ -566,28 +520,13 @@ impl Workflow for OutageWorkflow {
         c: &OutageCommand,
         ctx: Ctx<'_>,
     ) -> Result<Vec<OutageEvent>, WorkflowError> {
-        let name = Self::command_name(c);
         let customer = match c {
             OutageCommand::ReportStillOut { customer } => Some(customer.as_str()),
             _ => None,
         };
-        self.rules
-            .permissions
-            .check(ctx.stream, name, ctx.actor, customer)?;
-        let wrong = || WorkflowError::WrongState {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            state: Self::state_name(s).to_owned(),
-        };
-        let invalid = |field: &str, value: String, reason: &str| WorkflowError::Invalid {
-            stream: ctx.stream.to_owned(),
-            command: name.to_owned(),
-            field: field.to_owned(),
-            value,
-            reason: reason.to_owned(),
-        };
+        let r = Refusals::check::<Self>(&self.rules.permissions, s, c, ctx, customer)?;
         let future_etr = |etr: &Option<Timestamp>| match etr {
-            Some(t) if *t <= ctx.now => Err(invalid("etr", t.to_rfc3339(), "must be after now")),
+            Some(t) if *t <= ctx.now => Err(r.invalid("etr", t.to_rfc3339(), "must be after now")),
             _ => Ok(*etr),
         };
         use OutageStatus as St;
@@ -604,13 +543,13 @@ impl Workflow for OutageWorkflow {
                 St::New,
             ) => {
                 if area.trim().is_empty() {
-                    return Err(invalid("area", area.clone(), "empty"));
+                    return Err(r.invalid("area", area.clone(), "empty"));
                 }
                 if customers.is_empty() {
-                    return Err(invalid("customers", "[]".into(), "no affected customer"));
+                    return Err(r.invalid("customers", "[]", "no affected customer"));
                 }
                 if end <= start {
-                    return Err(invalid("end", end.to_rfc3339(), "must be after the start"));
+                    return Err(r.invalid("end", end.to_rfc3339(), "must be after the start"));
                 }
                 let required = if *temporary {
                     self.rules.temporary_notice_min
@@ -646,7 +585,7 @@ impl Workflow for OutageWorkflow {
                 if let Some(start) = s.start
                     && ctx.now < start
                 {
-                    return Err(invalid(
+                    return Err(r.invalid(
                         "now",
                         ctx.now.to_rfc3339(),
                         &format!("before the announced start {}", start.to_rfc3339()),
@@ -663,7 +602,7 @@ impl Workflow for OutageWorkflow {
                 St::New,
             ) => {
                 if area.trim().is_empty() {
-                    return Err(invalid("area", area.clone(), "empty"));
+                    return Err(r.invalid("area", area.clone(), "empty"));
                 }
                 self.known_devices([element])?;
                 OutageEvent::Detected {
@@ -694,7 +633,7 @@ impl Workflow for OutageWorkflow {
             }
             (OutageCommand::Dispatch { crew, etr }, St::ScopeTraced) => {
                 if crew.trim().is_empty() {
-                    return Err(invalid("crew", crew.clone(), "empty"));
+                    return Err(r.invalid("crew", crew.clone(), "empty"));
                 }
                 OutageEvent::CrewDispatched {
                     crew: crew.clone(),
@@ -736,7 +675,7 @@ impl Workflow for OutageWorkflow {
                     customer: customer.clone(),
                 }
             }
-            _ => return Err(wrong()),
+            _ => return Err(r.wrong_state()),
         };
         Ok(vec![e])
     }

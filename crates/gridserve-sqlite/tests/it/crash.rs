@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use gridserve_core::ports::{EventStore, NewEvent, OutboxStore};
+use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries};
 use gridserve_sqlite::SqliteStore;
 
 use crate::{notice, t};

@@ -1,7 +1,8 @@
 //! Every semantic of `EventStore` and `OutboxStore` as the SQLite store implements it.
 
 use gridserve_core::ports::{
-    AttemptResult, Channel, EventStore, OutboxStatus, OutboxStore, ReceiptStatus, StoreError,
+    AttemptResult, Channel, EventStore, OptOuts, OutboxDelivery, OutboxQueries, OutboxStatus,
+    ReceiptStatus, StoreError,
 };
 use gridserve_sqlite::{AppendRequest, OutboxCounts, SqliteOptions, SqliteStore, Synchronous};
 

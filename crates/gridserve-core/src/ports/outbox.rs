@@ -1,0 +1,189 @@
+//! The outbox as the dispatcher sees it: entries, attempt results and the store traits,
+//! split by concern: [`OutboxDelivery`] (take due entries, record attempts and receipts),
+//! [`OutboxQueries`] (read entries) and [`OptOuts`] (who refuses which channel).
+//! [`OutboxStore`] is all three; every type implementing them is one.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Channel, OutboundMessage, ReceiptStatus, StoreError, Timestamp};
+
+/// The state of an outbox entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting to be sent (or retried).
+    Pending,
+    /// Handed to the channel; see the receipt, if any.
+    Sent,
+    /// Given up: see the reason.
+    Dead,
+    /// Not sent on purpose (opted out, superseded, expired): see the reason.
+    Suppressed,
+}
+
+/// One notice in the outbox with its delivery bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The store's id for the entry (increasing in enqueue order).
+    pub id: u64,
+    /// The notice.
+    pub message: OutboundMessage,
+    /// Where it stands.
+    pub status: OutboxStatus,
+    /// Send attempts made so far.
+    pub attempts: u32,
+    /// The earliest time of the next attempt (for pending entries).
+    pub next_attempt_at: Timestamp,
+    /// The last failure, or the reason it was dead-lettered or suppressed.
+    pub last_error: Option<String>,
+    /// The provider's message id once accepted.
+    pub provider_msg_id: Option<String>,
+    /// When it was sent.
+    pub sent_at: Option<Timestamp>,
+    /// The last delivery receipt.
+    pub receipt: Option<ReceiptStatus>,
+}
+
+/// What became of one attempt, reported back to the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AttemptResult {
+    /// Sent; `provider_msg_id` when the provider gave one.
+    Sent {
+        /// When it was sent.
+        at: Timestamp,
+        /// The provider's id, for receipts.
+        provider_msg_id: Option<String>,
+    },
+    /// Failed for now; try again at `next_attempt_at`.
+    Retry {
+        /// When to try again.
+        next_attempt_at: Timestamp,
+        /// What went wrong.
+        error: String,
+    },
+    /// Given up for good.
+    Dead {
+        /// Why.
+        reason: String,
+    },
+    /// Not sent on purpose.
+    Suppressed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The delivery side of the outbox: what a dispatcher needs.
+pub trait OutboxDelivery {
+    /// Up to `limit` pending entries due at `now` (`not_before` and `next_attempt_at` passed),
+    /// oldest first. Entries past their `expires_at` are marked suppressed instead of returned.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Records the result of one attempt on entry `id` (and counts the attempt). Only a
+    /// pending entry takes an attempt.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownEntry`], [`StoreError::NotPending`] or a backend error.
+    fn record(&mut self, id: u64, result: &AttemptResult) -> Result<(), StoreError>;
+
+    /// Records the results of several attempts, as [`OutboxDelivery::record`] does for each, in
+    /// order. Stores that can should write them in one transaction (all or none); the default
+    /// calls `record` for each and stops at the first error.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownEntry`] or a backend error.
+    fn record_many(&mut self, results: &[(u64, AttemptResult)]) -> Result<(), StoreError> {
+        for (id, result) in results {
+            self.record(*id, result)?;
+        }
+        Ok(())
+    }
+
+    /// Records a delivery receipt for the entry sent with `provider_msg_id`; returns the entry's
+    /// id, or `None` if no entry has that provider id.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn receipt(
+        &mut self,
+        provider_msg_id: &str,
+        status: &ReceiptStatus,
+    ) -> Result<Option<u64>, StoreError>;
+}
+
+/// Reading the outbox: entries by id, dedupe key and status (for views, exports and audits).
+pub trait OutboxQueries {
+    /// The entry with this id, if there is one. The default searches [`OutboxQueries::list`] in
+    /// every status; stores with an index by id override it.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        for status in [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Dead,
+            OutboxStatus::Suppressed,
+        ] {
+            if let Some(found) = self
+                .list(status, usize::MAX)?
+                .into_iter()
+                .find(|e| e.id == id)
+            {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The entry with this dedupe key, if it was ever enqueued.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn by_dedupe_key(&self, dedupe_key: &str) -> Result<Option<OutboxEntry>, StoreError>;
+
+    /// The entries in `status`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn list(&self, status: OutboxStatus, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+}
+
+/// The opt-outs: which addresses refuse notices on which channel.
+pub trait OptOuts {
+    /// Records that `address` refuses notices on `channel` (a `SendError::OptedOut`, a
+    /// `ReceiptStatus::UserBlocked`, or the customer's own choice). Later notices to it are
+    /// suppressed.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn set_opt_out(
+        &mut self,
+        channel: Channel,
+        address: &str,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Withdraws an opt-out (the customer subscribed again).
+    ///
+    /// # Errors
+    /// A backend error.
+    fn clear_opt_out(&mut self, channel: Channel, address: &str) -> Result<(), StoreError>;
+
+    /// Whether `address` has opted out of `channel`.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn is_opted_out(&self, channel: Channel, address: &str) -> Result<bool, StoreError>;
+}
+
+/// The whole outbox: delivery, queries and opt-outs. Implemented for every type that
+/// implements the three, so a store implements those and a caller that needs all of them
+/// asks for an `OutboxStore`.
+pub trait OutboxStore: OutboxDelivery + OutboxQueries + OptOuts {}
+
+impl<T: OutboxDelivery + OutboxQueries + OptOuts + ?Sized> OutboxStore for T {}
