@@ -8,8 +8,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
-use gridserve::network::{ElementId, Network, Topology, synth};
+use gridserve::network::{ElementId, Network, Topology};
 use gridserve::reliability::*;
+use gridserve::synth;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

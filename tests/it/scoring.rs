@@ -572,10 +572,10 @@ fn ranks_of_a_large_input_with_ties() {
     // values) and negative zero beside zero. Reference: rank = 1 + the number of values
     // strictly greater, found by binary search in a descending sorted copy.
     let n = 1_500_001;
-    let mut s: u64 = 42;
+    let mut rng = gridserve::synth::Rng::new(42);
     let values: Vec<f64> = (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let s = rng.next_u64();
             let v = ((s >> 33) % 1000) as f64 / 1000.0;
             if v == 0.0 && s & 1 == 1 { -0.0 } else { v }
         })
@@ -636,15 +636,8 @@ fn batch_into_caller_buffers() {
 
 /// A random matrix with mixed criteria (including negatives and an interval column).
 fn random_case(n: usize, seed: u64) -> (Vec<f64>, Vec<Direction>, Vec<f64>) {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 11) as f64) / ((1u64 << 53) as f64)
-    };
+    let mut rng = gridserve::synth::Rng::new(seed);
+    let mut next = || rng.unit_f64();
     let dirs = vec![
         Direction::Benefit,
         Direction::Cost,

@@ -128,22 +128,66 @@ pub(crate) fn columns<'py, T: Serialize>(
     Ok(dict)
 }
 
-/// A Python scalar as a JSON value (NaN and None become null).
-fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+/// A Python scalar as a JSON value. None, NaN and the infinities (which JSON cannot hold) become
+/// null, and the second value says which, so an error can name it; a float with an integral
+/// value becomes an integer (a pandas column of bus ids turns into floats as soon as one value
+/// is missing), which a number field reads as well.
+fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<(Value, Option<&'static str>)> {
     if v.is_none() {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Some("None")));
     }
     if let Ok(b) = v.extract::<bool>() {
-        return Ok(Value::Bool(b));
+        return Ok((Value::Bool(b), None));
     }
     if let Ok(i) = v.extract::<i64>() {
-        return Ok(Value::from(i));
+        return Ok((Value::from(i), None));
     }
     if let Ok(f) = v.extract::<f64>() {
-        return Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number));
+        if f.is_nan() {
+            return Ok((Value::Null, Some("NaN")));
+        }
+        if f.is_infinite() {
+            return Ok((Value::Null, Some(if f > 0.0 { "inf" } else { "-inf" })));
+        }
+        // Integral and exactly representable as i64 (|f| < 2^63).
+        if f.fract() == 0.0 && f.abs() < 2f64.powi(63) {
+            return Ok((Value::from(f as i64), None));
+        }
+        return Ok((
+            serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            None,
+        ));
     }
-    Ok(Value::String(v.str()?.to_string()))
+    Ok((Value::String(v.str()?.to_string()), None))
 }
+
+/// The columns of the bus-branch rows, as `'static` names for [`NetworkError::Unmappable`].
+const BUS_BRANCH_COLUMNS: [&str; 24] = [
+    "id",
+    "name",
+    "in_service",
+    "from_bus",
+    "to_bus",
+    "length_km",
+    "max_i_ka",
+    "hv_bus",
+    "mv_bus",
+    "lv_bus",
+    "sn_mva",
+    "sn_hv_mva",
+    "sn_mv_mva",
+    "sn_lv_mva",
+    "std_type",
+    "bus",
+    "element",
+    "et",
+    "closed",
+    "kind",
+    "p_mw",
+    "q_mvar",
+    "type",
+    "slack",
+];
 
 const BUS_BRANCH_TABLES: [&str; 10] = [
     "buses",
@@ -174,12 +218,17 @@ pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult
         };
         let columns = columns.cast::<PyDict>()?;
         let mut cols: Vec<(String, Vec<Value>)> = Vec::new();
+        // What each null cell was (None, NaN, inf), by column, for the errors.
+        let mut nulls: Vec<Vec<Option<&'static str>>> = Vec::new();
         for (col, values) in columns.iter() {
-            let values: Vec<Value> = values
+            let (values, what): (Vec<Value>, Vec<Option<&'static str>>) = values
                 .try_iter()?
                 .map(|v| py_to_value(&v?))
-                .collect::<PyResult<_>>()?;
+                .collect::<PyResult<Vec<_>>>()?
+                .into_iter()
+                .unzip();
             cols.push((col.extract()?, values));
+            nulls.push(what);
         }
         let rows = cols.first().map_or(0, |(_, v)| v.len());
         if let Some((col, v)) = cols.iter().find(|(_, v)| v.len() != rows) {
@@ -202,50 +251,100 @@ pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult
             }
             list.push(Value::Object(row));
         }
+        let rows = Rows {
+            table,
+            list,
+            cols: &cols,
+            nulls: &nulls,
+        };
         match table {
-            "buses" => bb.buses = parse_rows(py, table, list)?,
-            "lines" => bb.lines = parse_rows(py, table, list)?,
-            "trafos" => bb.trafos = parse_rows(py, table, list)?,
-            "trafo3ws" => bb.trafo3ws = parse_rows(py, table, list)?,
-            "impedances" => bb.impedances = parse_rows(py, table, list)?,
-            "dclines" => bb.dclines = parse_rows(py, table, list)?,
-            "tcscs" => bb.tcscs = parse_rows(py, table, list)?,
-            "switches" => bb.switches = parse_rows(py, table, list)?,
-            "slacks" => bb.slacks = parse_rows(py, table, list)?,
-            _ => bb.loads = parse_rows(py, table, list)?,
+            "buses" => bb.buses = parse_rows(py, rows)?,
+            "lines" => bb.lines = parse_rows(py, rows)?,
+            "trafos" => bb.trafos = parse_rows(py, rows)?,
+            "trafo3ws" => bb.trafo3ws = parse_rows(py, rows)?,
+            "impedances" => bb.impedances = parse_rows(py, rows)?,
+            "dclines" => bb.dclines = parse_rows(py, rows)?,
+            "tcscs" => bb.tcscs = parse_rows(py, rows)?,
+            "switches" => bb.switches = parse_rows(py, rows)?,
+            "slacks" => bb.slacks = parse_rows(py, rows)?,
+            _ => bb.loads = parse_rows(py, rows)?,
         }
     }
     Ok(bb)
 }
 
-/// Deserialises the rows of one table; an error names the table and the row's id.
-fn parse_rows<T: serde::de::DeserializeOwned>(
-    py: Python<'_>,
+/// The rows of one bus-branch table, with what each null cell was.
+struct Rows<'a> {
     table: &'static str,
     list: Vec<Value>,
-) -> PyResult<Vec<T>> {
+    cols: &'a [(String, Vec<Value>)],
+    nulls: &'a [Vec<Option<&'static str>>],
+}
+
+/// Deserialises the rows of one table; an error names the table, the row's id, the column and
+/// the value (`None`, `NaN`, `inf` for a required value that is missing or not finite, or the
+/// column's absence).
+fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) -> PyResult<Vec<T>> {
+    let Rows {
+        table,
+        list,
+        cols,
+        nulls,
+    } = rows;
     list.into_iter()
         .enumerate()
         .map(|(r, row)| {
-            let id = row
-                .get("id")
-                .map_or_else(|| format!("row {r}"), ToString::to_string);
-            serde_path_to_error::deserialize(&row).map_err(|e| {
-                let column = e.path().to_string();
-                let value = row
-                    .get(&column)
-                    .map_or_else(|| "missing or NaN".to_owned(), ToString::to_string);
+            let id = row.get("id").map_or_else(
+                || {
+                    cols.iter()
+                        .position(|(c, _)| c == "id")
+                        .and_then(|k| nulls[k][r])
+                        .map_or_else(|| format!("row {r}"), str::to_owned)
+                },
+                ToString::to_string,
+            );
+            serde_json::from_value(row).map_err(|e| {
+                let text = e.to_string();
+                // serde names a required field that is absent: `missing field `p_mw``.
+                let missing = text
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next());
+                let (field, value, reason) = match missing {
+                    Some(name) => {
+                        let field = BUS_BRANCH_COLUMNS
+                            .iter()
+                            .copied()
+                            .find(|c| *c == name)
+                            .unwrap_or("");
+                        let given = cols
+                            .iter()
+                            .position(|(c, _)| c == name)
+                            .and_then(|k| nulls[k][r]);
+                        match given {
+                            Some(what) => (
+                                field,
+                                what.to_owned(),
+                                "a value is required here; a missing, NaN or infinite value is \
+                                 not accepted"
+                                    .to_owned(),
+                            ),
+                            None => (
+                                field,
+                                String::new(),
+                                "the column is required and absent".to_owned(),
+                            ),
+                        }
+                    }
+                    None => ("", String::new(), text),
+                };
                 crate::errors::network_error(
                     py,
                     NetworkError::Unmappable {
                         table,
                         id,
-                        field: "",
+                        field,
                         value,
-                        reason: format!(
-                            "column {column}: {} (a missing or NaN value where one is required?)",
-                            e.inner()
-                        ),
+                        reason,
                     },
                 )
             })

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use gridserve_core::access::{Masking, MaskingPolicy, Role};
 use gridserve_core::network::records::{Contact, NetworkData};
-use gridserve_core::network::synth::{self, SynthConfig};
 use gridserve_core::network::{
     Applied, ElementId, FaultOutcome, LineId, LineKind, Network, NetworkError, Operation,
     PlannedOutage, PointId, Scope, Topology, Trip, ValidationOptions, busbranch, io,
 };
-use gridserve_core::access::{Masking, MaskingPolicy, Role};
+use gridserve_synth::{self as synth, SynthConfig};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -113,7 +113,7 @@ impl PyNetwork {
 
     /// A synthetic network of about `points` points (seeded, reproducible). The keyword
     /// arguments override the generator's settings for that size (see
-    /// `gridserve_core::network::synth::SynthConfig`).
+    /// `gridserve_synth::SynthConfig`).
     #[staticmethod]
     #[pyo3(signature = (
         points,
@@ -696,6 +696,8 @@ impl PyTopology {
     /// Every point unsupplied after each of many single-line scenarios, in one call: scenario
     /// `k` applies `actions[k]` (`open`, `take_out`, …) to line id `lines[k]`. Returns
     /// `(offsets, points)`: scenario `k` owns `points[offsets[k]:offsets[k + 1]]`, sorted.
+    /// The ids are gridserve line ids: from pandapower, translate switch, line or trafo
+    /// indices with `PandapowerImport.to_gridserve`.
     fn unsupplied_batch<'py>(
         &self,
         py: Python<'py>,

@@ -33,7 +33,11 @@ def _csv_text(table: str, frame: Any) -> str:
     for column in _INTEGER_COLUMNS.get(table, ()):
         if column in frame.columns and frame[column].dtype.kind == "f":
             frame[column] = frame[column].astype("Int64")
-    text: str = frame.to_csv(index=False, lineterminator="\n")
+    # Rows end in "\r\n" so that pandas (Python's csv module) quotes every cell holding a
+    # carriage return or a line feed: it quotes the characters of the line terminator, and a
+    # bare "\r" in an unquoted cell would end the row. The reader accepts "\r\n" and keeps
+    # quoted cells verbatim, so every text goes through unchanged.
+    text: str = frame.to_csv(index=False, lineterminator="\r\n")
     return text
 
 
@@ -51,7 +55,8 @@ def from_dataframes(
     """Builds a network from pandas DataFrames with the columns of the CSV layout.
 
     Each argument is a DataFrame (or anything ``pandas.DataFrame`` accepts, or CSV text) with
-    the columns of the matching file of the layout (see ``gridserve_core::network::io``):
+    the columns of the matching file of the layout (``docs/formats/network.md``); a column
+    the layout does not define is refused, naming the table and the column:
     ``points`` needs ``asset``; lines need ``asset``, ``from``, ``to`` and their own columns;
     ``contacts`` has a ``customer`` column. Errors name the table as ``<table>.csv`` and the
     line as the row number plus 2 (the header is line 1).
