@@ -30,5 +30,6 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(tariff) = book.tariff_for(category, voltage, date) {
         let _ = tariff.bill(&usage);
+        let _ = tariff.bill_what_if(&usage);
     }
 });

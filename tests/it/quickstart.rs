@@ -291,8 +291,6 @@ fn a_missing_folder_is_an_error() {
 }
 
 #[test]
-#[ignore = "Network::from_data panics on lines with no points (issue 14, network import); \
-            un-ignore when that fix is merged"]
 fn an_empty_points_table_and_a_line_is_an_error() {
     let tables = small(&[
         ("points.csv", "asset,kind\n"),
