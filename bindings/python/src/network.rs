@@ -11,7 +11,7 @@ use gridserve_core::network::{
     Applied, ElementId, FaultOutcome, LineId, LineKind, Network, NetworkError, Operation,
     PlannedOutage, PointId, Scope, Topology, Trip, ValidationOptions, busbranch, io,
 };
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -628,11 +628,9 @@ impl PyTopology {
         &self,
         py: Python<'py>,
         actions: Vec<String>,
-        lines: PyReadonlyArray1<'py, u32>,
+        lines: &Bound<'py, PyAny>,
     ) -> PyResult<Compressed<'py>> {
-        let lines = lines
-            .as_slice()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let lines = &convert::ids_arg(py, "lines", lines)?;
         if actions.len() != lines.len() {
             return Err(crate::errors::invalid_argument(
                 py,

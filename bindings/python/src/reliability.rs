@@ -43,7 +43,7 @@ fn to_vec<T: numpy::Element + Copy>(a: &PyReadonlyArray1<'_, T>) -> Vec<T> {
 }
 
 fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, text: &str) -> PyResult<T> {
-    serde_json::from_str(text).map_err(|e| invalid_argument(py, format!("{what}: {e}")))
+    crate::convert::json_text_arg(py, what, text)
 }
 
 fn name<T: DeserializeOwned>(
@@ -64,14 +64,17 @@ fn json<T: Serialize>(py: Python<'_>, v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| invalid_argument(py, e.to_string()))
 }
 
-fn options(py: Python<'_>, text: Option<&str>) -> PyResult<IndexOptions> {
-    text.map_or_else(|| Ok(IndexOptions::default()), |t| parse(py, "options", t))
+/// Index options: a dict or JSON text, through the one JSON converter (field paths, NaN and
+/// unknown keys refused by name).
+fn options(py: Python<'_>, given: Option<&Bound<'_, PyAny>>) -> PyResult<IndexOptions> {
+    given.map_or_else(
+        || Ok(IndexOptions::default()),
+        |o| crate::convert::json_arg(py, "options", o),
+    )
 }
 
 fn period(py: Python<'_>, start: &str, end: &str) -> PyResult<Period> {
-    let ts = |t: &str| {
-        record::parse_timestamp(t, CHINA_STANDARD_TIME).map_err(|m| invalid_argument(py, m))
-    };
+    let ts = |t: &str| crate::convert::parse_time_text(t).map_err(|m| invalid_argument(py, m));
     Period::new(ts(start)?, ts(end)?).py_err(py)
 }
 
@@ -224,7 +227,7 @@ impl PyOutageTable {
         start: &str,
         end: &str,
         grouping: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let g: Grouping = name(py, "grouping", grouping, GROUPINGS)?;
@@ -242,7 +245,7 @@ impl PyOutageTable {
         py: Python<'_>,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let o = options(py, options_json)?;
@@ -263,7 +266,7 @@ impl PyOutageTable {
         history_end: &str,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
         med_json: Option<&str>,
     ) -> PyResult<String> {
         let h = period(py, history_start, history_end)?;
@@ -284,7 +287,7 @@ impl PyOutageTable {
         py: Python<'_>,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
         dlt_json: Option<&str>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
@@ -305,7 +308,7 @@ impl PyOutageTable {
         start: &str,
         end: &str,
         by: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;
@@ -327,7 +330,7 @@ impl PyOutageTable {
         by: &str,
         metric: &str,
         n: usize,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;

@@ -328,11 +328,7 @@ pub(crate) fn compute_indicators<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let options: IndicatorOptions = match options {
         None => IndicatorOptions::default(),
-        Some(o) => {
-            let text: String = py.import("json")?.call_method1("dumps", (o,))?.extract()?;
-            serde_json::from_str(&text)
-                .map_err(|e| invalid_argument(py, format!("indicator options: {e}")))?
-        }
+        Some(o) => crate::convert::json_arg(py, "indicator options", o.as_any())?,
     };
     let ids: Vec<String> = match columns.get_item("id")? {
         Some(v) => v

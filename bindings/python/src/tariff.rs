@@ -77,21 +77,26 @@ pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<B
 /// JSON text from a `str` (as is) or any JSON-able Python value (dict, list).
 pub(crate) fn json_text(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(s.to_string());
+        return crate::convert::text_of(py, "argument", "", s);
     }
-    let json = py.import("json")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("default", py.import("builtins")?.getattr("str")?)?;
-    json.call_method("dumps", (obj,), Some(&kwargs))?.extract()
+    let value = crate::convert::json_value(py, "argument", obj)?;
+    Ok(value.to_string())
 }
 
+/// A JSON-shaped argument (through the one converter, which names the field path); an unknown
+/// period name stays the core's `UnknownPeriodError`.
 fn parse<T: serde::de::DeserializeOwned>(
     py: Python<'_>,
     what: &str,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<T> {
-    let text = json_text(py, obj)?;
-    tariff::from_json(what, &text).py_err(py)
+    let value = crate::convert::json_value(py, what, obj)?;
+    crate::convert::from_value(py, what, &value).or_else(|path_err| {
+        match tariff::from_json_value::<T>(what, value) {
+            Err(e @ TariffError::UnknownPeriod { .. }) => Err(e).py_err(py),
+            _ => Err(path_err),
+        }
+    })
 }
 
 pub(crate) fn parse_date(py: Python<'_>, what: &str, text: &str) -> PyResult<chrono::NaiveDate> {
@@ -204,10 +209,10 @@ impl PyTariff {
     fn period_at(
         &self,
         py: Python<'_>,
-        time: &str,
+        time: &Bound<'_, PyAny>,
         calendar: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let t = parse_time(py, time)?;
+        let t = crate::convert::cst_time_arg(py, "time", time)?;
         let cal = calendar_of(py, calendar)?;
         Ok(self.inner.compiled().period_at(t, &cal).as_str().to_owned())
     }
@@ -248,7 +253,7 @@ impl PyTariff {
         &self,
         py: Python<'py>,
         energy_kwh: PyReadonlyArray2<'py, f64>,
-        start: &str,
+        start: &Bound<'_, PyAny>,
         interval_min: u32,
         kvarh_forward: Option<PyReadonlyArray2<'py, f64>>,
         kvarh_reverse: Option<PyReadonlyArray2<'py, f64>>,
@@ -298,7 +303,7 @@ impl PyTariff {
         &self,
         py: Python<'py>,
         energy_kwh: PyReadonlyArray2<'py, f64>,
-        start: &str,
+        start: &Bound<'_, PyAny>,
         terms: &Bound<'py, PyAny>,
         interval_min: u32,
         kvarh_forward: Option<PyReadonlyArray2<'py, f64>>,
@@ -446,22 +451,6 @@ fn bill_columns<'py>(py: Python<'py>, bills: &[tariff::Bill]) -> PyResult<Bound<
     Ok(out)
 }
 
-fn parse_time(py: Python<'_>, text: &str) -> PyResult<chrono::NaiveDateTime> {
-    let t = text.trim().replace(' ', "T");
-    chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| {
-            chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        })
-        .map_err(|e| {
-            crate::errors::invalid_argument(
-                py,
-                format!("{text:?} is not a time (YYYY-MM-DDTHH:MM[:SS]): {e}"),
-            )
-        })
-}
-
 fn calendar_of(py: Python<'_>, calendar: Option<&Bound<'_, PyAny>>) -> PyResult<Calendar> {
     calendar.map_or_else(|| Ok(Calendar::default()), |c| parse(py, "calendar", c))
 }
@@ -487,7 +476,7 @@ impl PyTariff {
         &self,
         py: Python<'_>,
         energy: &PyReadonlyArray2<'_, f64>,
-        start: &str,
+        start: &Bound<'_, PyAny>,
         interval_min: u32,
         fwd: Option<&PyReadonlyArray2<'_, f64>>,
         rev: Option<&PyReadonlyArray2<'_, f64>>,
@@ -496,7 +485,7 @@ impl PyTariff {
     ) -> PyResult<(IntervalLayout, tariff::IntervalTotals)> {
         let shape = energy.shape();
         let (customers, intervals) = (shape[0], shape[1]);
-        let start = parse_time(py, start)?;
+        let start = crate::convert::cst_time_arg(py, "start", start)?;
         let cal = calendar_of(py, calendar)?;
         let layout =
             IntervalLayout::new(self.inner.compiled(), &cal, start, interval_min, intervals)

@@ -1,5 +1,6 @@
 """Type stubs of the compiled module gridserve._gridserve."""
 
+import datetime as _dt
 from os import PathLike
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
@@ -36,6 +37,9 @@ __all__ = [
 __version__: str
 
 _Path = Union[str, PathLike[str]]
+# A time: datetime (aware, or naive = China Standard Time), date, or ISO 8601 text.
+_Time = Union[str, _dt.date]
+_Ids = Union[Sequence[int], npt.NDArray[np.integer[Any]]]
 _Ops = Sequence[Tuple[str, str]]
 
 @final
@@ -117,7 +121,7 @@ class Topology:
     def energized(self) -> npt.NDArray[np.bool_]: ...
     def unsupplied(self, operations: Optional[_Ops] = None) -> npt.NDArray[np.uint32]: ...
     def unsupplied_batch(
-        self, actions: Sequence[str], lines: npt.NDArray[np.uint32]
+        self, actions: Sequence[str], lines: _Ids
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]: ...
     def scope(self, operations: _Ops) -> Scope: ...
     def scope_open_line(self, line: int) -> Scope: ...
@@ -213,23 +217,23 @@ class OutageTable:
     def from_csv_text(text: str, feeders_json: str) -> OutageTable: ...
     def __len__(self) -> int: ...
     def indices(
-        self, start: str, end: str, grouping: str = "system", options_json: Optional[str] = None
+        self, start: str, end: str, grouping: str = "system", options_json: Optional[_Json] = None
     ) -> str: ...
-    def daily_saidi(self, start: str, end: str, options_json: Optional[str] = None) -> str: ...
+    def daily_saidi(self, start: str, end: str, options_json: Optional[_Json] = None) -> str: ...
     def major_event_days(
         self,
         history_start: str,
         history_end: str,
         start: str,
         end: str,
-        options_json: Optional[str] = None,
+        options_json: Optional[_Json] = None,
         med_json: Optional[str] = None,
     ) -> str: ...
     def dlt836(
-        self, start: str, end: str, options_json: Optional[str] = None, dlt_json: Optional[str] = None
+        self, start: str, end: str, options_json: Optional[_Json] = None, dlt_json: Optional[str] = None
     ) -> str: ...
     def frequency_duration(
-        self, start: str, end: str, by: str, options_json: Optional[str] = None
+        self, start: str, end: str, by: str, options_json: Optional[_Json] = None
     ) -> str: ...
     def worst(
         self,
@@ -238,7 +242,7 @@ class OutageTable:
         by: str,
         metric: str = "customer_minutes",
         n: int = 10,
-        options_json: Optional[str] = None,
+        options_json: Optional[_Json] = None,
     ) -> str: ...
     def stage_durations(
         self, start: str, end: str, percentiles: List[float] = ...
@@ -343,13 +347,13 @@ class Tariff:
     @property
     def prices(self) -> Dict[str, Any]: ...
     def unit_price(self, period: str) -> Optional[Decimal]: ...
-    def period_at(self, time: str, calendar: Optional[_Json] = None) -> str: ...
+    def period_at(self, time: _Time, calendar: Optional[_Json] = None) -> str: ...
     def bill(self, usage: _Json) -> Dict[str, Any]: ...
     def bills(self, usages: _Json) -> List[Dict[str, Any]]: ...
     def aggregate_intervals(
         self,
         energy_kwh: npt.NDArray[np.float64],
-        start: str,
+        start: _Time,
         interval_min: int = 15,
         kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
         kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
@@ -359,7 +363,7 @@ class Tariff:
     def bill_intervals(
         self,
         energy_kwh: npt.NDArray[np.float64],
-        start: str,
+        start: _Time,
         terms: _Json,
         interval_min: int = 15,
         kvarh_forward: Optional[npt.NDArray[np.float64]] = None,

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import warnings
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
+from gridserve._convert import time_column_ms
 from gridserve._gridserve import OutageTable
 from gridserve._gridserve import med_threshold as _med_threshold
 from gridserve.exceptions import InvalidArgumentError
@@ -72,49 +72,11 @@ def _first_bad(series: Any, ids: List[str], column: str, ok: Any, expected: str)
     return InvalidArgumentError(f"column {column!r}: values are not {expected}")
 
 
-def _ms(series: Any, ids: List[str], column: str) -> Any:
-    """Datetimes, ``date`` objects or ISO 8601 text, with or without offsets (naive = China
-    Standard Time), to int64 ms since the epoch; a missing cell (None, NaN, NaT) becomes the
-    smallest int64, which the core refuses by name where the value is required."""
-    pd = _pandas()
-
-    def one(v: Any) -> Any:
-        t = pd.Timestamp(v)
-        return t.tz_localize(_CST) if t.tzinfo is None else t
-
-    try:
-        with warnings.catch_warnings():
-            # Cells in different formats are parsed one by one, which is what is wanted.
-            warnings.simplefilter("ignore", UserWarning)
-            s = pd.to_datetime(series)
-        if s.dtype == object:
-            raise TypeError("mixed offsets")
-        if s.dt.tz is None:
-            s = s.dt.tz_localize(_CST)
-    except (TypeError, ValueError, AttributeError):
-        # Mixed offsets (or naive and aware cells together): one cell at a time.
-        try:
-            s = pd.Series(
-                [pd.NaT if pd.isna(v) else one(v) for v in series.tolist()], dtype=object
-            )
-            s = pd.to_datetime(s, utc=True)
-        except (TypeError, ValueError, OverflowError):
-            raise _first_bad(
-                series,
-                ids,
-                column,
-                lambda v: _parses(pd, v),
-                "a date and time (datetime, date or ISO 8601 text)",
-            ) from None
-    ms = (s.dt.tz_convert("UTC") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
-    return ms.fillna(_NO_TIME).to_numpy(dtype=np.int64)
-
-
-def _parses(pd: Any, v: Any) -> bool:
-    try:
-        return bool(pd.isna(v)) or pd.Timestamp(v) is not None
-    except (TypeError, ValueError, OverflowError):
-        return False
+def _ms(series: Any, column: str = "time", required: bool = False) -> Any:
+    """Datetimes (naive = China Standard Time, mixed offsets allowed) to int64 ms since the
+    epoch; NaT → _NO_TIME, or an error naming the row when the column is ``required``."""
+    _pandas()
+    return time_column_ms(series, column, required)
 
 
 def _floats(series: Any, ids: List[str], column: str) -> Any:
@@ -135,19 +97,9 @@ def _when(t: When) -> str:
     return _dt.datetime(t.year, t.month, t.day, tzinfo=_CST).isoformat()
 
 
-def _finite_or_refuse(key: str, value: Any) -> None:
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            _finite_or_refuse(key, v)
-    elif isinstance(value, (float, np.floating)) and not np.isfinite(value):
-        raise InvalidArgumentError(f"option {key!r} is {value}: not a finite number")
-
-
-def _options(options: Dict[str, Any]) -> Optional[str]:
-    """Option keywords as JSON for the core, which refuses unknown keys by name."""
-    for key, value in options.items():
-        _finite_or_refuse(key, value)
-    return json.dumps(options) if options else None
+def _options(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    # Passed as a dict: the compiled module names a NaN or unknown option by its key.
+    return options or None
 
 
 def _feeder_value(column: str, v: Any) -> Any:
@@ -226,15 +178,15 @@ def outage_table(outages: Any, feeders: Any) -> OutageTable:
                 [np.nan if v is None or v != v else float(v) for v in col.tolist()],
                 dtype=np.float64,
             )
-    stages = [_ms(df[s], ids, s) if s in df.columns else None for s in _STAGES]
+    stages = [_ms(df[s], s) if s in df.columns else None for s in _STAGES]
     for col in ("start", "end", "feeder"):
         if col not in df.columns:
             raise InvalidArgumentError(f"the outage frame lacks the required column {col!r}")
     return OutageTable.from_columns(
         json.dumps(base),
         ids,
-        _ms(df["start"], ids, "start"),
-        _ms(df["end"], ids, "end"),
+        _ms(df["start"], "start"),
+        _ms(df["end"], "end"),
         text("feeder", required=True) or [],
         cause=text("cause"),
         planned=planned,

@@ -321,7 +321,8 @@ mod info_tests {
             ("UnknownElementError", "unknown_element")
         );
         assert_eq!(FieldsOf(&e).to_map()["asset"], "F9");
-        let p = FieldsOf(&ReliabilityError::examples()[0]).to_map();
+        let all = ReliabilityError::examples();
+        let p = FieldsOf(crate::error_info::tests::example(&all, "invalid_records")).to_map();
         assert_eq!(p["problems"][0]["kind"], "negative");
     }
 
