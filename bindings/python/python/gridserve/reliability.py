@@ -72,13 +72,11 @@ def _first_bad(series: Any, ids: List[str], column: str, ok: Any, expected: str)
     return InvalidArgumentError(f"column {column!r}: values are not {expected}")
 
 
-def _ms(series: Any, ids: List[str], column: str) -> Any:
-    """Datetimes, ``date`` objects or ISO 8601 text, with or without offsets (naive = China
-    Standard Time), to int64 ms since the epoch, through the package's one time converter; a
-    missing cell (None, NaN, NaT) becomes the smallest int64, which the core refuses by name where
-    the value is required."""
+def _ms(series: Any, column: str = "time", required: bool = False) -> Any:
+    """Datetimes (naive = China Standard Time, mixed offsets allowed) to int64 ms since the
+    epoch; NaT → _NO_TIME, or an error naming the row when the column is ``required``."""
     _pandas()
-    return time_column_ms(series, column, False)
+    return time_column_ms(series, column, required)
 
 
 def _floats(series: Any, ids: List[str], column: str) -> Any:
@@ -180,15 +178,15 @@ def outage_table(outages: Any, feeders: Any) -> OutageTable:
                 [np.nan if v is None or v != v else float(v) for v in col.tolist()],
                 dtype=np.float64,
             )
-    stages = [_ms(df[s], ids, s) if s in df.columns else None for s in _STAGES]
+    stages = [_ms(df[s], s) if s in df.columns else None for s in _STAGES]
     for col in ("start", "end", "feeder"):
         if col not in df.columns:
             raise InvalidArgumentError(f"the outage frame lacks the required column {col!r}")
     return OutageTable.from_columns(
         json.dumps(base),
         ids,
-        _ms(df["start"], ids, "start"),
-        _ms(df["end"], ids, "end"),
+        _ms(df["start"], "start"),
+        _ms(df["end"], "end"),
         text("feeder", required=True) or [],
         cause=text("cause"),
         planned=planned,
