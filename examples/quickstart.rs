@@ -35,7 +35,7 @@ use gridserve::sqlite::{SqliteOptions, SqliteStore};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
-use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, Workflow};
+use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, SystemGrant, Workflow};
 
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
@@ -334,7 +334,14 @@ fn workflows(
         start,
     )?;
     let x = timed("append the traced scope and its notices", || {
-        o.execute(&mut store, "O-1", Some(1), trace, &Actor::system(), start)
+        o.execute(
+            &mut store,
+            "O-1",
+            Some(1),
+            trace,
+            &Actor::system(&SystemGrant::host()),
+            start,
+        )
     })?;
     println!("  scope traced: {} notices enqueued", x.appended.enqueued);
     delivery.run(&mut store, start, 2)?;

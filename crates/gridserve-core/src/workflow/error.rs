@@ -45,23 +45,23 @@ pub enum WorkflowError {
         actual: u64,
     },
     /// The customer number is not in the network model.
-    #[error("unknown customer {number:?}")]
+    #[error("unknown customer {:?}", crate::access::excerpt(number))]
     UnknownCustomer {
         /// The customer number.
         number: String,
     },
     /// The asset number is not a device of the network model.
-    #[error("unknown device {asset:?}")]
+    #[error("unknown device {:?}", crate::access::excerpt(asset))]
     UnknownDevice {
         /// The asset number.
         asset: String,
     },
     /// The phone number is not one of the customer's contacts.
-    #[error("customer {customer:?} has no contact with phone {phone:?}")]
+    #[error("customer {customer:?} has no contact with phone {phone} (masked)")]
     UnknownContact {
         /// The customer.
         customer: String,
-        /// The phone number asked for (as given).
+        /// The phone number asked for, masked (`138****0001`): errors carry no personal data.
         phone: String,
     },
     /// A command's field has a value the workflow does not accept.
@@ -73,7 +73,7 @@ pub enum WorkflowError {
         command: String,
         /// The field.
         field: String,
-        /// The value, as text.
+        /// The value, as text: an excerpt ([`crate::access::excerpt`]), phone numbers masked.
         value: String,
         /// Why.
         reason: String,
@@ -111,7 +111,7 @@ pub enum WorkflowError {
         detail: String,
     },
     /// An unknown workflow kind or command name (from scripting).
-    #[error("unknown {what} {name:?}")]
+    #[error("unknown {what} {:?}", crate::access::excerpt(name))]
     Unknown {
         /// What was looked up (`workflow`, `command`).
         what: String,
