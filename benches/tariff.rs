@@ -51,7 +51,8 @@ fn setup() -> (Tariff, IntervalLayout, Vec<f64>, Vec<CustomerTerms>) {
             state ^= state >> 7;
             state ^= state << 17;
             let noise = (state >> 40) as f64 / (1u64 << 24) as f64;
-            *x = scale * shape[i % 96] * (0.9 + 0.2 * noise);
+            // Meters register to 0.001 kWh: readings on that grid take the exact integer path.
+            *x = (scale * shape[i % 96] * (0.9 + 0.2 * noise) * 1000.0).round() / 1000.0;
         }
     }
     let terms = (0..CUSTOMERS)

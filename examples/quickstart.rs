@@ -10,38 +10,146 @@
 //! At the end it counts the outbox entries by status and reopens the file to read the outage's
 //! events back.
 //!
+//! The reader is a dispatcher: names and phone numbers are masked as the default
+//! [`MaskingPolicy`] says for that role, everywhere the program prints them. A network with no
+//! segment, no sectionalizing switch or no customer skips the steps that need one and says so.
+//!
 //! ```text
 //! cargo run --release --example quickstart            # the embedded demo county
 //! cargo run --release --example quickstart -- DIR     # a network in the CSV layout in DIR
 //! ```
 
+use std::path::Path;
 use std::process::ExitCode;
-
-use chrono::TimeZone;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use gridserve::network::records::NetworkData;
+use chrono::TimeZone;
+use gridserve::network::records::{Importance, NetworkData, SwitchKind};
 use gridserve::network::synth::{SynthConfig, generate};
-use gridserve::network::{ElementId, LineKind, Network, ScopeReport, Topology, Trip, io};
-use gridserve::notify::masking::mask_phone;
+use gridserve::network::{
+    ElementId, LineId, LineKind, Network, RecordKind, ScopeReport, Topology, Trip, io,
+};
+use gridserve::notify::{Masking, MaskingPolicy};
 use gridserve::outbox::{DispatchPolicy, Dispatcher};
 use gridserve::ports::{
     Channel, ManualClock, Messenger, OutboundMessage, SendError, SendOutcome, StoreError,
     Timestamp, china_offset,
 };
-use gridserve::sqlite::{SqliteOptions, SqliteStore};
+use gridserve::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
 use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, SystemGrant, Workflow};
 
-fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    println!("  [{what}: {}]", fmt(start.elapsed()));
+/// Where the program writes: standard output, or a buffer (for tests). Cloned into the console
+/// messengers, which print from the dispatcher.
+#[derive(Clone, Default)]
+pub(crate) struct Out(Option<Arc<Mutex<String>>>);
+
+impl Out {
+    /// Standard output.
+    #[must_use]
+    pub(crate) fn stdout() -> Self {
+        Self(None)
+    }
+
+    /// A buffer read back with [`Out::text`].
+    #[allow(dead_code)] // used by the integration tests (tests/it/quickstart.rs)
+    #[must_use]
+    pub(crate) fn buffer() -> Self {
+        Self(Some(Arc::default()))
+    }
+
+    /// Writes one line.
+    pub(crate) fn line(&self, s: impl AsRef<str>) {
+        match &self.0 {
+            None => println!("{}", s.as_ref()),
+            Some(b) => {
+                let mut b = b.lock().unwrap_or_else(PoisonError::into_inner);
+                b.push_str(s.as_ref());
+                b.push('\n');
+            }
+        }
+    }
+
+    /// What was written to the buffer (empty for standard output).
+    #[allow(dead_code)] // used by the integration tests (tests/it/quickstart.rs)
+    #[must_use]
+    pub(crate) fn text(&self) -> String {
+        self.0.as_ref().map_or_else(String::new, |b| {
+            b.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        })
+    }
+}
+
+macro_rules! say {
+    ($out:expr) => { $out.line("") };
+    ($out:expr, $($arg:tt)*) => { $out.line(format!($($arg)*)) };
+}
+
+/// Columns a character takes on a terminal: 2 for East Asian wide and full-width characters
+/// (CJK ideographs, kana, hangul, full-width forms), 0 for combining marks, 1 otherwise.
+#[must_use]
+pub(crate) fn char_width(c: char) -> usize {
+    let u = u32::from(c);
+    let wide = matches!(u,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+    let combining = matches!(u, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F);
+    if wide {
+        2
+    } else if combining {
+        0
+    } else {
+        1
+    }
+}
+
+/// Columns a text takes on a terminal (see [`char_width`]).
+#[must_use]
+pub(crate) fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// Lays out a table: columns separated by two spaces, each as wide as its widest cell in
+/// display columns, numbers (`right[k]`) right-aligned; every line is indented by four spaces.
+/// The last column is padded too, so that every line has the same display width.
+#[must_use]
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::from("   ");
+        for (k, cell) in cells.enumerate() {
+            let pad = " ".repeat(widths[k] - display_width(cell));
+            s.push_str("  ");
+            if right.get(k).copied().unwrap_or(false) {
+                s.push_str(&pad);
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&pad);
+            }
+        }
+        s
+    };
+    let mut out = vec![line(&mut header.iter().copied())];
+    out.extend(rows.iter().map(|r| line(&mut r.iter().map(String::as_str))));
     out
+}
+
+fn timed<T>(out: &Out, what: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let result = f();
+    say!(out, "  [{what}: {}]", fmt(start.elapsed()));
+    result
 }
 
 fn fmt(d: Duration) -> String {
@@ -53,53 +161,203 @@ fn fmt(d: Duration) -> String {
     }
 }
 
-fn print_report(report: &ScopeReport) {
-    let s = &report.summary;
-    println!(
-        "  {} points, {} transformers, {} customers out ({} critical), {:.0} kW lost",
-        s.points, s.transformers, s.customers, s.critical_customers, s.load_kw
-    );
-    for c in report.customers.iter().take(5) {
-        let first = c.contacts.first();
-        println!(
-            "    {:<12} {:<16} {:>8.0} kW  {:?}  contact: {} {}",
-            c.number,
-            c.name.as_deref().unwrap_or("-"),
-            c.load_kw,
-            c.importance,
-            first.map_or("-", |k| k.name.as_str()),
-            first.map_or("-", |k| k.phone.as_str()),
-        );
-    }
-    if report.customers.len() > 5 {
-        println!("    … and {} more", report.customers.len() - 5);
-    }
-    for b in &report.boundary {
-        let state = if b.passes_after { "closed" } else { "open" };
-        let remote = if b.remote { ", remote" } else { "" };
-        println!(
-            "  boundary: {} ({}, {state}{remote}) between lost {} and live {}",
-            b.asset,
-            b.switch_kind
-                .map_or_else(|| format!("{:?}", b.kind), |k| format!("{k:?}")),
-            b.lost_end,
-            b.live_end
-        );
+/// The importance class as a dispatcher reads it.
+#[must_use]
+pub(crate) fn importance_label(i: Importance) -> &'static str {
+    match i {
+        Importance::Normal => "普通",
+        Importance::Temporary => "临时性重要",
+        Importance::SecondClass => "二级重要",
+        Importance::FirstClass => "一级重要",
+        Importance::SpecialClass => "特级重要",
     }
 }
 
-fn run() -> Result<(), gridserve::Error> {
-    let data: NetworkData = match std::env::args().nth(1) {
-        Some(dir) => timed(&format!("read CSV folder {dir}"), || io::read_csv_dir(&dir))?,
-        None => timed("generate the demo county (seed 2024)", || {
+/// The switch kind as a dispatcher reads it.
+#[must_use]
+pub(crate) fn switch_label(k: SwitchKind) -> &'static str {
+    match k {
+        SwitchKind::Breaker => "断路器",
+        SwitchKind::Recloser => "重合器",
+        SwitchKind::LoadBreakSwitch => "负荷开关",
+        SwitchKind::Disconnector => "隔离开关",
+        SwitchKind::Fuse => "熔断器",
+        SwitchKind::Sectionalizer => "分段器",
+    }
+}
+
+fn record_label(k: RecordKind) -> &'static str {
+    match k {
+        RecordKind::Point => "节点",
+        RecordKind::Segment => "线段",
+        RecordKind::Switch => "开关",
+        RecordKind::Transformer => "变压器",
+        RecordKind::Source => "电源",
+        RecordKind::Customer => "用户",
+        RecordKind::Contact => "联系人",
+    }
+}
+
+/// A workflow event's name as a dispatcher reads it (the name itself if it has no label). The
+/// workflow's prefix (`defect.` in `defect.recorded`) is dropped.
+fn event_label(name: &str) -> &str {
+    let bare = name.rsplit_once('.').map_or(name, |(_, n)| n);
+    match bare {
+        "detected" => "发现故障",
+        "scope_traced" => "研判停电范围",
+        "crew_dispatched" => "派出抢修队",
+        "located" => "查明故障点",
+        "repair_started" => "开始抢修",
+        "etr_updated" => "更新预计恢复时间",
+        "restored" => "恢复送电",
+        "closed" => "归档",
+        "recorded" => "登记缺陷",
+        "notice_issued" => "下达整改通知",
+        "acknowledged" => "用户签收",
+        "rectifying_started" => "开始整改",
+        "rectification_submitted" => "提交整改结果",
+        "verified" => "复查合格",
+        "sent_back" => "退回整改",
+        _ => name,
+    }
+}
+
+/// A line's description: the switch kind for switches, the record kind otherwise.
+fn line_label(net: &Network, l: LineId) -> &'static str {
+    match net.line(l).kind {
+        LineKind::Switch(s) => switch_label(s.kind),
+        LineKind::Segment(_) => "线段",
+        LineKind::Transformer(_) => "变压器",
+    }
+}
+
+/// The name a customer reads for the area around a line: the name of the feeder (source)
+/// that supplies it, else the name of its substation point, else the source's asset number
+/// (a network without names has nothing better).
+#[must_use]
+pub(crate) fn area_name(topo: &Topology, line: LineId) -> Option<String> {
+    let net = topo.network();
+    let (from, to) = net.line_ends(line);
+    let source = [from, to]
+        .into_iter()
+        .find_map(|p| topo.feeding_sources(p).first().copied())?;
+    if let Some(name) = net.source_name(source).filter(|n| !n.trim().is_empty()) {
+        return Some(name.to_owned());
+    }
+    let point = net.source(source).point;
+    Some(
+        net.point_name(point)
+            .filter(|n| !n.trim().is_empty())
+            .map_or_else(
+                || format!("电源{}", net.source_asset(source)),
+                str::to_owned,
+            ),
+    )
+}
+
+fn print_report(out: &Out, report: &ScopeReport, masking: Masking) {
+    let s = &report.summary;
+    say!(
+        out,
+        "  {} points, {} transformers, {} customers out ({} critical), {:.0} kW lost",
+        s.points,
+        s.transformers,
+        s.customers,
+        s.critical_customers,
+        s.load_kw
+    );
+    let rows: Vec<Vec<String>> = report
+        .customers
+        .iter()
+        .take(5)
+        .map(|c| {
+            let first = c.contacts.first();
+            vec![
+                c.number.clone(),
+                c.name
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |n| masking.name(n)),
+                format!("{:.0}", c.load_kw),
+                importance_label(c.importance).to_owned(),
+                first.map_or_else(|| "-".into(), |k| masking.name(&k.name)),
+                first.map_or_else(|| "-".into(), |k| masking.phone(&k.phone)),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let header = ["户号", "用户名称", "负荷 kW", "重要等级", "联系人", "电话"];
+        let right = [false, false, true, false, false, false];
+        for line in table(&header, &rows, &right) {
+            out.line(line);
+        }
+    }
+    if report.customers.len() > 5 {
+        say!(out, "    … and {} more", report.customers.len() - 5);
+    }
+    let rows: Vec<Vec<String>> = report
+        .boundary
+        .iter()
+        .map(|b| {
+            vec![
+                b.asset.clone(),
+                b.switch_kind
+                    .map_or_else(|| record_label(b.kind), switch_label)
+                    .to_owned(),
+                if b.passes_after { "合" } else { "分" }.to_owned(),
+                if b.remote {
+                    "可遥控"
+                } else {
+                    "现场操作"
+                }
+                .to_owned(),
+                b.lost_end.clone(),
+                b.live_end.clone(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        say!(out, "  boundary devices:");
+        let header = ["设备", "类型", "状态", "操作", "停电侧", "带电侧"];
+        for line in table(&header, &rows, &[]) {
+            out.line(line);
+        }
+    }
+}
+
+/// Where the network comes from.
+pub(crate) enum Input<'a> {
+    /// The demo county (seed 2024).
+    County,
+    /// A folder in the CSV layout.
+    Dir(&'a Path),
+    /// Records already read.
+    #[allow(dead_code)] // used by the integration tests (tests/it/quickstart.rs)
+    Data(NetworkData),
+}
+
+/// Runs the quickstart on `input`, writing to `out`. Every bad input ends in an error, never a
+/// panic.
+///
+/// # Errors
+/// A network that cannot be read or is invalid, or a failing store.
+pub(crate) fn run(input: Input<'_>, out: &Out) -> Result<(), gridserve::Error> {
+    let data: NetworkData = match input {
+        Input::Dir(dir) => timed(out, &format!("read CSV folder {}", dir.display()), || {
+            io::read_csv_dir(dir)
+        })?,
+        Input::County => timed(out, "generate the demo county (seed 2024)", || {
             generate(&SynthConfig::county(2024))
         }),
+        Input::Data(data) => data,
     };
-    let net = Arc::new(timed("validate and build the model", || {
+    let net = Arc::new(timed(out, "validate and build the model", || {
         Network::from_data(&data)
     })?);
-    let topo = timed("index the normal state", || Topology::normal(net.clone()));
-    println!(
+    let topo = timed(out, "index the normal state", || {
+        Topology::normal(net.clone())
+    });
+    say!(
+        out,
         "network: {} points, {} lines, {} sources, {} customers; {} energized; {} loops",
         net.point_count(),
         net.line_count(),
@@ -108,41 +366,69 @@ fn run() -> Result<(), gridserve::Error> {
         topo.energized_count(),
         topo.loops().len()
     );
+    // The reader of everything printed here is a dispatcher.
+    let masking = MaskingPolicy::default().for_roles(&[Role::Dispatcher]);
 
     // The segment whose fault cuts off the most critical customers (every segment is tried).
-    let exposure = timed("exposure of every switch", || topo.exposure());
+    let exposure = timed(out, "exposure of every switch", || topo.exposure());
     let segments: Vec<_> = net
         .line_ids()
         .filter(|&l| matches!(net.line(l).kind, LineKind::Segment(_)))
         .collect();
-    let segment = timed(
-        &format!("trace a fault on each of {} segments", segments.len()),
-        || {
-            let mut best = (0, 0, segments[0]);
-            for &l in &segments {
-                let s = *topo.fault(ElementId::Line(l))?.scope.summary();
-                best = best.max((s.critical_customers, s.customers, l));
+    let mut fault = None;
+    if let Some(&first) = segments.first() {
+        let segment = timed(
+            out,
+            &format!("trace a fault on each of {} segments", segments.len()),
+            || {
+                let mut best = (0, 0, first);
+                for &l in &segments {
+                    let s = *topo.fault(ElementId::Line(l))?.scope.summary();
+                    best = best.max((s.critical_customers, s.customers, l));
+                }
+                Ok::<_, gridserve::Error>(best.2)
+            },
+        )?;
+        let area = area_name(&topo, segment);
+        say!(out);
+        say!(
+            out,
+            "FAULT on segment {} ({})",
+            net.line_asset(segment),
+            area.as_deref().unwrap_or("not energized")
+        );
+        let outcome = timed(out, "trace the fault", || {
+            topo.fault(ElementId::Line(segment))
+        })?;
+        for t in &outcome.tripped {
+            match *t {
+                Trip::Switch(l) => {
+                    say!(
+                        out,
+                        "  tripped: {} {}",
+                        line_label(&net, l),
+                        net.line_asset(l)
+                    );
+                }
+                Trip::Source(s) => say!(out, "  tripped: source {}", net.source_asset(s)),
             }
-            Ok::<_, gridserve::Error>(best.2)
-        },
-    )?;
-    println!("\nFAULT on segment {}", net.line_asset(segment));
-    let outcome = timed("trace the fault", || topo.fault(ElementId::Line(segment)))?;
-    for t in &outcome.tripped {
-        match *t {
-            Trip::Switch(l) => println!(
-                "  tripped: {} ({:?})",
-                net.line_asset(l),
-                net.line(l).as_switch().map(|s| s.kind)
-            ),
-            Trip::Source(s) => println!("  tripped: source {}", net.source_asset(s)),
         }
+        if outcome.tripped.is_empty() {
+            say!(out, "  tripped: nothing (the segment is not energized)");
+        }
+        let report = timed(out, "list customers, contacts, boundary", || {
+            outcome.scope.report(&topo)
+        })?;
+        print_report(out, &report, masking);
+        let trace = OutageCommand::trace_fault(&topo, &outcome, None)?;
+        fault = Some((net.line_asset(segment).to_owned(), area, trace));
+    } else {
+        say!(out);
+        say!(
+            out,
+            "FAULT: the network has no segment to trace a fault on; skipped"
+        );
     }
-    let report = timed("list customers, contacts, boundary", || {
-        outcome.scope.report(&topo)
-    })?;
-    print_report(&report);
-    let trace = OutageCommand::trace_fault(&topo, &outcome, None)?;
 
     // A planned outage of the sectionalizing switch with the most load behind it.
     let busiest = exposure
@@ -151,32 +437,50 @@ fn run() -> Result<(), gridserve::Error> {
         .zip(&exposure.load_kw)
         .filter(|&(&l, _)| net.line(l).as_switch().is_some_and(|s| !s.protective))
         .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(&l, _)| l)
-        .expect("the network has sectionalizing switches");
-    println!(
-        "\nPLANNED OUTAGE of switch {} (the most load behind a sectionalizer)",
-        net.line_asset(busiest)
-    );
-    let plan = timed("plan the isolation", || {
-        topo.planned_outage(ElementId::Line(busiest))
-    })?;
-    let iso: Vec<&str> = plan.isolators.iter().map(|&l| net.line_asset(l)).collect();
-    println!("  open: {}", iso.join(", "));
-    let down: Vec<&str> = plan.downstream.iter().map(|&l| net.line_asset(l)).collect();
-    println!(
-        "  downstream (no need to open; open before re-supplying through a tie): {}",
-        down.join(", ")
-    );
-    let report = timed("list customers, contacts, boundary", || {
-        plan.scope.report(&topo)
-    })?;
-    print_report(&report);
+        .map(|(&l, _)| l);
+    say!(out);
+    if let Some(busiest) = busiest {
+        say!(
+            out,
+            "PLANNED OUTAGE of {} {} (the most load behind a sectionalizer)",
+            line_label(&net, busiest),
+            net.line_asset(busiest)
+        );
+        let plan = timed(out, "plan the isolation", || {
+            topo.planned_outage(ElementId::Line(busiest))
+        })?;
+        let iso: Vec<&str> = plan.isolators.iter().map(|&l| net.line_asset(l)).collect();
+        say!(out, "  open: {}", none_if_empty(&iso));
+        let down: Vec<&str> = plan.downstream.iter().map(|&l| net.line_asset(l)).collect();
+        say!(
+            out,
+            "  downstream (no need to open; open before re-supplying through a tie): {}",
+            none_if_empty(&down)
+        );
+        let report = timed(out, "list customers, contacts, boundary", || {
+            plan.scope.report(&topo)
+        })?;
+        print_report(out, &report, masking);
+    } else {
+        say!(
+            out,
+            "PLANNED OUTAGE: the network has no sectionalizing switch; skipped"
+        );
+    }
 
-    workflows(&net, net.line_asset(segment), &trace)
+    workflows(out, &net, fault, masking)
+}
+
+fn none_if_empty(v: &[&str]) -> String {
+    if v.is_empty() {
+        "none".to_owned()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// A console messenger for one channel: prints one line per notice, the phone number or
-/// openid masked, and answers `Delivered`. The messengers of all channels share one [`Console`],
+/// openid and the text masked for the reader, and answers `Delivered`. The messengers of all channels share one [`Console`],
 /// which caps how many lines a delivery step prints.
 struct ConsoleMessenger {
     channel: Channel,
@@ -185,10 +489,35 @@ struct ConsoleMessenger {
 
 /// The line budget shared by the console messengers: at most `show` lines per step, counting
 /// every notice handed over in the step.
-#[derive(Default)]
 struct Console {
     show: AtomicUsize,
     handed: AtomicUsize,
+    out: Out,
+    masking: Masking,
+    net: Arc<Network>,
+}
+
+impl Console {
+    /// A notice's text as the reader may see it: digit runs that may be phone numbers masked,
+    /// and the names of the recipient's customer and of its contacts masked wherever they occur.
+    fn shown(&self, m: &OutboundMessage, body: &str) -> String {
+        let mut text = self.masking.text(body);
+        if self.masking == Masking::Clear {
+            return text;
+        }
+        let customer = m
+            .customer
+            .as_deref()
+            .and_then(|c| self.net.customer_id(c).ok())
+            .map(|c| self.net.customer(c));
+        if let Some(c) = customer {
+            let names = c.name().into_iter().chain(c.contacts().map(|k| k.name));
+            for name in names.filter(|n| !n.trim().is_empty()) {
+                text = text.replace(name, &self.masking.name(name));
+            }
+        }
+        text
+    }
 }
 
 impl Messenger for ConsoleMessenger {
@@ -208,11 +537,13 @@ impl Messenger for ConsoleMessenger {
                     .collect::<Vec<_>>()
                     .join(" / ")
             });
-            println!(
-                "    -> {} {} {}: {body}",
+            say!(
+                self.console.out,
+                "    -> {} {} {}: {}",
                 m.channel,
-                mask_phone(&m.address),
-                m.template
+                self.console.masking.phone(&m.address),
+                m.template,
+                self.console.shown(m, &body)
             );
         }
         Ok(SendOutcome::Delivered)
@@ -227,7 +558,12 @@ struct Delivery {
 }
 
 impl Delivery {
-    fn new(start: Timestamp) -> Result<Self, gridserve::Error> {
+    fn new(
+        start: Timestamp,
+        net: &Arc<Network>,
+        out: &Out,
+        masking: Masking,
+    ) -> Result<Self, gridserve::Error> {
         // Results are recorded 256 to a transaction, not one by one (the default): one commit
         // per round keeps a durable (synchronous = FULL) store fast, at the price of a wider
         // window in which a crash would send a round's notices again.
@@ -236,7 +572,13 @@ impl Delivery {
             ..DispatchPolicy::default()
         };
         let mut dispatcher = Dispatcher::new(policy)?;
-        let console = Arc::new(Console::default());
+        let console = Arc::new(Console {
+            show: AtomicUsize::new(0),
+            handed: AtomicUsize::new(0),
+            out: out.clone(),
+            masking,
+            net: net.clone(),
+        });
         // The desk has no contact book here, so every notice goes by SMS to the contact's
         // phone; a book may route contacts to WeChat or the app, so every channel prints.
         for channel in Channel::ALL {
@@ -267,11 +609,13 @@ impl Delivery {
         let report = self.dispatcher.run_until_idle(store, &self.clock)?;
         let took = started.elapsed();
         let handed = self.console.handed.load(Ordering::Relaxed);
+        let out = &self.console.out;
         if handed > show {
-            println!("    … and {} more", handed - show);
+            say!(out, "    … and {} more", handed - show);
         }
         if report.fetched > 0 {
-            println!(
+            say!(
+                out,
                 "    [dispatch: {} sent, {} retried, {} dead-lettered: {}]",
                 report.sent,
                 report.retried,
@@ -287,16 +631,23 @@ fn store_error(e: StoreError) -> gridserve::Error {
     gridserve::workflow::WorkflowError::from(e).into()
 }
 
+/// The traced fault the workflows start from: segment asset number, area name, trace.
+type Fault = (String, Option<String>, OutageCommand);
+
+#[allow(clippy::too_many_lines)]
 fn workflows(
+    out: &Out,
     net: &Arc<Network>,
-    segment: &str,
-    trace: &OutageCommand,
+    fault: Option<Fault>,
+    masking: Masking,
 ) -> Result<(), gridserve::Error> {
     let desk = Desk::new(net.clone());
-    let start = china_offset()
+    let Some(start) = china_offset()
         .with_ymd_and_hms(2026, 3, 2, 14, 5, 0)
         .single()
-        .expect("a valid time");
+    else {
+        unreachable!("2026-03-02 14:05 exists in a fixed offset");
+    };
     // The embedded default store, in a fresh directory removed when `dir` drops.
     let dir = tempfile::tempdir().map_err(|e| {
         store_error(StoreError::Backend {
@@ -304,200 +655,255 @@ fn workflows(
         })
     })?;
     let path = dir.path().join("gridserve.db");
-    println!("\nWORKFLOWS on the SQLite store {}", path.display());
+    say!(out);
+    say!(out, "WORKFLOWS on the SQLite store {}", path.display());
     let options = SqliteOptions::default();
+    let sync = match options.synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
     let mut store = timed(
-        &format!(
-            "open and migrate the store (WAL, synchronous {:?})",
-            options.synchronous
-        ),
+        out,
+        &format!("open and migrate the store (WAL, synchronous = {sync})"),
         || SqliteStore::open_with(&path, &options),
     )
     .map_err(|e| store_error(e.into()))?;
-    let mut delivery = Delivery::new(start)?;
+    let mut delivery = Delivery::new(start, net, out, masking)?;
     let minutes = chrono::Duration::minutes;
     let dispatcher = Actor::new("dispatcher-1", [Role::Dispatcher]);
     let crew = Actor::new("crew-3", [Role::RepairCrew]);
 
-    println!("\nOUTAGE NOTICE for the fault on {segment}");
-    let o = &desk.outages;
-    o.execute(
-        &mut store,
-        "O-1",
-        Some(0),
-        &OutageCommand::Detect {
-            area: format!("{segment}所在线路"),
-            element: segment.to_owned(),
-            cause: "线路故障".into(),
-        },
-        &dispatcher,
-        start,
-    )?;
-    let x = timed("append the traced scope and its notices", || {
+    say!(out);
+    let mut affected = None;
+    if let Some((segment, area, trace)) = fault {
+        // Customers read the feeder's name; the asset number stays in the record for the crew.
+        let area = area.unwrap_or_else(|| "故障线路沿线".to_owned());
+        say!(out, "OUTAGE NOTICE for the fault on {segment} ({area})");
+        let o = &desk.outages;
         o.execute(
             &mut store,
             "O-1",
-            Some(1),
-            trace,
-            &Actor::system(&SystemGrant::host()),
+            Some(0),
+            &OutageCommand::Detect {
+                area: area.clone(),
+                element: segment,
+                cause: "线路故障".into(),
+            },
+            &dispatcher,
             start,
-        )
-    })?;
-    println!("  scope traced: {} notices enqueued", x.appended.enqueued);
-    delivery.run(&mut store, start, 2)?;
-    let steps = [
-        (
-            10,
-            OutageCommand::Dispatch {
-                crew: "抢修三班".into(),
-                etr: Some(start + minutes(150)),
-            },
-        ),
-        (
-            40,
-            OutageCommand::Locate {
-                location: format!("{segment} 7号杆"),
-                evidence: vec![Attachment {
-                    kind: MediaKind::Photo,
-                    uri: "oss://outage/O-1/pole7.jpg".into(),
-                    sha256: None,
-                    caption: None,
-                }],
-                etr: None,
-            },
-        ),
-        (45, OutageCommand::StartRepair { etr: None }),
-        (
-            60,
-            OutageCommand::UpdateEtr {
-                etr: start + minutes(160),
-            },
-        ),
-        (130, OutageCommand::Restore),
-    ];
-    for (at, cmd) in steps {
-        let now = start + minutes(at);
-        let actor = if matches!(cmd, OutageCommand::Dispatch { .. }) {
-            &dispatcher
-        } else {
-            &crew
-        };
-        let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
-        println!(
-            "  +{at:>3} min {:<16} {} notices ({} unsent ones superseded)",
-            x.events
+        )?;
+        let x = timed(out, "append the traced scope and its notices", || {
+            o.execute(
+                &mut store,
+                "O-1",
+                Some(1),
+                &trace,
+                &Actor::system(&SystemGrant::host()),
+                start,
+            )
+        })?;
+        say!(
+            out,
+            "  scope traced: {} notices enqueued",
+            x.appended.enqueued
+        );
+        delivery.run(&mut store, start, 2)?;
+        let steps = [
+            (
+                10,
+                OutageCommand::Dispatch {
+                    crew: "抢修三班".into(),
+                    etr: Some(start + minutes(150)),
+                },
+            ),
+            (
+                40,
+                OutageCommand::Locate {
+                    location: format!("{area} 7号杆"),
+                    evidence: vec![Attachment {
+                        kind: MediaKind::Photo,
+                        uri: "oss://outage/O-1/pole7.jpg".into(),
+                        sha256: None,
+                        caption: None,
+                    }],
+                    etr: None,
+                },
+            ),
+            (45, OutageCommand::StartRepair { etr: None }),
+            (
+                60,
+                OutageCommand::UpdateEtr {
+                    etr: start + minutes(160),
+                },
+            ),
+            (130, OutageCommand::Restore),
+        ];
+        let label_width = [
+            "crew_dispatched",
+            "located",
+            "repair_started",
+            "etr_updated",
+            "restored",
+        ]
+        .map(|n| display_width(event_label(n)))
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        for (at, cmd) in steps {
+            let now = start + minutes(at);
+            let actor = if matches!(cmd, OutageCommand::Dispatch { .. }) {
+                &dispatcher
+            } else {
+                &crew
+            };
+            let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
+            let name = x
+                .events
                 .first()
                 .map(OutageWorkflow::event_name)
-                .unwrap_or_default(),
-            x.appended.enqueued,
-            x.appended.superseded
-        );
-        delivery.run(&mut store, now, 1)?;
+                .unwrap_or_default();
+            let label = event_label(&name);
+            say!(
+                out,
+                "  +{at:>3} min  {label}{}  {} notices ({} unsent ones superseded)",
+                " ".repeat(label_width.saturating_sub(display_width(label))),
+                x.appended.enqueued,
+                x.appended.superseded
+            );
+            delivery.run(&mut store, now, 1)?;
+        }
+        affected = trace_customer(&desk, &store)?;
+    } else {
+        say!(out, "OUTAGE NOTICE: no fault traced; skipped");
     }
 
-    println!("\nSAFETY DEFECT recorded and closed");
-    let customer = trace_customer(&desk, &store)?;
-    let device = net
-        .customer_id(&customer)
-        .map(|c| net.point_asset(net.customer(c).point()).to_owned())?;
-    let d = &desk.defects;
-    let inspector = Actor::new("inspector-2", [Role::Inspector]);
-    let owner = Actor::customer("contact-1", customer.clone());
-    let photo = |uri: &str| Attachment {
-        kind: MediaKind::Photo,
-        uri: uri.into(),
-        sha256: None,
-        caption: None,
-    };
-    let day = chrono::Duration::days;
-    let cmds: [(&Actor, DefectCommand, i64); 7] = [
-        (
-            &inspector,
-            DefectCommand::Record {
-                customer: customer.clone(),
-                device,
-                severity: Severity::Serious,
-                description: "配电室接地线锈蚀".into(),
-                evidence: vec![photo("oss://defect/D-1/found.jpg")],
-            },
-            0,
-        ),
-        (&inspector, DefectCommand::IssueNotice, 0),
-        (&owner, DefectCommand::Acknowledge, 1),
-        (&owner, DefectCommand::StartRectifying { plan: None }, 1),
-        (
-            &owner,
-            DefectCommand::SubmitRectification {
-                note: "已更换接地线".into(),
-                evidence: vec![photo("oss://defect/D-1/fixed.jpg")],
-            },
-            4,
-        ),
-        (
-            &inspector,
-            DefectCommand::Verify {
-                note: Some("复查合格".into()),
-                evidence: vec![],
-            },
-            5,
-        ),
-        (
-            &Actor::new("manager-1", [Role::CustomerManager]),
-            DefectCommand::Close,
-            5,
-        ),
-    ];
-    for (actor, cmd, at) in cmds {
-        d.execute(&mut store, "D-1", None, &cmd, actor, start + day(at))?;
-    }
-    delivery.run(&mut store, start + day(5), 2)?;
-    for r in d.history(&store, "D-1", gridserve::notify::Masking::Masked)? {
-        println!(
-            "    v{} {} {:<12} {}",
-            r.version,
-            r.at.format("%m-%d %H:%M"),
-            r.actor,
-            r.event_type
-        );
-    }
+    // The defect and the bill concern the first affected customer, else the first customer.
+    let customer = affected.or_else(|| net.customers().next().map(|c| c.number().to_owned()));
+    if let Some(customer) = customer {
+        say!(out);
+        say!(out, "SAFETY DEFECT recorded and closed");
+        let device = net
+            .customer_id(&customer)
+            .map(|c| net.point_asset(net.customer(c).point()).to_owned())?;
+        let d = &desk.defects;
+        let inspector = Actor::new("inspector-2", [Role::Inspector]);
+        let owner = Actor::customer("contact-1", customer.clone());
+        let photo = |uri: &str| Attachment {
+            kind: MediaKind::Photo,
+            uri: uri.into(),
+            sha256: None,
+            caption: None,
+        };
+        let day = chrono::Duration::days;
+        let cmds: [(&Actor, DefectCommand, i64); 7] = [
+            (
+                &inspector,
+                DefectCommand::Record {
+                    customer: customer.clone(),
+                    device,
+                    severity: Severity::Serious,
+                    description: "配电室接地线锈蚀".into(),
+                    evidence: vec![photo("oss://defect/D-1/found.jpg")],
+                },
+                0,
+            ),
+            (&inspector, DefectCommand::IssueNotice, 0),
+            (&owner, DefectCommand::Acknowledge, 1),
+            (&owner, DefectCommand::StartRectifying { plan: None }, 1),
+            (
+                &owner,
+                DefectCommand::SubmitRectification {
+                    note: "已更换接地线".into(),
+                    evidence: vec![photo("oss://defect/D-1/fixed.jpg")],
+                },
+                4,
+            ),
+            (
+                &inspector,
+                DefectCommand::Verify {
+                    note: Some("复查合格".into()),
+                    evidence: vec![],
+                },
+                5,
+            ),
+            (
+                &Actor::new("manager-1", [Role::CustomerManager]),
+                DefectCommand::Close,
+                5,
+            ),
+        ];
+        for (actor, cmd, at) in cmds {
+            d.execute(&mut store, "D-1", None, &cmd, actor, start + day(at))?;
+        }
+        delivery.run(&mut store, start + day(5), 2)?;
+        let rows: Vec<Vec<String>> = d
+            .history(&store, "D-1", masking)?
+            .into_iter()
+            .map(|r| {
+                vec![
+                    format!("v{}", r.version),
+                    r.at.format("%m-%d %H:%M").to_string(),
+                    r.actor.clone(),
+                    event_label(&r.event_type).to_owned(),
+                ]
+            })
+            .collect();
+        for line in table(&["版本", "时间", "操作人", "事件"], &rows, &[]) {
+            out.line(line);
+        }
 
-    println!("\nBILL REMINDER escalating up the contact levels");
-    desk.bill(
-        &mut store,
-        "B-202603",
-        Some(0),
-        &BillCommand::Issue {
-            customer,
-            amount: rust_decimal::Decimal::new(1_865_240, 2),
-            due: start + day(15),
-        },
-        &Actor::new("collector-1", [Role::Collector]),
-        start,
-    )?;
-    delivery.run(&mut store, start, 1)?;
-    for d in [3, 7, 10] {
-        let now = start + day(d);
-        desk.tick(&mut store, now)?;
-        let s = desk.bills.load(&store, "B-202603")?.state;
-        println!(
-            "  day {d:>2}: reminder to contact level {}",
-            s.reminded_level
+        say!(out);
+        say!(out, "BILL REMINDER escalating up the contact levels");
+        desk.bill(
+            &mut store,
+            "B-202603",
+            Some(0),
+            &BillCommand::Issue {
+                customer,
+                amount: rust_decimal::Decimal::new(1_865_240, 2),
+                due: start + day(15),
+            },
+            &Actor::new("collector-1", [Role::Collector]),
+            start,
+        )?;
+        delivery.run(&mut store, start, 1)?;
+        for d in [3, 7, 10] {
+            let now = start + day(d);
+            desk.tick(&mut store, now)?;
+            let s = desk.bills.load(&store, "B-202603")?.state;
+            say!(
+                out,
+                "  day {d:>2}: reminder to contact level {}",
+                s.reminded_level
+            );
+            delivery.run(&mut store, now, 1)?;
+        }
+    } else {
+        say!(out);
+        say!(
+            out,
+            "SAFETY DEFECT and BILL REMINDER: the network has no customer; skipped"
         );
-        delivery.run(&mut store, now, 1)?;
     }
 
     let c = store.counts().map_err(store_error)?;
-    println!(
-        "\nOUTBOX: {} sent, {} pending, {} dead-lettered, {} suppressed",
-        c.sent, c.pending, c.dead, c.suppressed
+    say!(out);
+    say!(
+        out,
+        "OUTBOX: {} sent, {} pending, {} dead-lettered, {} suppressed",
+        c.sent,
+        c.pending,
+        c.dead,
+        c.suppressed
     );
     drop(store);
-    let (store, events) = timed("reopen the database and read O-1 back", || {
+    let (store, events) = timed(out, "reopen the database and read O-1 back", || {
         let store = SqliteStore::open(&path).map_err(|e| store_error(e.into()))?;
         let events = desk.outages.events(&store, "O-1")?;
         Ok::<_, gridserve::Error>((store, events))
     })?;
-    println!(
+    say!(
+        out,
         "  outage O-1: {} events read back from {}",
         events.len(),
         store.path()
@@ -505,14 +911,18 @@ fn workflows(
     Ok(())
 }
 
-/// The first affected customer of the outage.
-fn trace_customer(desk: &Desk, store: &SqliteStore) -> Result<String, gridserve::Error> {
+/// The first affected customer of the outage, if any.
+fn trace_customer(desk: &Desk, store: &SqliteStore) -> Result<Option<String>, gridserve::Error> {
     let s = desk.outages.load(store, "O-1")?.state;
-    Ok(s.customers.first().cloned().unwrap_or_default())
+    Ok(s.customers.first().cloned())
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let arg = std::env::args_os().nth(1);
+    let input = arg
+        .as_deref()
+        .map_or(Input::County, |dir| Input::Dir(Path::new(dir)));
+    match run(input, &Out::stdout()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,6 +4,8 @@ mod advice;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod queries;
+#[cfg(feature = "sqlite")]
+mod quickstart;
 mod reference;
 mod reliability;
 mod report;

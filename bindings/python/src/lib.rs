@@ -22,6 +22,7 @@ mod workflow;
 #[pymodule]
 fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(errors::_error_examples, m)?)?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<network::PyScope>()?;

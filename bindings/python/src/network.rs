@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use gridserve_core::network::records::NetworkData;
 use gridserve_core::network::synth::{self, SynthConfig};
 use gridserve_core::network::{
-    ElementId, FaultOutcome, LineId, LineKind, Network, PlannedOutage, PointId, Scope, Topology,
-    Trip, ValidationOptions, busbranch, io,
+    Applied, ElementId, FaultOutcome, LineId, LineKind, Network, NetworkError, Operation,
+    PlannedOutage, PointId, Scope, Topology, Trip, ValidationOptions, busbranch, io,
 };
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
@@ -400,15 +400,85 @@ impl PyNetwork {
 /// A compressed list of lists: `(offsets, values)`.
 type Compressed<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>);
 
-fn read(t: &RwLock<Topology>) -> RwLockReadGuard<'_, Topology> {
-    t.read().unwrap_or_else(PoisonError::into_inner)
+/// The index behind a `Topology`, shared between threads without a deadlock and with
+/// consistent answers.
+///
+/// A query takes a snapshot of the published index (an `Arc` copied under a lock held only for
+/// that copy, never across a release or acquisition of the GIL) and answers from it alone, so it
+/// sees one state from start to end: the one before or the one after any `apply`, never a mix.
+/// `apply` runs with the GIL released, one writer at a time, on a private index, and publishes
+/// it with a pointer swap. The private index is the previously published one brought up to date
+/// (the operations it missed are replayed by the core's incremental apply) when no query still
+/// holds it; only when one does is the published index cloned.
+pub(crate) struct TopoCell {
+    current: RwLock<Arc<Topology>>,
+    writer: Mutex<Spare>,
+}
+
+/// The writer's private index: the state before the last published apply, and that apply's
+/// operations.
+struct Spare {
+    topo: Option<Arc<Topology>>,
+    missed: Vec<Operation>,
+}
+
+impl TopoCell {
+    fn new(topo: Topology) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(topo)),
+            writer: Mutex::new(Spare {
+                topo: None,
+                missed: Vec::new(),
+            }),
+        }
+    }
+
+    /// The published index. The lock is held for an `Arc` copy and the only writer of it holds
+    /// it for a pointer swap, so waiting for it is bounded whether or not the GIL is held.
+    fn snapshot(&self) -> Arc<Topology> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Applies `ops` (all or none) and publishes the result. Call with the GIL released: it
+    /// waits for other writers.
+    fn apply(&self, ops: &[Operation]) -> Result<Applied, NetworkError> {
+        let mut spare = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.snapshot();
+        let caught_up = spare
+            .topo
+            .take()
+            .and_then(|t| Arc::try_unwrap(t).ok())
+            .and_then(|mut t| t.apply(&spare.missed).ok().map(|_| t));
+        spare.missed.clear();
+        let mut next = caught_up.unwrap_or_else(|| Topology::clone(&current));
+        let result = next.apply(ops);
+        match result {
+            Ok(applied) if applied.changed_elements > 0 => {
+                let old = std::mem::replace(
+                    &mut *self.current.write().unwrap_or_else(PoisonError::into_inner),
+                    Arc::new(next),
+                );
+                spare.topo = Some(old);
+                spare.missed.extend_from_slice(ops);
+            }
+            // Nothing changed (or a refusal, which changes nothing): the published index and
+            // its version stay; the private one, now in the same state, is kept for next time.
+            _ => spare.topo = Some(Arc::new(next)),
+        }
+        drop(current);
+        result
+    }
+}
+
+fn read(t: &TopoCell) -> Arc<Topology> {
+    t.snapshot()
 }
 
 /// A network indexed in one state; answers scope, fault, planned-outage and exposure queries.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Topology")]
 pub struct PyTopology {
     net: Arc<Network>,
-    inner: Arc<RwLock<Topology>>,
+    inner: Arc<TopoCell>,
 }
 
 fn element(py: Python<'_>, net: &Network, asset: &str) -> PyResult<ElementId> {
@@ -451,7 +521,7 @@ impl PyTopology {
             .py_err(py)?;
         Ok(Self {
             net,
-            inner: Arc::new(RwLock::new(topo)),
+            inner: Arc::new(TopoCell::new(topo)),
         })
     }
 
@@ -464,10 +534,12 @@ impl PyTopology {
     }
 
     /// An independent copy (applying operations to one leaves the other as it is).
-    fn copy(&self) -> Self {
+    fn copy(&self, py: Python<'_>) -> Self {
+        let t = read(&self.inner);
+        let copy = py.detach(|| Topology::clone(&t));
         Self {
             net: Arc::clone(&self.net),
-            inner: Arc::new(RwLock::new(read(&self.inner).clone())),
+            inner: Arc::new(TopoCell::new(copy)),
         }
     }
 
@@ -486,14 +558,7 @@ impl PyTopology {
     ) -> PyResult<Bound<'py, PyAny>> {
         let ops = convert::operations(py, &self.net, operations)?;
         let inner = &self.inner;
-        let applied = py
-            .detach(|| {
-                inner
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .apply(&ops)
-            })
-            .py_err(py)?;
+        let applied = py.detach(|| inner.apply(&ops)).py_err(py)?;
         to_py(py, &applied)
     }
 
@@ -725,7 +790,7 @@ impl PyTopology {
 pub struct PyScope {
     scope: Scope,
     net: Arc<Network>,
-    topo: Arc<RwLock<Topology>>,
+    topo: Arc<TopoCell>,
 }
 
 #[pymethods]
@@ -845,7 +910,7 @@ impl PyScope {
 #[pyclass(frozen, module = "gridserve._gridserve", name = "FaultOutcome")]
 pub struct PyFaultOutcome {
     net: Arc<Network>,
-    topo: Arc<RwLock<Topology>>,
+    topo: Arc<TopoCell>,
     out: FaultOutcome,
 }
 
@@ -887,7 +952,7 @@ impl PyFaultOutcome {
 #[pyclass(frozen, module = "gridserve._gridserve", name = "PlannedOutage")]
 pub struct PyPlannedOutage {
     net: Arc<Network>,
-    topo: Arc<RwLock<Topology>>,
+    topo: Arc<TopoCell>,
     plan: PlannedOutage,
 }
 

@@ -615,6 +615,7 @@ pub(crate) fn break_even_demand_kw<'py>(
         .transpose()?;
     let decimal = py.import("decimal")?.getattr("Decimal")?;
     tariff::break_even_demand_kw(s, pc, pd, f)
+        .py_err(py)?
         .map(|d| decimal.call1((d.to_string(),)))
         .transpose()
 }

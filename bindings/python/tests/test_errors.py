@@ -32,10 +32,10 @@ def test_invalid_network_lists_every_problem() -> None:
         gs.Network.from_csv_texts(tables)
     got = [(p["id"], p["field"], p["kind"]) for p in e.value.problems]
     assert got == [
-        ("L1", "length_m", "Negative"),
-        ("L1", "asset", "DuplicateId"),
-        ("L1", "to", "SelfLoop"),
-        ("L9", "to", "UnknownPoint"),
+        ("L1", "length_m", "negative"),
+        ("L1", "asset", "duplicate_id"),
+        ("L1", "to", "self_loop"),
+        ("L9", "to", "unknown_point"),
     ]
     assert isinstance(e.value, ValueError)
 
@@ -119,3 +119,53 @@ def test_bus_branch_tables_refuse_unknown_columns() -> None:
     with pytest.raises(gs.UnmappableError) as e:
         gs.Network.from_bus_branch({"buses": {"id": [0], "colour": ["red"]}})
     assert e.value.table == "buses" and "colour" in e.value.reason
+
+
+def test_every_core_error_variant_reaches_a_named_class_with_its_fields() -> None:
+    """One example per variant of every core error family (the core's tests check that the
+    examples cover every variant): each becomes an exported exception class of
+    gridserve.exceptions, carrying its kind and fields, and never a clear phone number."""
+    import math
+
+    from gridserve import _gridserve, exceptions
+
+    examples = _gridserve._error_examples()
+    assert len(examples) > 80
+    seen = set()
+    for family, kind, exc in examples:
+        name = type(exc).__name__
+        assert name in exceptions.__all__, (family, kind, name)
+        assert getattr(exceptions, name) is type(exc)
+        assert isinstance(exc, exceptions.GridserveError)
+        assert exc.error_kind == kind
+        assert kind == kind.lower() and " " not in kind
+        assert "13800000001" not in str(exc)
+        assert "13800000001" not in repr(vars(exc))
+        seen.add((family, kind))
+    assert len(seen) == len(examples)
+    by_kind = {(f, k): e for f, k, e in examples}
+    # Variants that used to reach an attribute-less InvalidArgumentError.
+    period = by_kind[("reliability", "invalid_period")]
+    assert isinstance(period, exceptions.InvalidArgumentError)
+    assert period.start == "2024-02-01T00:00:00+08:00"  # the caller's offset is kept
+    assert (by_kind[("reliability", "invalid_option")].field) == "momentary_max_min"
+    daily = by_kind[("reliability", "invalid_daily_value")]
+    assert daily.index == 3 and math.isnan(daily.value)
+    col = by_kind[("reliability", "column_length")]
+    assert (col.column, col.len, col.expected) == ("end", 2, 3)
+    assert by_kind[("notify", "invalid_rules")].detail.startswith("quiet_hours")
+    pol = by_kind[("outbox", "invalid_policy")]
+    assert (pol.field, pol.value) == ("max_attempts", "0")
+    # Renamed fields keep their public names.
+    gap = by_kind[("tariff", "schedule_gap")]
+    assert (gap.kind, gap.start, gap.end) == ("schedule_gap", "06:00", "07:00")
+    stale = by_kind[("network", "stale_scope")]
+    assert (stale.scope_version, stale.topology_version) == (1, 2)
+    io = by_kind[("network", "io")]
+    assert isinstance(io, OSError) and io.errno == 2
+    assert by_kind[("network", "id_out_of_range")].kind == "line"
+    assert by_kind[("network", "invalid")].problems[0]["kind"] == "duplicate_id"
+    assert by_kind[("workflow", "notice_period")].command == "announce"
+    assert by_kind[("workflow", "unknown_contact")].phone != "13800000001"
+    # A long value is cut in the message, never repeated whole.
+    assert len(str(by_kind[("network", "unmappable")])) < 200

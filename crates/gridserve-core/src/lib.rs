@@ -44,3 +44,11 @@ pub enum Error {
 
 /// A result with [`Error`] as its default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub mod error_info;
+pub use error_info::{ErrorInfo, FieldsOf, excerpt};
+
+crate::impl_error_info! {
+    Error {}
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff }
+}

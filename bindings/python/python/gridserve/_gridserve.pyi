@@ -32,6 +32,7 @@ __all__ = [
     "default_advice_rules",
     "render_report_html",
     "render_report_summary",
+    "_error_examples",
 ]
 __version__: str
 
@@ -99,7 +100,11 @@ class Network:
 
 @final
 class Topology:
-    """A network indexed in one state."""
+    """A network indexed in one state.
+
+    Safe to share between threads, writers included: each query answers from one published
+    index, the state before or after any concurrent ``apply``, never a mix.
+    """
 
     def __new__(cls, network: Network, operations: Optional[_Ops] = None) -> Topology: ...
     @property
@@ -412,3 +417,4 @@ def build_reports(
 def default_advice_rules() -> str: ...
 def render_report_html(report: _Json) -> str: ...
 def render_report_summary(report: _Json) -> str: ...
+def _error_examples() -> List[Tuple[str, str, BaseException]]: ...

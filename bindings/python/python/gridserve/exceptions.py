@@ -3,7 +3,10 @@
 Every error is a :class:`GridserveError`; each family also derives from the builtin exception
 Python users expect (``ValueError`` for bad input, ``KeyError`` for unknown names, ``IndexError``
 for ids out of range, ``OSError`` for files), so ``except ValueError`` keeps working.
-Structured details are attributes of the exception.
+Structured details are attributes of the exception: every field of the core error, plus
+``error_kind`` (the snake_case name of the problem, e.g. ``duplicate_id``) and ``kind`` (the
+same, except on :class:`IdOutOfRangeError`, whose ``kind`` says what the id refers to).
+Messages never repeat a long input in full, and never a phone number in clear.
 """
 
 from __future__ import annotations
@@ -46,11 +49,25 @@ __all__ = [
     "IntervalDataError",
     "AdviceInputError",
     "AdviceRuleError",
+    "InvalidPeriodError",
+    "InvalidOptionError",
+    "InvalidDailyValueError",
+    "ColumnLengthError",
+    "NoticeRulesError",
+    "InvalidPolicyError",
+    "UnknownOutboxEntryError",
+    "OutboxEntryNotPendingError",
+    "CorruptStoreError",
 ]
 
 
 class GridserveError(Exception):
-    """The base class of every gridserve error."""
+    """The base class of every gridserve error.
+
+    ``error_kind`` is the snake_case name of the problem; the other attributes are its fields.
+    """
+
+    error_kind: str = ""
 
 
 class InvalidNetworkError(GridserveError, ValueError):
@@ -110,13 +127,38 @@ class UnmappableError(GridserveError, ValueError):
 class ParseError(GridserveError, ValueError):
     """A CSV or JSON input is malformed (``file``, ``line``, ``field``, ``detail``)."""
 
+    line: int | None = None
+    field: str | None = None
+
 
 class GridserveIOError(GridserveError, OSError):
     """A file could not be read or written (``path``, ``errno``)."""
 
 
 class InvalidArgumentError(GridserveError, ValueError):
-    """An argument is not one gridserve knows (an unknown action or table name)."""
+    """An argument is not one gridserve knows (an unknown action or table name), or does not
+    have the type or value gridserve expects (``argument``, ``expected``, ``value`` where
+    known)."""
+
+
+class InvalidPeriodError(InvalidArgumentError):
+    """A reporting period is empty or reversed (``start``, ``end``)."""
+
+
+class InvalidOptionError(InvalidArgumentError):
+    """An option has a value out of its domain (``field``, ``value``, ``reason``)."""
+
+
+class InvalidDailyValueError(InvalidArgumentError):
+    """A daily SAIDI value is not a finite number of zero or more (``index``, ``value``)."""
+
+
+class ColumnLengthError(InvalidArgumentError):
+    """A column has a different length from the others (``column``, ``len``, ``expected``)."""
+
+
+class InvalidPolicyError(InvalidArgumentError):
+    """A dispatch policy field is out of its domain (``field``, ``value``, ``reason``)."""
 
 
 class InvalidOutageRecordsError(GridserveError, ValueError):
@@ -161,6 +203,8 @@ class WrongStateError(CommandRefusedError):
 class VersionConflictError(CommandRefusedError):
     """The instance moved on: it is at ``actual``, not the ``expected`` version."""
 
+    command: str | None = None  # type: ignore[assignment]
+
     expected: int
     actual: int
 
@@ -174,7 +218,10 @@ class InvalidCommandError(CommandRefusedError):
 
 
 class NoticePeriodError(CommandRefusedError):
-    """A planned outage announced with ``given_hours`` of notice, ``required_hours`` needed."""
+    """A planned outage announced with ``given_hours`` of notice, ``required_hours`` needed
+    (``start``: the outage start as given)."""
+
+    command: str = "announce"
 
     given_hours: float
     required_hours: int
@@ -194,11 +241,37 @@ class UnknownPeriodError(GridserveError, KeyError):
 
 
 class NoticeError(GridserveError, ValueError):
-    """A notice could not be rendered: ``template``, ``field`` and ``value`` say which."""
+    """A notice could not be rendered: ``template``, ``field`` and ``value`` (masked) say which,
+    as they apply; ``kind`` names the problem (``unknown_template``, ``missing_variable``,
+    ``bad_template``, ``field_too_long``, ``field_invalid``, ``sms_too_long``,
+    ``no_channel_form``)."""
+
+    template: str | None = None
+    field: str | None = None
+    value: str | None = None
+
+
+class NoticeRulesError(NoticeError):
+    """The notice rules are invalid (``detail``)."""
 
 
 class EventStoreError(GridserveError, RuntimeError):
-    """The event store failed or holds an unreadable event."""
+    """The event store failed or holds an unreadable event (``detail``)."""
+
+
+class CorruptStoreError(EventStoreError):
+    """A stored record is unreadable (``what``, ``detail``)."""
+
+
+class UnknownOutboxEntryError(EventStoreError, KeyError):
+    """No outbox entry has this ``id``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class OutboxEntryNotPendingError(EventStoreError):
+    """An outbox entry (``id``) is not pending but ``status``."""
 class ScoringError(GridserveError, ValueError):
     """Indicators, weights or TOPSIS refused their input.
 
@@ -249,10 +322,14 @@ class TariffInputError(GridserveError, ValueError):
     ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``.
     """
 
+    field: str | None = None
+    value: str | None = None
+
 
 class NotInForceError(GridserveError, KeyError):
     """No schedule or price table of a book is in force (``what``, ``category``, ``voltage``,
-    ``date``)."""
+    ``date``), or a month is billed outside the validity of its tariff (``what``, ``record``,
+    ``name``, ``valid``, ``date``)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -152,7 +152,7 @@ pub fn build_reports(
         history.sort_by_key(|u| (u.year, u.month));
         let bills = history
             .iter()
-            .map(|u| tariff.bill(u))
+            .map(|u| tariff.bill_what_if(u))
             .collect::<Result<Vec<_>, _>>()?;
         let months: Vec<MonthSummary> = history
             .iter()

@@ -21,11 +21,14 @@ pub use report::{EnergyReport, Finding, render_html, render_summary};
 pub use rules::{AdviceRules, WeightSpec};
 
 /// Why a rule could not be applied.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AdviceError {
     /// An input value is out of its domain.
-    #[error("{record}: {field} = {value} {reason}")]
+    #[error("{record}: {field} = {} {reason}", crate::excerpt(value))]
     InvalidInput {
         /// The record (asset or customer number).
         record: String,
@@ -37,7 +40,7 @@ pub enum AdviceError {
         reason: String,
     },
     /// A rule or table value is out of its domain.
-    #[error("{rule}: {field} = {value}: {reason}")]
+    #[error("{rule}: {field} = {}: {reason}", crate::excerpt(value))]
     InvalidRule {
         /// The rule set or table.
         rule: String,
@@ -49,17 +52,64 @@ pub enum AdviceError {
         reason: String,
     },
     /// Rule data could not be parsed.
-    #[error("cannot read the {what}: {detail}")]
+    #[error("cannot read the {what}: {}", crate::error_info::detail(detail))]
     Parse {
         /// What was being read.
+        #[serde(rename = "file")]
         what: String,
         /// The parser's message.
         detail: String,
     },
     /// A month could not be billed or the tariff decision failed.
     #[error(transparent)]
+    #[serde(skip_serializing)]
     Tariff(#[from] crate::tariff::TariffError),
     /// An indicator, weight or score could not be computed.
     #[error(transparent)]
+    #[serde(skip_serializing)]
     Scoring(#[from] crate::scoring::ScoringError),
+}
+
+crate::impl_error_info! {
+    AdviceError {
+        InvalidInput => ("invalid_input", "AdviceInputError"),
+        InvalidRule => ("invalid_rule", "AdviceRuleError"),
+        Parse => ("parse", "ParseError"),
+    }
+    delegate { Tariff, Scoring }
+}
+
+impl AdviceError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::InvalidInput {
+                record: "A".into(),
+                field: "usage.id".into(),
+                value: "B".into(),
+                reason: "differs from the customer".into(),
+            },
+            Self::InvalidRule {
+                rule: "tou_shift".into(),
+                field: "tou_shift_share".into(),
+                value: "2".into(),
+                reason: "is above 1".into(),
+            },
+            Self::Parse {
+                what: "advice rules".into(),
+                detail: "expected value".into(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod error_info_tests {
+    #[test]
+    fn every_advice_error_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&super::AdviceError::examples());
+        crate::error_info::tests::check_examples(&super::super::outbox::OutboxError::examples());
+    }
 }

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::error_info::{excerpt, quoted};
 
 /// The type of record a problem or an error refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,12 +119,12 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {:?} (record {}): {} = {:?} {}",
+            "{} {} (record {}): {} = {} {}",
             self.record,
-            self.id,
+            quoted(&self.id),
             self.index + 1,
             self.field,
-            self.value,
+            quoted(&self.value),
             self.kind.describe()
         )
     }
@@ -217,13 +219,17 @@ impl Refusal {
 }
 
 /// Errors of the network family: validation, lookups, operations, import and export.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NetworkError {
     /// The records do not make a valid network; every problem found is listed.
     #[error("invalid network: {problems}")]
     Invalid {
         /// All problems, in record order.
+        #[serde(serialize_with = "ser_problems")]
         problems: Problems,
     },
     /// The network is larger than the model's compact ids and offsets can address.
@@ -237,13 +243,16 @@ pub enum NetworkError {
         limit: usize,
     },
     /// No point, line or source has this asset number.
-    #[error("unknown element {asset:?}: no point, line or source has this asset number")]
+    #[error(
+        "unknown element {}: no point, line or source has this asset number",
+        quoted(asset)
+    )]
     UnknownElement {
         /// The asset number asked for.
         asset: String,
     },
     /// No customer has this customer number.
-    #[error("unknown customer {number:?}")]
+    #[error("unknown customer {}", quoted(number))]
     UnknownCustomer {
         /// The customer number asked for.
         number: String,
@@ -259,7 +268,7 @@ pub enum NetworkError {
         len: usize,
     },
     /// An operation cannot be carried out in the current state; the state is unchanged.
-    #[error("cannot {action} {asset:?}: {}", reason.describe())]
+    #[error("cannot {action} {}: {}", quoted(asset), reason.describe())]
     Refused {
         /// The element's asset number.
         asset: String,
@@ -288,13 +297,19 @@ pub enum NetworkError {
     )]
     StaleScope {
         /// The version the scope was made against.
+        #[serde(rename = "scope_version")]
         scope: u64,
         /// The index's current version.
+        #[serde(rename = "topology_version")]
         topology: u64,
     },
     /// A record of a foreign model (such as a pandapower table row) cannot be mapped to the
     /// point-line model.
-    #[error("cannot map {table} {id}: {field} = {value:?}: {reason}")]
+    #[error(
+        "cannot map {table} {}: {field} = {}: {reason}",
+        excerpt(id),
+        quoted(value)
+    )]
     Unmappable {
         /// The foreign table (for example `switch`).
         table: &'static str,
@@ -308,7 +323,7 @@ pub enum NetworkError {
         reason: String,
     },
     /// A CSV or JSON input could not be parsed.
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}:{line}: {}", crate::error_info::detail(message))]
     Parse {
         /// The file (or stream) name.
         file: String,
@@ -317,6 +332,7 @@ pub enum NetworkError {
         /// The field (column) concerned, if known.
         field: Option<String>,
         /// What is wrong.
+        #[serde(rename = "detail")]
         message: String,
     },
     /// A file could not be read or written.
@@ -324,8 +340,163 @@ pub enum NetworkError {
     Io {
         /// The path concerned.
         path: String,
-        /// The underlying error.
+        /// The underlying error (its OS error number is the `errno` field).
         #[source]
+        #[serde(rename = "errno", serialize_with = "crate::error_info::ser_errno")]
         source: std::io::Error,
     },
+}
+
+fn ser_problems<S: Serializer>(problems: &Problems, s: S) -> Result<S::Ok, S::Error> {
+    crate::error_info::ser_problems(&problems.0, s)
+}
+
+crate::impl_error_info! {
+    NetworkError {
+        Invalid => ("invalid", "InvalidNetworkError"),
+        TooLarge => ("too_large", "TooLargeError"),
+        UnknownElement => ("unknown_element", "UnknownElementError"),
+        UnknownCustomer => ("unknown_customer", "UnknownCustomerError"),
+        IdOutOfRange => ("id_out_of_range", "IdOutOfRangeError"),
+        Refused => ("refused", "OperationRefusedError"),
+        StateMismatch => ("state_mismatch", "StateMismatchError"),
+        StaleScope => ("stale_scope", "StaleScopeError"),
+        Unmappable => ("unmappable", "UnmappableError"),
+        Parse => ("parse", "ParseError"),
+        Io => ("io", "GridserveIOError"),
+    }
+    delegate {}
+}
+
+impl NetworkError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::Invalid {
+                problems: Problems(vec![Problem {
+                    record: RecordKind::Segment,
+                    id: "L1".into(),
+                    index: 0,
+                    field: "asset",
+                    value: "L1".into(),
+                    kind: ProblemKind::DuplicateId,
+                }]),
+            },
+            Self::TooLarge {
+                what: "points",
+                count: 5,
+                limit: 4,
+            },
+            Self::UnknownElement {
+                asset: "K99".into(),
+            },
+            Self::UnknownCustomer {
+                number: "C404".into(),
+            },
+            Self::IdOutOfRange {
+                kind: "line",
+                id: 10,
+                len: 8,
+            },
+            Self::Refused {
+                asset: "L1".into(),
+                action: Action::Open,
+                reason: Refusal::NotASwitch,
+            },
+            Self::StateMismatch {
+                state_points: 1,
+                state_lines: 2,
+                points: 3,
+                lines: 4,
+            },
+            Self::StaleScope {
+                scope: 1,
+                topology: 2,
+            },
+            Self::Unmappable {
+                table: "switch",
+                id: "3".into(),
+                field: "bus",
+                value: "x".repeat(1000),
+                reason: "names no bus".into(),
+            },
+            Self::Parse {
+                file: "points.csv".into(),
+                line: 3,
+                field: Some("x".into()),
+                message: "not a number".into(),
+            },
+            Self::Io {
+                path: "missing.csv".into(),
+                source: std::io::Error::from_raw_os_error(2),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod info_tests {
+    use super::*;
+    use crate::{ErrorInfo, FieldsOf};
+
+    #[test]
+    fn every_variant_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&NetworkError::examples());
+    }
+
+    #[test]
+    fn fields_use_the_public_names_and_snake_case_kinds() {
+        let all = NetworkError::examples();
+        let invalid = FieldsOf(&all[0]).to_map();
+        assert_eq!(invalid["problems"][0]["kind"], "duplicate_id");
+        assert_eq!(invalid["problems"][0]["record"], "segment");
+        assert!(
+            invalid["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("L1")
+        );
+        let stale = FieldsOf(&all[7]).to_map();
+        assert_eq!(
+            (
+                stale["scope_version"].as_u64(),
+                stale["topology_version"].as_u64()
+            ),
+            (Some(1), Some(2))
+        );
+        let io = FieldsOf(&all[10]).to_map();
+        assert_eq!(io["errno"], 2);
+        let parse = FieldsOf(&all[9]).to_map();
+        assert_eq!(parse["detail"], "not a number");
+        assert_eq!(all[5].kind(), "refused");
+    }
+
+    #[test]
+    fn messages_cap_echoed_values() {
+        let big = "9".repeat(10_000_000);
+        for e in [
+            NetworkError::UnknownElement { asset: big.clone() },
+            NetworkError::UnknownCustomer {
+                number: big.clone(),
+            },
+            NetworkError::Unmappable {
+                table: "load",
+                id: big.clone(),
+                field: "bus",
+                value: big.clone(),
+                reason: "r".into(),
+            },
+            NetworkError::Refused {
+                asset: big,
+                action: Action::Open,
+                reason: Refusal::NotASwitch,
+            },
+        ] {
+            let m = e.to_string();
+            assert!(m.len() < 300, "{}", m.len());
+            assert!(m.contains("(10000000 characters)"), "{m}");
+        }
+    }
 }

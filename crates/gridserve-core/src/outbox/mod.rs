@@ -73,15 +73,19 @@ use crate::ports::{
 };
 
 /// Why the dispatcher could not run.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OutboxError {
     /// The store failed; entries sent in the failed round may be sent again (see the module
     /// docs).
     #[error(transparent)]
+    #[serde(skip_serializing)]
     Store(#[from] StoreError),
     /// A [`DispatchPolicy`] value is unusable.
-    #[error("dispatch policy field {field} = {value}: {reason}")]
+    #[error("dispatch policy field {field} = {}: {reason}", crate::excerpt(value))]
     InvalidPolicy {
         /// The field, e.g. `rate_limits.sms.burst`.
         field: String,
@@ -90,6 +94,26 @@ pub enum OutboxError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+crate::impl_error_info! {
+    OutboxError {
+        InvalidPolicy => ("invalid_policy", "InvalidPolicyError"),
+    }
+    delegate { Store }
+}
+
+impl OutboxError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![Self::InvalidPolicy {
+            field: "max_attempts".into(),
+            value: "0".into(),
+            reason: "must be at least 1".into(),
+        }]
+    }
 }
 
 /// What one or more dispatch rounds did.

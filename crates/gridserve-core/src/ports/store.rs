@@ -35,7 +35,10 @@ pub struct StoredEvent {
 }
 
 /// Why a store refused or failed an operation.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StoreError {
     /// Optimistic concurrency: the stream is not at the version the writer read.
@@ -130,4 +133,50 @@ pub trait EventStore {
     /// # Errors
     /// A backend error.
     fn streams(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+}
+
+crate::impl_error_info! {
+    StoreError {
+        VersionConflict => ("version_conflict", "VersionConflictError"),
+        UnknownEntry => ("unknown_entry", "UnknownOutboxEntryError"),
+        NotPending => ("not_pending", "OutboxEntryNotPendingError"),
+        Corrupt => ("corrupt", "CorruptStoreError"),
+        Backend => ("backend", "EventStoreError"),
+    }
+    delegate {}
+}
+
+impl StoreError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::VersionConflict {
+                stream: "complaint-1".into(),
+                expected: 1,
+                actual: 2,
+            },
+            Self::UnknownEntry { id: 7 },
+            Self::NotPending {
+                id: 7,
+                status: super::OutboxStatus::Sent,
+            },
+            Self::Corrupt {
+                what: "event".into(),
+                detail: "bad json".into(),
+            },
+            Self::Backend {
+                detail: "disk full".into(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod error_info_tests {
+    #[test]
+    fn every_store_error_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&super::StoreError::examples());
+    }
 }

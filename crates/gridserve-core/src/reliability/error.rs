@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::error_info::{detail, excerpt, quoted};
 
 /// What is wrong with one field of an outage record or of a feeder of the service base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,11 +75,11 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "record {:?} (#{}): {} = {:?} {}",
-            self.record,
+            "record {} (#{}): {} = {} {}",
+            quoted(&self.record),
             self.index + 1,
             self.field,
-            self.value,
+            quoted(&self.value),
             self.kind.describe()
         )
     }
@@ -102,19 +104,24 @@ impl fmt::Display for Problems {
 
 /// Errors of the reliability family: invalid records, options and periods, indices that need
 /// data the records do not carry, import and export.
-#[derive(Debug, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ReliabilityError {
     /// The outage records (or the service base) are invalid; every problem found is listed.
     #[error("invalid outage records: {problems}")]
     InvalidRecords {
         /// All problems, in record order.
+        #[serde(serialize_with = "ser_problems")]
         problems: Problems,
     },
     /// An index that counts distinct customers (CAIFI, CTAIDI, CEMIn, CEMSMIn, CELID) was asked
     /// for, but a record of the group gives only a count of interrupted customers.
     #[error(
-        "{index} needs the list of interrupted customers, but record {record:?} gives only a count"
+        "{index} needs the list of interrupted customers, but record {} gives only a count",
+        quoted(record)
     )]
     NeedsCustomerLists {
         /// The index asked for.
@@ -123,7 +130,11 @@ pub enum ReliabilityError {
         record: String,
     },
     /// A period ends before (or when) it starts.
-    #[error("the period {start} .. {end} is empty or reversed")]
+    #[error(
+        "the period {} .. {} is empty or reversed",
+        excerpt(start),
+        excerpt(end)
+    )]
     InvalidPeriod {
         /// The start, RFC 3339.
         start: String,
@@ -131,7 +142,7 @@ pub enum ReliabilityError {
         end: String,
     },
     /// An option is out of its documented range.
-    #[error("option {field} = {value}: {reason}")]
+    #[error("option {field} = {}: {reason}", excerpt(value))]
     InvalidOption {
         /// The option.
         field: &'static str,
@@ -179,7 +190,7 @@ pub enum ReliabilityError {
         expected: usize,
     },
     /// A CSV input could not be parsed.
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}:{line}: {}", detail(message))]
     Parse {
         /// The file (or stream) name.
         file: String,
@@ -188,10 +199,12 @@ pub enum ReliabilityError {
         /// The column concerned, if known.
         field: Option<String>,
         /// What is wrong.
+        #[serde(rename = "detail")]
         message: String,
     },
     /// The network model refused a query made to build records (e.g. a stale scope).
     #[error(transparent)]
+    #[serde(skip_serializing)]
     Network(#[from] crate::network::NetworkError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
@@ -200,6 +213,149 @@ pub enum ReliabilityError {
         path: String,
         /// The underlying error.
         #[source]
+        #[serde(rename = "errno", serialize_with = "crate::error_info::ser_errno")]
         source: std::io::Error,
     },
+}
+
+fn ser_problems<S: Serializer>(problems: &Problems, s: S) -> Result<S::Ok, S::Error> {
+    crate::error_info::ser_problems(&problems.0, s)
+}
+
+crate::impl_error_info! {
+    ReliabilityError {
+        InvalidRecords => ("invalid_records", "InvalidOutageRecordsError"),
+        NeedsCustomerLists => ("needs_customer_lists", "NeedsCustomerListsError"),
+        InvalidPeriod => ("invalid_period", "InvalidPeriodError"),
+        InvalidOption => ("invalid_option", "InvalidOptionError"),
+        InvalidDailyValue => ("invalid_daily_value", "InvalidDailyValueError"),
+        NotEnoughHistory => ("not_enough_history", "NotEnoughHistoryError"),
+        TooLarge => ("too_large", "TooLargeError"),
+        ColumnLength => ("column_length", "ColumnLengthError"),
+        Parse => ("parse", "ParseError"),
+        Io => ("io", "GridserveIOError"),
+    }
+    delegate { Network }
+}
+
+impl ReliabilityError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::InvalidRecords {
+                problems: Problems(vec![Problem {
+                    record: "M2".into(),
+                    index: 1,
+                    field: "customers",
+                    value: "-3".into(),
+                    kind: ProblemKind::Negative,
+                }]),
+            },
+            Self::NeedsCustomerLists {
+                index: "CAIFI",
+                record: "M1".into(),
+            },
+            Self::InvalidPeriod {
+                start: "2024-02-01T00:00:00+08:00".into(),
+                end: "2024-01-01T00:00:00+08:00".into(),
+            },
+            Self::InvalidOption {
+                field: "momentary_max_min",
+                value: "-1".into(),
+                reason: "is negative",
+            },
+            Self::InvalidDailyValue {
+                index: 3,
+                value: f64::NAN,
+            },
+            Self::NotEnoughHistory {
+                nonzero_days: 1,
+                needed: 10,
+            },
+            Self::TooLarge {
+                what: "records",
+                count: 5,
+                limit: 4,
+            },
+            Self::ColumnLength {
+                column: "end",
+                len: 2,
+                expected: 3,
+            },
+            Self::Parse {
+                file: "outages.csv".into(),
+                line: 2,
+                field: Some("start".into()),
+                message: "not a time".into(),
+            },
+            Self::Io {
+                path: "missing.csv".into(),
+                source: std::io::Error::from_raw_os_error(2),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod info_tests {
+    use super::*;
+    use crate::{ErrorInfo, FieldsOf};
+
+    #[test]
+    fn every_variant_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&ReliabilityError::examples());
+    }
+
+    #[test]
+    fn wrapped_network_errors_report_their_own_class_and_fields() {
+        let e = ReliabilityError::from(crate::network::NetworkError::UnknownElement {
+            asset: "F9".into(),
+        });
+        assert_eq!(
+            (e.class(), e.kind()),
+            ("UnknownElementError", "unknown_element")
+        );
+        assert_eq!(FieldsOf(&e).to_map()["asset"], "F9");
+        let p = FieldsOf(&ReliabilityError::examples()[0]).to_map();
+        assert_eq!(p["problems"][0]["kind"], "negative");
+    }
+
+    #[test]
+    fn messages_cap_echoed_values() {
+        let big = "7".repeat(1_000_000);
+        for e in [
+            ReliabilityError::InvalidPeriod {
+                start: big.clone(),
+                end: big.clone(),
+            },
+            ReliabilityError::InvalidOption {
+                field: "f",
+                value: big.clone(),
+                reason: "r",
+            },
+            ReliabilityError::NeedsCustomerLists {
+                index: "CAIFI",
+                record: big.clone(),
+            },
+            ReliabilityError::Parse {
+                file: "f".into(),
+                line: 1,
+                field: None,
+                message: big.clone(),
+            },
+            ReliabilityError::InvalidRecords {
+                problems: Problems(vec![Problem {
+                    record: big.clone(),
+                    index: 0,
+                    field: "f",
+                    value: big,
+                    kind: ProblemKind::Malformed,
+                }]),
+            },
+        ] {
+            assert!(e.to_string().len() < 500, "{}", e.to_string().len());
+        }
+    }
 }

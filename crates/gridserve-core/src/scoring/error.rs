@@ -1,14 +1,20 @@
 //! Errors of the scoring family.
 
+use serde::Serialize;
 use thiserror::Error;
+
+use crate::error_info::{excerpt, quoted};
 
 /// An error of indicators, weights or TOPSIS. Every variant names the record (row), the column
 /// (criterion) or the position and the offending value, so that a caller can point at the cell.
-#[derive(Debug, Clone, PartialEq, Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)).
+#[derive(Debug, Clone, PartialEq, Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ScoringError {
     /// A list or column does not have the length it must have.
-    #[error("{what}: expected {expected} values, found {found}")]
+    #[error("{}: expected {expected} values, found {found}", excerpt(what))]
     ShapeMismatch {
         /// What was measured (for example `"weights"` or `"column 3"`).
         what: String,
@@ -59,7 +65,7 @@ pub enum ScoringError {
         value: f64,
     },
     /// A G1 order is not a permutation of the criteria.
-    #[error("G1 order: {value} {problem}")]
+    #[error("G1 order: {} {problem}", excerpt(value))]
     InvalidOrder {
         /// The offending entry (an index or a name, as text).
         value: String,
@@ -122,7 +128,10 @@ pub enum ScoringError {
         method: &'static str,
     },
     /// An indicator needs an input field the record does not have.
-    #[error("record {record} ({id}): indicator {indicator} needs {field}")]
+    #[error(
+        "record {record} ({}): indicator {indicator} needs {field}",
+        excerpt(id)
+    )]
     MissingInput {
         /// The 0-based record.
         record: usize,
@@ -134,7 +143,7 @@ pub enum ScoringError {
         field: &'static str,
     },
     /// An input field has a value that makes no sense (negative energy, zero capacity, NaN…).
-    #[error("record {record} ({id}): {field} = {value} {problem}")]
+    #[error("record {record} ({}): {field} = {value} {problem}", excerpt(id))]
     InvalidInput {
         /// The 0-based record.
         record: usize,
@@ -167,7 +176,7 @@ pub enum ScoringError {
         criterion: String,
     },
     /// A name is not known (an indicator name, a normalisation, a direction, a method).
-    #[error("unknown {what} {name:?}")]
+    #[error("unknown {what} {}", quoted(name))]
     Unknown {
         /// What kind of name.
         what: &'static str,
@@ -175,11 +184,127 @@ pub enum ScoringError {
         name: String,
     },
     /// Two criteria have the same name.
-    #[error("criterion {name:?} appears twice")]
+    #[error("criterion {} appears twice", quoted(name))]
     DuplicateCriterion {
         /// The repeated name.
         name: String,
     },
+}
+
+crate::impl_error_info! {
+    ScoringError {
+        ShapeMismatch => ("shape_mismatch", "ScoringError"),
+        Empty => ("empty", "ScoringError"),
+        NotFinite => ("not_finite", "NotFiniteError"),
+        InvalidWeight => ("invalid_weight", "InvalidWeightsError"),
+        ZeroWeights => ("zero_weights", "InvalidWeightsError"),
+        InvalidRatio => ("invalid_ratio", "InvalidWeightsError"),
+        InvalidOrder => ("invalid_order", "InvalidWeightsError"),
+        InvalidInterval => ("invalid_interval", "ScoringError"),
+        TooFewAlternatives => ("too_few_alternatives", "ScoringError"),
+        NoInformation => ("no_information", "ScoringError"),
+        NotProportion => ("not_proportion", "ScoringError"),
+        InvalidCoefficient => ("invalid_coefficient", "InvalidWeightsError"),
+        DegenerateCombination => ("degenerate_combination", "InvalidWeightsError"),
+        MissingInput => ("missing_input", "MissingInputError"),
+        InvalidInput => ("invalid_input", "ScoringError"),
+        InvalidOption => ("invalid_option", "ScoringError"),
+        Overflow => ("overflow", "ScoringError"),
+        Unknown => ("unknown", "InvalidArgumentError"),
+        DuplicateCriterion => ("duplicate_criterion", "ScoringError"),
+    }
+    delegate {}
+}
+
+impl ScoringError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        let c = || "cost".to_owned();
+        vec![
+            Self::ShapeMismatch {
+                what: "weights".into(),
+                expected: 3,
+                found: 2,
+            },
+            Self::Empty { what: "matrix" },
+            Self::NotFinite {
+                row: 1,
+                column: 0,
+                criterion: c(),
+                value: f64::NAN,
+            },
+            Self::InvalidWeight {
+                index: 0,
+                criterion: c(),
+                value: -1.0,
+                problem: "is negative",
+            },
+            Self::ZeroWeights,
+            Self::InvalidRatio {
+                position: 3,
+                value: 1.81,
+            },
+            Self::InvalidOrder {
+                value: "q".into(),
+                problem: "names no criterion",
+            },
+            Self::InvalidInterval {
+                column: 0,
+                criterion: c(),
+                lo: 2.0,
+                hi: 1.0,
+            },
+            Self::TooFewAlternatives {
+                needed: 2,
+                found: 1,
+            },
+            Self::NoInformation,
+            Self::NotProportion {
+                row: 0,
+                column: 0,
+                criterion: c(),
+                value: 1.5,
+                problem: "is above 1",
+            },
+            Self::InvalidCoefficient {
+                index: 0,
+                value: -0.5,
+                problem: "is negative",
+            },
+            Self::DegenerateCombination {
+                method: "game_theory",
+            },
+            Self::MissingInput {
+                record: 0,
+                id: "T1".into(),
+                indicator: "load_rate",
+                field: "capacity_kva",
+            },
+            Self::InvalidInput {
+                record: 0,
+                id: "T1".into(),
+                field: "capacity_kva",
+                value: -1.0,
+                problem: "is negative",
+            },
+            Self::InvalidOption {
+                option: "threads",
+                value: 0.0,
+                problem: "is zero",
+            },
+            Self::Overflow {
+                column: 0,
+                criterion: c(),
+            },
+            Self::Unknown {
+                what: "indicator",
+                name: "colour".into(),
+            },
+            Self::DuplicateCriterion { name: c() },
+        ]
+    }
 }
 
 /// A result with [`ScoringError`].
@@ -191,4 +316,38 @@ pub(crate) fn criterion_label(names: Option<&[String]>, j: usize) -> String {
         .and_then(|n| n.get(j))
         .cloned()
         .unwrap_or_else(|| format!("#{j}"))
+}
+
+#[cfg(test)]
+mod info_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&ScoringError::examples());
+    }
+
+    #[test]
+    fn messages_cap_echoed_values() {
+        let big = "q".repeat(1_000_000);
+        for e in [
+            ScoringError::Unknown {
+                what: "indicator",
+                name: big.clone(),
+            },
+            ScoringError::InvalidOrder {
+                value: big.clone(),
+                problem: "p",
+            },
+            ScoringError::DuplicateCriterion { name: big.clone() },
+            ScoringError::MissingInput {
+                record: 0,
+                id: big,
+                indicator: "i",
+                field: "f",
+            },
+        ] {
+            assert!(e.to_string().len() < 300, "{}", e.to_string().len());
+        }
+    }
 }

@@ -68,6 +68,7 @@ impl BillingMethod {
 #[serde(deny_unknown_fields)]
 pub struct SealedCapacity {
     /// The capacity sealed (kVA).
+    #[serde(deserialize_with = "super::exact::de")]
     pub capacity_kva: Decimal,
     /// First day sealed.
     pub from: NaiveDate,
@@ -92,15 +93,16 @@ pub struct MonthlyUsage {
     #[serde(default)]
     pub energy_kwh: PeriodValues<Decimal>,
     /// Forward (inductive) reactive energy (kvarh); its absolute value counts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de")]
     pub kvarh_forward: Decimal,
     /// Reverse (capacitive) reactive energy (kvarh); its absolute value counts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de")]
     pub kvarh_reverse: Decimal,
     /// The month's maximum demand: highest 15-minute average active power (kW).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub max_demand_kw: Option<Decimal>,
     /// Contract capacity: transformers plus HV motors bypassing a transformer (kVA, kW as kVA).
+    #[serde(deserialize_with = "super::exact::de")]
     pub capacity_kva: Decimal,
     /// Capacity sealed during the month.
     #[serde(default)]
@@ -115,7 +117,7 @@ pub struct MonthlyUsage {
     #[serde(default)]
     pub method: BillingMethod,
     /// Contract maximum demand (kW), for [`BillingMethod::ContractDemand`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub contract_demand_kw: Option<Decimal>,
 }
 
@@ -513,15 +515,64 @@ impl Tariff {
             .then(|| self.unit[period.index()].0)
     }
 
-    /// Bills a month.
+    /// Bills a month. The billed days must lie within the validity of the schedule and the
+    /// price table (`effective_from` ..= `effective_until`).
     ///
     /// # Errors
+    /// [`TariffError::OutsideValidity`] for a month outside the tariff's validity,
     /// [`TariffError::NegativeQuantity`], [`TariffError::DemandWithoutCapacity`],
     /// [`TariffError::MissingField`], [`TariffError::NoBasicPrice`],
     /// [`TariffError::PriceMissingPeriod`] (energy in a period the tariff does not price),
-    /// [`TariffError::PfZeroEnergy`] (reactive but no active energy), [`TariffError::InvalidDate`],
-    /// [`TariffError::InvalidValue`] (sealed capacity above the capacity).
+    /// [`TariffError::PfZeroEnergy`] (reactive but no active energy), [`TariffError::InvalidDate`]
+    /// (billing or sealed dates outside the month), [`TariffError::InvalidValue`] (sealed
+    /// capacity above the capacity, a capacity of 0 kVA with a two-part method, quantities
+    /// above 10^15), [`TariffError::Overflow`].
     pub fn bill(&self, usage: &MonthlyUsage) -> Result<Bill, TariffError> {
+        self.bill_inner(usage, true)
+    }
+
+    /// Bills a month at this tariff's prices and schedule whether or not they are in force in
+    /// that month: a what-if (e.g. last year's usage at today's prices). Everything else is
+    /// checked as in [`Tariff::bill`].
+    ///
+    /// # Errors
+    /// As [`Tariff::bill`], except [`TariffError::OutsideValidity`].
+    pub fn bill_what_if(&self, usage: &MonthlyUsage) -> Result<Bill, TariffError> {
+        self.bill_inner(usage, false)
+    }
+
+    /// Refuses billed days outside the validity of the schedule or the price table.
+    fn check_in_force(
+        &self,
+        record: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<(), TariffError> {
+        let window = |f: NaiveDate, u: Option<NaiveDate>| match u {
+            Some(u) => format!("{f} to {u}"),
+            None => format!("from {f}"),
+        };
+        let s = &self.schedule;
+        let p = &self.prices;
+        for (what, name, ef, eu) in [
+            ("schedule", &s.name, s.effective_from, s.effective_until),
+            ("price table", &p.name, p.effective_from, p.effective_until),
+        ] {
+            let inside = |d: NaiveDate| ef <= d && eu.is_none_or(|u| d <= u);
+            if let Some(d) = [from, until].into_iter().find(|d| !inside(*d)) {
+                return Err(TariffError::OutsideValidity {
+                    record: record.to_owned(),
+                    what,
+                    name: name.clone(),
+                    valid: window(ef, eu),
+                    date: d.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn bill_inner(&self, usage: &MonthlyUsage, in_force: bool) -> Result<Bill, TariffError> {
         usage.check_quantities()?;
         let record = usage.record();
         for (p, e) in usage.energy_kwh.iter() {
@@ -533,7 +584,10 @@ impl Tariff {
                 });
             }
         }
-        let (dim, days_in_service, kva_days) = self.service_days(usage, &record)?;
+        let (dim, days_in_service, kva_days, from, until) = self.service_days(usage, &record)?;
+        if in_force {
+            self.check_in_force(&record, from, until)?;
+        }
         if usage.capacity_kva.is_zero() {
             for (field, v) in [
                 ("max_demand_kw", usage.max_demand_kw),
@@ -547,9 +601,24 @@ impl Tariff {
                     });
                 }
             }
+            // A two-part customer has capacity (the basic charge is S·p_c, and the 40 % floor
+            // of demand billing is a share of S; reference §1.1–1.2): 0 kVA would bill a basic
+            // charge of 0.00. Single-part customers use the method `none`.
+            if usage.method != BillingMethod::None {
+                return Err(TariffError::InvalidValue {
+                    record,
+                    field: "capacity_kva",
+                    value: format!("0 with method {}", usage.method.as_str()),
+                    reason: "is not a capacity for a two-part (basic-charge) method; use method \"none\" for a single-part price",
+                });
+            }
         }
 
-        let total_kwh = usage.total_kwh();
+        let ck = super::Checked {
+            record: &record,
+            what: "bill",
+        };
+        let total_kwh = ck.sum(usage.energy_kwh.0)?;
         let mut energy = Vec::with_capacity(5);
         let (mut energy_yuan, mut energy_pf_base) = (Decimal::ZERO, Decimal::ZERO);
         for p in Period::ALL {
@@ -564,8 +633,8 @@ impl Tariff {
             };
             let amount = round_yuan(kwh.checked_mul(price).ok_or_else(overflow)?);
             let pf_base = round_yuan(kwh.checked_mul(adjusted).ok_or_else(overflow)?);
-            energy_yuan += amount;
-            energy_pf_base += pf_base;
+            energy_yuan = ck.add(energy_yuan, amount)?;
+            energy_pf_base = ck.add(energy_pf_base, pf_base)?;
             energy.push(EnergyLine {
                 period: p,
                 energy_kwh: kwh,
@@ -589,7 +658,7 @@ impl Tariff {
             &record,
         )?;
 
-        let kvarh = usage.kvarh_forward.abs() + usage.kvarh_reverse.abs();
+        let kvarh = ck.add(usage.kvarh_forward.abs(), usage.kvarh_reverse.abs())?;
         let standard = self.prices.pf_standard;
         // No energy at all (or no energy and no standard): nothing to adjust.
         let pf_value = if total_kwh.is_zero() && (kvarh.is_zero() || standard == PfStandard::None) {
@@ -603,7 +672,8 @@ impl Tariff {
             )?)
         };
         let pct = pf_value.map_or(Decimal::ZERO, |pf| super::adjustment_pct(standard, pf));
-        let base = basic.amount_yuan + energy_pf_base;
+        let base = ck.add(basic.amount_yuan, energy_pf_base)?;
+        let pf_amount = round_yuan(ck.mul(base, pct)? / Decimal::ONE_HUNDRED);
         let pf = PfLine {
             standard,
             energy_kwh: total_kwh,
@@ -611,22 +681,24 @@ impl Tariff {
             power_factor: pf_value,
             adjustment_pct: pct,
             base_yuan: base,
-            amount_yuan: round_yuan(base * pct / Decimal::ONE_HUNDRED),
+            amount_yuan: pf_amount,
         };
 
-        let funds: Vec<FundLine> = self
+        let funds = self
             .prices
             .funds
             .iter()
-            .map(|f| FundLine {
-                name: f.name.clone(),
-                energy_kwh: total_kwh,
-                yuan_per_kwh: f.yuan_per_kwh,
-                amount_yuan: round_yuan(total_kwh * f.yuan_per_kwh),
+            .map(|f| {
+                Ok(FundLine {
+                    name: f.name.clone(),
+                    energy_kwh: total_kwh,
+                    yuan_per_kwh: f.yuan_per_kwh,
+                    amount_yuan: round_yuan(ck.mul(total_kwh, f.yuan_per_kwh)?),
+                })
             })
-            .collect();
-        let funds_yuan = funds.iter().map(|f| f.amount_yuan).sum();
-        let total_yuan = energy_yuan + basic.amount_yuan + pf.amount_yuan + funds_yuan;
+            .collect::<Result<Vec<FundLine>, TariffError>>()?;
+        let funds_yuan = ck.sum(funds.iter().map(|f| f.amount_yuan))?;
+        let total_yuan = ck.sum([energy_yuan, basic.amount_yuan, pf.amount_yuan, funds_yuan])?;
         Ok(Bill {
             customer: usage.customer.clone(),
             year: usage.year,
@@ -643,13 +715,13 @@ impl Tariff {
         })
     }
 
-    /// Days of the month, days with capacity in service within the billing window, and
-    /// Σ capacity in service over those days (kVA·day).
+    /// Days of the month, days with capacity in service within the billing window,
+    /// Σ capacity in service over those days (kVA·day), and the billing window.
     fn service_days(
         &self,
         usage: &MonthlyUsage,
         record: &str,
-    ) -> Result<(u32, u32, Decimal), TariffError> {
+    ) -> Result<(u32, u32, Decimal, NaiveDate, NaiveDate), TariffError> {
         let bad_date = |field, value: String, reason| TariffError::InvalidDate {
             record: record.to_owned(),
             field,
@@ -694,25 +766,47 @@ impl Tariff {
                     "is before sealed.from",
                 ));
             }
+            // A sealing that does not touch the month is a record of another month: billing
+            // it here would silently ignore it.
+            if s.until < first {
+                return Err(bad_date(
+                    "sealed.until",
+                    s.until.to_string(),
+                    "is before the billing month (the sealing lies wholly outside it)",
+                ));
+            }
+            if s.from > last {
+                return Err(bad_date(
+                    "sealed.from",
+                    s.from.to_string(),
+                    "is after the billing month (the sealing lies wholly outside it)",
+                ));
+            }
         }
+        let ck = super::Checked {
+            record,
+            what: "capacity in service",
+        };
         if usage.sealed.is_empty() {
             // Nothing sealed: every billed day has the full capacity.
             let days = u32::try_from((until - from).num_days() + 1).unwrap_or(0);
             if usage.capacity_kva.is_zero() {
-                return Ok((dim, 0, Decimal::ZERO));
+                return Ok((dim, 0, Decimal::ZERO, from, until));
             }
-            return Ok((dim, days, usage.capacity_kva * Decimal::from(days)));
+            let kva_days = ck.mul(usage.capacity_kva, Decimal::from(days))?;
+            return Ok((dim, days, kva_days, from, until));
         }
         let (mut days, mut kva_days) = (0u32, Decimal::ZERO);
         let mut day = from;
         while day <= until {
-            let sealed: Decimal = usage
-                .sealed
-                .iter()
-                .filter(|s| s.from <= day && day <= s.until)
-                .map(|s| s.capacity_kva)
-                .sum();
-            let in_service = usage.capacity_kva - sealed;
+            let sealed = ck.sum(
+                usage
+                    .sealed
+                    .iter()
+                    .filter(|s| s.from <= day && day <= s.until)
+                    .map(|s| s.capacity_kva),
+            )?;
+            let in_service = ck.sub(usage.capacity_kva, sealed)?;
             if in_service.is_sign_negative() && !in_service.is_zero() {
                 return Err(TariffError::InvalidValue {
                     record: record.to_owned(),
@@ -723,14 +817,14 @@ impl Tariff {
             }
             if !in_service.is_zero() {
                 days += 1;
-                kva_days += in_service;
+                kva_days = ck.add(kva_days, in_service)?;
             }
             day = match day.succ_opt() {
                 Some(d) => d,
                 None => break,
             };
         }
-        Ok((dim, days, kva_days))
+        Ok((dim, days, kva_days, from, until))
     }
 
     /// The demand price for a month: p_d, or p_d × factor when the month reaches the
@@ -740,12 +834,23 @@ impl Tariff {
         p_d: Decimal,
         total_kwh: Decimal,
         capacity_kva: Decimal,
-    ) -> (Decimal, Option<Decimal>, bool) {
-        let kwh_per_kva = (!capacity_kva.is_zero()).then(|| total_kwh / capacity_kva);
-        match (&self.prices.demand_discount, kwh_per_kva) {
-            (Some(dd), Some(r)) if r >= dd.min_kwh_per_kva => (p_d * dd.factor, kwh_per_kva, true),
+        record: &str,
+    ) -> Result<(Decimal, Option<Decimal>, bool), TariffError> {
+        let ck = super::Checked {
+            record,
+            what: "demand price discount",
+        };
+        let kwh_per_kva = if capacity_kva.is_zero() {
+            None
+        } else {
+            Some(ck.div(total_kwh, capacity_kva)?)
+        };
+        Ok(match (&self.prices.demand_discount, kwh_per_kva) {
+            (Some(dd), Some(r)) if r >= dd.min_kwh_per_kva => {
+                (ck.mul(p_d, dd.factor)?, kwh_per_kva, true)
+            }
             _ => (p_d, kwh_per_kva, false),
-        }
+        })
     }
 
     pub(crate) fn basic_charge(
@@ -754,10 +859,14 @@ impl Tariff {
         record: &str,
     ) -> Result<BasicCharge, TariffError> {
         let rules = &self.prices.contract;
+        let ck = super::Checked {
+            record,
+            what: "basic charge",
+        };
         let s_avg = if i.days_in_service == 0 {
             Decimal::ZERO
         } else {
-            i.kva_days / Decimal::from(i.days_in_service)
+            ck.div(i.kva_days, Decimal::from(i.days_in_service))?
         };
         let frac = Decimal::from(i.days_in_service) / Decimal::from(i.days_in_month.max(1));
         let mut out = BasicCharge {
@@ -794,10 +903,6 @@ impl Tariff {
             method,
             field,
         };
-        let overflow = || TariffError::Overflow {
-            record: record.to_owned(),
-            what: "basic charge",
-        };
         match i.method {
             BillingMethod::None => {}
             BillingMethod::Capacity => {
@@ -806,8 +911,10 @@ impl Tariff {
                     .capacity_price_yuan_per_kva_month
                     .ok_or_else(|| no_price("capacity_price_yuan_per_kva_month"))?;
                 out.unit_price = p_c;
-                let raw = p_c.checked_mul(i.kva_days).ok_or_else(overflow)?
-                    / Decimal::from(i.days_in_month.max(1));
+                let raw = ck.div(
+                    ck.mul(p_c, i.kva_days)?,
+                    Decimal::from(i.days_in_month.max(1)),
+                )?;
                 out.normal_part_yuan = raw;
                 out.amount_yuan = round_yuan(raw);
             }
@@ -818,11 +925,11 @@ impl Tariff {
                     .ok_or_else(|| no_price("demand_price_yuan_per_kw_month"))?;
                 let d_act = i.max_demand_kw.ok_or_else(|| missing("max_demand_kw"))?;
                 let (price, kwh_per_kva, discounted) =
-                    self.demand_price(p_d, i.total_kwh, i.capacity_kva);
+                    self.demand_price(p_d, i.total_kwh, i.capacity_kva, record)?;
                 out.unit_price = price;
                 out.kwh_per_kva = kwh_per_kva;
                 out.discount_applied = discounted;
-                let floor = rules.floor_ratio * s_avg;
+                let floor = ck.mul(rules.floor_ratio, s_avg)?;
                 out.floor_kw = Some(floor);
                 let (normal, over);
                 if i.method == BillingMethod::ContractDemand {
@@ -830,23 +937,23 @@ impl Tariff {
                         .contract_demand_kw
                         .ok_or_else(|| missing("contract_demand_kw"))?;
                     let d_eff = d_c.max(floor);
-                    let band = rules.band_ratio * d_eff;
+                    let band = ck.mul(rules.band_ratio, d_eff)?;
                     out.billing_demand_kw = Some(d_eff);
                     out.band_kw = Some(band);
                     out.overrun_variant = Some(rules.overrun_variant);
                     out.overrun_multiplier = Some(rules.overrun_multiplier);
                     if d_act <= band {
-                        normal = d_eff * price;
+                        normal = ck.mul(d_eff, price)?;
                         over = Decimal::ZERO;
                         out.overrun_kw = Some(Decimal::ZERO);
                     } else {
-                        let excess = d_act - band;
+                        let excess = ck.sub(d_act, band)?;
                         out.overrun_kw = Some(excess);
                         normal = match rules.overrun_variant {
-                            OverrunVariant::A => band * price,
-                            OverrunVariant::B => d_eff * price,
+                            OverrunVariant::A => ck.mul(band, price)?,
+                            OverrunVariant::B => ck.mul(d_eff, price)?,
                         };
-                        over = rules.overrun_multiplier * price * excess;
+                        over = ck.mul(ck.mul(rules.overrun_multiplier, price)?, excess)?;
                     }
                 } else {
                     let d = if rules.floor_applies_to_actual_demand {
@@ -855,12 +962,12 @@ impl Tariff {
                         d_act
                     };
                     out.billing_demand_kw = Some(d);
-                    normal = d.checked_mul(price).ok_or_else(overflow)?;
+                    normal = ck.mul(d, price)?;
                     over = Decimal::ZERO;
                 }
-                out.normal_part_yuan = normal * frac;
-                out.overrun_part_yuan = over * frac;
-                out.amount_yuan = round_yuan(out.normal_part_yuan + out.overrun_part_yuan);
+                out.normal_part_yuan = ck.mul(normal, frac)?;
+                out.overrun_part_yuan = ck.mul(over, frac)?;
+                out.amount_yuan = round_yuan(ck.add(out.normal_part_yuan, out.overrun_part_yuan)?);
             }
         }
         Ok(out)
@@ -883,7 +990,11 @@ impl Tariff {
                 days_in_month: 30,
                 days_in_service: 30,
                 capacity_kva,
-                kva_days: capacity_kva * Decimal::from(30),
+                kva_days: super::Checked {
+                    record,
+                    what: "basic charge",
+                }
+                .mul(capacity_kva, Decimal::from(30))?,
                 total_kwh,
                 max_demand_kw: Some(max_demand_kw),
                 contract_demand_kw,

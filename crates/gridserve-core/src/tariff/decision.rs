@@ -16,28 +16,62 @@ use super::power_factor::compensation_kvar;
 use super::{Period, PfStandard, TariffError};
 
 /// The demand D* (kW) at which demand billing costs as much as capacity billing:
-/// D* = S·p_c / (f·p_d) with f = `discount_factor` (1 without the discount). `None` when the
-/// effective demand price is zero.
+/// D* = S·p_c / (f·p_d) with f = `discount_factor` (1 without the discount). `Ok(None)` only
+/// when the demand price p_d is zero (demand billing is then always cheaper).
 ///
 /// ```
 /// use gridserve_core::tariff::break_even_demand_kw;
 /// use rust_decimal::Decimal;
 /// // Reference §1.5: S = 3200 kVA, p_c = 22.6, p_d = 36.1 → D* = 72320 / 36.1 = 2003.3 kW.
-/// let d = break_even_demand_kw(Decimal::from(3200), Decimal::new(226, 1), Decimal::new(361, 1), None).unwrap();
+/// let d = break_even_demand_kw(Decimal::from(3200), Decimal::new(226, 1), Decimal::new(361, 1), None)?.unwrap();
 /// assert_eq!(d.round_dp(1), Decimal::new(20033, 1));
+/// # Ok::<(), gridserve_core::tariff::TariffError>(())
 /// ```
-#[must_use]
+///
+/// # Errors
+/// [`TariffError::NegativeQuantity`] for a negative capacity or price,
+/// [`TariffError::InvalidValue`] for a discount factor outside (0, 1], and
+/// [`TariffError::Overflow`] when S·p_c or f·p_d leaves the range of exact decimals.
 pub fn break_even_demand_kw(
     capacity_kva: Decimal,
     capacity_price: Decimal,
     demand_price: Decimal,
     discount_factor: Option<Decimal>,
-) -> Option<Decimal> {
-    let p = demand_price * discount_factor.unwrap_or(Decimal::ONE);
-    if p.is_zero() {
-        return None;
+) -> Result<Option<Decimal>, TariffError> {
+    const RECORD: &str = "break_even_demand_kw";
+    for (field, v) in [
+        ("capacity_kva", capacity_kva),
+        ("capacity_price", capacity_price),
+        ("demand_price", demand_price),
+    ] {
+        if v.is_sign_negative() && !v.is_zero() {
+            return Err(TariffError::NegativeQuantity {
+                record: RECORD.into(),
+                field: field.into(),
+                value: v,
+            });
+        }
     }
-    capacity_kva.checked_mul(capacity_price)?.checked_div(p)
+    if let Some(f) = discount_factor
+        && (f <= Decimal::ZERO || f > Decimal::ONE)
+    {
+        return Err(TariffError::InvalidValue {
+            record: RECORD.into(),
+            field: "discount_factor",
+            value: f.to_string(),
+            reason: "is not in (0, 1]",
+        });
+    }
+    let ck = super::Checked {
+        record: RECORD,
+        what: "break-even demand",
+    };
+    if demand_price.is_zero() {
+        return Ok(None);
+    }
+    let p = ck.mul(demand_price, discount_factor.unwrap_or(Decimal::ONE))?;
+    let cost = ck.mul(capacity_kva, capacity_price)?;
+    ck.div(cost, p).map(Some)
 }
 
 /// One basic-charge option over the coming quarter.
@@ -233,24 +267,33 @@ impl Tariff {
                     let b = self.full_month_basic(method, s, *kwh, *d, d_c, &record)?;
                     monthly.push(b.amount_yuan);
                 }
+                let quarter_yuan = super::Checked {
+                    record: &record,
+                    what: "quarter basic charge",
+                }
+                .sum(monthly.iter().copied())?;
                 Ok(MethodOption {
                     method,
                     contract_demand_kw: d_c,
-                    quarter_yuan: monthly.iter().copied().sum(),
+                    quarter_yuan,
                     monthly_yuan: monthly,
                 })
             };
         let capacity = option(BillingMethod::Capacity, None)?;
         let actual_demand = option(BillingMethod::ActualDemand, None)?;
         let rules = &self.prices().contract;
-        let floor = rules.floor_ratio * s;
+        let ck = super::Checked {
+            record: &record,
+            what: "contract demand candidates",
+        };
+        let floor = ck.mul(rules.floor_ratio, s)?;
         let mut candidates = vec![floor];
         for d in &expected_demand_kw {
-            let kink = *d / rules.band_ratio;
-            let down = (kink / step_kw).floor() * step_kw;
-            candidates.extend([down, down + step_kw]);
+            let kink = ck.div(*d, rules.band_ratio)?;
+            let down = ck.mul(ck.div(kink, step_kw)?.floor(), step_kw)?;
+            candidates.extend([down, ck.add(down, step_kw)?]);
         }
-        let up_floor = (floor / step_kw).ceil() * step_kw;
+        let up_floor = ck.mul(ck.div(floor, step_kw)?.ceil(), step_kw)?;
         candidates.push(up_floor);
         candidates.retain(|c| *c >= floor || *c == up_floor);
         candidates.sort();
@@ -283,10 +326,14 @@ impl Tariff {
         let p_d = self.prices().demand_price_yuan_per_kw_month;
         let (be, be_disc) = match (p_c, p_d) {
             (Some(p_c), Some(p_d)) => (
-                break_even_demand_kw(s, p_c, p_d, None),
-                self.prices()
-                    .demand_discount
-                    .and_then(|dd| break_even_demand_kw(s, p_c, p_d, Some(dd.factor))),
+                break_even_demand_kw(s, p_c, p_d, None)?,
+                match self.prices().demand_discount {
+                    // A factor of 0 (allowed by the table) makes demand billing free.
+                    Some(dd) if !dd.factor.is_zero() => {
+                        break_even_demand_kw(s, p_c, p_d, Some(dd.factor))?
+                    }
+                    _ => None,
+                },
             ),
             _ => (None, None),
         };

@@ -1,17 +1,23 @@
 //! Errors of the tariff family.
 
 use rust_decimal::Decimal;
+use serde::Serialize;
 
 use super::Period;
+use crate::error_info::{detail, excerpt, quoted, ser_display};
 
 /// Everything the tariff module refuses. Each variant names the record (customer, schedule,
 /// price table), the field and the offending value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](crate::ErrorInfo)); `from`/`to` are `start`/`end`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TariffError {
     /// A period name is not one of `sharp`, `peak`, `flat`, `valley`, `deep_valley`.
     #[error(
-        "{context}: unknown period name {name:?} (expected sharp, peak, flat, valley or deep_valley)"
+        "{context}: unknown period name {} (expected sharp, peak, flat, valley or deep_valley)",
+        quoted(name)
     )]
     UnknownPeriod {
         /// Where the name was found (schedule, price table or usage record).
@@ -27,8 +33,10 @@ pub enum TariffError {
         /// The season's name.
         season: String,
         /// Start of the uncovered interval, `HH:MM`.
+        #[serde(rename = "start")]
         from: String,
         /// End of the uncovered interval (exclusive), `HH:MM`.
+        #[serde(rename = "end")]
         to: String,
     },
     /// Two periods of a season claim the same hours.
@@ -41,12 +49,16 @@ pub enum TariffError {
         /// The season's name.
         season: String,
         /// The period listed first.
+        #[serde(serialize_with = "ser_display")]
         first: Period,
         /// The period listed second.
+        #[serde(serialize_with = "ser_display")]
         second: Period,
         /// Start of the doubly covered interval, `HH:MM`.
+        #[serde(rename = "start")]
         from: String,
         /// End of the doubly covered interval (exclusive), `HH:MM`.
+        #[serde(rename = "end")]
         to: String,
     },
     /// No season of a schedule applies to a month and day type.
@@ -87,10 +99,13 @@ pub enum TariffError {
         /// The month concerned.
         month: u32,
         /// The period the sharp hours replace.
+        #[serde(serialize_with = "ser_display")]
         replaces: Period,
         /// Start of the offending interval, `HH:MM`.
+        #[serde(rename = "start")]
         from: String,
         /// End of the offending interval (exclusive), `HH:MM`.
+        #[serde(rename = "end")]
         to: String,
     },
     /// A price table has no price for a period its schedule uses.
@@ -103,10 +118,11 @@ pub enum TariffError {
         /// The energy component (or `multipliers`).
         component: String,
         /// The period without a price.
+        #[serde(serialize_with = "ser_display")]
         period: Period,
     },
     /// A value of a rule or a record is outside its allowed range.
-    #[error("{record}: {field} = {value} {reason}")]
+    #[error("{record}: {field} = {} {reason}", excerpt(value))]
     InvalidValue {
         /// The record (schedule, season, price table, customer).
         record: String,
@@ -133,6 +149,7 @@ pub enum TariffError {
         /// The record (customer and month).
         record: String,
         /// The reactive energy |forward| + |reverse| (kvarh).
+        #[serde(rename = "value")]
         kvarh: Decimal,
     },
     /// A maximum demand or contract demand was given for a customer with no capacity.
@@ -143,6 +160,7 @@ pub enum TariffError {
         /// `max_demand_kw` or `contract_demand_kw`.
         field: &'static str,
         /// The demand given (kW).
+        #[serde(rename = "value")]
         demand_kw: Decimal,
     },
     /// A quantity the billing method needs is missing.
@@ -170,7 +188,7 @@ pub enum TariffError {
         field: &'static str,
     },
     /// A date does not fit the record's month or period.
-    #[error("{record}: {field} = {value} {reason}")]
+    #[error("{record}: {field} = {} {reason}", excerpt(value))]
     InvalidDate {
         /// The record.
         record: String,
@@ -193,12 +211,30 @@ pub enum TariffError {
         /// The date.
         date: String,
     },
+    /// A month is billed outside the validity of the tariff's schedule or price table.
+    #[error(
+        "{record}: the {what} {name:?} is in force {valid}, not on {date} (use the tariff in force, or bill_what_if for a what-if at these prices)"
+    )]
+    OutsideValidity {
+        /// The record (customer and month).
+        record: String,
+        /// `schedule` or `price table`.
+        what: &'static str,
+        /// The schedule's or price table's name.
+        name: String,
+        /// Its validity, e.g. `from 2026-02-01` or `2025-01-01 to 2025-12-31`.
+        valid: String,
+        /// The first billed day outside it.
+        date: String,
+    },
     /// JSON that does not have the documented layout.
-    #[error("{what}: invalid JSON: {message}")]
+    #[error("{what}: invalid JSON: {}", detail(message))]
     Json {
         /// What was being read (schedule, price table, usage, book).
+        #[serde(rename = "file")]
         what: String,
         /// serde_json's message, with line and column.
+        #[serde(rename = "detail")]
         message: String,
     },
     /// A column of an interval batch has the wrong length.
@@ -234,7 +270,7 @@ pub enum TariffError {
         value: f64,
     },
     /// The interval layout does not fit the schedule or a single month.
-    #[error("interval layout: {reason}")]
+    #[error("interval layout: {}", detail(reason))]
     BadLayout {
         /// What is wrong, with the values.
         reason: String,
@@ -245,6 +281,223 @@ pub enum TariffError {
         /// The record.
         record: String,
         /// The computation.
+        #[serde(rename = "field")]
         what: &'static str,
     },
+}
+
+crate::impl_error_info! {
+    TariffError {
+        UnknownPeriod => ("unknown_period", "UnknownPeriodError"),
+        ScheduleGap => ("schedule_gap", "ScheduleError"),
+        ScheduleOverlap => ("schedule_overlap", "ScheduleError"),
+        SeasonGap => ("season_gap", "ScheduleError"),
+        SeasonOverlap => ("season_overlap", "ScheduleError"),
+        SharpOutsideBase => ("sharp_outside_base", "ScheduleError"),
+        PriceMissingPeriod => ("price_missing_period", "PriceError"),
+        InvalidValue => ("invalid_value", "TariffInputError"),
+        NegativeQuantity => ("negative_quantity", "TariffInputError"),
+        PfZeroEnergy => ("pf_zero_energy", "TariffInputError"),
+        DemandWithoutCapacity => ("demand_without_capacity", "TariffInputError"),
+        MissingField => ("missing_field", "TariffInputError"),
+        NoBasicPrice => ("no_basic_price", "PriceError"),
+        InvalidDate => ("invalid_date", "TariffInputError"),
+        NotInForce => ("not_in_force", "NotInForceError"),
+        OutsideValidity => ("outside_validity", "NotInForceError"),
+        Json => ("json", "ParseError"),
+        ShapeMismatch => ("shape_mismatch", "IntervalDataError"),
+        BadReading => ("bad_reading", "IntervalDataError"),
+        BadLayout => ("bad_layout", "IntervalDataError"),
+        Overflow => ("overflow", "TariffInputError"),
+    }
+    delegate {}
+}
+
+impl TariffError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        let s = |v: &str| v.to_owned();
+        vec![
+            Self::UnknownPeriod {
+                context: s("usage C1"),
+                name: s("noon"),
+            },
+            Self::ScheduleGap {
+                schedule: s("S"),
+                season: s("summer"),
+                from: s("06:00"),
+                to: s("07:00"),
+            },
+            Self::ScheduleOverlap {
+                schedule: s("S"),
+                season: s("summer"),
+                first: Period::Peak,
+                second: Period::Flat,
+                from: s("08:00"),
+                to: s("09:00"),
+            },
+            Self::SeasonGap {
+                schedule: s("S"),
+                month: 7,
+                day_type: "workday",
+            },
+            Self::SeasonOverlap {
+                schedule: s("S"),
+                first: s("a"),
+                second: s("b"),
+                month: 7,
+                day_type: "workday",
+            },
+            Self::SharpOutsideBase {
+                schedule: s("S"),
+                season: s("summer"),
+                month: 7,
+                replaces: Period::Peak,
+                from: s("03:00"),
+                to: s("04:00"),
+            },
+            Self::PriceMissingPeriod {
+                table: s("T"),
+                component: s("energy"),
+                period: Period::Sharp,
+            },
+            Self::InvalidValue {
+                record: s("C1"),
+                field: "capacity_kva",
+                value: s("-1"),
+                reason: "is negative",
+            },
+            Self::NegativeQuantity {
+                record: s("C1"),
+                field: s("energy_kwh.flat"),
+                value: Decimal::from(-5),
+            },
+            Self::PfZeroEnergy {
+                record: s("C1"),
+                kvarh: Decimal::from(3),
+            },
+            Self::DemandWithoutCapacity {
+                record: s("C1"),
+                field: "max_demand_kw",
+                demand_kw: Decimal::from(7),
+            },
+            Self::MissingField {
+                record: s("C1"),
+                method: "by_demand",
+                field: "max_demand_kw",
+            },
+            Self::NoBasicPrice {
+                table: s("T"),
+                record: s("C1"),
+                method: "by_capacity",
+                field: "capacity_price",
+            },
+            Self::InvalidDate {
+                record: s("C1"),
+                field: "sealed_from",
+                value: s("2024-13-01"),
+                reason: "is not a date",
+            },
+            Self::NotInForce {
+                what: "price table",
+                category: s("large_industry"),
+                voltage: s("10kV"),
+                date: s("2020-01-01"),
+            },
+            Self::Json {
+                what: s("usage"),
+                message: s("expected value"),
+            },
+            Self::ShapeMismatch {
+                quantity: "kwh",
+                got: 3,
+                expected: 4,
+                customers: 2,
+                intervals: 2,
+            },
+            Self::BadReading {
+                quantity: "kwh",
+                customer: s("C1"),
+                row: 0,
+                interval: 1,
+                value: f64::NAN,
+            },
+            Self::BadLayout {
+                reason: s("no intervals"),
+            },
+            Self::Overflow {
+                record: s("C1"),
+                what: "energy charge",
+            },
+            Self::OutsideValidity {
+                record: s("C1 2020-03"),
+                what: "price table",
+                name: s("Huizhou 2026-02"),
+                valid: s("from 2026-02-01"),
+                date: s("2020-03-01"),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod info_tests {
+    use super::*;
+    use crate::FieldsOf;
+
+    #[test]
+    fn every_variant_has_an_example_class_and_kind() {
+        crate::error_info::tests::check_examples(&TariffError::examples());
+    }
+
+    #[test]
+    fn fields_keep_the_public_attribute_names() {
+        let all = TariffError::examples();
+        let gap = FieldsOf(&all[1]).to_map();
+        assert_eq!(
+            (gap["start"].as_str(), gap["end"].as_str()),
+            (Some("06:00"), Some("07:00"))
+        );
+        let overlap = FieldsOf(&all[2]).to_map();
+        assert_eq!(overlap["first"], "peak");
+        let neg = FieldsOf(&all[8]).to_map();
+        assert_eq!(neg["value"], "-5");
+        let json = FieldsOf(&all[15]).to_map();
+        assert_eq!(
+            (json["file"].as_str(), json["detail"].as_str()),
+            (Some("usage"), Some("expected value"))
+        );
+    }
+
+    #[test]
+    fn messages_cap_echoed_values() {
+        let big = "x".repeat(1_000_000);
+        for e in [
+            TariffError::UnknownPeriod {
+                context: "c".into(),
+                name: big.clone(),
+            },
+            TariffError::InvalidValue {
+                record: "C1".into(),
+                field: "f",
+                value: big.clone(),
+                reason: "r",
+            },
+            TariffError::InvalidDate {
+                record: "C1".into(),
+                field: "f",
+                value: big.clone(),
+                reason: "r",
+            },
+            TariffError::Json {
+                what: "w".into(),
+                message: big.clone(),
+            },
+            TariffError::BadLayout { reason: big },
+        ] {
+            assert!(e.to_string().len() < 500, "{}", e.to_string().len());
+        }
+    }
 }

@@ -13,26 +13,52 @@
 //! demand without the sliding window), load factor = average kW / maximum kW, peak share =
 //! (peak + sharp) / total and valley share = (valley + deep valley) / total.
 //!
-//! Sums are in `f64`; [`IntervalTotals::usage`] rounds them to the [`IntervalOptions`] decimals
-//! (0.01 kWh and 0.001 kW by default) when it makes the exact [`MonthlyUsage`] a bill needs.
+//! Sums are exact decimals. Meter readings lie on a decimal grid (0.001 kWh by default,
+//! [`IntervalOptions::reading_decimals`]): each reading x is taken as the integer
+//! u = round(x·10^d) and the u are added in `f64`, where integers below 2^53 add without
+//! rounding, so a customer's sums are exact integers of 0.001 kWh (binary floating point
+//! would add 0.1 + 0.2 as 0.30000000000000004 and can bill 0.01 kWh off the decimal sum). A
+//! reading counts as on the grid when u / 10^d reads back as exactly the same `f64`, i.e. when
+//! its shortest decimal form has at most d decimals. A row with a reading off the grid (or with
+//! sums of 2^53 units or more) is summed in [`Decimal`] instead, each reading taken as its
+//! shortest decimal form: slower, as exact. [`IntervalTotals::usage`] then rounds the exact
+//! sums to the [`IntervalOptions`] decimals (0.01 kWh and 0.001 kW by default) when it makes the
+//! [`MonthlyUsage`] a bill needs.
 
 use std::num::NonZeroUsize;
 
 use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use super::bill::{Bill, BillingMethod, MonthlyUsage, Tariff};
 use super::schedule::{Calendar, CompiledSchedule};
 use super::{Period, PeriodValues, TariffError};
 
-/// Rounding of interval sums when they become a [`MonthlyUsage`].
+/// The decimal grid of interval readings and the rounding of their sums when they become a
+/// [`MonthlyUsage`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IntervalOptions {
-    /// Decimals of energies (kWh, kvarh); 2 by default, as meters register 0.01 kWh.
+    /// Decimals of energies (kWh, kvarh) on a bill; 2 by default, as meters register 0.01 kWh.
+    #[serde(default = "two")]
     pub energy_decimals: u32,
     /// Decimals of the maximum demand (kW); 3 by default.
+    #[serde(default = "three")]
     pub demand_decimals: u32,
+    /// Decimals of the readings' grid (0–6); 3 by default (0.001 kWh). Readings on the grid
+    /// are added as exact integers (the fast path); others exactly in [`Decimal`].
+    #[serde(default = "three")]
+    pub reading_decimals: u32,
+}
+
+fn two() -> u32 {
+    2
+}
+
+fn three() -> u32 {
+    3
 }
 
 impl Default for IntervalOptions {
@@ -40,6 +66,7 @@ impl Default for IntervalOptions {
         Self {
             energy_decimals: 2,
             demand_decimals: 3,
+            reading_decimals: 3,
         }
     }
 }
@@ -186,11 +213,23 @@ pub struct IntervalBatch<'a> {
 }
 
 /// Per-customer monthly figures of a batch, columnar (one `Vec` per quantity, row `i` is
-/// customer `i`; `energy_kwh` holds 5 values per customer in period order).
+/// customer `i`; `energy_kwh` holds 5 values per customer in period order). The `f64` columns
+/// are the nearest doubles to the exact sums, which are kept as [`Decimal`] in the `exact_*`
+/// columns for billing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IntervalTotals {
     /// Customers.
     pub customers: usize,
+    /// Interval length (minutes), for the maximum demand.
+    pub interval_min: u32,
+    /// Exact kWh per period, `customers × 5`.
+    pub exact_energy_kwh: Vec<Decimal>,
+    /// Exact Σ forward kvarh (0 when not metered).
+    pub exact_kvarh_forward: Vec<Decimal>,
+    /// Exact Σ reverse kvarh (0 when not metered).
+    pub exact_kvarh_reverse: Vec<Decimal>,
+    /// The highest interval reading, exactly (kWh).
+    pub exact_max_reading_kwh: Vec<Decimal>,
     /// kWh per period, `customers × 5` (sharp, peak, flat, valley, deep valley).
     pub energy_kwh: Vec<f64>,
     /// Total kWh.
@@ -216,35 +255,25 @@ pub struct CustomerTerms {
     /// Customer number.
     pub customer: String,
     /// Contract capacity (kVA).
+    #[serde(deserialize_with = "super::exact::de")]
     pub capacity_kva: Decimal,
     /// Basic-charge method.
     #[serde(default)]
     pub method: BillingMethod,
     /// Contract demand (kW), for contract-demand billing.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub contract_demand_kw: Option<Decimal>,
     /// The month's forward kvarh from the meter register (overrides the interval sum).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub kvarh_forward: Option<Decimal>,
     /// The month's reverse kvarh from the meter register (overrides the interval sum).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub kvarh_reverse: Option<Decimal>,
 }
 
-/// `v` rounded half away from zero to `dp` decimals. Sums of interval readings are binary
-/// floating point already; scaling by 10^dp and rounding in `f64` is exact for the integer part
-/// below 2^52 and is used there, the exact binary-to-decimal conversion elsewhere.
-fn dec(v: f64, dp: u32) -> Decimal {
-    if dp <= 9 {
-        let scaled = v * 10f64.powi(dp as i32);
-        if scaled.abs() < 4.5e15 {
-            #[allow(clippy::cast_possible_truncation)]
-            return Decimal::new(scaled.round() as i64, dp);
-        }
-    }
-    Decimal::from_f64_retain(v)
-        .unwrap_or_default()
-        .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+/// `v` rounded half away from zero (四舍五入) to `dp` decimals.
+fn round_dp(v: Decimal, dp: u32) -> Decimal {
+    v.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 impl IntervalTotals {
@@ -259,42 +288,125 @@ impl IntervalTotals {
         terms: &CustomerTerms,
         options: IntervalOptions,
     ) -> Option<MonthlyUsage> {
-        let e = self.energy_kwh.get(row * 5..row * 5 + 5)?;
+        let e = self.exact_energy_kwh.get(row * 5..row * 5 + 5)?;
         let mut energy = PeriodValues::<Decimal>::default();
         for p in Period::ALL {
-            energy.set(p, dec(e[p.index()], options.energy_decimals));
+            energy.set(p, round_dp(e[p.index()], options.energy_decimals));
         }
         let mut u = MonthlyUsage::new(&terms.customer, year, month, terms.capacity_kva);
         u.energy_kwh = energy;
         u.kvarh_forward = terms
             .kvarh_forward
-            .unwrap_or_else(|| dec(self.kvarh_forward[row], options.energy_decimals));
+            .unwrap_or_else(|| round_dp(self.exact_kvarh_forward[row], options.energy_decimals));
         u.kvarh_reverse = terms
             .kvarh_reverse
-            .unwrap_or_else(|| dec(self.kvarh_reverse[row], options.energy_decimals));
-        u.max_demand_kw = Some(dec(self.max_demand_kw[row], options.demand_decimals));
+            .unwrap_or_else(|| round_dp(self.exact_kvarh_reverse[row], options.energy_decimals));
+        // kW = kWh × 60 / minutes, exactly (the reading is at most 10^15 kWh).
+        let max_kw = self
+            .exact_max_reading_kwh
+            .get(row)?
+            .checked_mul(Decimal::from(60))?
+            / Decimal::from(self.interval_min.max(1));
+        u.max_demand_kw = Some(round_dp(max_kw, options.demand_decimals));
         u.method = terms.method;
         u.contract_demand_kw = terms.contract_demand_kw;
         Some(u)
     }
 }
 
-/// Sum of a short slice with four independent accumulators (vectorizable).
+/// 1.5 × 2^52: for |y| < 2^51, `(y + MAGIC) - MAGIC` is y rounded to an integer (ties to even)
+/// with plain SSE2 arithmetic, which vectorises where `f64::round` would call libm.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+/// 2^53: integers below it are exact in `f64`, and so are their sums while below it.
+const EXACT_UNITS: f64 = 9_007_199_254_740_992.0;
+
+/// Σ round(x·scale) over a slice, and the number of readings off the grid (those x for which
+/// round(x·scale) / scale is not x again), with four independent accumulators (vectorises).
+/// A NaN or infinite reading makes the sum NaN or infinite; a reading of 2^51 units or more
+/// counts as off the grid, so its row takes the exact decimal path.
 #[inline]
-fn sum4(xs: &[f64]) -> f64 {
+fn grid_sum(xs: &[f64], scale: f64) -> (f64, f64) {
     let mut s = [0.0f64; 4];
+    let mut off = [0.0f64; 4];
     let chunks = xs.chunks_exact(4);
     let rest = chunks.remainder();
     for c in chunks {
         for k in 0..4 {
-            s[k] += c[k];
+            let u = (c[k] * scale + MAGIC) - MAGIC;
+            s[k] += u;
+            off[k] += if u / scale == c[k] { 0.0 } else { 1.0 };
         }
     }
-    let mut tail = 0.0;
+    let (mut tail, mut tail_off) = (0.0, 0.0);
     for &x in rest {
-        tail += x;
+        let u = (x * scale + MAGIC) - MAGIC;
+        tail += u;
+        tail_off += if u / scale == x { 0.0 } else { 1.0 };
     }
-    ((s[0] + s[1]) + (s[2] + s[3])) + tail
+    (
+        ((s[0] + s[1]) + (s[2] + s[3])) + tail,
+        ((off[0] + off[1]) + (off[2] + off[3])) + tail_off,
+    )
+}
+
+/// The shortest decimal that reads back as `x` (finite, non-negative), exactly.
+fn reading_decimal(
+    x: f64,
+    quantity: &'static str,
+    customer: &dyn Fn() -> String,
+) -> Result<Decimal, TariffError> {
+    super::exact::parse_decimal(&format!("{x:e}")).map_err(|_| TariffError::InvalidValue {
+        record: customer(),
+        field: quantity,
+        value: format!("{x:e}"),
+        reason: "has no exact decimal of at most 28 digits and 28 decimals",
+    })
+}
+
+/// Exact sums per run (or of the whole slice when `runs` is `None`) of readings as their
+/// shortest decimals: the path of rows with readings off the grid.
+fn decimal_sums(
+    row: &[f64],
+    runs: Option<&[(usize, usize, u8)]>,
+    quantity: &'static str,
+    customer: &dyn Fn() -> String,
+) -> Result<[Decimal; 5], TariffError> {
+    let record = customer();
+    let ck = super::Checked {
+        record: &record,
+        what: "interval sum",
+    };
+    let mut acc = [Decimal::ZERO; 5];
+    let whole = [(0, row.len(), 0u8)];
+    for &(s, len, p) in runs.unwrap_or(&whole) {
+        for &x in &row[s..s + len] {
+            let v = reading_decimal(x, quantity, customer)?;
+            acc[usize::from(p)] = ck.add(acc[usize::from(p)], v)?;
+        }
+    }
+    Ok(acc)
+}
+
+/// The exact decimal of the grid integer `units` (below 2^53) at `dp` decimals.
+#[allow(clippy::cast_possible_truncation)]
+fn units_decimal(units: f64, dp: u32) -> Decimal {
+    Decimal::new(units as i64, dp)
+}
+
+/// The exact decimal of the largest reading: from the grid when it lies on it.
+fn max_decimal(
+    hi: f64,
+    scale: f64,
+    dp: u32,
+    quantity: &'static str,
+    customer: &dyn Fn() -> String,
+) -> Result<Decimal, TariffError> {
+    let u = (hi * scale + MAGIC) - MAGIC;
+    if u / scale == hi && u < EXACT_UNITS {
+        Ok(units_decimal(u, dp))
+    } else {
+        reading_decimal(hi, quantity, customer)
+    }
 }
 
 /// Maximum and minimum of a slice, eight lanes. Comparisons written as selects so that they
@@ -324,18 +436,16 @@ fn max_min(xs: &[f64]) -> (f64, f64) {
     (hi, lo)
 }
 
-/// Sum, maximum and minimum of a slice.
-fn sum_max_min(xs: &[f64]) -> (f64, f64, f64) {
-    let (hi, lo) = max_min(xs);
-    (sum4(xs), hi, lo)
-}
-
 fn threads_for(rows: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     if rows < 256 { 1 } else { cores.min(rows) }
 }
 
 struct Out<'a> {
+    exact_energy: &'a mut [Decimal],
+    exact_qf: &'a mut [Decimal],
+    exact_qr: &'a mut [Decimal],
+    exact_max: &'a mut [Decimal],
     energy: &'a mut [f64],
     total: &'a mut [f64],
     max: &'a mut [f64],
@@ -366,15 +476,41 @@ fn first_bad(
     })
 }
 
-/// Aggregates a batch with a layout: per-period energy, maximum demand, load factor, shares.
+/// Aggregates a batch with a layout and the default [`IntervalOptions`] (readings on a
+/// 0.001 kWh grid take the fast path): see [`aggregate_with`].
 ///
 /// # Errors
-/// [`TariffError::ShapeMismatch`] for a column of the wrong length, [`TariffError::BadReading`]
-/// for the first negative, NaN or infinite reading (lowest row, then interval).
+/// As [`aggregate_with`].
 pub fn aggregate(
     layout: &IntervalLayout,
     batch: &IntervalBatch<'_>,
 ) -> Result<IntervalTotals, TariffError> {
+    aggregate_with(layout, batch, IntervalOptions::default())
+}
+
+/// Aggregates a batch with a layout: exact per-period energy, maximum demand, load factor,
+/// shares; readings on the grid of `options.reading_decimals` are added as exact integers.
+///
+/// # Errors
+/// [`TariffError::ShapeMismatch`] for a column of the wrong length, [`TariffError::BadReading`]
+/// for the first negative, NaN or infinite reading (lowest row, then interval),
+/// [`TariffError::BadLayout`] for a row above 10^15 kWh or `reading_decimals` above 6.
+pub fn aggregate_with(
+    layout: &IntervalLayout,
+    batch: &IntervalBatch<'_>,
+    options: IntervalOptions,
+) -> Result<IntervalTotals, TariffError> {
+    if options.reading_decimals > 6 {
+        return Err(TariffError::BadLayout {
+            reason: format!(
+                "reading_decimals = {} must be at most 6",
+                options.reading_decimals
+            ),
+        });
+    }
+    let dp = options.reading_decimals;
+    #[allow(clippy::cast_possible_wrap)]
+    let scale = 10f64.powi(dp as i32);
     let n = layout.intervals;
     let c = batch.customers;
     let expected = c.checked_mul(n).ok_or_else(|| TariffError::BadLayout {
@@ -408,6 +544,11 @@ pub fn aggregate(
     })?;
     let mut t = IntervalTotals {
         customers: c,
+        interval_min: layout.interval_min,
+        exact_energy_kwh: vec![Decimal::ZERO; c5],
+        exact_kvarh_forward: vec![Decimal::ZERO; c],
+        exact_kvarh_reverse: vec![Decimal::ZERO; c],
+        exact_max_reading_kwh: vec![Decimal::ZERO; c],
         energy_kwh: vec![0.0; c5],
         total_kwh: vec![0.0; c],
         max_demand_kw: vec![0.0; c],
@@ -426,31 +567,68 @@ pub fn aggregate(
         for r in 0..rows {
             let base = (row0 + r) * n;
             let row = &batch.energy_kwh[base..base + n];
-            let mut acc = [0.0f64; 5];
+            let customer = || {
+                let k = row0 + r;
+                batch
+                    .ids
+                    .and_then(|ids| ids.get(k).cloned())
+                    .unwrap_or_else(|| format!("#{k}"))
+            };
+            let mut units = [0.0f64; 5];
+            let mut off = 0.0;
             for &(s, len, p) in &layout.runs {
-                acc[usize::from(p)] += sum4(&row[s..s + len]);
+                let (u, o) = grid_sum(&row[s..s + len], scale);
+                units[usize::from(p)] += u;
+                off += o;
             }
             // The row is in cache now: a second, packed pass for the extremes.
             let (hi, mn) = max_min(row);
-            let mx = hi.max(0.0);
-            let total: f64 = acc.iter().sum();
-            if !(total.is_finite() && mn >= 0.0) {
+            let total_units: f64 = units.iter().sum();
+            if !(total_units.is_finite() && mn >= 0.0) {
                 return Err(
                     first_bad("energy_kwh", row, row0 + r, n, batch.ids).unwrap_or(
                         TariffError::BadLayout {
-                            reason: format!("row {} sums to {total}", row0 + r),
+                            reason: format!("row {} sums to {total_units} units", row0 + r),
                         },
                     ),
                 );
             }
-            if total > 1e15 {
-                return Err(TariffError::BadLayout {
-                    reason: format!(
-                        "row {} sums to {total} kWh, above the 10^15 kWh a bill accepts",
-                        row0 + r
-                    ),
-                });
+            let exact = &mut o.exact_energy[r * 5..r * 5 + 5];
+            let mut acc = [0.0f64; 5];
+            if off == 0.0 && total_units < EXACT_UNITS {
+                for ((e, a), u) in exact.iter_mut().zip(&mut acc).zip(units) {
+                    *e = units_decimal(u, dp);
+                    *a = u / scale;
+                }
+            } else {
+                exact.copy_from_slice(&decimal_sums(
+                    row,
+                    Some(&layout.runs),
+                    "energy_kwh",
+                    &customer,
+                )?);
+                for (a, e) in acc.iter_mut().zip(exact.iter()) {
+                    *a = e.to_f64().unwrap_or(f64::NAN);
+                }
             }
+            let exact_total = exact
+                .iter()
+                .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v))
+                .filter(|t| *t <= Decimal::from(1_000_000_000_000_000_i64))
+                .ok_or_else(|| TariffError::BadLayout {
+                    reason: format!(
+                        "row {} ({}) sums to more than the 10^15 kWh a bill accepts",
+                        row0 + r,
+                        customer()
+                    ),
+                })?;
+            let total = if off == 0.0 && total_units < EXACT_UNITS {
+                total_units / scale
+            } else {
+                exact_total.to_f64().unwrap_or(f64::NAN)
+            };
+            let mx = hi.max(0.0);
+            o.exact_max[r] = max_decimal(mx, scale, dp, "energy_kwh", &customer)?;
             o.energy[r * 5..r * 5 + 5].copy_from_slice(&acc);
             o.total[r] = total;
             let max_kw = mx * to_kw;
@@ -464,19 +642,41 @@ pub fn aggregate(
                 o.peak[r] = (acc[0] + acc[1]) / total;
                 o.valley[r] = (acc[3] + acc[4]) / total;
             }
-            for (q, name, dst) in [
-                (batch.kvarh_forward, "kvarh_forward", &mut o.qf[r]),
-                (batch.kvarh_reverse, "kvarh_reverse", &mut o.qr[r]),
+            for (q, name, dst, exact) in [
+                (
+                    batch.kvarh_forward,
+                    "kvarh_forward",
+                    &mut o.qf[r],
+                    &mut o.exact_qf[r],
+                ),
+                (
+                    batch.kvarh_reverse,
+                    "kvarh_reverse",
+                    &mut o.qr[r],
+                    &mut o.exact_qr[r],
+                ),
             ] {
                 if let Some(q) = q {
-                    let (sum, _, lo) = sum_max_min(&q[base..base + n]);
-                    if !(sum.is_finite() && lo >= 0.0) {
-                        return Err(first_bad(name, &q[base..base + n], row0 + r, n, batch.ids)
-                            .unwrap_or(TariffError::BadLayout {
-                                reason: format!("row {} {name} sums to {sum}", row0 + r),
-                            }));
+                    let q = &q[base..base + n];
+                    let (units, off) = grid_sum(q, scale);
+                    let (_, lo) = max_min(q);
+                    if !(units.is_finite() && lo >= 0.0) {
+                        return Err(first_bad(name, q, row0 + r, n, batch.ids).unwrap_or(
+                            TariffError::BadLayout {
+                                reason: format!("row {} {name} sums to {units} units", row0 + r),
+                            },
+                        ));
                     }
-                    *dst = sum;
+                    *exact = if off == 0.0 && units < EXACT_UNITS {
+                        units_decimal(units, dp)
+                    } else {
+                        decimal_sums(q, None, name, &customer)?[0]
+                    };
+                    *dst = if off == 0.0 && units < EXACT_UNITS {
+                        units / scale
+                    } else {
+                        exact.to_f64().unwrap_or(f64::NAN)
+                    };
                 }
             }
         }
@@ -484,6 +684,12 @@ pub fn aggregate(
     };
     let results: Vec<Result<(), TariffError>> = std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(threads);
+        let exact = t
+            .exact_energy_kwh
+            .chunks_mut(per * 5)
+            .zip(t.exact_kvarh_forward.chunks_mut(per))
+            .zip(t.exact_kvarh_reverse.chunks_mut(per))
+            .zip(t.exact_max_reading_kwh.chunks_mut(per));
         let chunks = t
             .energy_kwh
             .chunks_mut(per * 5)
@@ -493,9 +699,17 @@ pub fn aggregate(
             .zip(t.peak_share.chunks_mut(per))
             .zip(t.valley_share.chunks_mut(per))
             .zip(t.kvarh_forward.chunks_mut(per))
-            .zip(t.kvarh_reverse.chunks_mut(per));
-        for (k, (((((((energy, total), max), lf), peak), valley), qf), qr)) in chunks.enumerate() {
+            .zip(t.kvarh_reverse.chunks_mut(per))
+            .zip(exact);
+        for (k, ((((((((energy, total), max), lf), peak), valley), qf), qr), xs)) in
+            chunks.enumerate()
+        {
+            let (((exact_energy, exact_qf), exact_qr), exact_max) = xs;
             let o = Out {
+                exact_energy,
+                exact_qf,
+                exact_qr,
+                exact_max,
                 energy,
                 total,
                 max,

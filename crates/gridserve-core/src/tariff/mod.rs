@@ -68,6 +68,7 @@ pub mod bill;
 pub mod decision;
 pub mod defaults;
 pub mod error;
+pub mod exact;
 pub mod interval;
 pub mod power_factor;
 pub mod prices;
@@ -230,10 +231,10 @@ impl<T: Serialize + Copy + Default + PartialEq> Serialize for PeriodValues<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de> + Copy + Default> Deserialize<'de> for PeriodValues<T> {
+impl<'de> Deserialize<'de> for PeriodValues<Decimal> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = std::collections::BTreeMap::<Period, T>::deserialize(d)?;
-        let mut out = PeriodValues([T::default(); 5]);
+        let map = exact::de_map(d)?;
+        let mut out = PeriodValues([Decimal::ZERO; 5]);
         for (p, v) in map {
             out.set(p, v);
         }
@@ -242,12 +243,20 @@ impl<'de, T: Deserialize<'de> + Copy + Default> Deserialize<'de> for PeriodValue
 }
 
 /// Reads JSON into `T`, mapping an unknown period name to [`TariffError::UnknownPeriod`] and any
-/// other problem to [`TariffError::Json`].
+/// other problem to [`TariffError::Json`], whose message names the path of the offending
+/// field (`sealed[0].capacity_kva`, `method`, ...).
 ///
 /// # Errors
 /// As above.
 pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, TariffError> {
-    serde_json::from_str(text).map_err(|e| json_error(what, &e))
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(what, &e))?;
+    // Trailing characters after the value are refused as serde_json::from_str does.
+    de.end().map_err(|e| TariffError::Json {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(value)
 }
 
 /// Converts a JSON value into `T` with the errors of [`from_json`].
@@ -258,22 +267,63 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(
     what: &str,
     value: serde_json::Value,
 ) -> Result<T, TariffError> {
-    serde_json::from_value(value).map_err(|e| json_error(what, &e))
+    serde_path_to_error::deserialize(value).map_err(|e| json_error(what, &e))
 }
 
-fn json_error(what: &str, e: &serde_json::Error) -> TariffError {
-    let message = e.to_string();
+fn json_error(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> TariffError {
+    let message = e.inner().to_string();
     if let Some(start) = message.find(UNKNOWN_PERIOD_TAG) {
         let rest = &message[start + UNKNOWN_PERIOD_TAG.len()..];
         let name = rest.split('\u{1}').next().unwrap_or(rest);
         return TariffError::UnknownPeriod {
             context: what.to_owned(),
-            name: name.to_owned(),
+            name: exact::excerpt(name),
         };
     }
+    let path = e.path().to_string();
     TariffError::Json {
         what: what.to_owned(),
-        message,
+        message: if path == "." {
+            message
+        } else {
+            format!("field `{path}`: {message}")
+        },
+    }
+}
+
+/// Checked decimal arithmetic that names the record and the computation on overflow.
+#[derive(Clone, Copy)]
+pub(crate) struct Checked<'a> {
+    pub(crate) record: &'a str,
+    pub(crate) what: &'static str,
+}
+
+impl Checked<'_> {
+    fn overflow(self) -> TariffError {
+        TariffError::Overflow {
+            record: self.record.to_owned(),
+            what: self.what,
+        }
+    }
+    pub(crate) fn mul(self, a: Decimal, b: Decimal) -> Result<Decimal, TariffError> {
+        a.checked_mul(b).ok_or_else(|| self.overflow())
+    }
+    pub(crate) fn add(self, a: Decimal, b: Decimal) -> Result<Decimal, TariffError> {
+        a.checked_add(b).ok_or_else(|| self.overflow())
+    }
+    pub(crate) fn sub(self, a: Decimal, b: Decimal) -> Result<Decimal, TariffError> {
+        a.checked_sub(b).ok_or_else(|| self.overflow())
+    }
+    pub(crate) fn div(self, a: Decimal, b: Decimal) -> Result<Decimal, TariffError> {
+        a.checked_div(b).ok_or_else(|| self.overflow())
+    }
+    pub(crate) fn sum(
+        self,
+        items: impl IntoIterator<Item = Decimal>,
+    ) -> Result<Decimal, TariffError> {
+        items
+            .into_iter()
+            .try_fold(Decimal::ZERO, |acc, v| self.add(acc, v))
     }
 }
 

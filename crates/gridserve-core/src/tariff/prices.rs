@@ -27,16 +27,19 @@ pub enum EnergyPrice {
     /// A flat price multiplied by the table's period multiplier (floats with TOU).
     Floating {
         /// The flat-period price (yuan/kWh).
+        #[serde(deserialize_with = "super::exact::de")]
         flat_yuan_per_kwh: Decimal,
     },
     /// The same price in every period (does not float).
     Fixed {
         /// The price (yuan/kWh).
+        #[serde(deserialize_with = "super::exact::de")]
         yuan_per_kwh: Decimal,
     },
     /// An explicit price per period.
     PerPeriod {
         /// Price per period (yuan/kWh); every period the schedule uses must be present.
+        #[serde(deserialize_with = "super::exact::de_map")]
         yuan_per_kwh: BTreeMap<Period, Decimal>,
     },
 }
@@ -67,6 +70,7 @@ pub struct Fund {
     /// The fund's name.
     pub name: String,
     /// yuan per kWh of total energy.
+    #[serde(deserialize_with = "super::exact::de")]
     pub yuan_per_kwh: Decimal,
 }
 
@@ -86,10 +90,13 @@ pub enum OverrunVariant {
 #[serde(deny_unknown_fields)]
 pub struct ContractRules {
     /// The floor as a share of the capacity (0.40): a contract demand below it is raised to it.
+    #[serde(deserialize_with = "super::exact::de")]
     pub floor_ratio: Decimal,
     /// The band (1.05): up to band × contract demand the contract demand is paid.
+    #[serde(deserialize_with = "super::exact::de")]
     pub band_ratio: Decimal,
     /// The price multiplier above the band (2: 加一倍收取).
+    #[serde(deserialize_with = "super::exact::de")]
     pub overrun_multiplier: Decimal,
     /// Variant A or B of the overrun formula.
     pub overrun_variant: OverrunVariant,
@@ -117,8 +124,10 @@ impl Default for ContractRules {
 #[serde(deny_unknown_fields)]
 pub struct DemandDiscount {
     /// Threshold in kWh per kVA of capacity (260).
+    #[serde(deserialize_with = "super::exact::de")]
     pub min_kwh_per_kva: Decimal,
     /// The factor on the demand price (0.9).
+    #[serde(deserialize_with = "super::exact::de")]
     pub factor: Decimal,
 }
 
@@ -143,7 +152,7 @@ pub struct PriceTable {
     /// Energy price components.
     pub energy: Vec<EnergyComponent>,
     /// Multipliers on the flat price per period for `floating` components.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_map")]
     pub multipliers: BTreeMap<Period, Decimal>,
     /// Decimals of a derived per-period unit price (4 = 0.01 fen/kWh).
     #[serde(default = "four")]
@@ -152,10 +161,10 @@ pub struct PriceTable {
     #[serde(default)]
     pub funds: Vec<Fund>,
     /// Capacity price p_c (yuan/kVA·month); `None` for a single-part price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub capacity_price_yuan_per_kva_month: Option<Decimal>,
     /// Demand price p_d (yuan/kW·month); `None` for a single-part price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::exact::de_opt")]
     pub demand_price_yuan_per_kw_month: Option<Decimal>,
     /// The power-factor standard.
     pub pf_standard: PfStandard,

@@ -1151,3 +1151,546 @@ mod props {
         }
     }
 }
+
+// ---------------------------------------------------------------- hardening (issue 14)
+
+#[test]
+fn month_outside_validity_is_refused_and_what_if_bills_it() {
+    let t = huizhou_10kv(); // schedule from 2021-10-01, prices from 2026-02-01
+    let mut u = MonthlyUsage::new("C9", 2025, 6, d("3200"));
+    u.energy_kwh.set(Period::Flat, d("1000"));
+    match t.bill(&u) {
+        Err(TariffError::OutsideValidity {
+            record, what, date, ..
+        }) => {
+            assert_eq!(what, "price table");
+            assert_eq!(date, "2025-06-01");
+            assert!(record.contains("C9"), "{record}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Before the schedule too: the schedule is named first.
+    u.year = 2020;
+    assert!(matches!(
+        t.bill(&u),
+        Err(TariffError::OutsideValidity {
+            what: "schedule",
+            ..
+        })
+    ));
+    // The what-if bills June 2025 as June 2026 (same 30 days, same season).
+    u.year = 2025;
+    let what_if = t.bill_what_if(&u).unwrap();
+    u.year = 2026;
+    assert_eq!(what_if.total_yuan, t.bill(&u).unwrap().total_yuan);
+    // A table that ends mid-month: the billed days past its end are refused, the days within
+    // are billed.
+    let mut book = defaults::guangdong_huizhou().unwrap();
+    for p in &mut book.prices {
+        p.effective_until = Some(date(2026, 3, 15));
+    }
+    let t = book
+        .tariff_for("large_industry", "1-10kV", date(2026, 3, 1))
+        .unwrap();
+    let mut u = MonthlyUsage::new("C9", 2026, 3, d("3200"));
+    assert!(
+        matches!(t.bill(&u), Err(TariffError::OutsideValidity { ref date, .. }) if date == "2026-03-31")
+    );
+    u.billing_until = Some(date(2026, 3, 15));
+    assert!(t.bill(&u).is_ok());
+}
+
+#[test]
+fn zero_capacity_with_a_two_part_method_is_refused() {
+    let t = simple(OverrunVariant::A);
+    for method in [
+        BillingMethod::Capacity,
+        BillingMethod::ContractDemand,
+        BillingMethod::ActualDemand,
+    ] {
+        let mut u = usage(method, "1000", Some("0"), Some("0"));
+        u.capacity_kva = Decimal::ZERO;
+        match t.bill(&u) {
+            Err(TariffError::InvalidValue { field, value, .. }) => {
+                assert_eq!(field, "capacity_kva");
+                assert!(value.contains(method.as_str()), "{value}");
+            }
+            other => panic!("{method:?}: {other:?}"),
+        }
+    }
+    // A single-part customer has no capacity charge: 1000 kWh × 0.5 = 500.00.
+    let mut u = usage(BillingMethod::None, "1000", None, None);
+    u.capacity_kva = Decimal::ZERO;
+    let b = t.bill(&u).unwrap();
+    assert_eq!(b.basic.amount_yuan, d("0.00"));
+    assert_eq!(b.energy_yuan, d("500.00"));
+    // Capacity sealed for the whole month is not 0 kVA: the customer pays no basic charge.
+    let mut u = usage(BillingMethod::Capacity, "1000", None, None);
+    u.sealed.push(SealedCapacity {
+        capacity_kva: d("1000"),
+        from: date(2026, 4, 1),
+        until: date(2026, 4, 30),
+        reason: None,
+    });
+    assert_eq!(t.bill(&u).unwrap().basic.amount_yuan, d("0.00"));
+}
+
+#[test]
+fn sealed_capacity_wholly_outside_the_month_is_refused() {
+    let t = simple(OverrunVariant::A);
+    let sealed = |from, until| {
+        let mut u = usage(BillingMethod::Capacity, "1000", None, None);
+        u.sealed.push(SealedCapacity {
+            capacity_kva: d("400"),
+            from,
+            until,
+            reason: None,
+        });
+        u
+    };
+    for (from, until, field, value) in [
+        (
+            date(2026, 3, 1),
+            date(2026, 3, 31),
+            "sealed.until",
+            "2026-03-31",
+        ),
+        (
+            date(2026, 5, 1),
+            date(2026, 5, 2),
+            "sealed.from",
+            "2026-05-01",
+        ),
+    ] {
+        match t.bill(&sealed(from, until)) {
+            Err(TariffError::InvalidDate {
+                field: f, value: v, ..
+            }) => {
+                assert_eq!(f, field);
+                assert_eq!(v, value);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Overlapping the month at either end is billed: 20 March – 10 April seals 400 kVA on
+    // 10 days → 10 × 600 + 20 × 1000 = 26 000 kVA·day → 25 × 26 000 / 30 = 21 666.67.
+    let b = t
+        .bill(&sealed(date(2026, 3, 20), date(2026, 4, 10)))
+        .unwrap();
+    assert_eq!(b.basic.amount_yuan, d("21666.67"));
+}
+
+#[test]
+fn exact_decimal_inputs() {
+    use super::exact::parse_decimal;
+    for (text, want) in [
+        ("1.50", "1.50"),
+        ("2.5e3", "2500"),
+        ("-0.5", "-0.5"),
+        (".5", "0.5"),
+        ("1E-2", "0.01"),
+        ("1000", "1000"),
+        (
+            "0.0000000000000000000000000001",
+            "0.0000000000000000000000000001",
+        ),
+        // 28 significant digits are held exactly.
+        (
+            "1234567890123456789012345678",
+            "1234567890123456789012345678",
+        ),
+    ] {
+        assert_eq!(parse_decimal(text).unwrap().to_string(), want, "{text}");
+    }
+    for text in [
+        "1.0000000000000000000000000001", // 29 significant digits
+        "12345678901234567890123456789",  // 29 digits
+        "1e-29",
+        "1e29",
+        "1e999999999999",
+        "NaN",
+        "inf",
+        "",
+        ".",
+        "1.2.3",
+        "--1",
+    ] {
+        assert!(parse_decimal(text).is_err(), "{text}");
+    }
+    // rust_decimal's own parser rounds the 29-digit value; the tariff's JSON refuses it,
+    // naming the field.
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4,
+            "capacity_kva": "1000.0000000000000000000000001"}"#,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("capacity_kva") && msg.contains("significant digits"),
+        "{msg}"
+    );
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000",
+            "energy_kwh": {"peak": "0.12345678901234567890123456789"}}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("energy_kwh.peak"), "{e}");
+    let e = from_json::<PriceTable>(
+        "price table",
+        r#"{"name": "x", "category": "c", "voltage": "v", "effective_from": "2026-01-01",
+            "pf_standard": "0.90", "energy": [{"name": "e", "price": {"kind": "fixed",
+            "yuan_per_kwh": "0.12345678901234567890123456789"}}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("energy[0].price"), "{e}");
+}
+
+#[test]
+fn json_errors_name_the_field() {
+    let base = r#""customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000""#;
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "method": "by_magic"}}"#))
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`method`") && msg.contains("by_magic"),
+        "{msg}"
+    );
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "kvarh_forwrd": 1}}"#))
+        .unwrap_err();
+    assert!(e.to_string().contains("kvarh_forwrd"), "{e}");
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        &format!(r#"{{{base}, "sealed": [{{"capacity_kva": 1, "from": "2026-04-01", "until": "2026-04-02", "reson": "x"}}]}}"#),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("reson"), "{e}");
+    let e = from_json::<IntervalOptions>("options", r#"{"energy_decimal": 2}"#).unwrap_err();
+    assert!(e.to_string().contains("energy_decimal"), "{e}");
+    // A string that is not a number names its field.
+    let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "kvarh_forward": "NaN"}}"#))
+        .unwrap_err();
+    assert!(e.to_string().contains("kvarh_forward"), "{e}");
+}
+
+#[test]
+fn decision_arithmetic_is_checked() {
+    let big = d("6e16");
+    // 6e16 × 6e16 = 3.6e33 does not fit a decimal (< 7.9e28): an error, not a panic.
+    assert!(matches!(
+        break_even_demand_kw(big, big, big, None),
+        Err(TariffError::Overflow { .. })
+    ));
+    // A discount factor must be a factor in (0, 1].
+    assert!(matches!(
+        break_even_demand_kw(big, big, big, Some(big)),
+        Err(TariffError::InvalidValue {
+            field: "discount_factor",
+            ..
+        })
+    ));
+    // 1e15 × 1e15 = 1e30 overflows too: an error, not `None`.
+    assert!(matches!(
+        break_even_demand_kw(d("1e15"), d("1e15"), d("1"), None),
+        Err(TariffError::Overflow { .. })
+    ));
+    // `None` only for a zero demand price.
+    assert_eq!(
+        break_even_demand_kw(d("3200"), d("22.6"), Decimal::ZERO, None).unwrap(),
+        None
+    );
+    assert!(matches!(
+        break_even_demand_kw(d("-1"), d("22.6"), d("36.1"), None),
+        Err(TariffError::NegativeQuantity { .. })
+    ));
+    // A tiny contract-demand step would overflow the candidate search: refused by name.
+    let t = simple(OverrunVariant::A);
+    let mut u = usage(BillingMethod::Capacity, "1000", Some("1e15"), None);
+    u.capacity_kva = d("1e15");
+    assert!(matches!(
+        t.compare_basic_methods(&[u], d("1e-28")),
+        Err(TariffError::Overflow { .. })
+    ));
+}
+
+mod hardening_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn extreme() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            Just(Decimal::ZERO),
+            Just(d("1e15")),
+            Just(d("999999999999999.999")),
+            (0u64..1_000_000_000_000_000).prop_map(Decimal::from),
+            (0i64..1_000_000_000, 0u32..10).prop_map(|(m, s)| Decimal::new(m, s)),
+        ]
+    }
+
+    fn price() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            Just(d("1000000")),
+            Just(Decimal::ZERO),
+            (0i64..1_000_000_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s).min(d("1000000"))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any quantities up to the 10^15 limit with any prices up to the 10^6 limit: a bill or
+        /// a typed error, never a panic.
+        #[test]
+        fn bills_at_the_limits_never_panic(
+            kwh in extreme(), kvarh in extreme(), cap in extreme(), dem in extreme(),
+            dc in extreme(), p_e in price(), p_c in price(), p_d in price(), band in price(),
+            mult in price(), method in 0usize..4,
+        ) {
+            let mut t = simple(OverrunVariant::A);
+            let mut prices = t.prices().clone();
+            prices.energy[0].price = EnergyPrice::Fixed { yuan_per_kwh: p_e };
+            prices.capacity_price_yuan_per_kva_month = Some(p_c);
+            prices.demand_price_yuan_per_kw_month = Some(p_d);
+            prices.contract.band_ratio = band.max(Decimal::ONE);
+            prices.contract.overrun_multiplier = mult;
+            prices.funds = vec![Fund { name: "f".into(), yuan_per_kwh: p_e }];
+            t = Tariff::new(t.schedule().clone(), prices).unwrap();
+            let mut u = MonthlyUsage::new("P", 2026, 4, cap);
+            u.energy_kwh.set(Period::Flat, kwh);
+            u.kvarh_forward = kvarh;
+            u.max_demand_kw = Some(dem);
+            u.contract_demand_kw = Some(dc);
+            u.method = [BillingMethod::Capacity, BillingMethod::ContractDemand,
+                        BillingMethod::ActualDemand, BillingMethod::None][method];
+            let _ = t.bill(&u);
+            let _ = t.compare_basic_methods(&[u], d("1"));
+        }
+
+        /// A usage record with a random key added is refused, naming the key.
+        #[test]
+        fn unknown_keys_are_refused(key in "[a-z_]{1,12}") {
+            let known = ["customer", "year", "month", "energy_kwh", "kvarh_forward",
+                "kvarh_reverse", "max_demand_kw", "capacity_kva", "sealed", "billing_from",
+                "billing_until", "method", "contract_demand_kw"];
+            prop_assume!(!known.contains(&key.as_str()));
+            let text = format!(
+                r#"{{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000", "{key}": 1}}"#
+            );
+            let e = from_json::<MonthlyUsage>("usage", &text).unwrap_err();
+            prop_assert!(e.to_string().contains(&format!("`{key}`")), "{}", e);
+            // Price tables and customer terms likewise.
+            let text = format!(r#"{{"customer": "C1", "capacity_kva": "1000", "{key}": 1}}"#);
+            let terms_known = ["customer", "capacity_kva", "method", "contract_demand_kw",
+                "kvarh_forward", "kvarh_reverse"];
+            if !terms_known.contains(&key.as_str()) {
+                let e = from_json::<CustomerTerms>("terms", &text).unwrap_err();
+                prop_assert!(e.to_string().contains(&format!("`{key}`")), "{}", e);
+            }
+        }
+
+        /// Any numeric field of a usage record given as NaN, infinity, null where a number is
+        /// needed, or a non-number is refused naming the field: never a bill.
+        #[test]
+        fn non_numbers_in_usage_are_refused(
+            field in prop::sample::select(vec!["kvarh_forward", "kvarh_reverse", "capacity_kva",
+                "max_demand_kw", "contract_demand_kw", "energy_kwh.peak", "energy_kwh.flat"]),
+            bad in prop::sample::select(vec!["\"NaN\"", "\"nan\"", "\"inf\"", "\"-inf\"",
+                "\"\"", "\"1,5\"", "NaN", "\"1e400\"", "[]", "{}", "true"]),
+        ) {
+            let mut fields = vec![
+                ("capacity_kva".to_owned(), "\"3200\"".to_owned()),
+                ("method".to_owned(), "\"actual_demand\"".to_owned()),
+                ("max_demand_kw".to_owned(), "\"1800\"".to_owned()),
+            ];
+            let energy = if let Some(p) = field.strip_prefix("energy_kwh.") {
+                format!(r#"{{"{p}": {bad}}}"#)
+            } else {
+                fields.retain(|(k, _)| k != field);
+                fields.push((field.to_owned(), bad.to_owned()));
+                r#"{"flat": "1000"}"#.to_owned()
+            };
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!(r#""{k}": {v}"#)).collect();
+            let text = format!(
+                r#"{{"customer": "C1", "year": 2026, "month": 4, "energy_kwh": {energy}, {}}}"#,
+                body.join(", ")
+            );
+            let t = simple(OverrunVariant::A);
+            match from_json::<MonthlyUsage>("usage", &text) {
+                Ok(u) => prop_assert!(false, "{} = {} read as {:?}, billed {:?}", field, bad, u, t.bill(&u)),
+                Err(e) => {
+                    let leaf = field.rsplit('.').next().unwrap();
+                    prop_assert!(e.to_string().contains(leaf) || bad == "NaN", "{}", e);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn interval_sums_are_exact_decimals() {
+    // The simple tariff (flat all day, 0.5 yuan/kWh, no funds), April 2026, one customer with
+    // two 15-minute readings 1.14 and 0.005 kWh. Exact sum 1.145 kWh → 1.15 kWh at 0.01 kWh
+    // (half away from zero) → 1.15 × 0.5 = 0.575 → 0.58 yuan. In binary floating point
+    // 1.14 + 0.005 = 1.1449999999999998, which would bill 1.14 kWh and 0.57 yuan.
+    let (a, b) = (
+        std::hint::black_box(1.14f64),
+        std::hint::black_box(0.005f64),
+    );
+    assert!(a + b < 1.145);
+    let t = simple(OverrunVariant::A);
+    let start = date(2026, 4, 1).and_hms_opt(0, 0, 0).unwrap();
+    let l = IntervalLayout::new(t.compiled(), &Calendar::default(), start, 15, 2).unwrap();
+    let terms = vec![CustomerTerms {
+        customer: "X".into(),
+        capacity_kva: d("1000"),
+        method: BillingMethod::None,
+        contract_demand_kw: None,
+        kvarh_forward: Some(Decimal::ZERO),
+        kvarh_reverse: Some(Decimal::ZERO),
+    }];
+    let bill_of = |e: &[f64], options: IntervalOptions| {
+        let batch = IntervalBatch {
+            customers: 1,
+            energy_kwh: e,
+            kvarh_forward: Some(e),
+            kvarh_reverse: None,
+            ids: None,
+        };
+        let tot = interval::aggregate_with(&l, &batch, options).unwrap();
+        let b = bill_batch(&t, &tot, &l, &terms, options).unwrap().remove(0);
+        (tot, b)
+    };
+    let (tot, b) = bill_of(&[1.14, 0.005], IntervalOptions::default());
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    assert_eq!(tot.exact_kvarh_forward[0], d("1.145"));
+    assert_eq!(tot.energy_kwh[2], 1.145); // the double nearest to the exact sum
+    assert_eq!(b.energy_kwh, d("1.15"));
+    assert_eq!(b.energy_yuan, d("0.58"));
+    // Maximum demand from the exact reading: 1.14 kWh × 60 / 15 = 4.56 kW.
+    assert_eq!(b.basic.actual_demand_kw, Some(d("4.560")));
+    // Readings off the 0.001 grid (0.0005 kWh) take the decimal path: 1.1445 + 0.0005 =
+    // 1.145 exactly.
+    let (tot, b) = bill_of(&[1.1445, 0.0005], IntervalOptions::default());
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    assert_eq!(b.energy_yuan, d("0.58"));
+    // … and the same readings on a 0.0001 grid take the integer path to the same sums.
+    let fine = IntervalOptions {
+        reading_decimals: 4,
+        ..IntervalOptions::default()
+    };
+    let (tot, _) = bill_of(&[1.1445, 0.0005], fine);
+    assert_eq!(tot.exact_energy_kwh[2], d("1.145"));
+    let bad = IntervalOptions {
+        reading_decimals: 7,
+        ..IntervalOptions::default()
+    };
+    let batch = IntervalBatch {
+        customers: 1,
+        energy_kwh: &[1.0, 1.0],
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    assert!(matches!(
+        interval::aggregate_with(&l, &batch, bad),
+        Err(TariffError::BadLayout { .. })
+    ));
+}
+
+#[test]
+fn a_month_of_grid_readings_sums_exactly() {
+    // 30 days × 96 readings of k/1000 kWh for k = 1, 2, …: the exact sum per period is an
+    // integer sum divided by 1000, computed here independently in i64 from the period of each
+    // interval; the f64 sum of the same readings differs from it (checked below).
+    let t = huizhou_10kv();
+    let l = layout(&t, 2026, 9, 30);
+    let n = l.intervals();
+    let milli: Vec<i64> = (0..n as i64).map(|i| 1 + (i * 7919) % 100_003).collect();
+    let e: Vec<f64> = milli.iter().map(|&m| m as f64 / 1000.0).collect();
+    let mut want = [0i64; 5];
+    let mut float = [0.0f64; 5];
+    for (i, (&m, &x)) in milli.iter().zip(&e).enumerate() {
+        let p = l.period_of(i).unwrap().index();
+        want[p] += m;
+        float[p] += x;
+    }
+    let batch = IntervalBatch {
+        customers: 1,
+        energy_kwh: &e,
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    let tot = aggregate(&l, &batch).unwrap();
+    let mut float_is_off = false;
+    for p in 0..5 {
+        let exact = Decimal::new(want[p], 3);
+        assert_eq!(tot.exact_energy_kwh[p], exact, "period {p}");
+        float_is_off |= Decimal::from_f64_retain(float[p]).unwrap() != exact;
+    }
+    assert!(
+        float_is_off,
+        "the example should show a binary rounding error"
+    );
+}
+
+mod interval_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A NaN, infinity or negative reading anywhere in any column is an error naming the
+        /// quantity, the customer and the interval: never a number.
+        #[test]
+        fn bad_readings_are_always_refused(
+            customers in 1usize..4, row in 0usize..4, at in 0usize..192,
+            column in 0usize..3, bad in prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.001, -1e300]),
+            values in prop::collection::vec(0u32..100_000, 1..50),
+        ) {
+            let row = row % customers;
+            let t = huizhou_10kv();
+            let l = layout(&t, 2026, 9, 2);
+            let n = l.intervals();
+            let mut cols: Vec<Vec<f64>> = (0..3)
+                .map(|k| (0..customers * n).map(|i| f64::from(values[(i + k) % values.len()]) / 1000.0).collect())
+                .collect();
+            cols[column][row * n + at] = bad;
+            let ids: Vec<String> = (0..customers).map(|c| format!("C{c}")).collect();
+            let batch = IntervalBatch {
+                customers,
+                energy_kwh: &cols[0],
+                kvarh_forward: Some(&cols[1]),
+                kvarh_reverse: Some(&cols[2]),
+                ids: Some(&ids),
+            };
+            match aggregate(&l, &batch) {
+                Err(TariffError::BadReading { quantity, customer, row: r, interval, .. }) => {
+                    prop_assert_eq!(quantity, ["energy_kwh", "kvarh_forward", "kvarh_reverse"][column]);
+                    prop_assert_eq!(customer, format!("C{row}"));
+                    prop_assert_eq!(r, row);
+                    prop_assert_eq!(interval, at);
+                }
+                other => prop_assert!(false, "{:?}", other.map(|t| t.total_kwh)),
+            }
+        }
+
+        /// Readings on the 0.001 grid sum to the integer sum of their thousandths.
+        #[test]
+        fn grid_sums_equal_integer_sums(values in prop::collection::vec(0u64..10_000_000_000, 192)) {
+            let t = huizhou_10kv();
+            let l = layout(&t, 2026, 9, 2);
+            let e: Vec<f64> = values.iter().map(|&m| m as f64 / 1000.0).collect();
+            let batch = IntervalBatch { customers: 1, energy_kwh: &e, kvarh_forward: Some(&e), kvarh_reverse: None, ids: None };
+            let tot = aggregate(&l, &batch).unwrap();
+            let total: u64 = values.iter().sum();
+            let exact: Decimal = tot.exact_energy_kwh.iter().copied().sum();
+            prop_assert_eq!(exact, Decimal::new(total as i64, 3));
+            prop_assert_eq!(tot.exact_kvarh_forward[0], Decimal::new(total as i64, 3));
+        }
+    }
+}
