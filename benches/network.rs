@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{ElementId, LineId, Network, Operation, Topology};
+use gridserve::synth::{SynthConfig, generate};
 
 fn memory_report(points: usize) {
     let data = generate(&SynthConfig::with_points(points, 1));

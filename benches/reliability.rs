@@ -11,26 +11,12 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridserve::reliability::*;
+use gridserve::synth::Rng;
 use rust_decimal::Decimal;
 
 const RECORDS: usize = 1_000_000;
 const FEEDERS: usize = 400;
 const PER_FEEDER: u64 = 1_000;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn base() -> ServiceBase {
     ServiceBase::new(
@@ -47,7 +33,7 @@ fn base() -> ServiceBase {
 }
 
 fn columns(seed: u64) -> OutageColumns {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let start0 = CHINA_STANDARD_TIME
         .with_ymd_and_hms(2019, 1, 1, 0, 0, 0)
         .single()
@@ -82,13 +68,13 @@ fn columns(seed: u64) -> OutageColumns {
         let first = rng.below(PER_FEEDER - k);
         let cause = causes[rng.below(causes.len() as u64) as usize];
         c.id.push(format!("O{i}"));
-        c.start_ms.push(start);
-        c.end_ms.push(end);
+        c.start_ms.push(Some(start));
+        c.end_ms.push(Some(end));
         c.cause.push(cause.to_owned());
-        c.planned.push(cause == "计划检修");
+        c.planned.push(Some(cause == "计划检修"));
         c.device.push(format!("K{:05}", f * 20 + rng.below(20)));
         c.feeder.push(format!("F{f:03}"));
-        c.customers_count.push(k as i64);
+        c.customers_count.push(Some(k as i64));
         c.has_list.push(true);
         for n in first..first + k {
             c.customer_numbers.push(format!("{f:03}{n:04}"));

@@ -15,18 +15,16 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gridserve::scoring::{
     self, DecisionMatrix, Direction, EntropyNormalisation, Layout, MatrixView, TopsisOptions,
 };
+use gridserve::synth::Rng;
 
 const COLS: usize = 10;
 
 /// A deterministic column-major matrix with mixed directions (one interval column).
 fn case(rows: usize) -> (Vec<f64>, Vec<Direction>, Vec<f64>) {
-    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut data = vec![0.0; rows * COLS];
     for x in &mut data {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        *x = (s >> 11) as f64 / (1u64 << 53) as f64;
+        *x = rng.unit_f64();
     }
     let dirs = (0..COLS)
         .map(|j| match j % 3 {

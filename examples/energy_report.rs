@@ -18,24 +18,9 @@ use gridserve::advice::report::CustomerInfo;
 use gridserve::advice::transformer::{LossTable, TransformerInput};
 use gridserve::advice::{AdviceRules, CustomerInput, build_reports, render_html, render_summary};
 use gridserve::scoring::UsageRecord;
+use gridserve::synth::Rng;
 use gridserve::tariff::{BillingMethod, MonthlyUsage, Period, defaults};
 use rust_decimal::Decimal;
-
-/// A small deterministic generator (xorshift64*), so every run shows the same customers.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-}
 
 fn dec(x: f64) -> Decimal {
     Decimal::from_f64_retain(x.round()).unwrap_or_default()
@@ -46,21 +31,21 @@ const SERIES: [&str; 4] = ["S9", "S11", "S13", "SCB13"];
 
 fn customer(i: usize, rng: &mut Rng) -> CustomerInput {
     let number = format!("0301{i:06}");
-    let units = 1 + (rng.next() * 2.0) as usize;
-    let rating = RATINGS[(rng.next() * RATINGS.len() as f64) as usize];
+    let units = 1 + (rng.unit_f64() * 2.0) as usize;
+    let rating = RATINGS[(rng.unit_f64() * RATINGS.len() as f64) as usize];
     let capacity = rating * units as f64;
     // Load: a peak around 45–85 % of capacity, a shape that puts 15–55 % of energy in the valley.
-    let peak_kw = capacity * rng.range(0.45, 0.85);
-    let load_factor = rng.range(0.35, 0.8);
-    let valley_share = rng.range(0.15, 0.55);
-    let peak_share = rng.range(0.2, 0.45) * (1.0 - valley_share);
-    let tan_phi = rng.range(0.25, 0.75);
+    let peak_kw = capacity * rng.uniform(0.45, 0.85);
+    let load_factor = rng.uniform(0.35, 0.8);
+    let valley_share = rng.uniform(0.15, 0.55);
+    let peak_share = rng.uniform(0.2, 0.45) * (1.0 - valley_share);
+    let tan_phi = rng.uniform(0.25, 0.75);
     let method = match i % 3 {
         0 => BillingMethod::Capacity,
         1 => BillingMethod::ActualDemand,
         _ => BillingMethod::ContractDemand,
     };
-    let contract = (peak_kw * rng.range(0.9, 1.2)).round();
+    let contract = (peak_kw * rng.uniform(0.9, 1.2)).round();
     let mut history = Vec::new();
     let (mut energy, mut kvarh, mut valley, mut peak) = (0.0, 0.0, 0.0, 0.0);
     for month in 1..=12u32 {
@@ -68,14 +53,14 @@ fn customer(i: usize, rng: &mut Rng) -> CustomerInput {
             .and_then(|d| d.pred_opt())
             .map_or(30, |d| d.day());
         let season = if (6..=9).contains(&month) { 1.1 } else { 0.95 };
-        let demand = peak_kw * season * rng.range(0.92, 1.0);
+        let demand = peak_kw * season * rng.uniform(0.92, 1.0);
         let kwh = demand * load_factor * 24.0 * f64::from(days);
         let mut u = MonthlyUsage::new(&number, 2025, month, dec(capacity));
         u.energy_kwh.set(Period::Valley, dec(kwh * valley_share));
         u.energy_kwh.set(Period::Peak, dec(kwh * peak_share));
         u.energy_kwh
             .set(Period::Flat, dec(kwh * (1.0 - valley_share - peak_share)));
-        u.kvarh_forward = dec(kwh * tan_phi * rng.range(0.9, 1.1));
+        u.kvarh_forward = dec(kwh * tan_phi * rng.uniform(0.9, 1.1));
         u.max_demand_kw = Some(dec(demand));
         u.method = method;
         if method == BillingMethod::ContractDemand {
@@ -89,12 +74,12 @@ fn customer(i: usize, rng: &mut Rng) -> CustomerInput {
     }
     let transformers = (0..units)
         .map(|k| {
-            let series = SERIES[(rng.next() * SERIES.len() as f64) as usize];
+            let series = SERIES[(rng.unit_f64() * SERIES.len() as f64) as usize];
             TransformerInput {
                 asset: format!("T{i:06}-{k}"),
                 model: format!("{series}-M-{rating}/10"),
                 capacity_kva: rating,
-                in_service_year: Some(1998 + (rng.next() * 27.0) as i32),
+                in_service_year: Some(1998 + (rng.unit_f64() * 27.0) as i32),
                 p0_kw: None,
                 pk_kw: None,
                 load_ratio: peak_kw * load_factor / capacity * 1.15,
@@ -121,7 +106,7 @@ fn customer(i: usize, rng: &mut Rng) -> CustomerInput {
             flat_kwh: Some(energy - peak - valley),
             reactive_kvarh: Some(kvarh),
             max_load_kw: Some(peak_kw * 1.1),
-            min_load_kw: Some(peak_kw * rng.range(0.05, 0.4)),
+            min_load_kw: Some(peak_kw * rng.uniform(0.05, 0.4)),
             capacity_kva: Some(capacity),
             max_demand_kw: Some(peak_kw * 1.1),
             ..UsageRecord::default()
@@ -151,7 +136,8 @@ fn main() -> Result<(), gridserve::Error> {
     let book = defaults::guangdong_huizhou()?;
     let issued = NaiveDate::from_ymd_opt(2026, 2, 10).expect("a valid date");
     let tariff = book.tariff_for("large_industry", "1-10kV", issued)?;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // The project's seeded generator, so every run shows the same customers.
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let customers: Vec<CustomerInput> = (0..n).map(|i| customer(i, &mut rng)).collect();
 
     let start = Instant::now();

@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use gridserve::network::records::{Importance, NetworkData, SwitchKind};
-use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{
     ElementId, LineId, LineKind, Network, RecordKind, ScopeReport, Topology, Trip, io,
 };
@@ -38,6 +37,7 @@ use gridserve::ports::{
     Timestamp, china_offset,
 };
 use gridserve::sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use gridserve::synth::{SynthConfig, generate};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};

@@ -9,23 +9,10 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone};
-use gridserve::network::{ElementId, Network, Topology, synth};
+use gridserve::network::{ElementId, Network, Topology};
 use gridserve::reliability::*;
+use gridserve::synth::{self, Rng};
 use rust_decimal::Decimal;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 fn main() -> Result<(), gridserve::Error> {
     let data = synth::generate(&synth::SynthConfig::county(2024));
@@ -45,7 +32,7 @@ fn main() -> Result<(), gridserve::Error> {
         feeders.base().customers()
     );
 
-    let mut rng = Rng(20_240_601);
+    let mut rng = Rng::new(20_240_601);
     let causes = ["外力破坏", "树障", "设备老化", "雷击", "鸟害"];
     let mut records = Vec::new();
     let day0 = CHINA_STANDARD_TIME

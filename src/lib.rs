@@ -15,6 +15,8 @@
 //! - [`workflow`], [`notify`], [`ports`], [`outbox`]: the closed-loop workflows, their
 //!   notices, the store and messenger traits, and the dispatcher; [`sqlite`] and
 //!   [`messengers`] implement them.
+//! - [`synth`]: seeded synthetic networks (the demo county and larger), the one seeded random
+//!   generator, and an independent reference for property tests.
 //! - [`reliability`]: outage records, IEEE 1366 and DL/T 836 indices, major event days and the
 //!   back office's outage statistics.
 //!
@@ -22,7 +24,8 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use gridserve::network::{synth, Network, Topology};
+//! use gridserve::network::{Network, Topology};
+//! use gridserve::synth;
 //!
 //! // The demo county of the seed paper: about 2,200 dedicated-transformer customers.
 //! let data = synth::generate(&synth::SynthConfig::county(2024));
@@ -100,3 +103,4 @@ pub use gridserve_core::{Error, Result};
 pub use gridserve_messengers as messengers;
 #[cfg(feature = "sqlite")]
 pub use gridserve_sqlite as sqlite;
+pub use gridserve_synth as synth;

@@ -90,16 +90,12 @@ class GridserveSide:
         self.base = np.nonzero(~self.topo.energized())[0].astype(np.uint32)
 
     def line_of(self, scenario: Scenario) -> int:
+        """The gridserve line id of a pandapower switch or line index."""
         kind, idx = scenario
-        rows = self._rows[kind]
-        return int(self._lines[kind][rows[idx]])
+        return int(self.imp.to_gridserve(kind, idx)[0])
 
     def prepare(self, net) -> None:
-        self._rows = {
-            "switch": {int(i): k for k, i in enumerate(net.switch.index)},
-            "line": {int(i): k for k, i in enumerate(net.line.index)},
-        }
-        self._lines = {"switch": self.imp.switch_lines, "line": self.imp.line_lines}
+        """Nothing to prepare: the import's lookups translate pandapower indices."""
 
     def unsupplied(self, scenario: Scenario, line: int) -> np.ndarray:
         if scenario[0] == "switch":

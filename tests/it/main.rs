@@ -6,7 +6,6 @@ mod outbox;
 mod queries;
 #[cfg(feature = "sqlite")]
 mod quickstart;
-mod reference;
 mod reliability;
 mod report;
 mod roundtrip;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use gridserve::network::io;
 use gridserve::network::records::NetworkData;
-use gridserve::network::synth::{SynthConfig, generate};
+use gridserve::synth::{SynthConfig, generate};
 
 #[path = "../../examples/quickstart.rs"]
 #[allow(dead_code)]

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use gridserve::network::synth::{SynthConfig, generate};
 use gridserve::network::{Network, io};
+use gridserve::synth::{SynthConfig, generate};
 
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gridserve-it-{}-{name}", std::process::id()));

@@ -11,7 +11,8 @@ use gridserve::network::{
 };
 use proptest::prelude::*;
 
-use crate::reference::{Rng, diff, energized, random_network, random_ops};
+use gridserve::synth::SplitMix64 as Rng;
+use gridserve::synth::reference::{diff, energized, random_network, random_ops};
 
 struct Case {
     net: Arc<Network>,
@@ -20,7 +21,7 @@ struct Case {
 }
 
 fn case(seed: u64, points: usize, extra: usize) -> Case {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let data = random_network(&mut rng, points, extra);
     let net = Arc::new(Network::from_data(&data).expect("random networks are valid"));
     let mut state = NetworkState::normal(&net);
@@ -234,7 +235,7 @@ fn check_fault_and_outage(seed: u64, points: usize, extra: usize) -> Result<(), 
     let topo = Topology::new(net.clone(), state.clone()).unwrap();
     let e0 = energized(&net, &state);
     for _ in 0..4 {
-        let element = crate::reference::random_op(&mut rng, &net).element;
+        let element = gridserve::synth::reference::random_op(&mut rng, &net).element;
         match topo.fault(element) {
             Err(_) => prop_assert!(
                 state.condition(element).faulted,
@@ -393,7 +394,7 @@ fn random_cases_exercise_every_path() {
         } else if scope.summary().points > 0 {
             simple += 1;
         }
-        let element = crate::reference::random_op(&mut rng, &net).element;
+        let element = gridserve::synth::reference::random_op(&mut rng, &net).element;
         if let Ok(out) = topo.fault(element) {
             trips += usize::from(!out.tripped.is_empty());
             if out.meshed {

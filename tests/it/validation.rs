@@ -462,3 +462,115 @@ fn every_impossible_operation_is_refused_and_changes_nothing() {
         Err(NetworkError::StateMismatch { .. })
     ));
 }
+
+#[test]
+fn an_empty_points_table_with_lines_is_a_problem_list_not_a_panic() {
+    // Every line, source and customer names a point that does not exist: each is reported,
+    // and nothing is built from the unknown ends (which used to index an empty graph).
+    let data = NetworkData {
+        segments: vec![segment("L1", "A", "B")],
+        switches: vec![switch("K1", "A", "B", true)],
+        transformers: vec![transformer("T1", "A", "B")],
+        sources: vec![source("S1", "A")],
+        customers: vec![customer("C1", "B", 10.0, Importance::Normal)],
+        ..NetworkData::default()
+    };
+    let found: Vec<(RecordKind, String, &str, String, ProblemKind)> = problems(&data)
+        .into_iter()
+        .map(|p| (p.record, p.id, p.field, p.value, p.kind))
+        .collect();
+    let unknown = |record, id: &str, field, value: &str| {
+        (
+            record,
+            id.to_owned(),
+            field,
+            value.to_owned(),
+            ProblemKind::UnknownPoint,
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            unknown(RecordKind::Segment, "L1", "from", "A"),
+            unknown(RecordKind::Segment, "L1", "to", "B"),
+            unknown(RecordKind::Switch, "K1", "from", "A"),
+            unknown(RecordKind::Switch, "K1", "to", "B"),
+            unknown(RecordKind::Transformer, "T1", "from", "A"),
+            unknown(RecordKind::Transformer, "T1", "to", "B"),
+            unknown(RecordKind::Source, "S1", "point", "A"),
+            unknown(RecordKind::Customer, "C1", "point", "B"),
+        ]
+    );
+    // A line with one known end on a one-point network: the same, no panic.
+    let data = NetworkData {
+        points: vec![point("A")],
+        segments: vec![segment("L1", "A", "Z")],
+        ..NetworkData::default()
+    };
+    let p = only(&data);
+    assert_eq!(
+        (p.id.as_str(), p.field, p.value.as_str()),
+        ("L1", "to", "Z")
+    );
+    assert_eq!(p.kind, ProblemKind::UnknownPoint);
+}
+
+#[test]
+fn a_duplicated_point_does_not_shift_what_later_names_resolve_to() {
+    // Points P1, P1 (again), P2. Before the fix the repeated P1 took no id, so every later
+    // asset number resolved one place early: P2 resolved to the record of the repeated P1 and
+    // the segment L1 counted as a point, so L2's end "L1" was accepted. Now the repeat is the
+    // only point problem and L2's "L1" end is an unknown point, named as such.
+    let data = NetworkData {
+        points: vec![point("P1"), point("P1"), point("P2")],
+        segments: vec![segment("L1", "P1", "P2"), segment("L2", "P2", "L1")],
+        sources: vec![source("S1", "P1")],
+        ..NetworkData::default()
+    };
+    let found: Vec<(RecordKind, String, usize, &str, String, ProblemKind)> = problems(&data)
+        .into_iter()
+        .map(|p| (p.record, p.id, p.index, p.field, p.value, p.kind))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                RecordKind::Point,
+                "P1".to_owned(),
+                1,
+                "asset",
+                "P1".to_owned(),
+                ProblemKind::DuplicateId
+            ),
+            (
+                RecordKind::Segment,
+                "L2".to_owned(),
+                1,
+                "to",
+                "L1".to_owned(),
+                ProblemKind::UnknownPoint
+            ),
+            // The repeated record itself has nothing attached: names find the first P1.
+            (
+                RecordKind::Point,
+                "P1".to_owned(),
+                1,
+                "asset",
+                "P1".to_owned(),
+                ProblemKind::DanglingPoint
+            ),
+        ]
+    );
+    // The same with a duplicated line: the source after it still resolves its point.
+    let data = NetworkData {
+        points: vec![point("P1"), point("P2")],
+        segments: vec![segment("L1", "P1", "P2"), segment("L1", "P1", "P2")],
+        sources: vec![source("S1", "P2")],
+        ..NetworkData::default()
+    };
+    let p = only(&data);
+    assert_eq!(
+        (p.record, p.index, p.kind),
+        (RecordKind::Segment, 1, ProblemKind::DuplicateId)
+    );
+}

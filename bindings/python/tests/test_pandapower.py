@@ -45,20 +45,18 @@ def test_unsupplied_buses_equal_pandapowers(name: str) -> None:
     topo = gs.Topology(imp.network)
     assert set(int(b) for b in imp.unsupplied_buses(topo)) == set(top.unsupplied_buses(net))
     base = np.nonzero(~topo.energized())[0]
-    switch_row = {int(i): k for k, i in enumerate(net.switch.index)}
-    line_row = {int(i): k for k, i in enumerate(net.line.index)}
     closed = [int(i) for i in net.switch.index[net.switch["closed"].astype(bool)]][::every]
     lines = [int(i) for i in net.line.index[net.line["in_service"].astype(bool)]][::every]
     checked = 0
     for idx in closed:
-        scope = topo.scope_open_line(int(imp.switch_lines[switch_row[idx]]))
+        scope = topo.scope_open_line(int(imp.to_gridserve("switch", idx)[0]))
         net.switch.at[idx, "closed"] = False
         expected = set(top.unsupplied_buses(net))
         net.switch.at[idx, "closed"] = True
         assert _unsupplied_after(imp, topo, base, scope) == expected, ("switch", idx)
         checked += 1
     for idx in lines:
-        scope = topo.scope_take_out_line(int(imp.line_lines[line_row[idx]]))
+        scope = topo.scope_take_out_line(int(imp.to_gridserve("line", idx)[0]))
         net.line.at[idx, "in_service"] = False
         expected = set(top.unsupplied_buses(net))
         net.line.at[idx, "in_service"] = True
@@ -102,3 +100,88 @@ def test_a_small_net_with_every_switch_kind() -> None:
     imp = gs.from_pandapower(net)
     topo = gs.Topology(imp.network)
     assert set(int(x) for x in imp.unsupplied_buses(topo)) == set(top.unsupplied_buses(net))
+
+
+def _feeder():
+    """ext_grid - b0 - line - b1 - line - b2 - line - b3, a trafo b1 - b4, a load on b3; sparse,
+    shuffled indices so that row order and pandapower index differ."""
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, 20.0, index=i) for i in (70, 10, 50, 30, 90)]
+    pp.create_ext_grid(net, b[0])
+    lines = [
+        pp.create_line(net, b[0], b[1], 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV", index=8),
+        pp.create_line(net, b[1], b[2], 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV", index=3),
+        pp.create_line(net, b[2], b[3], 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV", index=5),
+    ]
+    pp.create_transformer(net, b[1], b[4], "0.4 MVA 20/0.4 kV", index=4)
+    pp.create_load(net, b[3], p_mw=0.2, index=7)
+    return net, b, lines
+
+
+def test_pandapower_indices_translate_to_gridserve_ids_and_back() -> None:
+    net, b, lines = _feeder()
+    s1 = pp.create_switch(net, b[1], lines[1], et="l", closed=True, index=21)
+    s2 = pp.create_switch(net, b[2], lines[2], et="l", closed=True, index=6)
+    imp = gs.from_pandapower(net)
+    names = imp.network.point_assets()
+    line_names = imp.network.line_assets()
+    points = imp.to_gridserve("bus", b)
+    assert [names[p] for p in points] == [f"bus/{i}" for i in b]
+    assert list(imp.from_gridserve("bus", points)) == b
+    switch_lines = imp.to_gridserve("switch", np.array([s2, s1], dtype=np.int32))
+    assert [line_names[l] for l in switch_lines] == [f"switch/{s2}", f"switch/{s1}"]
+    assert list(imp.from_gridserve("switch", switch_lines)) == [s2, s1]
+    assert [line_names[l] for l in imp.to_gridserve("line", [5, 8])] == ["line/5", "line/8"]
+    assert line_names[imp.to_gridserve("trafo", 4)[0]] == "trafo/4"
+    assert list(imp.from_gridserve("load", imp.to_gridserve("load", [7]))) == [7]
+    # Opening pandapower switch s1 through its translated id cuts b2 and b3, as in pandapower.
+    topo = gs.Topology(imp.network)
+    offsets, pts = topo.unsupplied_batch(["open"], imp.to_gridserve("switch", [s1]))
+    net.switch.at[s1, "closed"] = False
+    assert set(int(x) for x in imp.buses(pts[offsets[0]:offsets[1]])) == set(top.unsupplied_buses(net)) == {b[2], b[3]}
+    # Unknown indices and ids are refused by name, never answered with another element.
+    with pytest.raises(gs.UnknownElementError) as err:
+        imp.to_gridserve("switch", [0])
+    assert err.value.asset == "switch/0"
+    with pytest.raises(gs.UnknownElementError):
+        imp.from_gridserve("line", switch_lines)  # switch lines are no rows of net.line
+    with pytest.raises(gs.UnknownElementError):
+        imp.from_gridserve("bus", [imp.network.point_count])
+    with pytest.raises(gs.InvalidArgumentError):
+        imp.to_gridserve("gen", [0])
+    with pytest.raises(gs.InvalidArgumentError):
+        imp.to_gridserve("bus", [np.nan])
+
+
+def test_a_line_open_at_both_ends_maps_back_to_pandapowers_buses() -> None:
+    net, b, lines = _feeder()
+    pp.create_switch(net, b[1], lines[1], et="l", closed=False)
+    pp.create_switch(net, b[2], lines[1], et="l", closed=False)
+    imp = gs.from_pandapower(net)
+    topo = gs.Topology(imp.network)
+    expected = set(top.unsupplied_buses(net))
+    assert expected == {b[2], b[3]}, "pandapower itself: the far side of the open line"
+    # The point-level answer also holds the line's two switch end points, which are no buses.
+    points = topo.unsupplied()
+    names = imp.network.point_assets()
+    assert sum(1 for p in points if names[p].endswith("/end")) == 2
+    assert set(int(x) for x in imp.buses(points)) == expected
+    assert set(int(x) for x in imp.unsupplied_buses(topo)) == expected
+
+
+@pytest.mark.parametrize(
+    "table, column, value",
+    [("load", "p_mw", np.nan), ("load", "bus", np.nan), ("line", "length_km", np.nan), ("line", "from_bus", np.nan), ("trafo", "sn_mva", np.inf)],
+)
+def test_a_missing_or_not_finite_value_is_named_with_table_row_and_column(table: str, column: str, value: float) -> None:
+    net, _, _ = _feeder()
+    row = int(getattr(net, table).index[0])
+    frame = getattr(net, table)
+    frame[column] = frame[column].astype(float)
+    frame.at[row, column] = value
+    with pytest.raises(gs.UnmappableError) as err:
+        gs.from_pandapower(net)
+    e = err.value
+    # The conversion names the bus-branch table (``loads``, ``lines``, ``trafos``).
+    assert (e.table, e.id, e.field) == (table + "s", str(row), column), str(e)
+    assert e.value in ("NaN", "inf"), str(e)

@@ -8,6 +8,7 @@ pub mod notify;
 pub mod outbox;
 pub mod ports;
 pub mod reliability;
+pub mod rng;
 pub mod scoring;
 pub mod tariff;
 pub mod workflow;

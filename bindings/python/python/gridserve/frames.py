@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from gridserve._gridserve import Network, Scope, Topology
 
@@ -33,7 +33,11 @@ def _csv_text(table: str, frame: Any) -> str:
     for column in _INTEGER_COLUMNS.get(table, ()):
         if column in frame.columns and frame[column].dtype.kind == "f":
             frame[column] = frame[column].astype("Int64")
-    text: str = frame.to_csv(index=False, lineterminator="\n")
+    # Rows end in "\r\n" so that pandas (Python's csv module) quotes every cell holding a
+    # carriage return or a line feed: it quotes the characters of the line terminator, and a
+    # bare "\r" in an unquoted cell would end the row. The reader accepts "\r\n" and keeps
+    # quoted cells verbatim, so every text goes through unchanged.
+    text: str = frame.to_csv(index=False, lineterminator="\r\n")
     return text
 
 
@@ -51,7 +55,8 @@ def from_dataframes(
     """Builds a network from pandas DataFrames with the columns of the CSV layout.
 
     Each argument is a DataFrame (or anything ``pandas.DataFrame`` accepts, or CSV text) with
-    the columns of the matching file of the layout (see ``gridserve_core::network::io``):
+    the columns of the matching file of the layout (``docs/formats/network.md``); a column
+    the layout does not define is refused, naming the table and the column:
     ``points`` needs ``asset``; lines need ``asset``, ``from``, ``to`` and their own columns;
     ``contacts`` has a ``customer`` column. Errors name the table as ``<table>.csv`` and the
     line as the row number plus 2 (the header is line 1).
@@ -69,10 +74,15 @@ def from_dataframes(
     return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
 
 
-def to_dataframes(network: Network) -> "dict[str, pd.DataFrame]":
-    """The network's records as DataFrames, one per table of the CSV layout."""
+def to_dataframes(network: Network, *, roles: Optional[Sequence[str]] = None) -> "dict[str, pd.DataFrame]":
+    """The network's records as DataFrames, one per table of the CSV layout.
+
+    Customer names and contact names and phone numbers are masked unless ``roles`` (the
+    reader's role names) include one the masking policy lets read them in the clear
+    (``customer_manager``, ``supervisor``).
+    """
     pd = _pandas()
-    columns: Mapping[str, Mapping[str, list]] = network.to_columns()
+    columns: Mapping[str, Mapping[str, list]] = network.to_columns(roles=roles)
     return {name: pd.DataFrame(dict(columns[name])) for name in _TABLES}
 
 
@@ -83,11 +93,15 @@ def exposure_frame(topology: Topology) -> "pd.DataFrame":
     return frame.set_index("switch")
 
 
-def customers_frame(scope: Scope) -> "pd.DataFrame":
-    """The customers a scope cuts off, critical first, with their first contact."""
+def customers_frame(scope: Scope, *, roles: Optional[Sequence[str]] = None) -> "pd.DataFrame":
+    """The customers a scope cuts off, critical first, with their first contact.
+
+    Names and phone numbers are masked unless ``roles`` (the reader's role names) include one
+    the masking policy lets read them in the clear (``customer_manager``, ``supervisor``).
+    """
     pd = _pandas()
     rows = []
-    for c in scope.report()["customers"]:
+    for c in scope.report(roles=roles)["customers"]:
         first = c["contacts"][0] if c["contacts"] else {}
         rows.append(
             {

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gridserve._gridserve import Network, Topology
+from gridserve.exceptions import InvalidArgumentError, UnknownElementError
 
 # Tables that pandapower's topology graph (``create_nxgraph``) turns into edges are all mapped;
 # a table a later pandapower starts connecting must be added here and in the core mapping.
@@ -44,6 +45,31 @@ class PandapowerImport:
             vsc whose AC side is the slack (``control_mode_ac == "slack"``).
         bus_in_service: the ``in_service`` flag of each bus, in row order.
         load_customers: customer id of each load row.
+        bus_index, line_index, trafo_index, switch_index, load_index: the pandapower index
+            (``net.<table>.index``) of each row of those tables, in row order.
+
+    The arrays above are in *row order*; pandapower addresses rows by their *index*, which may
+    be sparse or shuffled. :meth:`to_gridserve` and :meth:`from_gridserve` translate between
+    pandapower indices and gridserve ids for the tables ``bus`` (point ids), ``line``,
+    ``trafo``, ``switch`` (line ids) and ``load`` (customer ids). Use them wherever gridserve
+    takes ids: ``Topology.unsupplied_batch`` and ``Topology.scope_open_line`` take gridserve
+    *line* ids, so a pandapower switch index passed as is would act on another line::
+
+        lines = imp.to_gridserve("switch", [12, 40])         # pandapower switch index -> line id
+        offsets, points = topo.unsupplied_batch(["open"] * len(lines), lines)
+        buses = imp.buses(points[offsets[0]:offsets[1]])     # scenario 0 as pandapower buses
+
+    Points are not buses: a line switched open at both ends leaves its two switch end points
+    (points the mapping adds) unsupplied, and ``Topology.unsupplied()`` lists them. Compare
+    with pandapower through :meth:`buses` or :meth:`unsupplied_buses`, which keep the
+    in-service buses only, as ``pandapower.topology.unsupplied_buses`` does.
+
+    Lost load (``Scope.load_kw``) sums the ``p_mw`` of the loads on de-energized buses,
+    out-of-service loads included: every load row becomes a customer with
+    ``load_kw = p_mw * 1000`` whatever its ``in_service``, because a customer stays connected
+    at its bus whether its load is switched on or not. Drop or zero out-of-service loads
+    first (``net.load.loc[~net.load.in_service, "p_mw"] = 0``) for pandapower's view, where an
+    out-of-service load draws nothing.
     """
 
     network: Network
@@ -59,6 +85,11 @@ class PandapowerImport:
     slack_sources: npt.NDArray[np.uint32]
     load_customers: npt.NDArray[np.uint32]
     bus_in_service: npt.NDArray[np.bool_]
+    bus_index: npt.NDArray[np.int64]
+    line_index: npt.NDArray[np.int64]
+    trafo_index: npt.NDArray[np.int64]
+    switch_index: npt.NDArray[np.int64]
+    load_index: npt.NDArray[np.int64]
 
     _keep: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
 
@@ -76,14 +107,88 @@ class PandapowerImport:
         ids = np.asarray(point_ids, dtype=np.int64)
         return self.point_buses[ids[self._keep[ids]]]
 
+    def _table(self, table: str) -> "tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], int]":
+        """The pandapower indices of a table, the gridserve id of each row and the number of
+        gridserve ids of that kind."""
+        net = self.network
+        tables = {
+            "bus": (self.bus_index, self.bus_points, net.point_count),
+            "line": (self.line_index, self.line_lines, net.line_count),
+            "trafo": (self.trafo_index, self.trafo_lines, net.line_count),
+            "switch": (self.switch_index, self.switch_lines, net.line_count),
+            "load": (self.load_index, self.load_customers, net.customer_count),
+        }
+        if table not in tables:
+            raise InvalidArgumentError(
+                f"unknown pandapower table {table!r}: expected one of {', '.join(tables)}"
+            )
+        return tables[table]
+
+    def to_gridserve(self, table: str, index: npt.ArrayLike) -> npt.NDArray[np.uint32]:
+        """The gridserve ids of pandapower rows given by their index in ``net.<table>``:
+        point ids for ``"bus"``, line ids for ``"line"``, ``"trafo"`` and ``"switch"``,
+        customer ids for ``"load"``.
+
+        Raises :class:`gridserve.exceptions.UnknownElementError` (``asset`` is
+        ``"<table>/<index>"``) for an index that is not a row of the table.
+        """
+        pp_index, ids, _ = self._table(table)
+        wanted = _id_array(index)
+        order = np.argsort(pp_index, kind="stable")
+        if len(order) == 0:
+            pos = np.zeros(len(wanted), dtype=np.int64)
+            found = np.zeros(len(wanted), dtype=bool)
+        else:
+            sorted_index = pp_index[order]
+            pos = np.minimum(np.searchsorted(sorted_index, wanted), len(order) - 1)
+            found = sorted_index[pos] == wanted
+        if not np.all(found):
+            bad = int(wanted[~found][0])
+            err = UnknownElementError(f"pandapower {table} {bad} is not a row of net.{table}")
+            err.asset = f"{table}/{bad}"
+            raise err
+        return np.asarray(ids[order[pos]], dtype=np.uint32)
+
+    def from_gridserve(self, table: str, ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """The pandapower indices (in ``net.<table>``) of gridserve ids of that table's rows;
+        the inverse of :meth:`to_gridserve`.
+
+        Raises :class:`gridserve.exceptions.UnknownElementError` for an id that no row of the
+        table became (for example a switch end point, or a line id of another table).
+        """
+        pp_index, row_ids, count = self._table(table)
+        wanted = _id_array(ids)
+        row_of = np.full(count, -1, dtype=np.int64)
+        row_of[row_ids.astype(np.int64)] = np.arange(len(row_ids))
+        inside = (wanted >= 0) & (wanted < count)
+        rows = np.where(inside, row_of[np.where(inside, wanted, 0)], -1)
+        if np.any(rows < 0):
+            bad = int(wanted[rows < 0][0])
+            err = UnknownElementError(f"gridserve id {bad} is no row of net.{table}")
+            err.asset = f"{table}:{bad}"
+            raise err
+        return np.asarray(pp_index[rows], dtype=np.int64)
+
     def unsupplied_buses(self, topology: Topology) -> npt.NDArray[np.int64]:
         """The in-service buses that ``topology`` does not energize: pandapower's
         ``unsupplied_buses(net)`` for the state the topology indexes."""
         return self.buses(np.nonzero(~topology.energized())[0])
 
 
-def _ints(frame: Any, column: str) -> List[int]:
-    return [int(v) for v in frame[column].to_numpy()]
+def _id_array(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Ids as int64: any integer array or list (a NaN or a fraction is refused by name)."""
+    arr = np.atleast_1d(np.asarray(values))
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    raise InvalidArgumentError(f"expected integer ids, got an array of dtype {arr.dtype}")
+
+
+def _ints(frame: Any, column: str) -> List[Any]:
+    # Passed as they are: the core names a missing, NaN or fractional id with its table, row
+    # and column (int() here raised a bare ValueError on NaN).
+    return list(frame[column].tolist())
 
 
 def _floats(frame: Any, column: str) -> List[float]:
@@ -213,4 +318,8 @@ def from_pandapower(
     )
     maps["trafo3w_lines"] = maps["trafo3w_lines"].reshape(-1, 3)
     in_service = np.asarray(tables["buses"]["in_service"], dtype=bool)
-    return PandapowerImport(network=network, bus_in_service=in_service, **maps)
+    index = {
+        f"{t}_index": np.asarray(tables[k]["id"], dtype=np.int64)
+        for t, k in (("bus", "buses"), ("line", "lines"), ("trafo", "trafos"), ("switch", "switches"), ("load", "loads"))
+    }
+    return PandapowerImport(network=network, bus_in_service=in_service, **index, **maps)

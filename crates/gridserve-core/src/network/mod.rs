@@ -7,7 +7,9 @@
 //!   scope of any set of operations, faults, planned outages and switch exposure.
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
-//! - [`synth`]: a seeded generator of realistic 10 kV networks for tests, examples and benches.
+//!
+//! The seeded generator of realistic 10 kV networks for tests, examples and benches is the crate
+//! `gridserve-synth` (`gridserve::synth` in the facade).
 
 pub mod busbranch;
 pub mod error;
@@ -16,7 +18,6 @@ mod model;
 pub mod records;
 mod scope;
 mod state;
-pub mod synth;
 mod text;
 mod topology;
 

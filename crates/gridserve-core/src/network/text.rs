@@ -78,6 +78,12 @@ impl Interner {
         Ok(id)
     }
 
+    /// Appends `text` under a new id without indexing it, so that ids keep following the
+    /// order of insertion when `text` is a duplicate ([`Interner::get`] still finds the first).
+    pub(crate) fn push_unindexed(&mut self, text: &str) -> u32 {
+        self.texts.push(text)
+    }
+
     /// The id of `text`, if present.
     pub(crate) fn get(&self, text: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(text);

@@ -6,37 +6,9 @@ use std::time::Duration;
 use super::{DispatchPolicy, RateLimit};
 use crate::ports::Timestamp;
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, fast, seedable generator, good enough for
-/// jitter (not for anything secret).
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, n]` (multiply-shift; the bias is below 2⁻⁶⁴·n).
-    pub(crate) fn up_to(&mut self, n: u64) -> u64 {
-        if n == u64::MAX {
-            return self.next_u64();
-        }
-        ((u128::from(self.next_u64()) * u128::from(n + 1)) >> 64) as u64
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub(crate) fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
+/// The seeded generator the dispatcher's jitter and the memory outbox's random failures draw
+/// from (good enough for jitter, not for anything secret).
+pub(crate) use crate::rng::SplitMix64;
 
 /// The backoff ceiling after `failures` failed attempts (1 for the first):
 /// `min(max_delay, base · multiplier^(failures − 1))` in milliseconds.
@@ -129,30 +101,6 @@ mod tests {
         china_offset()
             .timestamp_millis_opt(1_770_000_000_000 + ms)
             .unwrap()
-    }
-
-    #[test]
-    fn splitmix_matches_the_reference_sequence() {
-        // First outputs of SplitMix64 seeded with 1234567, as printed by the reference C
-        // implementation (prng.di.unimi.it/splitmix64.c) and by a line-by-line Python
-        // transcription of it.
-        let mut r = SplitMix64::new(1_234_567);
-        assert_eq!(r.next_u64(), 6_457_827_717_110_365_317);
-        assert_eq!(r.next_u64(), 3_203_168_211_198_807_973);
-        assert_eq!(r.next_u64(), 9_817_491_932_198_370_423);
-    }
-
-    #[test]
-    fn up_to_stays_in_range_and_covers_it() {
-        let mut r = SplitMix64::new(7);
-        let mut seen = [false; 4];
-        for _ in 0..1_000 {
-            let v = r.up_to(3);
-            assert!(v <= 3);
-            seen[v as usize] = true;
-        }
-        assert!(seen.iter().all(|s| *s));
-        assert_eq!(r.up_to(0), 0);
     }
 
     #[test]

@@ -44,7 +44,8 @@ impl NetworkFeeders {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use gridserve_core::network::{synth, Network, Topology};
+    /// use gridserve_core::network::{Network, Topology};
+    /// use gridserve_synth as synth;
     /// use gridserve_core::reliability::NetworkFeeders;
     /// let data = synth::generate(&synth::SynthConfig::county(7));
     /// let topo = Topology::normal(Arc::new(Network::from_data(&data)?));

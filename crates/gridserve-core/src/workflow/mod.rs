@@ -26,7 +26,8 @@
 //! ```
 //! use std::sync::Arc;
 //! use chrono::TimeZone;
-//! use gridserve_core::network::{synth, Network};
+//! use gridserve_core::network::Network;
+//! use gridserve_synth as synth;
 //! use gridserve_core::ports::{china_offset, memory::MemoryStore};
 //! use gridserve_core::workflow::{Actor, Desk, Role};
 //! use gridserve_core::workflow::bill::BillCommand;

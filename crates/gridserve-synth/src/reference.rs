@@ -1,13 +1,23 @@
-//! A plain, independent reference: breadth-first search from the sources over whatever passes,
-//! written without the index, and small random networks to compare against.
+//! A plain, independent reference for property tests: breadth-first search from the sources
+//! over whatever passes, written without the index, and small random networks and operations to
+//! compare against. The random cases draw from a [`SplitMix64`], so a seed gives the same case
+//! everywhere.
 
 use std::collections::{BTreeSet, VecDeque};
 
-use gridserve::network::records::*;
-use gridserve::network::{ElementId, LineId, Network, NetworkState, PointId};
+use gridserve_core::network::records::{
+    Contact, ContactRole, CustomerRecord, Importance, NetworkData, PointKind, PointRecord,
+    SegmentKind, SegmentRecord, SourceRecord, SwitchKind, SwitchRecord, TransformerRecord,
+    TransformerUsage,
+};
+use gridserve_core::network::{
+    Action, ElementId, LineId, Network, NetworkState, Operation, PointId, SourceId,
+};
+
+use crate::SplitMix64;
 
 /// Energized points of `state` by breadth-first search from every passing source.
-pub(crate) fn energized(net: &Network, state: &NetworkState) -> BTreeSet<u32> {
+pub fn energized(net: &Network, state: &NetworkState) -> BTreeSet<u32> {
     let mut seen = vec![false; net.point_count()];
     let mut queue = VecDeque::new();
     for s in net.source_ids() {
@@ -42,7 +52,7 @@ pub(crate) fn energized(net: &Network, state: &NetworkState) -> BTreeSet<u32> {
 }
 
 /// Energized transformers: passing, both ends energized.
-pub(crate) fn energized_transformers(
+pub fn energized_transformers(
     net: &Network,
     state: &NetworkState,
     points: &BTreeSet<u32>,
@@ -60,14 +70,19 @@ pub(crate) fn energized_transformers(
 }
 
 /// Lost and restored points of going from `before` to `after`.
-pub(crate) struct Diff {
-    pub(crate) lost: BTreeSet<u32>,
-    pub(crate) restored: BTreeSet<u32>,
-    pub(crate) lost_transformers: BTreeSet<u32>,
-    pub(crate) after: BTreeSet<u32>,
+pub struct Diff {
+    /// Points energized before and not after.
+    pub lost: BTreeSet<u32>,
+    /// Points energized after and not before.
+    pub restored: BTreeSet<u32>,
+    /// Transformers energized before and not after.
+    pub lost_transformers: BTreeSet<u32>,
+    /// Points energized after.
+    pub after: BTreeSet<u32>,
 }
 
-pub(crate) fn diff(net: &Network, before: &NetworkState, after: &NetworkState) -> Diff {
+/// The [`Diff`] of going from `before` to `after`, by two breadth-first searches.
+pub fn diff(net: &Network, before: &NetworkState, after: &NetworkState) -> Diff {
     let e0 = energized(net, before);
     let e1 = energized(net, after);
     let t0 = energized_transformers(net, before, &e0);
@@ -80,36 +95,22 @@ pub(crate) fn diff(net: &Network, before: &NetworkState, after: &NetworkState) -
     }
 }
 
-/// SplitMix64: small, seeded, stable.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
+/// True with probability `p` (a draw of [`SplitMix64::unit`] at most `p`).
+fn chance(rng: &mut SplitMix64, p: f64) -> bool {
+    rng.unit() <= p
 }
 
 /// A random small network: a random tree over the points from one or more sources, plus
 /// `extra` random lines (which make loops and parallel lines when they pass), random line
 /// kinds, switch positions, protection, out-of-service flags and customers.
-pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> NetworkData {
+pub fn random_network(rng: &mut SplitMix64, points: usize, extra: usize) -> NetworkData {
     let mut d = NetworkData::default();
     for i in 0..points {
         d.points.push(PointRecord {
             asset: format!("P{i}"),
             kind: PointKind::Pole,
             name: None,
-            in_service: !rng.chance(0.03),
+            in_service: !chance(rng, 0.03),
         });
     }
     let sources = 1 + rng.below(3);
@@ -120,15 +121,15 @@ pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> Netw
             point: format!("P{p}"),
             name: None,
             capacity_kva: 5000.0,
-            in_service: !rng.chance(0.1),
+            in_service: !chance(rng, 0.1),
         });
     }
     let mut line = 0usize;
-    let mut add = |d: &mut NetworkData, rng: &mut Rng, a: usize, b: usize| {
+    let mut add = |d: &mut NetworkData, rng: &mut SplitMix64, a: usize, b: usize| {
         let (from, to) = (format!("P{a}"), format!("P{b}"));
         let asset = format!("L{line}");
         line += 1;
-        let in_service = !rng.chance(0.05);
+        let in_service = !chance(rng, 0.05);
         match rng.below(10) {
             0..=4 => d.segments.push(SegmentRecord {
                 asset,
@@ -150,9 +151,9 @@ pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> Netw
                     from,
                     to,
                     kind,
-                    normally_open: rng.chance(0.15),
-                    protective: rng.chance(0.4),
-                    remote: rng.chance(0.5),
+                    normally_open: chance(rng, 0.15),
+                    protective: chance(rng, 0.4),
+                    remote: chance(rng, 0.5),
                     in_service,
                 });
             }
@@ -207,8 +208,7 @@ pub(crate) fn random_network(rng: &mut Rng, points: usize, extra: usize) -> Netw
 }
 
 /// A random operation on a random element (it may be refused; callers skip those).
-pub(crate) fn random_op(rng: &mut Rng, net: &Network) -> gridserve::network::Operation {
-    use gridserve::network::{Action, Operation, SourceId};
+pub fn random_op(rng: &mut SplitMix64, net: &Network) -> Operation {
     let element = match rng.below(10) {
         0..=6 => ElementId::Line(LineId(rng.below(net.line_count()) as u32)),
         7 | 8 => ElementId::Point(PointId(rng.below(net.point_count()) as u32)),
@@ -228,12 +228,12 @@ pub(crate) fn random_op(rng: &mut Rng, net: &Network) -> gridserve::network::Ope
 }
 
 /// A random valid list of up to `max` operations against `state`.
-pub(crate) fn random_ops(
-    rng: &mut Rng,
+pub fn random_ops(
+    rng: &mut SplitMix64,
     net: &Network,
     state: &NetworkState,
     max: usize,
-) -> Vec<gridserve::network::Operation> {
+) -> Vec<Operation> {
     let mut ops = Vec::new();
     let mut probe = state.clone();
     for _ in 0..1 + rng.below(max) {
