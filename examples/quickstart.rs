@@ -41,7 +41,7 @@ use gridserve::synth::{SynthConfig, generate};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
 use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
-use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, Workflow};
+use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, SystemGrant, Workflow};
 
 /// Where the program writes: standard output, or a buffer (for tests). Cloned into the console
 /// messengers, which print from the dispatcher.
@@ -693,7 +693,14 @@ fn workflows(
             start,
         )?;
         let x = timed(out, "append the traced scope and its notices", || {
-            o.execute(&mut store, "O-1", Some(1), &trace, &Actor::system(), start)
+            o.execute(
+                &mut store,
+                "O-1",
+                Some(1),
+                &trace,
+                &Actor::system(&SystemGrant::host()),
+                start,
+            )
         })?;
         say!(
             out,

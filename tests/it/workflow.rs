@@ -19,7 +19,7 @@ use gridserve::workflow::defect::{DefectCommand, DefectEvent, DefectStatus, Seve
 use gridserve::workflow::invoice::{InvoiceCommand, InvoiceStatus};
 use gridserve::workflow::outage::{OutageCommand, OutageEvent, OutageStatus};
 use gridserve::workflow::{
-    Actor, Attachment, Desk, DeskRules, MediaKind, Role, WorkflowError, WorkflowKind,
+    Actor, Attachment, Desk, DeskRules, MediaKind, Role, SystemGrant, WorkflowError, WorkflowKind,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -666,7 +666,7 @@ fn a_paid_bill_whose_invoice_was_missed_gets_it_at_the_next_tick() {
             &BillCommand::RecordPayment {
                 amount: Decimal::new(50, 0),
             },
-            &Actor::system(),
+            &Actor::system(&SystemGrant::host()),
             now,
         )
         .unwrap();
@@ -1070,7 +1070,14 @@ fn unplanned_outage_from_a_fault_scope_with_progress_notices() {
         }
     );
     let x = e
-        .execute(&mut s, "O1", Some(1), &trace, &Actor::system(), now)
+        .execute(
+            &mut s,
+            "O1",
+            Some(1),
+            &trace,
+            &Actor::system(&SystemGrant::host()),
+            now,
+        )
         .unwrap();
     // Up to level 1: C2's electrician (SMS), C1's electrician (WeChat) and finance (SMS).
     assert_eq!(x.appended.enqueued, 3);
@@ -1338,7 +1345,9 @@ fn scripting_by_name_and_json() {
         )
         .unwrap();
     assert_eq!(x.events[0]["type"], "recorded");
-    let (state, name, v) = desk.state_json(&s, WorkflowKind::Defect, "D9").unwrap();
+    let (state, name, v) = desk
+        .state_json(&s, WorkflowKind::Defect, "D9", Masking::Clear)
+        .unwrap();
     assert_eq!((name.as_str(), v), ("recorded", 1));
     assert_eq!(state["severity"], "critical");
     let before = s.clone();
@@ -1366,7 +1375,7 @@ fn any_actor() -> impl Strategy<Value = Actor> {
         Just(clerk()),
         Just(Actor::customer("u1", "C1")),
         Just(Actor::customer("u2", "C2")),
-        Just(Actor::system()),
+        Just(Actor::system(&SystemGrant::host())),
     ]
 }
 
@@ -1463,7 +1472,7 @@ proptest! {
                 prop_assert_eq!(e.version, i as u64 + 1);
             }
             let (kind, id) = stream.split_once('/').unwrap();
-            prop_assert!(desk.state_json(&s, kind.parse().unwrap(), id).is_ok());
+            prop_assert!(desk.state_json(&s, kind.parse().unwrap(), id, Masking::Clear).is_ok());
         }
         // Paid bills have their invoice; outstanding is never negative.
         for id in ["X0", "X1"] {
@@ -1479,5 +1488,262 @@ proptest! {
         keys.sort_unstable();
         keys.dedup();
         prop_assert_eq!(keys.len(), n);
+    }
+}
+
+/// C1 with a full ladder; C2 with contacts of the `other` role only (most county customers).
+fn county_like() -> Arc<Network> {
+    let mut d = data();
+    d.customers[1].contacts = vec![
+        contact("孙七", "13900000001", ContactRole::Other, 1),
+        contact("周八", "13900000002", ContactRole::Other, 2),
+    ];
+    Arc::new(Network::from_data(&d).unwrap())
+}
+
+fn issue(customer: &str) -> BillCommand {
+    BillCommand::Issue {
+        customer: customer.into(),
+        amount: Decimal::new(123_450, 2),
+        due: t0() + Duration::days(15),
+    }
+}
+
+#[test]
+fn a_customer_with_only_other_contacts_gets_its_notices() {
+    let network = county_like();
+    let desk = Desk::new(network);
+    let mut s = MemoryStore::new();
+    let x = desk
+        .bills
+        .execute(&mut s, "B2", Some(0), &issue("C2"), &collector(), t0())
+        .unwrap();
+    assert!(x.unreached.is_empty(), "{:?}", x.unreached);
+    assert_eq!(
+        x.appended.enqueued, 1,
+        "the level-1 `other` contact stands in"
+    );
+    assert_eq!(addresses(&s, "bill.issued"), ["13900000001"]);
+    // A customer with a finance contact still gets only its preferred roles.
+    let x = desk
+        .bills
+        .execute(&mut s, "B1", Some(0), &issue("C1"), &collector(), t0())
+        .unwrap();
+    assert!(x.unreached.is_empty());
+    assert!(!addresses(&s, "bill.issued").contains(&"13800000001".to_owned()));
+}
+
+#[test]
+fn a_notice_that_reaches_nobody_is_reported_with_its_reason() {
+    use gridserve::notify::UnreachedReason;
+    // Strict roles: C2's `other` contacts may not receive bills.
+    let mut rules = DeskRules::default();
+    rules.notices.recipients.fallback_to_any_contact = false;
+    let desk = Desk::with_rules(county_like(), rules, ContactBook::default());
+    let mut s = MemoryStore::new();
+    let x = desk
+        .bills
+        .execute(&mut s, "B2", Some(0), &issue("C2"), &collector(), t0())
+        .unwrap();
+    assert_eq!(x.appended.enqueued, 0);
+    assert_eq!(x.unreached.len(), 1);
+    let u = &x.unreached[0];
+    assert_eq!(
+        (
+            u.stream.as_str(),
+            u.version,
+            u.template.as_str(),
+            u.customer.as_str(),
+            u.reason
+        ),
+        (
+            "bill/B2",
+            1,
+            "bill.issued",
+            "C2",
+            UnreachedReason::NoPermittedContact
+        )
+    );
+    // No contact at all: the reason says so, with the default rules too.
+    let mut d = data();
+    d.customers[1].contacts.clear();
+    let desk = Desk::new(Arc::new(Network::from_data(&d).unwrap()));
+    let mut s = MemoryStore::new();
+    let x = desk
+        .bills
+        .execute(&mut s, "B2", Some(0), &issue("C2"), &collector(), t0())
+        .unwrap();
+    assert_eq!(x.unreached[0].reason, UnreachedReason::NoContact);
+    // The tick reports the reminders that reach nobody.
+    let r = desk.tick(&mut s, t0() + Duration::days(16)).unwrap();
+    assert!(r.events > 0);
+    assert!(!r.unreached.is_empty() && r.unreached.iter().all(|u| u.customer == "C2"));
+}
+
+#[test]
+fn a_critical_defect_notice_is_not_held_by_quiet_hours() {
+    let mut book = ContactBook::default();
+    for phone in ["13800000001", "13800000003", "13800000004"] {
+        book.set(
+            "C1",
+            phone,
+            ContactSettings {
+                quiet_hours: Some(QuietHours {
+                    start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                    end: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+                }),
+                muted_topics: vec!["defect".into()],
+                ..ContactSettings::default()
+            },
+        );
+    }
+    let desk = Desk::with_rules(net(), DeskRules::default(), book);
+    let night = china_offset()
+        .with_ymd_and_hms(2026, 3, 2, 23, 30, 0)
+        .unwrap();
+    for (id, severity, urgent) in [
+        ("D1", Severity::Critical, true),
+        ("D2", Severity::Serious, false),
+    ] {
+        let mut s = MemoryStore::new();
+        let cmd = DefectCommand::Record {
+            customer: "C1".into(),
+            device: "F1".into(),
+            severity,
+            description: "配电房进水".into(),
+            evidence: vec![photo("oss://d/1.jpg")],
+        };
+        desk.defects
+            .execute(&mut s, id, Some(0), &cmd, &inspector(), night)
+            .unwrap();
+        let x = desk
+            .defects
+            .execute(
+                &mut s,
+                id,
+                Some(1),
+                &DefectCommand::IssueNotice,
+                &manager(),
+                night,
+            )
+            .unwrap();
+        if urgent {
+            // Sent at once, to the contact who muted defect notices too.
+            assert_eq!(x.appended.enqueued, 1, "{severity:?}");
+            let m = &s.entries()[0].message;
+            assert_eq!((m.category, m.not_before), (MessageCategory::Urgent, night));
+        } else {
+            // A muted, quiet-hours contact: nobody, and the caller is told.
+            assert_eq!(x.appended.enqueued, 0);
+            assert_eq!(x.unreached.len(), 1);
+        }
+    }
+}
+
+#[test]
+fn errors_carry_no_phone_number_and_no_huge_input() {
+    let desk = Desk::new(net());
+    let mut s = MemoryStore::new();
+    desk.bills
+        .execute(&mut s, "B1", Some(0), &issue("C1"), &collector(), t0())
+        .unwrap();
+    let e = desk
+        .bills
+        .execute(
+            &mut s,
+            "B1",
+            None,
+            &BillCommand::Forward {
+                phone: "13912345678".into(),
+            },
+            &collector(),
+            t0(),
+        )
+        .unwrap_err();
+    assert!(matches!(e, WorkflowError::UnknownContact { .. }), "{e}");
+    assert!(!e.to_string().contains("13912345678"), "{e}");
+    assert!(e.to_string().contains("139****5678"), "{e}");
+    // A 10 MB command is refused by name, without echoing it.
+    let huge = serde_json::json!({"type": "record", "description": "x".repeat(10_000_000)});
+    let e = desk
+        .execute_json(
+            &mut s,
+            WorkflowKind::Defect,
+            "D1",
+            None,
+            &huge,
+            &inspector(),
+            t0(),
+        )
+        .unwrap_err();
+    assert!(matches!(&e, WorkflowError::Invalid { field, .. } if field == "command"));
+    assert!(e.to_string().len() < 1_000, "{} bytes", e.to_string().len());
+    // A huge instance id or workflow name is cut too.
+    let e = desk
+        .defects
+        .execute(
+            &mut s,
+            "D2",
+            None,
+            &DefectCommand::Record {
+                customer: "C".repeat(1_000_000),
+                device: "F1".into(),
+                severity: Severity::General,
+                description: "d".into(),
+                evidence: vec![],
+            },
+            &inspector(),
+            t0(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().len() < 1_000, "{} bytes", e.to_string().len());
+}
+
+#[test]
+fn history_and_state_mask_phone_fields_and_free_text_numbers() {
+    let desk = Desk::new(net());
+    let mut s = MemoryStore::new();
+    let cmd = DefectCommand::Record {
+        customer: "C1".into(),
+        device: "F1".into(),
+        severity: Severity::General,
+        description: "现场联系人电话 138-0000-0001，备用 +86 138 0000 0002".into(),
+        evidence: vec![photo("oss://d/1.jpg")],
+    };
+    desk.defects
+        .execute(&mut s, "D1", Some(0), &cmd, &inspector(), t0())
+        .unwrap();
+    desk.bills
+        .execute(&mut s, "B1", Some(0), &issue("C1"), &collector(), t0())
+        .unwrap();
+    desk.bills
+        .execute(
+            &mut s,
+            "B1",
+            None,
+            &BillCommand::Forward {
+                phone: "13800000003".into(),
+            },
+            &collector(),
+            t0(),
+        )
+        .unwrap();
+    for kind in [WorkflowKind::Defect, WorkflowKind::Bill] {
+        let id = if kind == WorkflowKind::Defect {
+            "D1"
+        } else {
+            "B1"
+        };
+        let masked =
+            serde_json::to_string(&desk.history(&s, kind, id, Masking::Masked).unwrap()).unwrap();
+        let (state, _, _) = desk.state_json(&s, kind, id, Masking::Masked).unwrap();
+        for text in [masked, state.to_string()] {
+            for clear in ["0000-0001", "0000 0002", "13800000003"] {
+                assert!(!text.contains(clear), "{clear} in {text}");
+            }
+        }
+        let clear =
+            serde_json::to_string(&desk.history(&s, kind, id, Masking::Clear).unwrap()).unwrap();
+        assert!(clear.contains("138-0000-0001") || clear.contains("13800000003"));
     }
 }

@@ -31,6 +31,7 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reliability::PyOutageTable>()?;
     m.add_function(wrap_pyfunction!(reliability::med_threshold, m)?)?;
     m.add_class::<workflow::PyWorkflows>()?;
+    m.add_class::<workflow::PySystemActor>()?;
     m.add_function(wrap_pyfunction!(scoring::g1_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::entropy_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::combine_weights, m)?)?;

@@ -5,16 +5,15 @@
 //! zone and `Decimal` values may be given directly); the shapes are those of the core's serde
 //! types (`{"type": "record", ...}`).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
-use gridserve_core::notify::masking::export_entry;
 use gridserve_core::notify::{ContactBook, Masking};
 use gridserve_core::ports::memory::MemoryStore;
 use gridserve_core::ports::{
     AttemptResult, EventStore, OutboxStatus, OutboxStore, StoreError, Timestamp,
 };
-use gridserve_core::workflow::{Actor, Desk, DeskRules, WorkflowError, WorkflowKind};
-use gridserve_sqlite::SqliteStore;
+use gridserve_core::workflow::{Actor, Desk, DeskRules, SystemGrant, WorkflowError, WorkflowKind};
+use gridserve_sqlite::{SqliteOptions, SqliteStore};
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -38,7 +37,12 @@ fn to_time(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
     crate::convert::time_arg(py, "time", obj)
 }
 
+/// An actor: the host's [`PySystemActor`], or a dict `{"id", "roles", "customer"}` (which
+/// can never hold the system role).
 fn to_actor(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
+    if obj.is_instance_of::<PySystemActor>() {
+        return Ok(Actor::system(&SystemGrant::host()));
+    }
     serde_json::from_value(to_value(py, obj)?).map_err(|e| {
         invalid_argument(
             py,
@@ -62,36 +66,79 @@ fn status(py: Python<'_>, name: &str) -> PyResult<OutboxStatus> {
 }
 
 /// An event store with its outbox: in memory, or SQLite.
-trait Store: EventStore + OutboxStore + Send {}
-impl<T: EventStore + OutboxStore + Send> Store for T {}
+trait Store: EventStore + OutboxStore + Send {
+    /// `PRAGMA integrity_check` for a database; nothing to check in memory.
+    fn integrity_check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+impl Store for MemoryStore {}
+impl Store for SqliteStore {
+    fn integrity_check(&self) -> Result<(), StoreError> {
+        SqliteStore::integrity_check(self).map_err(StoreError::from)
+    }
+}
+
+/// The system actor (deadlines, automatic steps, integrations), handed out only by
+/// `Workflows.system_actor()`: a command given as a dict can never claim the system role.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "SystemActor")]
+pub struct PySystemActor;
+
+#[pymethods]
+impl PySystemActor {
+    fn __repr__(&self) -> &'static str {
+        "SystemActor()"
+    }
+}
 
 /// The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
 /// outbox: in memory, or a SQLite file that outlives the process.
-#[pyclass(module = "gridserve._gridserve", name = "Workflows")]
+///
+/// Safe to share between threads: every method takes the store's lock only with the GIL
+/// released (never waits for the GIL while holding the lock), and converts Python values
+/// before and after.
+#[pyclass(frozen, module = "gridserve._gridserve", name = "Workflows")]
 pub struct PyWorkflows {
     desk: Desk,
-    // A Mutex makes the class shareable between threads; `&mut self` methods reach the store
-    // without locking.
     store: Mutex<Box<dyn Store>>,
     path: Option<String>,
 }
 
-/// The store behind `&mut self`, which needs no lock (a poisoned one is still usable: every
-/// store write is a single transaction).
-fn store_mut(store: &mut Mutex<Box<dyn Store>>) -> &mut Box<dyn Store> {
-    store.get_mut().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl PyWorkflows {
-    fn store(&self) -> MutexGuard<'_, Box<dyn Store>> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` on the store with the GIL released, holding the store's lock only inside.
+    fn with_store<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Desk, &mut dyn Store) -> Result<T, WorkflowError> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&self.desk, &mut **store)
+        })
+        .py_err(py)
     }
 
-    fn record(&mut self, py: Python<'_>, entry_id: u64, result: &AttemptResult) -> PyResult<()> {
-        store_mut(&mut self.store)
-            .record(entry_id, result)
-            .map_err(WorkflowError::from)
-            .py_err(py)
+    /// How `reader` (an actor, or None) sees personal data: masked unless it holds a role the
+    /// rules' masking policy clears.
+    fn masking(&self, py: Python<'_>, reader: Option<&Bound<'_, PyAny>>) -> PyResult<Masking> {
+        Ok(match reader {
+            None => Masking::Masked,
+            Some(r) => {
+                let actor = to_actor(py, r)?;
+                self.desk
+                    .defects
+                    .notifier
+                    .rules
+                    .masking
+                    .for_roles(&actor.roles)
+            }
+        })
+    }
+
+    fn record(&self, py: Python<'_>, entry_id: u64, result: AttemptResult) -> PyResult<()> {
+        self.with_store(py, move |_, store| {
+            store.record(entry_id, &result).map_err(WorkflowError::from)
+        })
     }
 }
 
@@ -102,15 +149,18 @@ impl PyWorkflows {
     ///
     /// With `path`, the events and the outbox live in the SQLite database at that path
     /// (created if missing, migrated to the current schema, WAL, every commit durable), so a
-    /// later `Workflows` on the same path sees them; without it they live in memory.
+    /// later `Workflows` on the same path sees them; without it they live in memory. A file
+    /// of another application is refused; with `check_integrity=True` the whole file is
+    /// checked first (`PRAGMA integrity_check`) and a damaged one refused.
     #[new]
-    #[pyo3(signature = (network, rules=None, contacts=None, path=None))]
+    #[pyo3(signature = (network, rules=None, contacts=None, path=None, check_integrity=false))]
     fn new(
         py: Python<'_>,
         network: &PyNetwork,
         rules: Option<&str>,
         contacts: Option<&str>,
         path: Option<std::path::PathBuf>,
+        check_integrity: bool,
     ) -> PyResult<Self> {
         let rules: DeskRules = match rules {
             Some(r) => crate::convert::json_text_arg(py, "rules", r)?,
@@ -123,8 +173,12 @@ impl PyWorkflows {
         let (store, path): (Box<dyn Store>, _) = match path {
             Some(p) => {
                 let shown = p.display().to_string();
+                let options = SqliteOptions {
+                    check_integrity_on_open: check_integrity,
+                    ..SqliteOptions::default()
+                };
                 let db = py
-                    .detach(|| SqliteStore::open(&p))
+                    .detach(|| SqliteStore::open_with(&p, &options))
                     .map_err(|e| WorkflowError::from(StoreError::from(e)))
                     .py_err(py)?;
                 (Box::new(db), Some(shown))
@@ -151,13 +205,28 @@ impl PyWorkflows {
             .map_err(|e| invalid_argument(py, e.to_string()))
     }
 
-    /// Gives `command` (a dict with `type`) to instance `id` of `workflow` as `actor` at
-    /// `now`; returns `{"stream", "version", "events", "appended"}`. A refused command raises
-    /// and writes nothing.
+    /// The system actor, for the host's own scheduler and integrations (commands reserved to
+    /// the system). A dict can never name the system role.
+    fn system_actor(&self) -> PySystemActor {
+        PySystemActor
+    }
+
+    /// Runs `PRAGMA integrity_check` on the SQLite database (nothing to check in memory);
+    /// raises `EventStoreError` listing the problems of a damaged file.
+    fn integrity_check(&self, py: Python<'_>) -> PyResult<()> {
+        self.with_store(py, |_, store| {
+            store.integrity_check().map_err(WorkflowError::from)
+        })
+    }
+
+    /// Gives `command` (a dict with `type`) to instance `id` of `workflow` as `actor` (a dict,
+    /// or the host's `system_actor()`) at `now`; returns `{"stream", "version", "events",
+    /// "appended", "unreached"}` (`unreached`: notices that found no recipient, with the
+    /// reason). A refused command raises and writes nothing.
     #[pyo3(signature = (workflow, id, command, actor, now, expected_version=None))]
     #[allow(clippy::too_many_arguments)]
     fn execute(
-        &mut self,
+        &self,
         py: Python<'_>,
         workflow: &str,
         id: &str,
@@ -170,19 +239,27 @@ impl PyWorkflows {
         let command = to_value(py, command)?;
         let actor = to_actor(py, actor)?;
         let now = to_time(py, now)?;
-        let store = &mut **store_mut(&mut self.store);
-        let x = self
-            .desk
-            .execute_json(store, workflow, id, expected_version, &command, &actor, now)
-            .py_err(py)?;
+        let x = self.with_store(py, |desk, store| {
+            desk.execute_json(store, workflow, id, expected_version, &command, &actor, now)
+        })?;
         to_py(py, &x)
     }
 
-    /// The state of instance `id`: `{"state": dict, "status": str, "version": int}`.
-    fn state(&self, py: Python<'_>, workflow: &str, id: &str) -> PyResult<Py<PyAny>> {
+    /// The state of instance `id`: `{"state": dict, "status": str, "version": int}`, personal
+    /// data masked unless `reader` (an actor dict) holds a role the masking policy clears.
+    #[pyo3(signature = (workflow, id, reader=None))]
+    fn state(
+        &self,
+        py: Python<'_>,
+        workflow: &str,
+        id: &str,
+        reader: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let workflow = kind(py, workflow)?;
-        let store = self.store();
-        let (state, name, version) = self.desk.state_json(&**store, workflow, id).py_err(py)?;
+        let masking = self.masking(py, reader)?;
+        let (state, name, version) = self.with_store(py, |desk, store| {
+            desk.state_json(store, workflow, id, masking)
+        })?;
         to_py(
             py,
             &serde_json::json!({"state": state, "status": name, "version": version}),
@@ -190,48 +267,39 @@ impl PyWorkflows {
     }
 
     /// The audit trail of instance `id`: dicts with `version`, `at`, `actor`, `event_type`,
-    /// `event`; phone-like numbers masked unless `masked=False`.
-    #[pyo3(signature = (workflow, id, masked=true))]
+    /// `event`; personal data masked (phone and name fields, phone numbers in text) unless
+    /// `reader` (an actor dict) holds a role the masking policy clears.
+    #[pyo3(signature = (workflow, id, reader=None))]
     fn history(
         &self,
         py: Python<'_>,
         workflow: &str,
         id: &str,
-        masked: bool,
+        reader: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let masking = if masked {
-            Masking::Masked
-        } else {
-            Masking::Clear
-        };
         let workflow = kind(py, workflow)?;
-        let store = self.store();
-        let h = self
-            .desk
-            .history(&**store, workflow, id, masking)
-            .py_err(py)?;
+        let masking = self.masking(py, reader)?;
+        let h = self.with_store(py, |desk, store| desk.history(store, workflow, id, masking))?;
         to_py(py, &h)
     }
 
     /// The instance ids of `workflow`, in name order.
     fn instances(&self, py: Python<'_>, workflow: &str) -> PyResult<Vec<String>> {
         let prefix = format!("{}/", kind(py, workflow)?);
-        let streams = self
-            .store()
-            .streams(&prefix)
-            .map_err(WorkflowError::from)
-            .py_err(py)?;
+        let streams = self.with_store(py, |_, store| {
+            store.streams(&prefix).map_err(WorkflowError::from)
+        })?;
         Ok(streams
             .into_iter()
             .map(|s| s[prefix.len()..].to_owned())
             .collect())
     }
 
-    /// Runs every deadline at `now`; returns the counts and the failures.
-    fn tick(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// Runs every deadline at `now`; returns the counts, the failures and the notices that
+    /// reached nobody (`unreached`).
+    fn tick(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let now = to_time(py, now)?;
-        let store = &mut **store_mut(&mut self.store);
-        let r = self.desk.tick(store, now).py_err(py)?;
+        let r = self.with_store(py, |desk, store| desk.tick(store, now))?;
         let failures: Vec<(String, String)> = r
             .failures
             .iter()
@@ -242,54 +310,54 @@ impl PyWorkflows {
             &serde_json::json!({
                 "checked": r.checked, "advanced": r.advanced, "events": r.events,
                 "notices": r.notices, "conflicts": r.conflicts, "failures": failures,
+                "unreached": r.unreached,
             }),
         )
     }
 
     /// Outbox entries in `status` (pending, sent, dead, suppressed), oldest first, with
-    /// personal data masked unless `masked=False`.
-    #[pyo3(signature = (status="pending", limit=1000, masked=true))]
+    /// personal data (addresses, names and phone numbers in texts and errors) masked unless
+    /// `reader` (an actor dict) holds a role the masking policy clears.
+    #[pyo3(signature = (status="pending", limit=1000, reader=None))]
     fn outbox(
         &self,
         py: Python<'_>,
         status: &str,
         limit: usize,
-        masked: bool,
+        reader: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let st = self::status(py, status)?;
-        let masking = if masked {
-            Masking::Masked
-        } else {
-            Masking::Clear
-        };
-        let entries = self
-            .store()
-            .list(st, limit)
-            .map_err(WorkflowError::from)
-            .py_err(py)?;
-        let out: Vec<Value> = entries.iter().map(|e| export_entry(e, masking)).collect();
+        let masking = self.masking(py, reader)?;
+        let out: Vec<Value> = self.with_store(py, |desk, store| {
+            let entries = store.list(st, limit).map_err(WorkflowError::from)?;
+            let notifier = &desk.defects.notifier;
+            Ok(entries
+                .iter()
+                .map(|e| notifier.export_entry(e, masking))
+                .collect())
+        })?;
         to_py(py, &out)
     }
 
     /// Pending entries due at `now` (addresses in the clear: this is what a sender needs).
     #[pyo3(signature = (now, limit=100))]
-    fn due(&mut self, py: Python<'_>, now: &Bound<'_, PyAny>, limit: usize) -> PyResult<Py<PyAny>> {
+    fn due(&self, py: Python<'_>, now: &Bound<'_, PyAny>, limit: usize) -> PyResult<Py<PyAny>> {
         let now = to_time(py, now)?;
-        let entries = store_mut(&mut self.store)
-            .due(now, limit)
-            .map_err(WorkflowError::from)
-            .py_err(py)?;
-        let out: Vec<Value> = entries
-            .iter()
-            .map(|e| export_entry(e, Masking::Clear))
-            .collect();
+        let out: Vec<Value> = self.with_store(py, |desk, store| {
+            let entries = store.due(now, limit).map_err(WorkflowError::from)?;
+            let notifier = &desk.defects.notifier;
+            Ok(entries
+                .iter()
+                .map(|e| notifier.export_entry(e, Masking::Clear))
+                .collect())
+        })?;
         to_py(py, &out)
     }
 
     /// Records that entry `entry_id` was sent at `at`.
     #[pyo3(signature = (entry_id, at, provider_msg_id=None))]
     fn mark_sent(
-        &mut self,
+        &self,
         py: Python<'_>,
         entry_id: u64,
         at: &Bound<'_, PyAny>,
@@ -299,7 +367,7 @@ impl PyWorkflows {
         self.record(
             py,
             entry_id,
-            &AttemptResult::Sent {
+            AttemptResult::Sent {
                 at,
                 provider_msg_id,
             },
@@ -310,7 +378,7 @@ impl PyWorkflows {
     /// then; without, it is dead-lettered with `reason`.
     #[pyo3(signature = (entry_id, reason, retry_at=None))]
     fn mark_failed(
-        &mut self,
+        &self,
         py: Python<'_>,
         entry_id: u64,
         reason: String,
@@ -323,12 +391,12 @@ impl PyWorkflows {
             },
             None => AttemptResult::Dead { reason },
         };
-        self.record(py, entry_id, &result)
+        self.record(py, entry_id, result)
     }
 
     /// Records that entry `entry_id` is not to be sent (`reason`, e.g. the customer opted out
     /// by another channel).
-    fn suppress(&mut self, py: Python<'_>, entry_id: u64, reason: String) -> PyResult<()> {
-        self.record(py, entry_id, &AttemptResult::Suppressed { reason })
+    fn suppress(&self, py: Python<'_>, entry_id: u64, reason: String) -> PyResult<()> {
+        self.record(py, entry_id, AttemptResult::Suppressed { reason })
     }
 }

@@ -2,6 +2,7 @@
 refusals raise typed exceptions and write nothing. Network: the small one of conftest (C1's
 electrician 13800000001 at level 1; C2's manager at 1 and legal representative at 2)."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -97,7 +98,7 @@ def test_bill_reminders_payment_invoice_and_outbox(small):
     # C2: manager at level 1, legal representative at level 2 (both may receive bills).
     for day in (3, 7):
         wf.tick(T0 + timedelta(days=day))
-    reminders = [e for e in wf.outbox(masked=False) if e["message"]["template"] == "bill.reminder"]
+    reminders = [e for e in wf.outbox(reader=MANAGER) if e["message"]["template"] == "bill.reminder"]
     assert [e["message"]["address"] for e in reminders] == ["13800000002", "13800000003"]
     masked = wf.outbox()
     assert masked[0]["message"]["address"] == "138****0002"
@@ -199,3 +200,144 @@ def test_sqlite_path_errors(small, tmp_path):
     entry = wf.due(T0)[0]
     wf.suppress(entry["id"], "opted out by phone")
     assert [e["id"] for e in wf.outbox("suppressed")] == [entry["id"]]
+
+
+def test_the_system_role_is_granted_by_the_host_not_named_in_a_dict(small):
+    wf = gs.Workflows(small)
+    issue = {"type": "issue", "customer": "C2", "amount": "10", "due": T0 + timedelta(days=15)}
+    with pytest.raises(gs.InvalidArgumentError) as e:
+        wf.execute("bill", "B1", issue, {"id": "mallory", "roles": ["system"]}, T0)
+    assert "granted by the host" in str(e.value)
+    assert wf.instances("bill") == []
+    x = wf.execute("bill", "B1", issue, wf.system_actor(), T0)
+    assert x["version"] == 1
+    assert wf.history("bill", "B1")[0]["actor"] == "system"
+
+
+def test_views_are_masked_unless_the_reader_may_see_clear_values(small):
+    wf = gs.Workflows(small)
+    collector = {"id": "col", "roles": ["collector"]}
+    wf.execute(
+        "bill", "B1",
+        {"type": "issue", "customer": "C2", "amount": "10", "due": T0 + timedelta(days=15)},
+        collector, T0,
+    )
+    wf.execute("bill", "B1", {"type": "forward", "phone": "13800000003"}, collector, T0)
+    wf.execute(
+        "defect", "D1", record(description="联系 138-0000-0001 或 +86 138 0000 0002"), INSPECTOR, T0
+    )
+    crew = {"id": "crew", "roles": ["repair_crew"]}
+    for reader in (None, crew):
+        views = [
+            wf.state("bill", "B1", reader=reader),
+            wf.history("bill", "B1", reader=reader),
+            wf.state("defect", "D1", reader=reader),
+            wf.history("defect", "D1", reader=reader),
+            wf.outbox(reader=reader),
+        ]
+        text = repr(views)
+        for clear in ("13800000003", "0000-0001", "0000 0002", "13800000002"):
+            assert clear not in text, (reader, clear)
+    assert "13800000003" in repr(wf.state("bill", "B1", reader=MANAGER))
+    assert "138-0000-0001" in repr(wf.history("defect", "D1", reader=MANAGER))
+
+
+def test_errors_keep_phone_numbers_and_huge_input_out(small):
+    wf = gs.Workflows(small)
+    collector = {"id": "col", "roles": ["collector"]}
+    wf.execute(
+        "bill", "B1",
+        {"type": "issue", "customer": "C2", "amount": "10", "due": T0 + timedelta(days=15)},
+        collector, T0,
+    )
+    with pytest.raises(gs.UnknownContactError) as e:
+        wf.execute("bill", "B1", {"type": "forward", "phone": "13912345678"}, collector, T0)
+    assert "13912345678" not in str(e.value)
+    with pytest.raises(gs.InvalidCommandError) as e:
+        wf.execute("defect", "D9", {"type": "record", "description": "x" * 10_000_000}, INSPECTOR, T0)
+    assert len(str(e.value)) < 1000
+
+
+def test_a_notice_that_reaches_nobody_is_reported(small):
+    rules = json.loads(gs.Workflows.default_rules())
+    rules["notices"]["recipients"]["roles"]["bill"] = ["finance"]
+    rules["notices"]["recipients"]["fallback_to_any_contact"] = False
+    wf = gs.Workflows(small, rules=json.dumps(rules))
+    x = wf.execute(
+        "bill", "B1",
+        {"type": "issue", "customer": "C2", "amount": "10", "due": T0 + timedelta(days=15)},
+        {"id": "col", "roles": ["collector"]}, T0,
+    )
+    assert x["appended"]["enqueued"] == 0
+    assert x["unreached"] == [
+        {"stream": "bill/B1", "version": 1, "template": "bill.issued", "customer": "C2",
+         "reason": "no_permitted_contact"}
+    ]
+    r = wf.tick(T0 + timedelta(days=3))
+    assert r["events"] >= 1 and r["unreached"] and r["unreached"][0]["customer"] == "C2"
+
+
+def test_the_sqlite_file_is_checked(small, tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE customers (id, name)")
+    with pytest.raises(gs.EventStoreError):
+        gs.Workflows(small, path=other)
+    path = tmp_path / "desk.db"
+    wf = gs.Workflows(small, path=path)
+    for i in range(300):
+        wf.execute("defect", f"D{i:03}", record(), INSPECTOR, T0)
+    wf.integrity_check()
+    del wf
+    data = bytearray(path.read_bytes())
+    assert len(data) > 8 * 4096
+    start = len(data) - 4096 + 1000
+    for i in range(start, start + 64):
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    with pytest.raises(gs.EventStoreError):
+        gs.Workflows(small, path=path).integrity_check()
+    with pytest.raises(gs.EventStoreError):
+        gs.Workflows(small, path=path, check_integrity=True)
+
+
+def test_shared_between_threads_with_writers_and_readers(small):
+    import threading
+
+    wf = gs.Workflows(small)
+    errors: list = []
+    stop = threading.Event()
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(40):
+                wf.execute("defect", f"W{k}-{i}", record(), INSPECTOR, T0)
+                wf.execute("defect", f"W{k}-{i}", {"type": "issue_notice"}, MANAGER, T0)
+        except Exception as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                for id in wf.instances("defect")[-3:]:
+                    wf.state("defect", id)
+                    wf.history("defect", id)
+                wf.outbox(limit=5)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    writers = [threading.Thread(target=writer, args=(k,)) for k in range(2)]
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for t in writers + readers:
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    stop.set()
+    for t in readers:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in writers + readers), "threads hung"
+    assert errors == []
+    assert len(wf.instances("defect")) == 80
+    assert all(wf.state("defect", f"W{k}-{i}")["version"] == 2 for k in range(2) for i in range(40))

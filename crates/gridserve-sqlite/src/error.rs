@@ -29,7 +29,8 @@ pub enum SqliteError {
         /// SQLite's message, or what it answered instead.
         detail: String,
     },
-    /// The file belongs to another application (its `application_id` is not gridserve's).
+    /// The file belongs to another application: its `application_id` is not gridserve's, or
+    /// it is 0 and the file holds tables but not gridserve's schema.
     #[error("database {path} belongs to another application (application_id {found:#x})")]
     ForeignDatabase {
         /// The path given.

@@ -5,7 +5,10 @@
 //! runs the steps it lacks, each in its own `BEGIN IMMEDIATE` transaction together with the
 //! bump of `user_version`, so a failed or interrupted step leaves the database at the version
 //! before it. A database whose version is newer than [`SCHEMA_VERSION`] is refused with
-//! [`SqliteError::SchemaTooNew`] and not touched. Steps are never edited once released; a
+//! [`SqliteError::SchemaTooNew`] and not touched. The file's `application_id` must be
+//! gridserve's [`APPLICATION_ID`]; a file with id 0 is taken only when it is empty or holds
+//! gridserve's schema (written before the id was checked; stamped on open), and any other
+//! file is refused with [`SqliteError::ForeignDatabase`] and not touched. Steps are never edited once released; a
 //! change of schema is a new step at the end.
 //!
 //! # Version 1
@@ -100,6 +103,41 @@ pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
+/// The tables of schema version 1: a file with application id 0 is gridserve's when it has
+/// all of them (an earlier version left the id unset).
+const GRIDSERVE_TABLES: [&str; 4] = ["streams", "events", "outbox", "opt_outs"];
+
+/// A file with `application_id` 0: empty (new), gridserve's from before the id was checked
+/// (stamped now), or another application's (refused, left untouched).
+fn adopt(conn: &Connection, path: &str) -> Result<(), SqliteError> {
+    let open_err = |e: rusqlite::Error| SqliteError::Open {
+        path: path.to_string(),
+        detail: e.to_string(),
+    };
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(open_err)?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let ours = GRIDSERVE_TABLES
+        .iter()
+        .all(|t| tables.iter().any(|x| x == t))
+        && user_version(conn).map_err(open_err)? >= 1;
+    if !ours {
+        return Err(SqliteError::ForeignDatabase {
+            path: path.to_string(),
+            found: 0,
+        });
+    }
+    conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+        .map_err(open_err)
+}
+
 /// Brings the database to [`SCHEMA_VERSION`] (or refuses a newer one).
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), SqliteError> {
     migrate_steps(conn, path, MIGRATIONS)
@@ -124,6 +162,9 @@ pub(crate) fn migrate_steps(
             path: path.to_string(),
             found: app_id,
         });
+    }
+    if app_id == 0 {
+        adopt(conn, path)?;
     }
     loop {
         let found = user_version(conn).map_err(open_err)?;

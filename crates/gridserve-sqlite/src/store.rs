@@ -54,6 +54,9 @@ pub struct SqliteOptions {
     pub busy_timeout_ms: u64,
     /// Prepared statements kept per connection (default 64).
     pub statement_cache: usize,
+    /// Run `PRAGMA integrity_check` when opening and refuse a damaged file with
+    /// [`SqliteError::Integrity`] (default `false`: the check reads the whole file).
+    pub check_integrity_on_open: bool,
 }
 
 impl Default for SqliteOptions {
@@ -62,6 +65,7 @@ impl Default for SqliteOptions {
             synchronous: Synchronous::Full,
             busy_timeout_ms: 5_000,
             statement_cache: 64,
+            check_integrity_on_open: false,
         }
     }
 }
@@ -100,7 +104,7 @@ pub struct OutboxCounts {
 /// dispatchers would send the same entry twice.
 ///
 /// ```
-/// use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries, OutboxStatus, OutboxStore, china_offset};
+/// use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries, OutboxStatus, china_offset};
 /// use gridserve_sqlite::SqliteStore;
 ///
 /// let dir = tempfile::tempdir()?;
@@ -125,6 +129,22 @@ pub struct SqliteStore {
     options: SqliteOptions,
 }
 
+/// `PRAGMA integrity_check` on `conn`: `Ok` when SQLite answers only `ok`.
+fn integrity_check(conn: &Connection) -> Result<(), SqliteError> {
+    let mut stmt = conn
+        .prepare("PRAGMA integrity_check")
+        .map_err(|e| store_err("integrity check", e))?;
+    let problems = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| store_err("integrity check", e))?;
+    if problems.len() == 1 && problems.first().is_some_and(|p| p == "ok") {
+        Ok(())
+    } else {
+        Err(SqliteError::Integrity { problems })
+    }
+}
+
 const ENTRY_COLUMNS: &str = "id, message, status, attempts, next_attempt_at, last_error, \
                              provider_msg_id, sent_at, receipt";
 
@@ -134,7 +154,8 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`SqliteError::Open`], [`SqliteError::Configure`], [`SqliteError::ForeignDatabase`],
-    /// [`SqliteError::SchemaTooNew`] or [`SqliteError::Migration`].
+    /// [`SqliteError::SchemaTooNew`], [`SqliteError::Migration`], or with
+    /// [`SqliteOptions::check_integrity_on_open`] [`SqliteError::Integrity`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SqliteError> {
         Self::open_with(path, &SqliteOptions::default())
     }
@@ -193,6 +214,10 @@ impl SqliteStore {
         let sync = options.synchronous.pragma_value();
         conn.execute_batch(&format!("PRAGMA synchronous = {sync}"))
             .map_err(|e| configure("synchronous", sync, e))?;
+        if options.check_integrity_on_open {
+            // Before the migration, so a damaged file is refused before anything is written.
+            integrity_check(&conn)?;
+        }
         schema::migrate(&mut conn, &path)?;
         Ok(Self {
             conn,
@@ -224,19 +249,7 @@ impl SqliteStore {
     /// # Errors
     /// [`SqliteError::Integrity`] with SQLite's list of problems, or a backend error.
     pub fn integrity_check(&self) -> Result<(), SqliteError> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| store_err("integrity check", e))?;
-        let problems = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| store_err("integrity check", e))?;
-        if problems.len() == 1 && problems.first().is_some_and(|p| p == "ok") {
-            Ok(())
-        } else {
-            Err(SqliteError::Integrity { problems })
-        }
+        integrity_check(&self.conn)
     }
 
     /// Appends to several streams and enqueues their notices in one transaction: all of the

@@ -18,6 +18,7 @@ __all__ = [
     "OutageTable",
     "med_threshold",
     "Workflows",
+    "SystemActor",
     "g1_weights",
     "entropy_weights",
     "combine_weights",
@@ -253,6 +254,11 @@ def med_threshold(
     daily_saidi_min: npt.NDArray[np.float64], std_dev: str = "sample", beta_multiplier: float = 2.5
 ) -> str: ...
 @final
+@final
+class SystemActor:
+    """The system actor, handed out only by ``Workflows.system_actor()``."""
+
+@final
 class Workflows:
     """The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
     outbox: in memory, or the SQLite database at ``path``."""
@@ -263,26 +269,33 @@ class Workflows:
         rules: Optional[str] = None,
         contacts: Optional[str] = None,
         path: Optional[_Path] = None,
+        check_integrity: bool = False,
     ) -> Workflows: ...
     @property
     def path(self) -> Optional[str]: ...
     @staticmethod
     def default_rules() -> str: ...
+    def system_actor(self) -> SystemActor: ...
+    def integrity_check(self) -> None: ...
     def execute(
         self,
         workflow: str,
         id: str,
         command: Dict[str, Any],
-        actor: Dict[str, Any],
+        actor: Union[Dict[str, Any], SystemActor],
         now: Any,
         expected_version: Optional[int] = None,
     ) -> Dict[str, Any]: ...
-    def state(self, workflow: str, id: str) -> Dict[str, Any]: ...
-    def history(self, workflow: str, id: str, masked: bool = True) -> List[Dict[str, Any]]: ...
+    def state(
+        self, workflow: str, id: str, reader: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]: ...
+    def history(
+        self, workflow: str, id: str, reader: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]: ...
     def instances(self, workflow: str) -> List[str]: ...
     def tick(self, now: Any) -> Dict[str, Any]: ...
     def outbox(
-        self, status: str = "pending", limit: int = 1000, masked: bool = True
+        self, status: str = "pending", limit: int = 1000, reader: Optional[Dict[str, Any]] = None
     ) -> List[Dict[str, Any]]: ...
     def due(self, now: Any, limit: int = 100) -> List[Dict[str, Any]]: ...
     def mark_sent(self, entry_id: int, at: Any, provider_msg_id: Optional[str] = None) -> None: ...

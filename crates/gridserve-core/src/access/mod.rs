@@ -35,24 +35,61 @@ pub enum Role {
 }
 
 /// Who gives a command.
+///
+/// The [`Role::System`] role (deadlines, automatic steps, integrations) is not something a
+/// caller can name: it is held only by an actor made with [`Actor::system`], which takes the
+/// host's [`SystemGrant`]. `System` listed among the roles of [`Actor::new`] counts for
+/// nothing, and an actor read from data (JSON, a Python dict) that names it is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Actor {
     /// A stable user id (recorded in the audit trail).
     pub id: String,
     /// The roles held.
+    #[serde(deserialize_with = "roles_from_data")]
     pub roles: Vec<Role>,
     /// For the customer role: the customer number the actor acts for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
+    /// Granted the system role by the host (never read from data).
+    #[serde(skip)]
+    system: bool,
+}
+
+/// Roles read from data: the system role is refused (the host grants it).
+fn roles_from_data<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+    let roles = Vec::<Role>::deserialize(d)?;
+    if roles.contains(&Role::System) {
+        return Err(serde::de::Error::custom(
+            "the system role is granted by the host application, not named by a caller",
+        ));
+    }
+    Ok(roles)
+}
+
+/// The host's permission to act as the system: what [`Actor::system`] needs. Only host code
+/// makes one (it has no serde form and cannot come from a command, a request or a Python
+/// dict); hand the resulting actor only to the host's own scheduler and integrations.
+#[derive(Debug)]
+pub struct SystemGrant(());
+
+impl SystemGrant {
+    /// The grant, made by the host application's own code.
+    #[must_use]
+    pub fn host() -> Self {
+        Self(())
+    }
 }
 
 impl Actor {
-    /// An actor with `roles`.
+    /// An actor with `roles` (a [`Role::System`] among them counts for nothing: see
+    /// [`Actor::system`]).
     pub fn new(id: impl Into<String>, roles: impl IntoIterator<Item = Role>) -> Self {
         Self {
             id: id.into(),
             roles: roles.into_iter().collect(),
             customer: None,
+            system: false,
         }
     }
 
@@ -62,13 +99,29 @@ impl Actor {
             id: id.into(),
             roles: vec![Role::Customer],
             customer: Some(customer.into()),
+            system: false,
         }
     }
 
-    /// The system (deadlines and automatic steps).
+    /// The system (deadlines and automatic steps), on the host's grant.
     #[must_use]
-    pub fn system() -> Self {
-        Self::new("system", [Role::System])
+    pub fn system(_grant: &SystemGrant) -> Self {
+        Self {
+            id: "system".to_owned(),
+            roles: vec![Role::System],
+            customer: None,
+            system: true,
+        }
+    }
+
+    /// Whether the actor holds `role`: [`Role::System`] only on the host's grant.
+    #[must_use]
+    pub fn holds(&self, role: Role) -> bool {
+        if role == Role::System {
+            self.system
+        } else {
+            self.roles.contains(&role)
+        }
     }
 }
 
@@ -104,7 +157,7 @@ impl Permissions {
         let allowed = self.0.get(command).map(Vec::as_slice).unwrap_or_default();
         let mut other_customer = false;
         for r in &actor.roles {
-            if !allowed.contains(r) {
+            if !allowed.contains(r) || !actor.holds(*r) {
                 continue;
             }
             if *r != Role::Customer {
@@ -234,34 +287,264 @@ pub fn mask_name(s: &str) -> String {
         .collect()
 }
 
-/// Masks every run of 7 or more digits in free text as a phone number (keeping 3 + 4 of 11).
+/// Whether `c` is a digit as people type phone numbers: ASCII or full-width (`０`–`９`).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c)
+}
+
+/// Whether `c` may separate the digit groups of a phone number: `-`, space, `.`, brackets, and
+/// their full-width forms.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '-' | ' '
+            | '.'
+            | '('
+            | ')'
+            | '\u{FF0D}'
+            | '\u{3000}'
+            | '\u{FF0E}'
+            | '\u{FF08}'
+            | '\u{FF09}'
+            | '\u{2010}'
+            | '\u{2013}'
+    )
+}
+
+/// Whether the digit groups of a candidate, separated by `seps`, look like a phone number
+/// rather than a date or an amount: 7 to 15 digits; a date (`2026-03-02`, `2026.3.2`) or a
+/// decimal amount (`12345678.90`) is not one.
+fn looks_like_phone(groups: &[usize], seps: &[char]) -> bool {
+    let digits: usize = groups.iter().sum();
+    if !(7..=15).contains(&digits) {
+        return false;
+    }
+    if groups.len() == 1 {
+        return true;
+    }
+    let date = groups.len() == 3 && groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2;
+    let dotted = seps.iter().any(|c| matches!(c, '.' | '\u{FF0E}'));
+    !date && groups.iter().all(|&g| g >= 2) && (!dotted || groups.iter().all(|&g| g >= 3))
+}
+
+/// Masks phone numbers in free text, in the forms people write them: unbroken
+/// (`13800000001`), grouped by `-`, spaces, dots or brackets (`138-0000-0001`,
+/// `138 0000 0001`, `(0571) 8888 6666`), with a `+86` prefix, and in full-width digits. Of
+/// the 7 to 15 digits, the first 3 and the last 4 stay and the others become `*`; the
+/// separators stay. Dates and decimal amounts are left as they are. Names in free text are
+/// not found here: mask name fields with [`mask_name`] by what they are.
+///
+/// ```
+/// use gridserve_core::access::mask_text;
+/// assert_eq!(mask_text("请联系138-0000-0001"), "请联系138-****-0001");
+/// assert_eq!(mask_text("+86 138 0000 0001"), "+86 1** **** 0001");
+/// assert_eq!(mask_text("2026-03-02 到期"), "2026-03-02 到期");
+/// ```
 #[must_use]
 pub fn mask_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 7 {
-            out.push_str(&mask_phone(run));
-        } else {
-            out.push_str(run);
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = is_digit(chars[i])
+            || (matches!(chars[i], '+' | '\u{FF0B}')
+                && chars.get(i + 1).is_some_and(|&c| is_digit(c)));
+        if !starts || (i > 0 && is_digit(chars[i - 1])) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
         }
-        run.clear();
-    };
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
+        // The longest run of digits joined by single separators, ending on a digit.
+        let mut end = i + usize::from(!is_digit(chars[i]));
+        let mut last_digit = i;
+        let mut groups = vec![0_usize];
+        let mut seps = Vec::new();
+        while end < chars.len() {
+            let c = chars[end];
+            if is_digit(c) {
+                if let Some(g) = groups.last_mut() {
+                    *g += 1;
+                }
+                last_digit = end;
+                end += 1;
+            } else if is_separator(c) && end > i && is_digit(chars[end - 1]) {
+                // A separator counts only when a digit follows (possibly after `(`).
+                let next = chars.get(end + 1).copied();
+                if next.is_some_and(is_digit) {
+                    seps.push(c);
+                    groups.push(0);
+                    end += 1;
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
         }
+        let run = &chars[i..=last_digit];
+        groups.retain(|&g| g > 0);
+        if looks_like_phone(&groups, &seps) {
+            let total: usize = groups.iter().sum();
+            let mut seen = 0;
+            for &c in run {
+                if is_digit(c) {
+                    seen += 1;
+                    out.push(if seen <= 3 || seen > total - 4 {
+                        c
+                    } else {
+                        '*'
+                    });
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.extend(run);
+        }
+        i = last_digit + 1;
     }
-    flush(&mut run, &mut out);
     out
+}
+
+/// A value as an error message may echo it: phone numbers masked ([`mask_text`]) and cut
+/// to 64 characters with the full length said, so an error never carries personal data or
+/// a huge input.
+///
+/// ```
+/// use gridserve_core::access::excerpt;
+/// assert_eq!(excerpt("call 13800000001"), "call 138****0001");
+/// assert_eq!(excerpt(&"x".repeat(10_000_000)).chars().count(), 64 + " … (10000000 characters)".chars().count());
+/// ```
+#[must_use]
+pub fn excerpt(s: &str) -> String {
+    const MAX: usize = 64;
+    let n = s.chars().count();
+    if n <= MAX {
+        return mask_text(s);
+    }
+    // Mask a little more than is shown, so a number cut at the edge is still masked.
+    let head: String = s.chars().take(MAX + 16).collect();
+    let masked: String = mask_text(&head).chars().take(MAX).collect();
+    format!("{masked} … ({n} characters)")
+}
+
+/// Masks personal data in a JSON value (an event, a state, an export) by what each field is:
+/// a phone or address field (`phone`, `address`, `openid`, `*_phone`) with [`mask_phone`], a
+/// person's name field (`name`, `*_name` but not a template or file name) with [`mask_name`],
+/// and phone numbers in every other string with [`mask_text`]. Nothing changes with
+/// [`Masking::Clear`].
+pub fn mask_value(v: &mut serde_json::Value, masking: Masking) {
+    if masking == Masking::Clear {
+        return;
+    }
+    match v {
+        serde_json::Value::String(s) => *s = mask_text(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| mask_value(x, masking)),
+        serde_json::Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                match (field_kind(k), x) {
+                    (FieldKind::Phone, serde_json::Value::String(s)) => *s = mask_phone(s),
+                    (FieldKind::Name, serde_json::Value::String(s)) => *s = mask_name(s),
+                    (_, x) => mask_value(x, masking),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a JSON field holds, by its key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldKind {
+    Phone,
+    Name,
+    Other,
+}
+
+fn field_kind(key: &str) -> FieldKind {
+    match key {
+        "phone" | "address" | "openid" | "mobile" => FieldKind::Phone,
+        "name" | "contact" | "contact_name" | "customer_name" | "person" => FieldKind::Name,
+        k if k.ends_with("_phone") || k.ends_with("_address") => FieldKind::Phone,
+        _ => FieldKind::Other,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_masked_in_every_common_form() {
+        // Each form of the same number keeps its first 3 and last 4 digits.
+        for (given, masked) in [
+            ("13800000001", "138****0001"),
+            ("138-0000-0001", "138-****-0001"),
+            ("138 0000 0001", "138 **** 0001"),
+            ("138.0000.0001", "138.****.0001"),
+            ("+86 138 0000 0001", "+86 1** **** 0001"),
+            ("+8613800000001", "+861******0001"),
+            ("１３８０００００００１", "１３８****０００１"),
+            ("0571-8888-6666", "057*-****-6666"),
+            ("电话：138-0000-0001。", "电话：138-****-0001。"),
+        ] {
+            assert_eq!(mask_text(given), masked, "{given}");
+        }
+        // Not phone numbers: dates, times, amounts, short numbers.
+        for kept in [
+            "2026-03-02T10:00:00+08:00",
+            "2026.3.2",
+            "1234.50 元",
+            "12345678.90",
+            "110",
+            "第3-2号",
+        ] {
+            assert_eq!(mask_text(kept), kept);
+        }
+    }
+
+    #[test]
+    fn json_fields_masked_by_what_they_are() {
+        let mut v = serde_json::json!({
+            "phone": "13800000001", "name": "张三丰", "customer_name": "李四",
+            "note": "请致电 138-0000-0001", "template": "bill.issued",
+            "due": "2026-03-02T10:00:00+08:00", "list": [{"phone": "0571-88886666"}],
+        });
+        let clear = v.clone();
+        mask_value(&mut v, Masking::Clear);
+        assert_eq!(v, clear);
+        mask_value(&mut v, Masking::Masked);
+        assert_eq!(v["phone"], "138****0001");
+        assert_eq!(v["name"], "张**");
+        assert_eq!(v["customer_name"], "李*");
+        assert_eq!(v["note"], "请致电 138-****-0001");
+        assert_eq!(v["template"], "bill.issued");
+        assert_eq!(v["due"], "2026-03-02T10:00:00+08:00");
+        assert_eq!(v["list"][0]["phone"], "057******6666");
+    }
+
+    #[test]
+    fn the_system_role_is_granted_not_named() {
+        let p = Permissions::from_pairs([("trace", &[Role::System][..])]);
+        let named = Actor::new("mallory", [Role::System]);
+        assert!(p.check("outage/O-1", "trace", &named, None).is_err());
+        let system = Actor::system(&SystemGrant::host());
+        assert!(p.check("outage/O-1", "trace", &system, None).is_ok());
+        // From data: refused by name, and a serialized system actor does not come back as one.
+        let err = serde_json::from_str::<Actor>(r#"{"id": "x", "roles": ["system"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("granted by the host"), "{err}");
+        let back = serde_json::to_string(&Actor::new("a", [Role::Dispatcher])).unwrap();
+        assert!(
+            !serde_json::from_str::<Actor>(&back)
+                .unwrap()
+                .holds(Role::System)
+        );
+        assert!(
+            serde_json::from_str::<Actor>(r#"{"id": "x", "roles": [], "admin": true}"#).is_err()
+        );
+    }
 
     #[test]
     fn masks() {

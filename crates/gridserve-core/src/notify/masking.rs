@@ -97,3 +97,34 @@ pub fn export_entry(entry: &OutboxEntry, masking: Masking) -> serde_json::Value 
         "receipt": entry.receipt,
     })
 }
+
+/// Replaces every occurrence of each of `names` in the strings of `v` by its masked form
+/// ([`mask_name`]): names known from the network model, in free text where no pattern finds
+/// them.
+pub fn mask_names(v: &mut serde_json::Value, names: &[&str]) {
+    match v {
+        serde_json::Value::String(s) => {
+            for n in names {
+                if !n.is_empty() && s.contains(n) {
+                    *s = s.replace(n, &mask_name(n));
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| mask_names(x, names)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| mask_names(x, names)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_masked_in_free_text() {
+        let mut v = serde_json::json!({"text": "【电力】张三丰您好，请联系王五", "n": 3});
+        mask_names(&mut v, &["张三丰", "王五"]);
+        assert_eq!(v["text"], "【电力】张**您好，请联系王*");
+        assert_eq!(v["n"], 3);
+    }
+}

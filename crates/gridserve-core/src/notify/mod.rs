@@ -83,6 +83,47 @@ pub struct NoticeRequest {
     /// A topic under which a later notice of the same stream replaces an unsent earlier one
     /// for the same recipient and channel (e.g. `"progress"`).
     pub supersede_topic: Option<String>,
+    /// Urgent whatever the template's category (a critical safety defect): sent at once in
+    /// quiet hours and to contacts who muted the topic.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
+}
+
+/// Why a notice reached nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UnreachedReason {
+    /// The customer has no contact at all.
+    NoContact,
+    /// The customer has contacts, but none is permitted, at the asked levels or the asked
+    /// phone, unmuted and with a channel the template has a form for and it has not refused.
+    NoPermittedContact,
+}
+
+/// A notice that resolved to no recipient: reported to the caller (in
+/// [`crate::workflow::Executed`] and the tick's report), never dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Unreached {
+    /// The stream whose event caused the notice.
+    pub stream: String,
+    /// The event's version.
+    pub version: u64,
+    /// The template.
+    pub template: String,
+    /// The customer.
+    pub customer: String,
+    /// Why nobody.
+    pub reason: UnreachedReason,
+}
+
+/// The messages a notice request renders to, or why it reaches nobody.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedNotice {
+    /// One message per recipient.
+    pub messages: Vec<OutboundMessage>,
+    /// Set when `messages` is empty: why.
+    pub unreached: Option<Unreached>,
 }
 
 /// FNV-1a, 128 bits: a stable hash (unlike the standard library's, it never changes between
@@ -205,8 +246,39 @@ impl Notifier {
         ))
     }
 
+    /// An outbox entry as JSON for an export or a view, personal data masked per `masking`:
+    /// the address, phone numbers in the texts and the last error
+    /// ([`masking::export_entry`]), and the names of the entry's customer and of its
+    /// contacts wherever they appear in those texts.
+    #[must_use]
+    pub fn export_entry(
+        &self,
+        entry: &crate::ports::OutboxEntry,
+        masking: Masking,
+    ) -> serde_json::Value {
+        let mut v = masking::export_entry(entry, masking);
+        if masking == Masking::Clear {
+            return v;
+        }
+        let Some(number) = entry.message.customer.as_deref() else {
+            return v;
+        };
+        let Ok((contacts, name)) = self.customer(number) else {
+            return v;
+        };
+        let names: Vec<&str> = contacts
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(name.as_deref())
+            .filter(|n| n.chars().count() >= 2)
+            .collect();
+        masking::mask_names(&mut v, &names);
+        v
+    }
+
     /// The messages for `request`, caused by event `version` of `stream`: one per resolved
-    /// recipient (none when the customer has no permitted, reachable contact).
+    /// recipient (none when the customer has no permitted, reachable contact; see
+    /// [`Notifier::render_notice`] for the reason).
     ///
     /// # Errors
     /// [`NotifyError`]: unknown customer or template, a value that does not fit its field.
@@ -216,11 +288,30 @@ impl Notifier {
         version: u64,
         request: &NoticeRequest,
     ) -> Result<Vec<OutboundMessage>, NotifyError> {
+        Ok(self.render_notice(stream, version, request)?.messages)
+    }
+
+    /// The messages for `request`, caused by event `version` of `stream`, and when there is
+    /// no recipient, why ([`Unreached`]).
+    ///
+    /// # Errors
+    /// [`NotifyError`]: unknown customer or template, a value that does not fit its field.
+    pub fn render_notice(
+        &self,
+        stream: &str,
+        version: u64,
+        request: &NoticeRequest,
+    ) -> Result<RenderedNotice, NotifyError> {
         let (contacts, name) = self.customer(&request.audience.customer)?;
         let template = self.rules.templates.get(&request.template)?;
+        let category = if request.urgent {
+            crate::ports::MessageCategory::Urgent
+        } else {
+            template.category
+        };
         let recipients = recipients::resolve(
             &request.template,
-            template.category,
+            category,
             &request.audience,
             &contacts,
             &self.rules.recipients,
@@ -252,7 +343,7 @@ impl Notifier {
                     x
                 }
             };
-            let not_before = match (template.category, r.quiet_hours) {
+            let not_before = match (category, r.quiet_hours) {
                 (crate::ports::MessageCategory::Service, Some(q)) => q.release(request.not_before),
                 _ => request.not_before,
             };
@@ -266,7 +357,7 @@ impl Notifier {
                 fields: rendered.fields,
                 text: rendered.text,
                 link: rendered.link,
-                category: template.category,
+                category,
                 not_before,
                 expires_at: request.expires_at,
                 supersede_key: request
@@ -276,6 +367,20 @@ impl Notifier {
                 address: r.address,
             });
         }
-        Ok(out)
+        let unreached = out.is_empty().then(|| Unreached {
+            stream: stream.to_owned(),
+            version,
+            template: request.template.clone(),
+            customer: request.audience.customer.clone(),
+            reason: if contacts.is_empty() {
+                UnreachedReason::NoContact
+            } else {
+                UnreachedReason::NoPermittedContact
+            },
+        });
+        Ok(RenderedNotice {
+            messages: out,
+            unreached,
+        })
     }
 }

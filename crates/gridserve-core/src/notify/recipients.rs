@@ -140,14 +140,26 @@ pub struct Audience {
 /// Which contact roles may receive the notices of a topic (the template name up to its first
 /// `.`): the permission side of recipient resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecipientPolicy {
-    /// Topic → permitted roles. A topic not listed goes to every role.
+    /// Topic → preferred roles. A topic not listed goes to every role.
     pub roles: BTreeMap<String, Vec<ContactRole>>,
+    /// When a customer has no contact in any of a topic's preferred roles (most customers'
+    /// contacts are `other`), the notice goes to its other contacts instead of to nobody.
+    /// Default `true`; `false` makes the roles strict (the notice is then reported as
+    /// unreached, never dropped silently).
+    #[serde(default = "yes")]
+    pub fallback_to_any_contact: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for RecipientPolicy {
     /// Defects go to the electrician, the energy manager and the legal representative; bills
     /// and invoices to finance, the manager and the legal representative; outages to everyone.
+    /// A customer with no contact in those roles gets them at its other contacts.
     fn default() -> Self {
         use ContactRole::{Electrician, Finance, LegalRepresentative, Manager};
         let mut roles = BTreeMap::new();
@@ -163,7 +175,10 @@ impl Default for RecipientPolicy {
             "invoice".to_owned(),
             vec![Finance, Manager, LegalRepresentative],
         );
-        Self { roles }
+        Self {
+            roles,
+            fallback_to_any_contact: true,
+        }
     }
 }
 
@@ -226,8 +241,11 @@ pub fn resolve(
     supports: impl Fn(Channel) -> bool,
 ) -> Vec<Recipient> {
     let topic = template.split('.').next().unwrap_or(template);
+    // No contact in a preferred role: every contact stands in (when the policy says so).
+    let any_role = policy.fallback_to_any_contact
+        && !contacts.iter().any(|c| policy.permits(template, c.role));
     let permitted = |c: &Contact| {
-        if !policy.permits(template, c.role) {
+        if !any_role && !policy.permits(template, c.role) {
             return false;
         }
         let s = book.get(&audience.customer, &c.phone);

@@ -210,7 +210,7 @@ impl TemplateSet {
                                 channel,
                                 field: f.key.clone(),
                                 kind: f.kind,
-                                value: value.clone(),
+                                value: crate::access::excerpt(&value),
                                 length,
                                 limit,
                             },
@@ -219,7 +219,7 @@ impl TemplateSet {
                                 channel,
                                 field: f.key.clone(),
                                 kind: f.kind,
-                                value: value.clone(),
+                                value: crate::access::excerpt(&value),
                                 reason,
                             },
                         })?;
@@ -240,7 +240,7 @@ impl TemplateSet {
                         channel,
                         field: "text".to_owned(),
                         kind: FieldKind::Thing,
-                        value: body.clone(),
+                        value: crate::access::excerpt(&body),
                         reason: format!("{c} is reserved for the signature"),
                     });
                 }

@@ -361,7 +361,7 @@ impl Workflow for BillWorkflow {
                 if !known {
                     return Err(WorkflowError::UnknownContact {
                         customer: customer.to_owned(),
-                        phone: phone.clone(),
+                        phone: crate::access::mask_phone(phone),
                     });
                 }
                 vec![BillEvent::Forwarded {
@@ -488,6 +488,7 @@ impl Workflow for BillWorkflow {
             not_before: at,
             expires_at: None,
             supersede_topic: None,
+            urgent: false,
         }]
     }
 }

@@ -84,6 +84,14 @@ pub struct DefectRules {
     pub escalate_after_min: Vec<i64>,
     /// Who may give which command.
     pub permissions: Permissions,
+    /// The severities whose notices are urgent (sent at once in the contact's quiet hours and
+    /// to contacts who muted defect notices): a safety hazard does not wait for morning.
+    #[serde(default = "critical_only")]
+    pub urgent_severities: Vec<Severity>,
+}
+
+fn critical_only() -> Vec<Severity> {
+    vec![Severity::Critical]
 }
 
 impl Default for DefectRules {
@@ -124,6 +132,7 @@ impl Default for DefectRules {
                 ("send_back", &[Inspector][..]),
                 ("close", &[CustomerManager, Supervisor][..]),
             ]),
+            urgent_severities: critical_only(),
         }
     }
 }
@@ -353,6 +362,7 @@ impl DefectWorkflow {
     }
 
     fn request(
+        &self,
         s: &DefectState,
         template: &str,
         levels: Levels,
@@ -379,6 +389,7 @@ impl DefectWorkflow {
             not_before: at,
             expires_at: None,
             supersede_topic: None,
+            urgent: self.rules.urgent_severities.contains(&severity),
         }]
     }
 }
@@ -620,6 +631,6 @@ impl Workflow for DefectWorkflow {
             DefectEvent::Closed => ("defect.closed", Levels::UpTo(1)),
             _ => return Vec::new(),
         };
-        Self::request(&after, template, levels, at)
+        self.request(&after, template, levels, at)
     }
 }

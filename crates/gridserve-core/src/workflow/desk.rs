@@ -7,14 +7,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::network::Network;
-use crate::notify::{ContactBook, Masking, NoticeRules, Notifier};
+use crate::notify::{ContactBook, Masking, NoticeRules, Notifier, Unreached};
 use crate::ports::{Appended, EventStore, Timestamp};
 
 use super::bill::{BillCommand, BillEvent, BillRules, BillStatus, BillWorkflow};
 use super::defect::{DefectRules, DefectWorkflow};
-use super::invoice::{InvoiceCommand, InvoiceRules, InvoiceWorkflow};
+use super::invoice::{InvoiceCommand, InvoiceEvent, InvoiceRules, InvoiceWorkflow};
 use super::outage::{OutageRules, OutageWorkflow};
-use super::{Actor, AuditRecord, Engine, Executed, TickReport, Workflow, WorkflowError};
+use super::{
+    Actor, AuditRecord, Engine, Executed, SystemGrant, TickReport, Workflow, WorkflowError,
+};
 
 /// One of the four workflows, by its stream prefix (`defect`, `bill`, `invoice`, `outage`):
 /// what the by-name entry points ([`Desk::execute_json`], [`Desk::state_json`],
@@ -123,6 +125,8 @@ pub struct ExecutedJson {
     pub events: Vec<Value>,
     /// What the outbox took.
     pub appended: Appended,
+    /// The notices that reached nobody, with the reason.
+    pub unreached: Vec<Unreached>,
 }
 
 fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
@@ -135,6 +139,7 @@ fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
             .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
             .collect(),
         appended: x.appended,
+        unreached: x.unreached,
     }
 }
 
@@ -186,12 +191,15 @@ impl Desk {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Executed<BillEvent>, WorkflowError> {
-        let x = self
+        let mut x = self
             .bills
             .execute(store, id, expected_version, command, actor, now)?;
         if x.events.iter().any(|e| matches!(e, BillEvent::Paid)) {
-            // A failure here is repaired by the next tick.
-            let _ = self.start_invoice(store, id, now);
+            // A failure here is repaired by the next tick; an invoice notice that reaches
+            // nobody is reported with the bill's.
+            if let Ok(Some(invoice)) = self.start_invoice(store, id, now) {
+                x.unreached.extend(invoice.unreached);
+            }
         }
         Ok(x)
     }
@@ -202,33 +210,34 @@ impl Desk {
         store: &mut S,
         bill_id: &str,
         now: Timestamp,
-    ) -> Result<bool, WorkflowError> {
+    ) -> Result<Option<Executed<InvoiceEvent>>, WorkflowError> {
         if !self.bills.workflow.rules.paper_invoice_on_payment {
-            return Ok(false);
+            return Ok(None);
         }
         if store.version(&Engine::<InvoiceWorkflow>::stream(bill_id))? > 0 {
-            return Ok(false);
+            return Ok(None);
         }
         let bill = self.bills.load(store, bill_id)?.state;
         let Some(customer) = bill.customer else {
-            return Ok(false);
+            return Ok(None);
         };
         if !matches!(bill.status, BillStatus::Paid | BillStatus::Closed) {
-            return Ok(false);
+            return Ok(None);
         }
-        self.invoices.execute(
-            store,
-            bill_id,
-            Some(0),
-            &InvoiceCommand::Request {
-                customer,
-                bill: Some(bill_id.to_owned()),
-                amount: bill.amount,
-            },
-            &Actor::system(),
-            now,
-        )?;
-        Ok(true)
+        self.invoices
+            .execute(
+                store,
+                bill_id,
+                Some(0),
+                &InvoiceCommand::Request {
+                    customer,
+                    bill: Some(bill_id.to_owned()),
+                    amount: bill.amount,
+                },
+                &Actor::system(&SystemGrant::host()),
+                now,
+            )
+            .map(Some)
     }
 
     /// Runs the deadlines of all four workflows at `now`, and starts the invoices of paid
@@ -249,11 +258,13 @@ impl Desk {
         for stream in store.streams(&prefix)? {
             let id = &stream[prefix.len()..];
             match self.start_invoice(store, id, now) {
-                Ok(true) => {
+                Ok(Some(x)) => {
                     report.advanced += 1;
-                    report.events += 1;
+                    report.events += x.events.len();
+                    report.notices += x.appended.enqueued;
+                    report.unreached.extend(x.unreached);
                 }
-                Ok(false) => {}
+                Ok(None) => {}
                 Err(WorkflowError::Conflict { .. }) => report.conflicts += 1,
                 Err(e) => report.failures.push((stream.clone(), e)),
             }
@@ -285,13 +296,11 @@ impl Desk {
         ) -> Result<C, WorkflowError> {
             C::deserialize(v).map_err(|e| WorkflowError::Invalid {
                 stream: format!("{kind}/{id}"),
-                command: v
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned(),
+                command: crate::access::excerpt(
+                    v.get("type").and_then(Value::as_str).unwrap_or("?"),
+                ),
                 field: "command".to_owned(),
-                value: v.to_string(),
+                value: crate::access::excerpt(&v.to_string()),
                 reason: e.to_string(),
             })
         }
@@ -331,7 +340,8 @@ impl Desk {
         })
     }
 
-    /// The state (as JSON), its state name and version of instance `id` of workflow `kind`.
+    /// The state (as JSON, personal data masked per `masking`), its state name and version of
+    /// instance `id` of workflow `kind`.
     ///
     /// # Errors
     /// A store error or an unreadable event.
@@ -340,24 +350,24 @@ impl Desk {
         store: &S,
         kind: WorkflowKind,
         id: &str,
+        masking: Masking,
     ) -> Result<(Value, String, u64), WorkflowError> {
         fn view<W: Workflow, S: EventStore + ?Sized>(
             e: &Engine<W>,
             store: &S,
             id: &str,
+            masking: Masking,
         ) -> Result<(Value, String, u64), WorkflowError> {
             let l = e.load(store, id)?;
-            Ok((
-                serde_json::to_value(&l.state).unwrap_or(Value::Null),
-                W::state_name(&l.state),
-                l.version,
-            ))
+            let mut state = serde_json::to_value(&l.state).unwrap_or(Value::Null);
+            crate::access::mask_value(&mut state, masking);
+            Ok((state, W::state_name(&l.state), l.version))
         }
         match kind {
-            WorkflowKind::Defect => view(&self.defects, store, id),
-            WorkflowKind::Bill => view(&self.bills, store, id),
-            WorkflowKind::Invoice => view(&self.invoices, store, id),
-            WorkflowKind::Outage => view(&self.outages, store, id),
+            WorkflowKind::Defect => view(&self.defects, store, id, masking),
+            WorkflowKind::Bill => view(&self.bills, store, id, masking),
+            WorkflowKind::Invoice => view(&self.invoices, store, id, masking),
+            WorkflowKind::Outage => view(&self.outages, store, id, masking),
         }
     }
 

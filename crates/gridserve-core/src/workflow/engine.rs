@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::notify::{Masking, Notifier};
+use crate::notify::{Masking, Notifier, Unreached};
 use crate::ports::{Appended, EventStore, NewEvent, OutboundMessage, StoredEvent, Timestamp};
 
 use super::{Actor, Ctx, Workflow, WorkflowError};
@@ -39,6 +39,9 @@ pub struct Executed<E> {
     pub version: u64,
     /// What the outbox took.
     pub appended: Appended,
+    /// The notices the events caused that reached nobody (no contact, or none permitted and
+    /// reachable), with the reason: nothing was enqueued for them.
+    pub unreached: Vec<Unreached>,
 }
 
 /// What a tick did.
@@ -56,6 +59,8 @@ pub struct TickReport {
     pub conflicts: usize,
     /// Instances whose deadline events could not be written, with the reason.
     pub failures: Vec<(String, WorkflowError)>,
+    /// Notices of the deadline events that reached nobody, with the reason.
+    pub unreached: Vec<Unreached>,
 }
 
 impl TickReport {
@@ -66,6 +71,7 @@ impl TickReport {
         self.notices += o.notices;
         self.conflicts += o.conflicts;
         self.failures.extend(o.failures);
+        self.unreached.extend(o.unreached);
     }
 }
 
@@ -159,8 +165,9 @@ impl<W: Workflow> Engine<W> {
             .collect()
     }
 
-    /// The audit trail of instance `id`: who, when, what (with attachments). Free text is
-    /// masked per `masking` (phone-like digit runs).
+    /// The audit trail of instance `id`: who, when, what (with attachments). Personal data
+    /// is masked per `masking` ([`crate::access::mask_value`]: phone and name fields by what
+    /// they are, phone numbers in free text in all common forms).
     ///
     /// # Errors
     /// A store error or an unreadable event.
@@ -176,9 +183,7 @@ impl<W: Workflow> Engine<W> {
             .map(|e| {
                 let event = Self::decode(&e)?;
                 let mut json = serde_json::to_value(&event).unwrap_or(serde_json::Value::Null);
-                if masking == Masking::Masked {
-                    mask_json(&mut json);
-                }
+                crate::access::mask_value(&mut json, masking);
                 Ok(AuditRecord {
                     version: e.version,
                     at: e.at,
@@ -243,10 +248,13 @@ impl<W: Workflow> Engine<W> {
         } = loaded;
         let mut new_events = Vec::with_capacity(events.len());
         let mut notices: Vec<OutboundMessage> = Vec::new();
+        let mut unreached = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let v = version + i as u64 + 1;
             for request in self.workflow.notices(&state, event, now) {
-                notices.extend(self.notifier.render(&stream, v, &request)?);
+                let rendered = self.notifier.render_notice(&stream, v, &request)?;
+                notices.extend(rendered.messages);
+                unreached.extend(rendered.unreached);
             }
             state = W::apply(state, event);
             let payload_json =
@@ -269,6 +277,7 @@ impl<W: Workflow> Engine<W> {
             events,
             version: appended.version,
             appended,
+            unreached,
         })
     }
 
@@ -308,21 +317,12 @@ impl<W: Workflow> Engine<W> {
                     report.advanced += 1;
                     report.events += x.events.len();
                     report.notices += x.appended.enqueued;
+                    report.unreached.extend(x.unreached);
                 }
                 Err(WorkflowError::Conflict { .. }) => report.conflicts += 1,
                 Err(e) => report.failures.push((stream.clone(), e)),
             }
         }
         Ok(report)
-    }
-}
-
-/// Masks phone-like digit runs in every string of a JSON value.
-fn mask_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => *s = crate::notify::masking::mask_text(s),
-        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_json),
-        serde_json::Value::Object(o) => o.values_mut().for_each(mask_json),
-        _ => {}
     }
 }

@@ -67,7 +67,7 @@ pub enum WorkflowError {
     UnknownContact {
         /// The customer.
         customer: String,
-        /// The phone number asked for (as given).
+        /// The phone number asked for, masked (`138****0001`): errors carry no personal data.
         #[serde(serialize_with = "ser_phone")]
         phone: String,
     },

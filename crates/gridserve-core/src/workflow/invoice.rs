@@ -409,6 +409,7 @@ impl Workflow for InvoiceWorkflow {
             not_before: at,
             expires_at: None,
             supersede_topic: None,
+            urgent: false,
         }]
     }
 }

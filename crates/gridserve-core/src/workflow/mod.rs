@@ -65,7 +65,7 @@ pub mod invoice;
 mod names;
 pub mod outage;
 
-pub use crate::access::{Actor, Denied, Permissions, Role};
+pub use crate::access::{Actor, Denied, Permissions, Role, SystemGrant};
 pub use desk::{Desk, DeskRules, ExecutedJson, WorkflowKind};
 pub use engine::{AuditRecord, Engine, Executed, Loaded, TickReport};
 pub use error::WorkflowError;
@@ -245,14 +245,15 @@ impl<'a> Refusals<'a> {
         }
     }
 
-    /// The command's `field` has a `value` the workflow refuses, because `reason`.
+    /// The command's `field` has a `value` the workflow refuses, because `reason`. The value
+    /// is kept as an [`excerpt`](crate::access::excerpt): phone numbers masked, cut short.
     #[must_use]
     pub fn invalid(&self, field: &str, value: impl Into<String>, reason: &str) -> WorkflowError {
         WorkflowError::Invalid {
             stream: self.stream.to_owned(),
             command: self.command.clone(),
             field: field.to_owned(),
-            value: value.into(),
+            value: crate::access::excerpt(&value.into()),
             reason: reason.to_owned(),
         }
     }

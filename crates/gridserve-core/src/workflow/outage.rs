@@ -854,6 +854,7 @@ impl Workflow for OutageWorkflow {
                 not_before: at,
                 expires_at: None,
                 supersede_topic: progress.then(|| "progress".to_owned()),
+                urgent: false,
             })
             .collect()
     }

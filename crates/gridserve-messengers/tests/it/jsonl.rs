@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
+use gridserve_core::notify::Masking;
 use gridserve_core::ports::{Channel, Messenger, OutboundMessage, SendError, SendOutcome};
 use gridserve_messengers::{JsonLinesMessenger, MessengerError};
 
@@ -53,4 +54,48 @@ fn a_failed_write_is_transient() {
         other => panic!("{other:?}"),
     }
     assert_eq!(*calls.lock().unwrap(), 1);
+}
+
+/// A writer whose bytes the test reads back.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_console_masks_personal_data_and_a_sink_keeps_it() {
+    assert_eq!(
+        JsonLinesMessenger::stdout(Channel::Sms).masking(),
+        Masking::Masked
+    );
+    let mut m = message("a");
+    m.address = "13800000001".into();
+    m.text = Some("请联系 138-0000-0002".into());
+    let buf = Shared::default();
+    let masked =
+        JsonLinesMessenger::to_writer(Channel::Sms, buf.clone()).with_masking(Masking::Masked);
+    masked.send(&m).unwrap();
+    let line = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        line.contains("138****0001") && line.contains("138-****-0002"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("13800000001") && !line.contains("0000-0002"),
+        "{line}"
+    );
+    let buf = Shared::default();
+    JsonLinesMessenger::to_writer(Channel::Sms, buf.clone())
+        .send(&m)
+        .unwrap();
+    let line = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let back: OutboundMessage = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(back, m);
 }
