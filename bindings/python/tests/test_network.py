@@ -264,3 +264,29 @@ def test_a_column_the_layout_does_not_define_is_refused() -> None:
     segments = frames["segments"].drop(columns=["length_m"])
     with pytest.raises(gs.ParseError, match="`length_m`"):
         gs.from_dataframes(**{**frames, "segments": segments})
+
+
+def test_an_empty_points_table_with_a_line_is_a_problem_list_from_every_importer() -> None:
+    # The builder used to panic (Graph::add_edge: node indices out of bounds) whatever the
+    # importer; every one now reports the unknown ends as problems.
+    texts = {"points": "asset\n", "segments": "asset,from,to,length_m\nL1,A,B,10\n"}
+    with pytest.raises(gs.InvalidNetworkError) as err:
+        gs.Network.from_csv_texts(texts)
+    assert [(p["id"], p["field"], p["kind"]) for p in err.value.problems] == [
+        ("L1", "from", "unknown_point"),
+        ("L1", "to", "unknown_point"),
+    ]
+    doc = {"points": [], "segments": [{"asset": "L1", "from": "A", "to": "B", "length_m": 10.0}]}
+    with pytest.raises(gs.InvalidNetworkError):
+        gs.Network.from_json(json.dumps(doc))
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(gs.InvalidNetworkError):
+        gs.from_dataframes(
+            pd.DataFrame({"asset": pd.Series([], dtype=object)}),
+            segments=pd.DataFrame({"asset": ["L1"], "from": ["A"], "to": ["B"], "length_m": [10.0]}),
+        )
+    with pytest.raises(gs.UnmappableError) as unmappable:
+        gs.Network.from_bus_branch(
+            {"buses": {"id": []}, "lines": {"id": [0], "from_bus": [0], "to_bus": [1], "length_km": [1.0]}}
+        )
+    assert (unmappable.value.table, unmappable.value.field) == ("line", "from_bus")
