@@ -68,13 +68,13 @@ fn columns(seed: u64) -> OutageColumns {
         let first = rng.below(PER_FEEDER - k);
         let cause = causes[rng.below(causes.len() as u64) as usize];
         c.id.push(format!("O{i}"));
-        c.start_ms.push(start);
-        c.end_ms.push(end);
+        c.start_ms.push(Some(start));
+        c.end_ms.push(Some(end));
         c.cause.push(cause.to_owned());
-        c.planned.push(cause == "计划检修");
+        c.planned.push(Some(cause == "计划检修"));
         c.device.push(format!("K{:05}", f * 20 + rng.below(20)));
         c.feeder.push(format!("F{f:03}"));
-        c.customers_count.push(k as i64);
+        c.customers_count.push(Some(k as i64));
         c.has_list.push(true);
         for n in first..first + k {
             c.customer_numbers.push(format!("{f:03}{n:04}"));

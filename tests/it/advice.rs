@@ -470,3 +470,46 @@ fn rules_out_of_their_domain_are_refused() {
     .unwrap_err();
     assert!(e.to_string().contains("tou_shift_share"), "{e}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// A non-finite number in any numeric field of a transformer: an error naming the asset
+    /// and the field, never a finding and never a panic.
+    #[test]
+    fn non_finite_transformer_inputs_are_refused(
+        field in 0usize..5,
+        bad in proptest::prop_oneof![
+            proptest::strategy::Just(f64::NAN),
+            proptest::strategy::Just(f64::INFINITY),
+            proptest::strategy::Just(f64::NEG_INFINITY)
+        ],
+    ) {
+        use gridserve::advice::transformer::{TransformerRules, evaluate};
+        let mut t = TransformerInput {
+            asset: "T-1".into(),
+            model: "S9-630/10".into(),
+            capacity_kva: 630.0,
+            in_service_year: Some(2005),
+            p0_kw: Some(1.2),
+            pk_kw: Some(6.2),
+            load_ratio: 0.5,
+            hours_per_year: Some(8760.0),
+        };
+        let name = match field {
+            0 => { t.capacity_kva = bad; "capacity_kva" }
+            1 => { t.load_ratio = bad; "load_ratio" }
+            2 => { t.p0_kw = Some(bad); "p0_kw" }
+            3 => { t.pk_kw = Some(bad); "pk_kw" }
+            _ => { t.hours_per_year = Some(bad); "hours_per_year" }
+        };
+        let r = evaluate(&t, &LossTable::gb20052(), &TransformerRules::default(), 2026, d("0.6"));
+        match r {
+            Err(AdviceError::InvalidInput { record, field, .. }) => {
+                proptest::prop_assert_eq!(record, "T-1");
+                proptest::prop_assert_eq!(field, name);
+            }
+            other => proptest::prop_assert!(false, "{:?}", other),
+        }
+    }
+}

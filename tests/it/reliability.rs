@@ -533,13 +533,13 @@ fn invalid_records_are_refused_with_record_field_and_value() {
 fn negative_counts_are_refused_in_columns_and_csv() {
     let cols = OutageColumns {
         id: vec!["n".into()],
-        start_ms: vec![1_700_000_000_000],
-        end_ms: vec![1_700_000_600_000],
+        start_ms: vec![Some(1_700_000_000_000)],
+        end_ms: vec![Some(1_700_000_600_000)],
         cause: vec![String::new()],
-        planned: vec![false],
+        planned: vec![Some(false)],
         device: vec![String::new()],
         feeder: vec!["F".into()],
-        customers_count: vec![-3],
+        customers_count: vec![Some(-3)],
         load_kva: vec![0.0],
         load_kw: vec![0.0],
         ..OutageColumns::default()
@@ -916,5 +916,200 @@ proptest! {
         prop_assert!((x.saidi_min - y.saidi_min).abs() < 1e-9 * x.saidi_min.max(1.0));
         prop_assert_eq!(x.customer_interruptions, y.customer_interruptions);
         prop_assert_eq!(&x.customer, &y.customer);
+    }
+}
+
+/// Two valid rows of one feeder, with every column that has a default left empty.
+fn minimal_columns() -> OutageColumns {
+    OutageColumns {
+        id: vec!["a".into(), "b".into()],
+        start_ms: vec![Some(1_700_000_000_000), Some(1_700_100_000_000)],
+        end_ms: vec![Some(1_700_000_600_000), Some(1_700_100_600_000)],
+        feeder: vec!["F".into(), "F".into()],
+        customers_count: vec![Some(3), Some(4)],
+        ..OutageColumns::default()
+    }
+}
+
+#[test]
+fn columns_left_empty_take_the_record_defaults() {
+    // The defaults of OutageRecord::new: no cause or device, not planned, load 0, one
+    // operation. The same two records built as records must give the same table.
+    let table = OutageTable::from_columns(&minimal_columns(), one_feeder(10)).unwrap();
+    let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap().fixed_offset();
+    let records = [
+        OutageRecord::new(
+            "a",
+            at(1_700_000_000_000),
+            at(1_700_000_600_000),
+            "F",
+            CustomersInterrupted::Count(3),
+        ),
+        OutageRecord::new(
+            "b",
+            at(1_700_100_000_000),
+            at(1_700_100_600_000),
+            "F",
+            CustomersInterrupted::Count(4),
+        ),
+    ];
+    let same = OutageTable::new(&records, one_feeder(10)).unwrap();
+    let p = Period::new(at(1_699_000_000_000), at(1_701_000_000_000)).unwrap();
+    let o = IndexOptions::default();
+    assert_eq!(
+        system_indices(&table, &p, &o).unwrap(),
+        system_indices(&same, &p, &o).unwrap()
+    );
+    assert_eq!(table.causes(), [""]);
+    assert_eq!(table.devices(), [""]);
+}
+
+#[test]
+fn missing_cells_in_columns_are_refused_by_name() {
+    // A missing start (pandas NaT) used to fall out of every period; a missing end or count
+    // used to read as i64::MIN ("-9223372036854775808 lies before the start").
+    let mut c = minimal_columns();
+    c.start_ms[0] = None;
+    c.end_ms[1] = None;
+    let p = problems(OutageTable::from_columns(&c, one_feeder(10)).unwrap_err());
+    assert_eq!(
+        p,
+        [
+            ("a".into(), "start", String::new(), ProblemKind::Missing),
+            ("b".into(), "end", String::new(), ProblemKind::Missing),
+        ]
+    );
+    let mut c = minimal_columns();
+    c.customers_count[1] = None;
+    c.planned = vec![None, Some(true)];
+    c.operations = vec![Some(1), None];
+    c.load_kva = vec![f64::NAN, 0.0];
+    let p = problems(OutageTable::from_columns(&c, one_feeder(10)).unwrap_err());
+    assert_eq!(
+        p,
+        [
+            ("a".into(), "planned", String::new(), ProblemKind::Missing),
+            ("a".into(), "load_kva", "NaN".into(), ProblemKind::NotFinite),
+            (
+                "b".into(),
+                "customers_count",
+                String::new(),
+                ProblemKind::Missing
+            ),
+            (
+                "b".into(),
+                "operations",
+                String::new(),
+                ProblemKind::Missing
+            ),
+        ]
+    );
+    // A timestamp outside chrono's range is malformed, not "before the start".
+    let mut c = minimal_columns();
+    c.end_ms[0] = Some(i64::MAX);
+    let p = problems(OutageTable::from_columns(&c, one_feeder(10)).unwrap_err());
+    assert_eq!(p[0].1, "end");
+    assert_eq!(p[0].3, ProblemKind::Malformed);
+    // An optional column given with the wrong length is still a length error.
+    let mut c = minimal_columns();
+    c.load_kw = vec![1.0];
+    assert!(matches!(
+        OutageTable::from_columns(&c, one_feeder(10)),
+        Err(ReliabilityError::ColumnLength {
+            column: "load_kw",
+            len: 1,
+            expected: 2
+        })
+    ));
+}
+
+#[test]
+fn a_count_that_differs_from_the_list_is_refused_on_every_path() {
+    // The CSV reader refuses "2" next to three customers; the columns must too (the frame
+    // reader used to overwrite the count with the list's length).
+    let csv = "id,start,end,cause,device,feeder,customers_count,customers\n\
+               a,2023-05-01 08:00,2023-05-01 09:00,fault,K1,F,2,c1;c2;c3\n";
+    assert!(matches!(
+        record::read_csv(csv.as_bytes(), "x.csv", CHINA_STANDARD_TIME),
+        Err(ReliabilityError::Parse { .. })
+    ));
+    let mut c = minimal_columns();
+    c.customers_count = vec![Some(2), None];
+    c.list_offsets = vec![0, 3, 5];
+    c.has_list = vec![true, true];
+    c.customer_numbers = ["c1", "c2", "c3", "c4", "c5"].map(String::from).to_vec();
+    let p = problems(OutageTable::from_columns(&c, one_feeder(10)).unwrap_err());
+    assert_eq!(
+        p,
+        [(
+            "a".into(),
+            "customers_count",
+            "2".into(),
+            ProblemKind::CountMismatch
+        )]
+    );
+    // A row without a count takes its list's length.
+    c.customers_count[0] = Some(3);
+    let table = OutageTable::from_columns(&c, one_feeder(10)).unwrap();
+    assert_eq!(table.len(), 2);
+}
+
+#[test]
+fn option_structs_refuse_unknown_fields() {
+    // `momentary_max` for `momentary_max_min` used to be ignored and the default used.
+    let e = serde_json::from_str::<IndexOptions>(r#"{"momentary_max": 3}"#).unwrap_err();
+    assert!(
+        e.to_string().contains("unknown field `momentary_max`"),
+        "{e}"
+    );
+    let ok: IndexOptions = serde_json::from_str(r#"{"momentary_max_min": 3}"#).unwrap();
+    assert_eq!(ok.momentary_max_min, 3.0);
+    for (what, text) in [
+        ("med", r#"{"std_dev": "sample", "beta": 2.5}"#),
+        ("dlt", r#"{"external_cause": ["外部影响"]}"#),
+        ("feeder", r#"[{"feeder": "F", "customers": 1, "load": 3}]"#),
+        (
+            "columns",
+            r#"{"id": [], "start_ms": [], "end_ms": [], "feeder": [], "x": []}"#,
+        ),
+    ] {
+        let refused = match what {
+            "med" => serde_json::from_str::<MedOptions>(text).is_err(),
+            "dlt" => serde_json::from_str::<DltOptions>(text).is_err(),
+            "feeder" => serde_json::from_str::<ServiceBase>(text).is_err(),
+            _ => serde_json::from_str::<OutageColumns>(text).is_err(),
+        };
+        assert!(refused, "{what}: {text}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// A missing or non-finite cell in any value column, or a non-finite daily SAIDI: an error
+    /// naming the record (or the day), never a number and never a panic.
+    #[test]
+    fn missing_and_non_finite_cells_are_refused(
+        row in 0usize..2,
+        column in 0usize..7,
+        bad in prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)],
+    ) {
+        let mut c = minimal_columns();
+        let field = match column {
+            0 => { c.start_ms[row] = None; "start" }
+            1 => { c.end_ms[row] = None; "end" }
+            2 => { c.customers_count[row] = None; "customers_count" }
+            3 => { c.planned = vec![Some(true); 2]; c.planned[row] = None; "planned" }
+            4 => { c.operations = vec![Some(1); 2]; c.operations[row] = None; "operations" }
+            5 => { c.load_kva = vec![1.0; 2]; c.load_kva[row] = bad; "load_kva" }
+            _ => { c.load_kw = vec![1.0; 2]; c.load_kw[row] = bad; "load_kw" }
+        };
+        let p = problems(OutageTable::from_columns(&c, one_feeder(10)).unwrap_err());
+        prop_assert_eq!(p.len(), 1);
+        prop_assert_eq!(&p[0].0, &c.id[row]);
+        prop_assert_eq!(p[0].1, field);
+        let mut daily = vec![1.0, 2.0, 3.0, 0.5];
+        daily[row] = bad;
+        prop_assert!(MedThreshold::from_daily_saidi(&daily, &MedOptions::default()).is_err());
     }
 }

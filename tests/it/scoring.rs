@@ -937,3 +937,252 @@ fn indicator_matrix_with_a_user_column_scores_end_to_end() {
     let json = serde_json::to_string(&(values, &w, r.score(0).unwrap())).unwrap();
     assert!(json.contains("\"best_range\"") && json.contains("\"percentile\":100.0"));
 }
+
+// ---------------------------------------------------------------------------------- hardening
+
+#[test]
+fn min_max_does_not_cancel_on_a_narrow_column() {
+    // [[100, 1], [100 + 1e-9, 2], [100 + 2e-9, 3]], benefit/cost, weights 0.5/0.5. pymcdm 1.4.0
+    // (TOPSIS with minmax_normalization, types [1, -1]) gives 0.5000017763630032 for the middle
+    // row; the exact value for these doubles, worked with Python's Decimal at 50 digits from
+    // r = (x − min)/(max − min), is 0.500001776363003310036. Computing a·x + b instead of
+    // a·(x − min) gave a relative error of about 1e-6 here.
+    let exact = 0.500_001_776_363_003_3;
+    let col = [100.0, 100.0 + 1e-9, 100.0 + 2e-9];
+    let cost = [1.0, 2.0, 3.0];
+    let dirs = [Direction::Benefit, Direction::Cost];
+    let opts = TopsisOptions {
+        normalisation: Normalisation::MinMax,
+        ..TopsisOptions::default()
+    };
+    let dm = DecisionMatrix::from_columns(
+        names(3),
+        vec![
+            Criterion::new("b", "", Direction::Benefit),
+            Criterion::new("c", "", Direction::Cost),
+        ],
+        vec![col.to_vec(), cost.to_vec()],
+    )
+    .unwrap();
+    let dense = topsis(&dm, &[0.5, 0.5], &opts).unwrap();
+    assert!(
+        close(dense.closeness[1], exact, 1e-15),
+        "{}",
+        dense.closeness[1]
+    );
+    let cm: Vec<f64> = col.iter().chain(&cost).copied().collect();
+    let rm = to_row_major(&cm, 3, 2);
+    let slices = [&col[..], &cost[..]];
+    for view in [
+        MatrixView::new(&cm, 3, 2, Layout::ColumnMajor).unwrap(),
+        MatrixView::new(&rm, 3, 2, Layout::RowMajor).unwrap(),
+        MatrixView::from_columns(&slices).unwrap(),
+    ] {
+        let b = topsis_batch(&view, &dirs, &[0.5, 0.5], &opts).unwrap();
+        assert!(close(b.closeness[1], exact, 1e-15), "{}", b.closeness[1]);
+    }
+    // The same narrow column shifted into an interval criterion's deviation (distance from
+    // [0, 99]: 1, 1 + 1e-9, 1 + 2e-9) goes through the interval coefficients.
+    let dirs = [Direction::Interval { lo: 0.0, hi: 99.0 }, Direction::Cost];
+    let view = MatrixView::new(&cm, 3, 2, Layout::ColumnMajor).unwrap();
+    let b = topsis_batch(&view, &dirs, &[0.5, 0.5], &opts).unwrap();
+    // The deviation grows with x, so the interval column now favours the first row and the
+    // middle row's distances swap: C = 1 − C of the benefit case (the deviations x − 99 are
+    // exact by Sterbenz's lemma, so no digits are lost before the shift either).
+    assert!(
+        close(b.closeness[1], 1.0 - exact, 1e-14),
+        "{}",
+        b.closeness[1]
+    );
+}
+
+#[test]
+fn game_theory_gives_exactly_zero_for_a_uniform_vector() {
+    // u1 = [0.5, 0.3, 0.2], u2 = [1/3, 1/3, 1/3]: u1·u2 = (Σu1)/3 = 1/3 = u2·u2, so the
+    // closed form α2 = u1·u1 (u2·u2 − u1·u2)/det is exactly 0 and α1 = u2·u2 (u1·u1 − u2·u2)/
+    // (u1·u1 u2·u2 − u2·u2²) = 1. The SVD solve used to return about 6.5e-11 for α2.
+    let u1 = [0.5, 0.3, 0.2];
+    let u2 = [1.0 / 3.0; 3];
+    for negative in [NegativeCoefficients::Abs, NegativeCoefficients::Clamp] {
+        let c = combine_weights(&[&u1, &u2], &CombineMethod::GameTheory { negative }).unwrap();
+        let raw = c.raw_coefficients.clone().unwrap();
+        assert_eq!(raw[1], 0.0);
+        assert!(close(raw[0], 1.0, 1e-14), "{raw:?}");
+        assert_eq!(c.coefficients, vec![1.0, 0.0]);
+        assert_all_close(&c.weights, &u1, 1e-15);
+    }
+    // Three vectors go through the SVD; the uniform one still gets exactly 0 when the two
+    // others are the same vector u1 (then α = (½, ½, 0) is the minimum-norm solution: the
+    // system is u1's equation twice and u2's, whose solution puts 1 on u1 split evenly).
+    let c = combine_weights(
+        &[&u1, &u1, &u2],
+        &CombineMethod::GameTheory {
+            negative: NegativeCoefficients::Abs,
+        },
+    )
+    .unwrap();
+    let raw = c.raw_coefficients.unwrap();
+    assert_eq!(raw[2], 0.0, "{raw:?}");
+    assert_all_close(&raw[..2], &[0.5, 0.5], 1e-12);
+}
+
+#[test]
+fn topsis_threads_zero_and_huge() {
+    let (cm, dirs, w) = random_case(200, 5);
+    let view = MatrixView::new(&cm, 200, dirs.len(), Layout::ColumnMajor).unwrap();
+    let base = topsis_batch(&view, &dirs, &w, &TopsisOptions::default()).unwrap();
+    // More than MAX_THREADS: a typed error, never a panic.
+    let huge = TopsisOptions {
+        threads: NonZeroUsize::new(5000),
+        ..TopsisOptions::default()
+    };
+    match topsis_batch(&view, &dirs, &w, &huge) {
+        Err(ScoringError::InvalidOption { option, value, .. }) => {
+            assert_eq!((option, value), ("threads", 5000.0));
+        }
+        other => panic!("expected InvalidOption, got {other:?}"),
+    }
+    // The most allowed: one thread per row at most (200 here), same answer.
+    let most = TopsisOptions {
+        threads: NonZeroUsize::new(gridserve::scoring::MAX_THREADS),
+        ..TopsisOptions::default()
+    };
+    let r = topsis_batch(&view, &dirs, &w, &most).unwrap();
+    assert_all_close(&r.closeness, &base.closeness, 1e-12);
+    assert_eq!(r.rank, base.rank);
+}
+
+/// A value that is not a number: NaN, +∞ or −∞.
+fn bad_value() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// NaN or ±∞ anywhere in a matrix: every TOPSIS and entropy entry point, on every layout,
+    /// returns an error naming the cell, never a number and never a panic.
+    #[test]
+    fn non_finite_cells_are_refused_everywhere(
+        n in 1usize..9,
+        m in 1usize..5,
+        at in any::<prop::sample::Index>(),
+        bad in bad_value(),
+        seed in any::<u64>(),
+        minmax in any::<bool>(),
+    ) {
+        let mut s = seed | 1;
+        let mut cm: Vec<f64> = (0..n * m)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s % 1000) as f64 / 10.0
+            })
+            .collect();
+        let k = at.index(n * m);
+        cm[k] = bad;
+        let (row, col) = (k % n, k / n);
+        let dirs: Vec<Direction> = (0..m)
+            .map(|j| match j % 3 {
+                0 => Direction::Benefit,
+                1 => Direction::Cost,
+                _ => Direction::Interval { lo: 20.0, hi: 60.0 },
+            })
+            .collect();
+        let w = vec![1.0; m];
+        let opts = TopsisOptions {
+            normalisation: if minmax { Normalisation::MinMax } else { Normalisation::Vector },
+            ..TopsisOptions::default()
+        };
+        let rm = to_row_major(&cm, n, m);
+        let slices: Vec<&[f64]> = cm.chunks(n).collect();
+        for view in [
+            MatrixView::new(&cm, n, m, Layout::ColumnMajor).unwrap(),
+            MatrixView::new(&rm, n, m, Layout::RowMajor).unwrap(),
+            MatrixView::from_columns(&slices).unwrap(),
+        ] {
+            match topsis_batch(&view, &dirs, &w, &opts) {
+                Err(ScoringError::NotFinite { row: r, column: c, .. }) => {
+                    prop_assert_eq!((r, c), (row, col));
+                }
+                other => prop_assert!(false, "topsis_batch: {:?}", other),
+            }
+            for norm in [EntropyNormalisation::MinMax, EntropyNormalisation::Sum] {
+                prop_assert!(entropy_weights(&view, &dirs, norm).is_err());
+            }
+        }
+        let crits = dirs
+            .iter()
+            .enumerate()
+            .map(|(j, d)| Criterion::new(format!("c{j}"), "", *d))
+            .collect();
+        let cols: Vec<Vec<f64>> = cm.chunks(n).map(<[f64]>::to_vec).collect();
+        prop_assert!(DecisionMatrix::from_columns(names(n), crits, cols).is_err());
+    }
+
+    /// NaN or ±∞ in weights, G1 ratios, combination inputs, closeness values or usage
+    /// fields: an error, never a number and never a panic.
+    #[test]
+    fn non_finite_parameters_are_refused(
+        bad in bad_value(),
+        k in 0usize..3,
+        field in 0usize..20,
+    ) {
+        let (cm, dirs, mut w) = random_case(20, 7);
+        let view = MatrixView::new(&cm, 20, dirs.len(), Layout::ColumnMajor).unwrap();
+        w[k] = bad;
+        prop_assert!(topsis_batch(&view, &dirs, &w, &TopsisOptions::default()).is_err());
+        let mut ratios = vec![1.2, 1.4];
+        ratios[k % 2] = bad;
+        prop_assert!(g1_weights(&[0, 1, 2], &ratios).is_err());
+        let mut u = [0.2, 0.3, 0.5];
+        u[k] = bad;
+        for method in [
+            CombineMethod::linear(0.5),
+            CombineMethod::GameTheory { negative: NegativeCoefficients::Abs },
+            CombineMethod::Multiplicative,
+        ] {
+            prop_assert!(combine_weights(&[&u, &[0.3, 0.3, 0.4]], &method).is_err());
+        }
+        prop_assert!(combine_weights(&[&[0.2, 0.3, 0.5], &[0.3, 0.3, 0.4]], &CombineMethod::linear(bad)).is_err());
+        let mut c = vec![0.5, 0.25, 0.75];
+        c[k] = bad;
+        prop_assert!(rank_descending(&c).is_err());
+        // A usage record with one field not finite: refused naming the field, whichever
+        // indicators are asked for (even none that reads it).
+        let mut r = record();
+        let mut scratch = None;
+        let slot: &mut Option<f64> = match field {
+            0 => { r.period_hours = bad; &mut scratch }
+            1 => { r.energy_kwh = bad; &mut scratch }
+            2 => &mut r.sharp_kwh,
+            3 => &mut r.peak_kwh,
+            4 => &mut r.flat_kwh,
+            5 => &mut r.valley_kwh,
+            6 => &mut r.deep_valley_kwh,
+            7 => &mut r.reactive_kvarh,
+            8 => &mut r.power_factor,
+            9 => &mut r.max_load_kw,
+            10 => &mut r.min_load_kw,
+            11 => &mut r.avg_load_kw,
+            12 => &mut r.capacity_kva,
+            13 => &mut r.transformer_p0_kw,
+            14 => &mut r.transformer_pk_kw,
+            15 => &mut r.transformer_i0_pct,
+            16 => &mut r.transformer_uk_pct,
+            17 => &mut r.max_demand_kw,
+            18 => &mut r.contract_demand_kw,
+            _ => &mut r.output,
+        };
+        *slot = Some(bad);
+        for asked in [&Indicator::ALL[..], &[Indicator::LoadFactor][..]] {
+            match compute_indicators(std::slice::from_ref(&r), asked, &IndicatorOptions::default()) {
+                Err(ScoringError::InvalidInput { record: 0, value, .. }) => {
+                    prop_assert!(!value.is_finite());
+                }
+                other => prop_assert!(false, "indicators: {:?}", other),
+            }
+        }
+    }
+}

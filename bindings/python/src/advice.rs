@@ -2,7 +2,7 @@
 //! money as `decimal.Decimal`, rendered to HTML or a short summary on demand.
 
 use gridserve_core::advice::{
-    self, AdviceError, AdviceRules, CustomerInput, EnergyReport, transformer::LossTable,
+    self, AdviceRules, CustomerInput, EnergyReport, transformer::LossTable,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -12,13 +12,7 @@ use crate::errors::IntoPy;
 use crate::tariff::{PyTariff, json_text, parse_date, to_py};
 
 fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
-    let text = json_text(py, obj)?;
-    serde_json::from_str(&text)
-        .map_err(|e| AdviceError::Parse {
-            what: what.into(),
-            detail: e.to_string(),
-        })
-        .py_err(py)
+    crate::convert::json_arg(py, what, obj)
 }
 
 /// Builds the energy report of every customer of one peer group (see the stubs for the

@@ -1,5 +1,6 @@
 //! Conversions between Python values and core types, in one place.
 
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use gridserve_core::network::busbranch::BusBranch;
 use gridserve_core::network::{Action, ElementId, Network, NetworkError, Operation};
 use pyo3::exceptions::PyValueError;
@@ -302,39 +303,33 @@ fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) ->
                 },
                 ToString::to_string,
             );
-            serde_json::from_value(row).map_err(|e| {
-                let text = e.to_string();
-                // serde names a required field that is absent: `missing field `p_mw``.
-                let missing = text
+            serde_path_to_error::deserialize(&row).map_err(|e| {
+                let inner = e.inner().to_string();
+                // A wrong value has its column in the path; an absent required one is named by
+                // serde's message (`missing field `p_mw``), the path then being the row.
+                let column = inner
                     .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next());
-                let (field, value, reason) = match missing {
-                    Some(name) => {
-                        let field = BUS_BRANCH_COLUMNS
-                            .iter()
-                            .copied()
-                            .find(|c| *c == name)
-                            .unwrap_or("");
-                        let given = cols
-                            .iter()
-                            .position(|(c, _)| c == name)
-                            .and_then(|k| nulls[k][r]);
-                        match given {
-                            Some(what) => (
-                                field,
-                                what.to_owned(),
-                                "a value is required here; a missing, NaN or infinite value is \
-                                 not accepted"
-                                    .to_owned(),
-                            ),
-                            None => (
-                                field,
-                                String::new(),
-                                "the column is required and absent".to_owned(),
-                            ),
-                        }
-                    }
-                    None => ("", String::new(), text),
+                    .and_then(|rest| rest.split('`').next())
+                    .map_or_else(|| e.path().to_string(), str::to_owned);
+                let field = BUS_BRANCH_COLUMNS
+                    .iter()
+                    .copied()
+                    .find(|c| *c == column)
+                    .unwrap_or("");
+                let given_null = cols
+                    .iter()
+                    .position(|(c, _)| *c == column)
+                    .and_then(|k| nulls[k][r]);
+                let (value, reason) = match (row.get(&column), given_null) {
+                    (Some(v), _) => (v.to_string(), format!("column {column}: {inner}")),
+                    (None, Some(what)) => (
+                        what.to_owned(),
+                        format!(
+                            "column {column}: a value is required here; a missing, NaN or \
+                             infinite value is not accepted"
+                        ),
+                    ),
+                    (None, None) => (String::new(), format!("column {column}: {inner}")),
                 };
                 crate::errors::network_error(
                     py,
@@ -349,4 +344,449 @@ fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) ->
             })
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments: one converter for each kind (JSON-shaped data, times, ids, text)
+// ---------------------------------------------------------------------------------------------
+
+/// Raises `ArgumentParseError` (a `ParseError` and an `InvalidArgumentError`): argument
+/// `what`, the field path inside it (`billing.method`, `rows[3].x`; `None` for the whole
+/// argument) and what is wrong.
+pub(crate) fn argument_error(
+    py: Python<'_>,
+    what: &str,
+    path: Option<&str>,
+    detail: &str,
+) -> PyErr {
+    let detail = gridserve_core::error_info::detail(detail);
+    let message = match path {
+        Some(p) if !p.is_empty() && p != "." => format!("{what}: {p}: {detail}"),
+        _ => format!("{what}: {detail}"),
+    };
+    let none = py.None().into_bound(py);
+    let s = |v: &str| pyo3::types::PyString::new(py, v).into_any();
+    crate::errors::raise(
+        py,
+        "ArgumentParseError",
+        message,
+        &[
+            ("argument", s(what)),
+            ("file", s(what)),
+            ("line", none.clone()),
+            (
+                "field",
+                path.filter(|p| !p.is_empty() && *p != ".")
+                    .map_or(none.clone(), s),
+            ),
+            ("detail", s(&detail)),
+        ],
+    )
+}
+
+/// Raises `InvalidArgumentError` saying what an argument should have been, with `argument`,
+/// `expected` and a short excerpt of the `value` given.
+pub(crate) fn wrong_argument(py: Python<'_>, what: &str, expected: &str, value: &str) -> PyErr {
+    let value = gridserve_core::excerpt(value);
+    let s = |v: &str| pyo3::types::PyString::new(py, v).into_any();
+    crate::errors::raise(
+        py,
+        "InvalidArgumentError",
+        format!("{what}: expected {expected}, got {value}"),
+        &[
+            ("argument", s(what)),
+            ("expected", s(expected)),
+            ("value", s(&value)),
+        ],
+    )
+}
+
+/// The `repr` of a value, cut to a short excerpt (never fails).
+fn short_repr(v: &Bound<'_, PyAny>) -> String {
+    v.repr()
+        .map(|r| gridserve_core::excerpt(&r.to_string_lossy()))
+        .unwrap_or_else(|_| "<unprintable>".into())
+}
+
+/// A Python `str` as Rust text; a lone surrogate (which UTF-8 cannot hold) is a gridserve
+/// error naming the argument and field.
+pub(crate) fn text_of(
+    py: Python<'_>,
+    what: &str,
+    path: &str,
+    v: &Bound<'_, pyo3::types::PyString>,
+) -> PyResult<String> {
+    v.extract::<String>().map_err(|_| {
+        argument_error(
+            py,
+            what,
+            Some(path),
+            &format!(
+                "text {} holds a lone surrogate, which is not valid Unicode text",
+                short_repr(v.as_any())
+            ),
+        )
+    })
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A JSON-shaped Python argument (dict, list, str, int, float, bool, None, `Decimal`, date,
+/// datetime, numpy scalars and arrays) as a JSON value. NaN or infinite numbers, lone
+/// surrogates and non-text keys are errors naming the field path; a `str` at the top is JSON
+/// text. Dates and datetimes become ISO 8601 text, `Decimal` its exact text.
+pub(crate) fn json_value(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if let Ok(s) = obj.cast::<pyo3::types::PyString>() {
+        let text = text_of(py, what, "", s)?;
+        let mut de = serde_json::Deserializer::from_str(&text);
+        return serde_path_to_error::deserialize::<_, Value>(&mut de).map_err(|e| {
+            argument_error(
+                py,
+                what,
+                Some(&e.path().to_string()),
+                &e.inner().to_string(),
+            )
+        });
+    }
+    to_json(py, what, "", obj, 0)
+}
+
+fn to_json(
+    py: Python<'_>,
+    what: &str,
+    path: &str,
+    v: &Bound<'_, PyAny>,
+    depth: usize,
+) -> PyResult<Value> {
+    use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
+    if depth > 64 {
+        return Err(argument_error(
+            py,
+            what,
+            Some(path),
+            "nested more than 64 levels deep",
+        ));
+    }
+    if v.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = v.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return text_of(py, what, path, s).map(Value::String);
+    }
+    if v.cast::<PyInt>().is_ok() {
+        if let Ok(i) = v.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = v.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(argument_error(
+            py,
+            what,
+            Some(path),
+            &format!("integer {} is out of the 64-bit range", short_repr(v)),
+        ));
+    }
+    if v.cast::<PyFloat>().is_ok() {
+        let f: f64 = v.extract()?;
+        return serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| {
+                argument_error(
+                    py,
+                    what,
+                    Some(path),
+                    &format!("{f} is not a finite number (a missing value where one is required?)"),
+                )
+            });
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut map = serde_json::Map::with_capacity(d.len());
+        for (k, item) in d.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(argument_error(
+                    py,
+                    what,
+                    Some(path),
+                    &format!("key {} is not text", short_repr(&k)),
+                ));
+            };
+            let key = text_of(py, what, path, key)?;
+            let sub = join(path, &key);
+            let value = to_json(py, what, &sub, &item, depth + 1)?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
+        let mut out = Vec::new();
+        for (i, item) in v.try_iter()?.enumerate() {
+            out.push(to_json(
+                py,
+                what,
+                &format!("{path}[{i}]"),
+                &item?,
+                depth + 1,
+            )?);
+        }
+        return Ok(Value::Array(out));
+    }
+    let type_name = v
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    match type_name.as_str() {
+        "Decimal" => {
+            if v.call_method0("is_finite")?.is_truthy()? {
+                Ok(Value::String(v.str()?.to_string()))
+            } else {
+                Err(argument_error(
+                    py,
+                    what,
+                    Some(path),
+                    &format!("{} is not a finite number", short_repr(v)),
+                ))
+            }
+        }
+        // numpy arrays and scalars: their plain Python values.
+        "ndarray" => to_json(py, what, path, &v.call_method0("tolist")?, depth + 1),
+        _ if v.hasattr("isoformat")? => {
+            let iso = v.call_method0("isoformat")?;
+            match iso.cast::<PyString>() {
+                Ok(s) if s.to_string_lossy() != "NaT" => {
+                    Ok(Value::String(s.to_string_lossy().into_owned()))
+                }
+                _ => Err(argument_error(
+                    py,
+                    what,
+                    Some(path),
+                    "NaT where a time is required",
+                )),
+            }
+        }
+        _ if v.hasattr("item")? && v.hasattr("dtype")? => {
+            to_json(py, what, path, &v.call_method0("item")?, depth + 1)
+        }
+        _ => Ok(Value::String(v.str()?.to_string())),
+    }
+}
+
+/// Deserialises a JSON value into `T`; an error names the argument and the field path
+/// (`billing.method: unknown variant "by_magic", expected one of …`).
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    what: &str,
+    value: &Value,
+) -> PyResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        argument_error(
+            py,
+            what,
+            Some(&e.path().to_string()),
+            &e.inner().to_string(),
+        )
+    })
+}
+
+/// A JSON-shaped argument (JSON text or Python data) as `T`: the one way every binding reads
+/// rules, options, commands and records given as dicts.
+pub(crate) fn json_arg<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    from_value(py, what, &json_value(py, what, obj)?)
+}
+
+/// JSON text given as a Rust string as `T`, with the errors of [`json_arg`].
+pub(crate) fn json_text_arg<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    what: &str,
+    text: &str,
+) -> PyResult<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        argument_error(
+            py,
+            what,
+            Some(&e.path().to_string()),
+            &e.inner().to_string(),
+        )
+    })
+}
+
+/// China Standard Time (UTC+8), the zone of naive times.
+fn cst() -> FixedOffset {
+    gridserve_core::reliability::CHINA_STANDARD_TIME
+}
+
+/// ISO 8601 text as a time: with an offset (`2024-01-01T08:00:00+08:00`, `…Z`) or without
+/// (China Standard Time), `T` or a space between date and time, seconds and fractions
+/// optional, or a date alone (midnight CST).
+pub(crate) fn parse_time_text(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    let t = text.trim();
+    let t = t.replacen(' ', "T", 1);
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&t) {
+        return Ok(dt);
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(&t, f) {
+            return Ok(dt);
+        }
+    }
+    let naive = NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(&t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
+        });
+    match naive {
+        Ok(n) => cst()
+            .from_local_datetime(&n)
+            .single()
+            .ok_or_else(|| format!("{} is not a valid time", gridserve_core::excerpt(text))),
+        Err(_) => Err(format!(
+            "{} is not an ISO 8601 time (YYYY-MM-DD[THH:MM[:SS]][±HH:MM])",
+            gridserve_core::error_info::quoted(text)
+        )),
+    }
+}
+
+/// A time argument: a `datetime` (aware, or naive = China Standard Time), a `date` (midnight
+/// CST), a pandas `Timestamp`, or ISO 8601 text with or without offset. The caller's offset is
+/// kept. NaT or anything else is an `InvalidArgumentError` naming the argument.
+pub(crate) fn time_arg(
+    py: Python<'_>,
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<DateTime<FixedOffset>> {
+    const EXPECTED: &str = "a datetime, a date or ISO 8601 text";
+    let text = if let Ok(s) = obj.cast::<pyo3::types::PyString>() {
+        text_of(py, what, "", s)?
+    } else if obj.hasattr("isoformat")? && !obj.is_instance_of::<pyo3::types::PyType>() {
+        obj.call_method0("isoformat")
+            .and_then(|s| s.extract::<String>())
+            .map_err(|_| wrong_argument(py, what, EXPECTED, &short_repr(obj)))?
+    } else {
+        return Err(wrong_argument(py, what, EXPECTED, &short_repr(obj)));
+    };
+    if text == "NaT" {
+        return Err(wrong_argument(py, what, EXPECTED, "NaT (a missing time)"));
+    }
+    parse_time_text(&text).map_err(|m| wrong_argument(py, what, EXPECTED, &m))
+}
+
+/// A time argument as the wall-clock time in China Standard Time.
+pub(crate) fn cst_time_arg(
+    py: Python<'_>,
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<NaiveDateTime> {
+    Ok(time_arg(py, what, obj)?.with_timezone(&cst()).naive_local())
+}
+
+/// An id array argument: a list, tuple or 1-D numpy array of integers of any dtype (int8 …
+/// uint64, or objects holding ints). A negative id or one above `u32::MAX` is an
+/// `IdOutOfRangeError`-like `InvalidArgumentError` naming the position; a plain int, text or a
+/// float array gets an error saying what was expected.
+pub(crate) fn ids_arg(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    use pyo3::types::{PyBytes, PyInt, PyString};
+    const EXPECTED: &str = "a list or 1-D array of non-negative integer ids";
+    if obj.cast::<PyString>().is_ok()
+        || obj.cast::<PyBytes>().is_ok()
+        || obj.cast::<PyInt>().is_ok()
+        || obj.cast::<PyDict>().is_ok()
+    {
+        return Err(wrong_argument(py, what, EXPECTED, &short_repr(obj)));
+    }
+    if let Ok(dtype) = obj.getattr("dtype") {
+        let kind: String = dtype.getattr("kind")?.extract()?;
+        if !matches!(kind.as_str(), "i" | "u" | "O") {
+            return Err(wrong_argument(
+                py,
+                what,
+                EXPECTED,
+                &format!("an array of dtype {}", dtype.str()?.to_string_lossy()),
+            ));
+        }
+        let ndim: usize = obj.getattr("ndim")?.extract()?;
+        if ndim != 1 {
+            return Err(wrong_argument(
+                py,
+                what,
+                EXPECTED,
+                &format!("a {ndim}-D array"),
+            ));
+        }
+        if kind != "O" {
+            // Integer arrays: checked and cast by numpy in one pass each, not per element.
+            let size: usize = obj.getattr("size")?.extract()?;
+            if size > 0 {
+                for end in ["argmin", "argmax"] {
+                    let at: usize = obj.call_method0(end)?.extract()?;
+                    let n: i128 = obj.get_item(at)?.call_method0("__index__")?.extract()?;
+                    if u32::try_from(n).is_err() {
+                        return Err(wrong_argument(
+                            py,
+                            what,
+                            "ids from 0 to 4294967295",
+                            &format!("{n} at position {at}"),
+                        ));
+                    }
+                }
+            }
+            let cast = obj.call_method1("astype", ("uint32",))?;
+            let arr: numpy::PyReadonlyArray1<'_, u32> = cast.extract()?;
+            return Ok(arr.as_array().iter().copied().collect());
+        }
+    }
+    let iter = obj
+        .try_iter()
+        .map_err(|_| wrong_argument(py, what, EXPECTED, &short_repr(obj)))?;
+    let mut out = Vec::new();
+    for (i, item) in iter.enumerate() {
+        let item = item?;
+        if item.cast::<pyo3::types::PyBool>().is_ok() {
+            return Err(wrong_argument(
+                py,
+                what,
+                EXPECTED,
+                &format!("{} at position {i}", short_repr(&item)),
+            ));
+        }
+        let Ok(n) = item
+            .call_method0("__index__")
+            .and_then(|n| n.extract::<i128>())
+        else {
+            return Err(wrong_argument(
+                py,
+                what,
+                EXPECTED,
+                &format!("{} at position {i}", short_repr(&item)),
+            ));
+        };
+        let Ok(id) = u32::try_from(n) else {
+            return Err(wrong_argument(
+                py,
+                what,
+                "ids from 0 to 4294967295",
+                &format!("{n} at position {i}"),
+            ));
+        };
+        out.push(id);
+    }
+    Ok(out)
 }

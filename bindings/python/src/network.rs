@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use gridserve_core::network::records::NetworkData;
+use gridserve_core::access::{Masking, MaskingPolicy, Role};
+use gridserve_core::network::records::{Contact, NetworkData};
 use gridserve_core::network::{
     Applied, ElementId, FaultOutcome, LineId, LineKind, Network, NetworkError, Operation,
     PlannedOutage, PointId, Scope, Topology, Trip, ValidationOptions, busbranch, io,
 };
 use gridserve_synth::{self as synth, SynthConfig};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 use crate::convert::{self, columns, element_kind, operation_pairs, to_py};
 use crate::errors::IntoPy;
@@ -255,10 +256,26 @@ impl PyNetwork {
     }
 
     /// The records as columns: `{table: {column: [values]}}`, tables and columns as in the
-    /// CSV layout (contacts in their own table with a `customer` column).
-    fn to_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    /// CSV layout (contacts in their own table with a `customer` column). Customer names and
+    /// contact names and phone numbers are masked unless `roles` (the reader's role names)
+    /// include one the masking policy lets read them in the clear.
+    #[pyo3(signature = (*, roles = None))]
+    fn to_columns<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let masking = reader_masking(py, roles)?;
         let net = &self.inner;
-        let data = py.detach(|| net.to_data());
+        let mut data = py.detach(|| net.to_data());
+        if masking == Masking::Masked {
+            for c in &mut data.customers {
+                c.name = c.name.as_deref().map(|n| masking.name(n));
+                for k in &mut c.contacts {
+                    mask_contact(k, masking);
+                }
+            }
+        }
         let out = PyDict::new(py);
         out.set_item("points", columns(py, &data.points, &io::POINT_COLUMNS)?)?;
         out.set_item(
@@ -395,6 +412,61 @@ impl PyNetwork {
             n.customer_count()
         )
     }
+}
+
+/// How a reader holding `roles` (role names, e.g. `["dispatcher"]`) sees personal data, by the
+/// default [`MaskingPolicy`]: masked unless one of the roles reads it in the clear (customer
+/// managers and supervisors). No roles is a reader with no permission: masked.
+pub(crate) fn reader_masking(
+    py: Python<'_>,
+    roles: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Masking> {
+    let Some(roles) = roles.filter(|r| !r.is_none()) else {
+        return Ok(Masking::Masked);
+    };
+    let expected = "roles is a list of role names (for example [\"customer_manager\"])";
+    if roles.is_instance_of::<PyString>() {
+        return Err(crate::errors::invalid_argument(
+            py,
+            format!("{expected}, not a single str"),
+        ));
+    }
+    let items = roles.try_iter().map_err(|_| {
+        crate::errors::invalid_argument(py, format!("{expected}, not {}", type_name(roles)))
+    })?;
+    let mut parsed = Vec::new();
+    for item in items {
+        let item = item?;
+        let Ok(name) = item.extract::<String>() else {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!("{expected}; got an item of type {}", type_name(&item)),
+            ));
+        };
+        let role: Role =
+            serde_json::from_value(serde_json::Value::String(name.clone())).map_err(|_| {
+                let shown: String = name.chars().take(40).collect();
+                let more = if name.chars().count() > 40 { "…" } else { "" };
+                crate::errors::invalid_argument(
+                    py,
+                    format!("unknown role {shown:?}{more}: {expected}"),
+                )
+            })?;
+        parsed.push(role);
+    }
+    Ok(MaskingPolicy::default().for_roles(&parsed))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// Masks a contact's name and phone number as `masking` says.
+fn mask_contact(c: &mut Contact, masking: Masking) {
+    c.name = masking.name(&c.name);
+    c.phone = masking.phone(&c.phone);
 }
 
 /// A compressed list of lists: `(offsets, values)`.
@@ -630,11 +702,9 @@ impl PyTopology {
         &self,
         py: Python<'py>,
         actions: Vec<String>,
-        lines: PyReadonlyArray1<'py, u32>,
+        lines: &Bound<'py, PyAny>,
     ) -> PyResult<Compressed<'py>> {
-        let lines = lines
-            .as_slice()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let lines = &convert::ids_arg(py, "lines", lines)?;
         if actions.len() != lines.len() {
             return Err(crate::errors::invalid_argument(
                 py,
@@ -879,10 +949,26 @@ impl PyScope {
         point_array(py, self.scope.restored_ids())
     }
     /// The full report as plain Python values: summary, meshed, points, transformers,
-    /// customers (critical first, with contacts), boundary devices, restored points.
-    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// customers (critical first, with contacts), boundary devices, restored points. Customer
+    /// names and contact names and phone numbers are masked unless `roles` (the reader's role
+    /// names) include one the masking policy lets read them in the clear.
+    #[pyo3(signature = (*, roles = None))]
+    fn report<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let masking = reader_masking(py, roles)?;
         let t = read(&self.topo);
-        let r = py.detach(|| self.scope.report(&t)).py_err(py)?;
+        let mut r = py.detach(|| self.scope.report(&t)).py_err(py)?;
+        if masking == Masking::Masked {
+            for c in &mut r.customers {
+                c.name = c.name.as_deref().map(|n| masking.name(n));
+                for k in &mut c.contacts {
+                    mask_contact(k, masking);
+                }
+            }
+        }
         to_py(py, &r)
     }
 

@@ -4,7 +4,8 @@
 
 use gridserve_core::reliability::{
     self as rel, CHINA_STANDARD_TIME, DltOptions, Grouping, IndexOptions, MedOptions, MedThreshold,
-    OutageColumns, OutageTable, Period, ServiceBase, StageSpan, StatKey, WorstBy, record,
+    OutageColumns, OutageTable, Period, Problem, ProblemKind, Problems, ReliabilityError,
+    ServiceBase, StageSpan, StatKey, WorstBy, record,
 };
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -14,12 +15,35 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::{IntoPy, invalid_argument};
 
+/// A float64 cell of an integer column: NaN is missing, a whole number in the range of i64
+/// is that number, anything else is malformed.
+fn whole(v: f64) -> Result<Option<i64>, ()> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    if v.is_nan() {
+        Ok(None)
+    } else if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+        Ok(Some(v as i64))
+    } else {
+        Err(())
+    }
+}
+
+fn malformed(id: &[String], index: usize, field: &'static str, value: f64) -> Problem {
+    Problem {
+        record: id.get(index).cloned().unwrap_or_default(),
+        index,
+        field,
+        value: value.to_string(),
+        kind: ProblemKind::Malformed,
+    }
+}
+
 fn to_vec<T: numpy::Element + Copy>(a: &PyReadonlyArray1<'_, T>) -> Vec<T> {
     a.as_array().iter().copied().collect()
 }
 
 fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, text: &str) -> PyResult<T> {
-    serde_json::from_str(text).map_err(|e| invalid_argument(py, format!("{what}: {e}")))
+    crate::convert::json_text_arg(py, what, text)
 }
 
 fn name<T: DeserializeOwned>(
@@ -40,14 +64,17 @@ fn json<T: Serialize>(py: Python<'_>, v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| invalid_argument(py, e.to_string()))
 }
 
-fn options(py: Python<'_>, text: Option<&str>) -> PyResult<IndexOptions> {
-    text.map_or_else(|| Ok(IndexOptions::default()), |t| parse(py, "options", t))
+/// Index options: a dict or JSON text, through the one JSON converter (field paths, NaN and
+/// unknown keys refused by name).
+fn options(py: Python<'_>, given: Option<&Bound<'_, PyAny>>) -> PyResult<IndexOptions> {
+    given.map_or_else(
+        || Ok(IndexOptions::default()),
+        |o| crate::convert::json_arg(py, "options", o),
+    )
 }
 
 fn period(py: Python<'_>, start: &str, end: &str) -> PyResult<Period> {
-    let ts = |t: &str| {
-        record::parse_timestamp(t, CHINA_STANDARD_TIME).map_err(|m| invalid_argument(py, m))
-    };
+    let ts = |t: &str| crate::convert::parse_time_text(t).map_err(|m| invalid_argument(py, m));
     Period::new(ts(start)?, ts(end)?).py_err(py)
 }
 
@@ -62,13 +89,15 @@ pub struct PyOutageTable {
 
 #[pymethods]
 impl PyOutageTable {
-    /// Builds from columns (timestamps in ms since the epoch; stage entries equal to the
-    /// smallest int64 are unknown) and the service base as JSON.
+    /// Builds from columns and the service base as JSON. Timestamps are ms since the epoch,
+    /// the smallest int64 (numpy's NaT) marking a missing value; counts, operations and
+    /// planned flags are float64 with NaN marking a missing value. Optional columns left out
+    /// (`None`) take the core's defaults.
     #[staticmethod]
     #[pyo3(signature = (
-        feeders_json, id, start_ms, end_ms, cause, planned, device, feeder, customers_count,
-        load_kva, load_kw, operations = None, list_offsets = None, has_list = None,
-        customer_numbers = None, stages_ms = None
+        feeders_json, id, start_ms, end_ms, feeder, cause = None, planned = None, device = None,
+        customers_count = None, load_kva = None, load_kw = None, operations = None,
+        list_offsets = None, has_list = None, customer_numbers = None, stages_ms = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_columns(
@@ -77,39 +106,81 @@ impl PyOutageTable {
         id: Vec<String>,
         start_ms: PyReadonlyArray1<'_, i64>,
         end_ms: PyReadonlyArray1<'_, i64>,
-        cause: Vec<String>,
-        planned: PyReadonlyArray1<'_, bool>,
-        device: Vec<String>,
         feeder: Vec<String>,
-        customers_count: PyReadonlyArray1<'_, i64>,
-        load_kva: PyReadonlyArray1<'_, f64>,
-        load_kw: PyReadonlyArray1<'_, f64>,
-        operations: Option<PyReadonlyArray1<'_, i64>>,
+        cause: Option<Vec<String>>,
+        planned: Option<PyReadonlyArray1<'_, f64>>,
+        device: Option<Vec<String>>,
+        customers_count: Option<PyReadonlyArray1<'_, f64>>,
+        load_kva: Option<PyReadonlyArray1<'_, f64>>,
+        load_kw: Option<PyReadonlyArray1<'_, f64>>,
+        operations: Option<PyReadonlyArray1<'_, f64>>,
         list_offsets: Option<PyReadonlyArray1<'_, i64>>,
         has_list: Option<PyReadonlyArray1<'_, bool>>,
         customer_numbers: Option<Vec<String>>,
         stages_ms: Option<Vec<Option<PyReadonlyArray1<'_, i64>>>>,
     ) -> PyResult<Self> {
         let base: ServiceBase = parse(py, "feeders", feeders_json)?;
+        let times = |a: &PyReadonlyArray1<'_, i64>| -> Vec<Option<i64>> {
+            a.as_array()
+                .iter()
+                .map(|&v| (v != i64::MIN).then_some(v))
+                .collect()
+        };
         let mut stages: [Vec<Option<i64>>; 5] = Default::default();
         for (k, s) in stages_ms.unwrap_or_default().into_iter().enumerate() {
             if let (Some(slot), Some(a)) = (stages.get_mut(k), s) {
-                *slot = a
-                    .as_array()
-                    .iter()
-                    .map(|&v| (v != i64::MIN).then_some(v))
-                    .collect();
+                *slot = times(&a);
             }
         }
+        let mut problems = Vec::new();
+        let integers = |column: &'static str,
+                        a: Option<PyReadonlyArray1<'_, f64>>,
+                        problems: &mut Vec<Problem>| {
+            a.map_or_else(Vec::new, |a| {
+                a.as_array()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| match whole(v) {
+                        Ok(v) => v,
+                        Err(()) => {
+                            problems.push(malformed(&id, i, column, v));
+                            None
+                        }
+                    })
+                    .collect()
+            })
+        };
+        let customers_count = integers("customers_count", customers_count, &mut problems);
+        let operations = integers("operations", operations, &mut problems);
+        let planned = planned.map_or_else(Vec::new, |a| {
+            a.as_array()
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| match v {
+                    _ if v.is_nan() => None,
+                    0.0 => Some(false),
+                    1.0 => Some(true),
+                    _ => {
+                        problems.push(malformed(&id, i, "planned", v));
+                        None
+                    }
+                })
+                .collect()
+        });
+        if !problems.is_empty() {
+            return Err(ReliabilityError::InvalidRecords {
+                problems: Problems(problems),
+            })
+            .py_err(py);
+        }
         let cols = OutageColumns {
-            id,
-            start_ms: to_vec(&start_ms),
-            end_ms: to_vec(&end_ms),
-            cause,
-            planned: to_vec(&planned),
-            device,
+            start_ms: times(&start_ms),
+            end_ms: times(&end_ms),
+            cause: cause.unwrap_or_default(),
+            planned,
+            device: device.unwrap_or_default(),
             feeder,
-            customers_count: to_vec(&customers_count),
+            customers_count,
             list_offsets: list_offsets.map_or_else(Vec::new, |a| {
                 a.as_array()
                     .iter()
@@ -118,10 +189,11 @@ impl PyOutageTable {
             }),
             has_list: has_list.map_or_else(Vec::new, |a| to_vec(&a)),
             customer_numbers: customer_numbers.unwrap_or_default(),
-            load_kva: to_vec(&load_kva),
-            load_kw: to_vec(&load_kw),
-            operations: operations.map_or_else(Vec::new, |a| to_vec(&a)),
+            load_kva: load_kva.map_or_else(Vec::new, |a| to_vec(&a)),
+            load_kw: load_kw.map_or_else(Vec::new, |a| to_vec(&a)),
+            operations,
             stages_ms: stages,
+            id,
         };
         let inner = py
             .detach(move || OutageTable::from_columns(&cols, base))
@@ -155,7 +227,7 @@ impl PyOutageTable {
         start: &str,
         end: &str,
         grouping: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let g: Grouping = name(py, "grouping", grouping, GROUPINGS)?;
@@ -173,7 +245,7 @@ impl PyOutageTable {
         py: Python<'_>,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let o = options(py, options_json)?;
@@ -194,7 +266,7 @@ impl PyOutageTable {
         history_end: &str,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
         med_json: Option<&str>,
     ) -> PyResult<String> {
         let h = period(py, history_start, history_end)?;
@@ -215,7 +287,7 @@ impl PyOutageTable {
         py: Python<'_>,
         start: &str,
         end: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
         dlt_json: Option<&str>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
@@ -236,7 +308,7 @@ impl PyOutageTable {
         start: &str,
         end: &str,
         by: &str,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;
@@ -258,7 +330,7 @@ impl PyOutageTable {
         by: &str,
         metric: &str,
         n: usize,
-        options_json: Option<&str>,
+        options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;

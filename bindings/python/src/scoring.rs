@@ -222,15 +222,45 @@ pub(crate) fn topsis<'py>(
     directions: Option<&Bound<'py, PyAny>>,
     normalisation: &str,
     ranks: bool,
-    threads: Option<usize>,
+    threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let threads = match threads {
+        None => None,
+        // An int beyond i64 is out of range either way; keep its sign for the message.
+        Some(t) => Some(t.extract::<i64>().or_else(|_| {
+            match t.extract::<f64>() {
+                Ok(f) if t.is_instance_of::<pyo3::types::PyInt>() => {
+                    Ok(if f < 0.0 { i64::MIN } else { i64::MAX })
+                }
+                _ => Err(ScoringError::InvalidOption {
+                    option: "threads",
+                    value: f64::NAN,
+                    problem: "must be an integer (or None for the default)",
+                })
+                .py_err(py),
+            }
+        })?),
+    };
     let m = Matrix::extract(py, matrix)?;
     let view = m.view().py_err(py)?;
     let dirs = self::directions(py, directions, view.cols())?;
     let options = TopsisOptions {
         normalisation: Normalisation::parse(normalisation).py_err(py)?,
         ranks,
-        threads: threads.and_then(NonZeroUsize::new),
+        threads: match threads {
+            None => None,
+            Some(t) => Some(
+                usize::try_from(t)
+                    .ok()
+                    .and_then(NonZeroUsize::new)
+                    .ok_or(ScoringError::InvalidOption {
+                        option: "threads",
+                        value: t as f64,
+                        problem: "must be at least 1 (or None for the default)",
+                    })
+                    .py_err(py)?,
+            ),
+        },
     };
     // The outputs are numpy's own arrays, written in place: numpy asks the kernel for huge
     // pages for large arrays, which makes their first touch several times cheaper than that
@@ -271,8 +301,22 @@ pub(crate) fn topsis<'py>(
     Ok(d)
 }
 
-/// Built-in indicators from columns of usage data (`id` plus the fields of `UsageRecord`;
-/// NaN or a missing column = not given). Returns {"id", <indicator>..., and for the load rate
+/// Usage fields whose absence makes an indicator use a fallback rather than refuse.
+const FALLBACK_FIELDS: &[&str] = &[
+    "sharp_kwh",
+    "deep_valley_kwh",
+    "power_factor",
+    "avg_load_kw",
+    "contract_demand_kw",
+    "transformer_p0_kw",
+    "transformer_pk_kw",
+    "transformer_i0_pct",
+    "transformer_uk_pct",
+];
+
+/// Built-in indicators from columns of usage data (`id` plus the fields of `UsageRecord`; a
+/// missing column = not given, a NaN cell = missing, refused by name where an indicator needs
+/// it). Returns {"id", <indicator>..., and for the load rate
 /// "transformer_load_rate_best_lo"/"_best_hi"} plus "criteria" (name, unit, direction).
 #[pyfunction]
 #[pyo3(signature = (columns, indicators = None, options = None))]
@@ -284,11 +328,7 @@ pub(crate) fn compute_indicators<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let options: IndicatorOptions = match options {
         None => IndicatorOptions::default(),
-        Some(o) => {
-            let text: String = py.import("json")?.call_method1("dumps", (o,))?.extract()?;
-            serde_json::from_str(&text)
-                .map_err(|e| invalid_argument(py, format!("indicator options: {e}")))?
-        }
+        Some(o) => crate::convert::json_arg(py, "indicator options", o.as_any())?,
     };
     let ids: Vec<String> = match columns.get_item("id")? {
         Some(v) => v
@@ -333,8 +373,13 @@ pub(crate) fn compute_indicators<'py>(
         let Some(values) = column(field)? else {
             continue;
         };
+        // A NaN cell is a missing value. Where the core refuses a missing value by name
+        // (MissingInput) it is passed as absent; where absence has a fallback (power factor
+        // from reactive energy, average load from energy, …) it is passed as NaN, which the
+        // core refuses as not finite, so that a missing cell never switches the formula.
+        let has_fallback = FALLBACK_FIELDS.contains(&field);
         for (r, v) in records.iter_mut().zip(values) {
-            let opt = (!v.is_nan()).then_some(v);
+            let opt = (has_fallback || !v.is_nan()).then_some(v);
             match field {
                 "period_hours" => r.period_hours = v,
                 "energy_kwh" => r.energy_kwh = v,

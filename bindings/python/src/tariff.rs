@@ -74,24 +74,30 @@ pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<B
     value_to_py(py, &decimal, &v, false)
 }
 
-/// JSON text from a `str` (as is) or any JSON-able Python value (dict, list).
+/// JSON text from a `str` (as is) or any JSON-able Python value (dict, list), through the one
+/// converter (a NaN or infinite float is refused naming its path).
 pub(crate) fn json_text(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(s.to_string());
+        return crate::convert::text_of(py, "argument", "", s);
     }
-    let json = py.import("json")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("default", py.import("builtins")?.getattr("str")?)?;
-    json.call_method("dumps", (obj,), Some(&kwargs))?.extract()
+    let value = crate::convert::json_value(py, "argument", obj)?;
+    Ok(value.to_string())
 }
 
+/// A JSON-shaped argument (through the one converter, which names the field path); an unknown
+/// period name stays the core's `UnknownPeriodError`.
 fn parse<T: serde::de::DeserializeOwned>(
     py: Python<'_>,
     what: &str,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<T> {
-    let text = json_text(py, obj)?;
-    tariff::from_json(what, &text).py_err(py)
+    let value = crate::convert::json_value(py, what, obj)?;
+    crate::convert::from_value(py, what, &value).or_else(|path_err| {
+        match tariff::from_json_value::<T>(what, value) {
+            Err(e @ TariffError::UnknownPeriod { .. }) => Err(e).py_err(py),
+            _ => Err(path_err),
+        }
+    })
 }
 
 pub(crate) fn parse_date(py: Python<'_>, what: &str, text: &str) -> PyResult<chrono::NaiveDate> {
@@ -103,14 +109,18 @@ pub(crate) fn parse_date(py: Python<'_>, what: &str, text: &str) -> PyResult<chr
     })
 }
 
+/// A number argument (int, float, `Decimal` or text) as an exact decimal: NaN, infinities and
+/// more than 28 significant digits are refused, never rounded.
 fn parse_decimal(py: Python<'_>, what: &str, v: &Bound<'_, PyAny>) -> PyResult<Decimal> {
-    let text = v.str()?.to_string();
-    text.parse().map_err(|e| {
-        crate::errors::invalid_argument(
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(crate::errors::invalid_argument(
             py,
-            format!("{what} = {text:?} is not a decimal number: {e}"),
-        )
-    })
+            format!("{what} must be a number, not a bool"),
+        ));
+    }
+    let text = v.str()?.to_string();
+    tariff::exact::parse_decimal(&text)
+        .map_err(|e| crate::errors::invalid_argument(py, format!("{what}: {e}")))
 }
 
 /// A TOU schedule and a price table validated together: bills months, aggregates interval
@@ -204,33 +214,44 @@ impl PyTariff {
     fn period_at(
         &self,
         py: Python<'_>,
-        time: &str,
+        time: &Bound<'_, PyAny>,
         calendar: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let t = parse_time(py, time)?;
+        let t = crate::convert::cst_time_arg(py, "time", time)?;
         let cal = calendar_of(py, calendar)?;
         Ok(self.inner.compiled().period_at(t, &cal).as_str().to_owned())
     }
 
-    /// Bills one month of usage (a dict in the `MonthlyUsage` layout, or JSON text).
-    fn bill<'py>(&self, py: Python<'py>, usage: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// Bills one month of usage (a dict in the `MonthlyUsage` layout, or JSON text). A month
+    /// outside the tariff's validity is refused unless `what_if=True` (bill at these prices on
+    /// purpose, e.g. last year's usage at today's tariff).
+    #[pyo3(signature = (usage, *, what_if = false))]
+    fn bill<'py>(
+        &self,
+        py: Python<'py>,
+        usage: &Bound<'py, PyAny>,
+        what_if: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let usage: MonthlyUsage = parse(py, "usage", usage)?;
-        let bill = self.inner.bill(&usage).py_err(py)?;
+        let bill = self.bill_one(&usage, what_if).py_err(py)?;
         to_py(py, &bill)
     }
 
-    /// Bills many months (a list of usage dicts); the first error stops.
+    /// Bills many months (a list of usage dicts); the first error stops. `what_if` as in
+    /// `bill`.
+    #[pyo3(signature = (usages, *, what_if = false))]
     fn bills<'py>(
         &self,
         py: Python<'py>,
         usages: &Bound<'py, PyAny>,
+        what_if: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let usages: Vec<MonthlyUsage> = parse(py, "usages", usages)?;
         let bills = py
             .detach(|| {
                 usages
                     .iter()
-                    .map(|u| self.inner.bill(u))
+                    .map(|u| self.bill_one(u, what_if))
                     .collect::<Result<Vec<_>, _>>()
             })
             .py_err(py)?;
@@ -247,21 +268,28 @@ impl PyTariff {
     fn aggregate_intervals<'py>(
         &self,
         py: Python<'py>,
-        energy_kwh: PyReadonlyArray2<'py, f64>,
-        start: &str,
+        energy_kwh: &Bound<'py, PyAny>,
+        start: &Bound<'_, PyAny>,
         interval_min: u32,
-        kvarh_forward: Option<PyReadonlyArray2<'py, f64>>,
-        kvarh_reverse: Option<PyReadonlyArray2<'py, f64>>,
+        kvarh_forward: Option<&Bound<'py, PyAny>>,
+        kvarh_reverse: Option<&Bound<'py, PyAny>>,
         calendar: Option<&Bound<'py, PyAny>>,
         ids: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let energy = Column::new(py, "energy_kwh", energy_kwh)?;
+        let fwd = kvarh_forward
+            .map(|a| Column::new(py, "kvarh_forward", a))
+            .transpose()?;
+        let rev = kvarh_reverse
+            .map(|a| Column::new(py, "kvarh_reverse", a))
+            .transpose()?;
         let (layout, totals) = self.aggregate(
             py,
-            &energy_kwh,
+            &energy,
             start,
             interval_min,
-            kvarh_forward.as_ref(),
-            kvarh_reverse.as_ref(),
+            fwd.as_ref(),
+            rev.as_ref(),
             calendar,
             ids.as_deref(),
         )?;
@@ -297,24 +325,31 @@ impl PyTariff {
     fn bill_intervals<'py>(
         &self,
         py: Python<'py>,
-        energy_kwh: PyReadonlyArray2<'py, f64>,
-        start: &str,
+        energy_kwh: &Bound<'py, PyAny>,
+        start: &Bound<'_, PyAny>,
         terms: &Bound<'py, PyAny>,
         interval_min: u32,
-        kvarh_forward: Option<PyReadonlyArray2<'py, f64>>,
-        kvarh_reverse: Option<PyReadonlyArray2<'py, f64>>,
+        kvarh_forward: Option<&Bound<'py, PyAny>>,
+        kvarh_reverse: Option<&Bound<'py, PyAny>>,
         calendar: Option<&Bound<'py, PyAny>>,
         columns: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let terms: Vec<CustomerTerms> = parse(py, "terms", terms)?;
         let ids: Vec<String> = terms.iter().map(|t| t.customer.clone()).collect();
+        let energy = Column::new(py, "energy_kwh", energy_kwh)?;
+        let fwd = kvarh_forward
+            .map(|a| Column::new(py, "kvarh_forward", a))
+            .transpose()?;
+        let rev = kvarh_reverse
+            .map(|a| Column::new(py, "kvarh_reverse", a))
+            .transpose()?;
         let (layout, totals) = self.aggregate(
             py,
-            &energy_kwh,
+            &energy,
             start,
             interval_min,
-            kvarh_forward.as_ref(),
-            kvarh_reverse.as_ref(),
+            fwd.as_ref(),
+            rev.as_ref(),
             calendar,
             Some(&ids),
         )?;
@@ -358,36 +393,49 @@ impl PyTariff {
 
     /// Bills the usages and returns the power-factor finding: months with a surcharge and the
     /// compensation (kvar) to reach `target_pf` (default: the standard's full-reduction pf).
-    #[pyo3(signature = (usages, target_pf = None, hours_per_day = None))]
+    /// `what_if` as in `bill`.
+    #[pyo3(signature = (usages, target_pf = None, hours_per_day = None, *, what_if = false))]
     fn pf_finding<'py>(
         &self,
         py: Python<'py>,
         usages: &Bound<'py, PyAny>,
         target_pf: Option<&Bound<'py, PyAny>>,
         hours_per_day: Option<f64>,
+        what_if: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(h) = hours_per_day
+            && !(h.is_finite() && h > 0.0 && h <= 24.0)
+        {
+            return Err(crate::errors::invalid_argument(
+                py,
+                format!("hours_per_day = {h} is not in (0, 24]"),
+            ));
+        }
         let usages: Vec<MonthlyUsage> = parse(py, "usages", usages)?;
         let target = target_pf
             .map(|v| parse_decimal(py, "target_pf", v))
             .transpose()?;
         let bills = usages
             .iter()
-            .map(|u| self.inner.bill(u))
+            .map(|u| self.bill_one(u, what_if))
             .collect::<Result<Vec<_>, _>>()
             .py_err(py)?;
         to_py(py, &tariff::pf_finding(&bills, target, hours_per_day))
     }
 
-    /// Bills the usages and returns valley vs peak + sharp energy charges.
+    /// Bills the usages and returns valley vs peak + sharp energy charges. `what_if` as in
+    /// `bill`.
+    #[pyo3(signature = (usages, *, what_if = false))]
     fn tou_finding<'py>(
         &self,
         py: Python<'py>,
         usages: &Bound<'py, PyAny>,
+        what_if: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let usages: Vec<MonthlyUsage> = parse(py, "usages", usages)?;
         let bills = usages
             .iter()
-            .map(|u| self.inner.bill(u))
+            .map(|u| self.bill_one(u, what_if))
             .collect::<Result<Vec<_>, _>>()
             .py_err(py)?;
         to_py(py, &tariff::tou_finding(&bills))
@@ -446,57 +494,140 @@ fn bill_columns<'py>(py: Python<'py>, bills: &[tariff::Bill]) -> PyResult<Bound<
     Ok(out)
 }
 
-fn parse_time(py: Python<'_>, text: &str) -> PyResult<chrono::NaiveDateTime> {
-    let t = text.trim().replace(' ', "T");
-    chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| {
-            chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        })
-        .map_err(|e| {
-            crate::errors::invalid_argument(
-                py,
-                format!("{text:?} is not a time (YYYY-MM-DDTHH:MM[:SS]): {e}"),
-            )
-        })
-}
-
 fn calendar_of(py: Python<'_>, calendar: Option<&Bound<'_, PyAny>>) -> PyResult<Calendar> {
     calendar.map_or_else(|| Ok(Calendar::default()), |c| parse(py, "calendar", c))
 }
 
-fn slice<'a>(py: Python<'_>, what: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    // `as_slice` also accepts Fortran order, whose memory order is not customers × intervals.
-    let c_order = if a.is_c_contiguous() {
-        a.as_slice().ok()
-    } else {
-        None
-    };
-    c_order.ok_or_else(|| {
-        crate::errors::invalid_argument(
-            py,
-            format!("{what} must be a C-contiguous float64 array (use numpy.ascontiguousarray)"),
-        )
-    })
+/// A 2-D column of interval readings: a C-contiguous float64 array read in place, or any other
+/// real numeric array (float16/32, signed or unsigned integers, Fortran order, strided views,
+/// nested lists) converted once. float32/float16 values are taken as the decimals they print
+/// as (0.1f32 is 0.1 kWh, not 0.10000000149011612), so that they sum exactly like float64
+/// readings.
+enum Column<'py> {
+    InPlace(PyReadonlyArray2<'py, f64>),
+    Converted(Vec<f64>, [usize; 2]),
+}
+
+impl<'py> Column<'py> {
+    fn new(py: Python<'py>, what: &str, obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let refuse = |got: String| {
+            crate::errors::invalid_argument(
+                py,
+                format!(
+                    "{what} must be a 2-D numeric array (customers × intervals) of a float or integer dtype; got {got}"
+                ),
+            )
+        };
+        let np = py.import("numpy")?;
+        let arr = if obj.is_instance(&np.getattr("ndarray")?)? {
+            obj.clone()
+        } else {
+            np.call_method1("asarray", (obj,)).map_err(|_| {
+                refuse(
+                    obj.get_type()
+                        .name()
+                        .map_or_else(|_| "?".into(), |n| n.to_string()),
+                )
+            })?
+        };
+        let dtype = arr.getattr("dtype")?;
+        let kind: String = dtype.getattr("kind")?.extract()?;
+        let ndim: usize = arr.getattr("ndim")?.extract()?;
+        if ndim != 2 {
+            return Err(refuse(format!("{ndim} dimension(s)")));
+        }
+        if !matches!(kind.as_str(), "f" | "i" | "u") {
+            return Err(refuse(format!("dtype {}", dtype.str()?)));
+        }
+        if let Ok(a) = arr.extract::<PyReadonlyArray2<'py, f64>>()
+            && a.is_c_contiguous()
+        {
+            return Ok(Self::InPlace(a));
+        }
+        let shape: (usize, usize) = arr.getattr("shape")?.extract()?;
+        let shape = [shape.0, shape.1];
+        let itemsize: usize = dtype.getattr("itemsize")?.extract()?;
+        if kind == "f" && itemsize > 8 {
+            return Err(refuse(format!(
+                "dtype {} (wider than float64)",
+                dtype.str()?
+            )));
+        }
+        if kind == "f" && itemsize < 8 {
+            let a32 = np.call_method1("ascontiguousarray", (&arr, np.getattr("float32")?))?;
+            let a32: PyReadonlyArray2<'py, f32> = a32.extract()?;
+            let values = a32.as_slice().map_err(|e| refuse(e.to_string()))?;
+            let out = values.iter().map(|&x| f32_reading(x)).collect();
+            return Ok(Self::Converted(out, shape));
+        }
+        // float64 in another memory order, or integers: one conversion to C-ordered float64.
+        let a = np.call_method1("ascontiguousarray", (&arr, np.getattr("float64")?))?;
+        let a: PyReadonlyArray2<'py, f64> = a.extract()?;
+        let out = a.as_slice().map_err(|e| refuse(e.to_string()))?.to_vec();
+        Ok(Self::Converted(out, shape))
+    }
+
+    fn shape(&self) -> [usize; 2] {
+        match self {
+            Self::InPlace(a) => {
+                let s = a.shape();
+                [s[0], s[1]]
+            }
+            Self::Converted(_, s) => *s,
+        }
+    }
+
+    fn slice(&self) -> PyResult<&[f64]> {
+        match self {
+            Self::InPlace(a) => a
+                .as_slice()
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            Self::Converted(v, _) => Ok(v),
+        }
+    }
+}
+
+/// A float32 reading as the float64 of the decimal it prints as: the 0.001 kWh grid value when
+/// that rounds to the same float32, else its shortest decimal form (NaN and infinities stay, for
+/// the engine to refuse by position).
+fn f32_reading(x: f32) -> f64 {
+    let wide = f64::from(x);
+    if !x.is_finite() {
+        return wide;
+    }
+    let g = (wide * 1000.0).round() / 1000.0;
+    #[allow(clippy::cast_possible_truncation)]
+    let back = g as f32;
+    if back == x {
+        return g;
+    }
+    format!("{x:e}").parse().unwrap_or(wide)
 }
 
 impl PyTariff {
+    fn bill_one(&self, usage: &MonthlyUsage, what_if: bool) -> Result<tariff::Bill, TariffError> {
+        if what_if {
+            self.inner.bill_what_if(usage)
+        } else {
+            self.inner.bill(usage)
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn aggregate(
         &self,
         py: Python<'_>,
-        energy: &PyReadonlyArray2<'_, f64>,
-        start: &str,
+        energy: &Column<'_>,
+        start: &Bound<'_, PyAny>,
         interval_min: u32,
-        fwd: Option<&PyReadonlyArray2<'_, f64>>,
-        rev: Option<&PyReadonlyArray2<'_, f64>>,
+        fwd: Option<&Column<'_>>,
+        rev: Option<&Column<'_>>,
         calendar: Option<&Bound<'_, PyAny>>,
         ids: Option<&[String]>,
     ) -> PyResult<(IntervalLayout, tariff::IntervalTotals)> {
         let shape = energy.shape();
         let (customers, intervals) = (shape[0], shape[1]);
-        let start = parse_time(py, start)?;
+        let start = crate::convert::cst_time_arg(py, "start", start)?;
         let cal = calendar_of(py, calendar)?;
         let layout =
             IntervalLayout::new(self.inner.compiled(), &cal, start, interval_min, intervals)
@@ -507,7 +638,7 @@ impl PyTariff {
             {
                 return Err(TariffError::ShapeMismatch {
                     quantity,
-                    got: a.len(),
+                    got: a.shape()[0] * a.shape()[1],
                     expected: customers * intervals,
                     customers,
                     intervals,
@@ -515,9 +646,9 @@ impl PyTariff {
                 .py_err(py);
             }
         }
-        let e = slice(py, "energy_kwh", energy)?;
-        let f = fwd.map(|a| slice(py, "kvarh_forward", a)).transpose()?;
-        let r = rev.map(|a| slice(py, "kvarh_reverse", a)).transpose()?;
+        let e = energy.slice()?;
+        let f = fwd.map(Column::slice).transpose()?;
+        let r = rev.map(Column::slice).transpose()?;
         if let Some(ids) = ids
             && ids.len() != customers
         {

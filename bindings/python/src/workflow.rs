@@ -5,7 +5,6 @@
 //! zone and `Decimal` values may be given directly); the shapes are those of the core's serde
 //! types (`{"type": "record", ...}`).
 
-use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use gridserve_core::notify::masking::export_entry;
@@ -22,16 +21,9 @@ use serde_json::Value;
 use crate::errors::{IntoPy, invalid_argument};
 use crate::network::PyNetwork;
 
-/// Python object → JSON value (through `json.dumps(obj, default=str)`).
+/// Python object → JSON value (the one converter: field paths, NaN refused by name).
 fn to_value(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let json = py.import("json")?;
-    let kwargs = pyo3::types::PyDict::new(py);
-    kwargs.set_item("default", py.get_type::<pyo3::types::PyString>())?;
-    kwargs.set_item("ensure_ascii", false)?;
-    let text: String = json
-        .call_method("dumps", (obj,), Some(&kwargs))?
-        .extract()?;
-    serde_json::from_str(&text).map_err(|e| invalid_argument(py, format!("not JSON data: {e}")))
+    crate::convert::json_value(py, "argument", obj)
 }
 
 /// JSON value → Python object (through `json.loads`).
@@ -41,17 +33,9 @@ fn to_py<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
 
-/// A time: a `datetime` with a time zone, or ISO 8601 / RFC 3339 text with an offset.
+/// A time: `datetime` (aware, or naive = China Standard Time), `date` or ISO 8601 text.
 fn to_time(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
-    let text: String = obj.str()?.extract()?;
-    Timestamp::from_str(&text).map_err(|e| {
-        invalid_argument(
-            py,
-            format!(
-                "{text:?} is not a time with a UTC offset (e.g. 2026-03-02T10:00:00+08:00): {e}"
-            ),
-        )
-    })
+    crate::convert::time_arg(py, "time", obj)
 }
 
 fn to_actor(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
@@ -129,14 +113,11 @@ impl PyWorkflows {
         path: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
         let rules: DeskRules = match rules {
-            Some(r) => {
-                serde_json::from_str(r).map_err(|e| invalid_argument(py, format!("rules: {e}")))?
-            }
+            Some(r) => crate::convert::json_text_arg(py, "rules", r)?,
             None => DeskRules::default(),
         };
         let book: ContactBook = match contacts {
-            Some(c) => serde_json::from_str(c)
-                .map_err(|e| invalid_argument(py, format!("contacts: {e}")))?,
+            Some(c) => crate::convert::json_text_arg(py, "contacts", c)?,
             None => ContactBook::default(),
         };
         let (store, path): (Box<dyn Store>, _) = match path {

@@ -1,5 +1,9 @@
 """Every exception class, raised from real bad input, with its structured fields."""
 
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
 import pytest
 
 import gridserve as gs
@@ -169,3 +173,206 @@ def test_every_core_error_variant_reaches_a_named_class_with_its_fields() -> Non
     assert by_kind[("workflow", "unknown_contact")].phone != "13800000001"
     # A long value is cut in the message, never repeated whole.
     assert len(str(by_kind[("network", "unmappable")])) < 200
+
+
+def _usage(**extra: object) -> dict:
+    usage: dict = {
+        "customer": "HZ-3200",
+        "year": 2026,
+        "month": 2,
+        "capacity_kva": 3200,
+        "energy_kwh": {"peak": 300000, "flat": 400000, "valley": 300000},
+        "kvarh_forward": 700000,
+        "kvarh_reverse": -50000,
+        "max_demand_kw": 1800,
+    }
+    usage.update(extra)
+    return usage
+
+
+def test_json_arguments_name_the_field_path() -> None:
+    t = gs.Tariff.default()
+    # NaN inside a nested dict: refused by its path, not "expected value at line 1 column 94".
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        t.bill(_usage(energy_kwh={"peak": float("nan"), "flat": 1}))
+    assert (e.value.argument, e.value.field) == ("usage", "energy_kwh.peak")
+    assert "not a finite number" in e.value.detail
+    assert isinstance(e.value, gs.ParseError) and isinstance(e.value, gs.InvalidArgumentError)
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        t.bill(_usage(kvarh_forward=float("inf")))
+    assert e.value.field == "kvarh_forward"
+    # An unknown variant names its field and the variants expected.
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        t.bill(_usage(method="by_magic"))
+    assert e.value.field == "method"
+    assert "by_magic" in str(e.value) and "expected one of" in str(e.value)
+    # An unknown key is refused by name (the usage layout denies unknown fields).
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        t.bill(_usage(colour="red"))
+    assert "colour" in str(e.value)
+    # JSON text goes through the same path.
+    with pytest.raises(gs.ParseError):
+        t.bill("{not json")
+    # A lone surrogate is a gridserve error, not a bare UnicodeEncodeError.
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        t.bill(_usage(customer="A\udcff"))
+    assert e.value.field == "customer"
+    # Numbers given as Decimal and numpy scalars are read exactly as before.
+    assert t.bill(_usage(capacity_kva=Decimal("3200"), max_demand_kw=np.float64(1800))) == t.bill(
+        _usage()
+    )
+
+
+def test_reliability_options_nan_is_named() -> None:
+    from gridserve import reliability as rel
+
+    feeders = [{"feeder": "F", "substation": "S", "customers": 10, "load_kva": 50.0}]
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "id": ["M1"],
+            "start": ["2024-01-02 08:00"],
+            "end": ["2024-01-02 09:00"],
+            "cause": ["fault"],
+            "planned": [False],
+            "device": ["K1"],
+            "feeder": ["F"],
+            "customers": [3],
+            "load_kva": [10.0],
+        }
+    )
+    table = rel.outage_table(df, feeders)
+    with pytest.raises(gs.exceptions.ArgumentParseError) as e:
+        rel.indices(table, "2024-01-01", "2024-02-01", momentary_max_min=float("nan"))
+    assert e.value.field == "momentary_max_min"
+    # Dates alone and datetimes are times (midnight China Standard Time).
+    by_text = rel.indices(table, "2024-01-01", "2024-02-01")
+    by_dt = rel.indices(table, dt.datetime(2024, 1, 1), dt.date(2024, 2, 1))
+    assert by_text.equals(by_dt)
+
+
+def test_time_arguments_take_datetime_date_and_iso_text() -> None:
+    t = gs.Tariff.default()
+    cst = dt.timezone(dt.timedelta(hours=8))
+    expected = t.period_at("2026-05-21T15:30")
+    assert expected == "peak"
+    for given in [
+        "2026-05-21 15:30",
+        "2026-05-21T15:30:00+08:00",
+        "2026-05-21T07:30:00Z",
+        dt.datetime(2026, 5, 21, 15, 30),
+        dt.datetime(2026, 5, 21, 15, 30, tzinfo=cst),
+        dt.datetime(2026, 5, 21, 7, 30, tzinfo=dt.timezone.utc),
+    ]:
+        assert t.period_at(given) == expected, given
+    # A date alone is midnight, a valley hour in the default schedule.
+    assert t.period_at(dt.date(2026, 5, 21)) == t.period_at("2026-05-21T00:00")
+    for bad in ["tomorrow", 12, None, "2026-13-01"]:
+        with pytest.raises(gs.InvalidArgumentError) as e:
+            t.period_at(bad)
+        assert e.value.argument == "time"
+    import pandas as pd
+
+    with pytest.raises(gs.InvalidArgumentError):
+        t.period_at(pd.NaT)
+    assert t.period_at(pd.Timestamp("2026-05-21 15:30")) == expected
+
+
+def test_id_arguments_take_any_integer_dtype_and_refuse_others() -> None:
+    net = gs.Network.synthetic(200, seed=1)
+    topo = gs.Topology(net)
+    kinds = net.line_kinds()
+    seg = [i for i, k in enumerate(kinds) if k == "segment"][:3]
+    expected = topo.unsupplied_batch(["take_out"] * 3, np.array(seg, dtype=np.uint32))
+    for ids in [
+        seg,
+        tuple(seg),
+        np.array(seg, dtype=np.int8),
+        np.array(seg, dtype=np.int64),
+        np.array(seg, dtype=np.uint64),
+        np.array(seg, dtype=np.int16),
+    ]:
+        got = topo.unsupplied_batch(["take_out"] * 3, ids)
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected)), type(ids)
+    # Non-contiguous views are read as their values.
+    wide = np.array([seg[0], -1, seg[1], -1, seg[2], -1], dtype=np.int64)[::2]
+    got = topo.unsupplied_batch(["take_out"] * 3, wide)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+    for bad, says in [
+        (np.array([-1, 0, 1], dtype=np.int64), "-1 at position 0"),
+        ([0, 2**40, 1], "1099511627776 at position 1"),
+        (np.array([0.0, 1.0, 2.0]), "dtype float64"),
+        (seg[0], "list or 1-D array"),
+        ("123", "list or 1-D array"),
+        ([0, "x", 1], "position 1"),
+    ]:
+        with pytest.raises(gs.InvalidArgumentError) as e:
+            topo.unsupplied_batch(["take_out"] * 3, bad)
+        assert says in str(e.value), str(e.value)
+        assert e.value.argument == "lines"
+
+
+def test_messages_never_repeat_a_huge_input() -> None:
+    t = gs.Tariff.default()
+    huge = "9" * 10_000_000
+    for call in [
+        lambda: t.bill(_usage(method=huge)),
+        lambda: t.period_at(huge),
+        lambda: t.bill(_usage(energy_kwh={huge: 1})),
+    ]:
+        with pytest.raises(gs.GridserveError) as e:
+            call()
+        assert len(str(e.value)) < 1000
+
+
+def test_time_columns_refuse_nat_and_read_mixed_offsets() -> None:
+    import pandas as pd
+
+    from gridserve import reliability as rel
+
+    feeders = [{"feeder": "F", "substation": "S", "customers": 10, "load_kva": 50.0}]
+
+    def frame(start: list, end: list) -> pd.DataFrame:
+        n = len(start)
+        return pd.DataFrame(
+            {
+                "id": [f"M{i}" for i in range(n)],
+                "start": start,
+                "end": end,
+                "cause": ["fault"] * n,
+                "planned": [False] * n,
+                "device": ["K1"] * n,
+                "feeder": ["F"] * n,
+                "customers": [3] * n,
+                "load_kva": [10.0] * n,
+            }
+        )
+
+    # A NaT start no longer drops the record silently: it is refused by column and row.
+    with pytest.raises(gs.InvalidArgumentError) as e:
+        rel.outage_table(frame([pd.NaT, "2024-01-02 08:00"], ["2024-01-02 09:00"] * 2), feeders)
+    assert (e.value.argument, e.value.row) == ("start", 0)
+    with pytest.raises(gs.InvalidArgumentError) as e:
+        rel.outage_table(frame(["2024-01-02 08:00"], [None]), feeders)
+    assert (e.value.argument, e.value.row) == ("end", 0)
+    with pytest.raises(gs.InvalidArgumentError) as e:
+        rel.outage_table(frame(["not a time"], ["2024-01-02 09:00"]), feeders)
+    assert e.value.argument == "start"
+    # Mixed UTC offsets (an object column) are read, not an AttributeError: 08:00+08:00 and
+    # 00:00Z are the same instant, so both tables agree.
+    mixed = rel.outage_table(
+        frame(["2024-01-02T08:00:00+08:00", "2024-01-02T00:00:00+00:00"], ["2024-01-02T10:00:00+08:00"] * 2),
+        feeders,
+    )
+    same = rel.outage_table(
+        frame(["2024-01-02 08:00", "2024-01-02 08:00"], ["2024-01-02 10:00"] * 2), feeders
+    )
+    a = rel.indices(mixed, "2024-01-01", "2024-02-01")
+    b = rel.indices(same, "2024-01-01", "2024-02-01")
+    assert a.equals(b)
+    # A reversed period is its own class, with the times in the caller's offset.
+    with pytest.raises(gs.exceptions.InvalidPeriodError) as e:
+        rel.indices(same, "2024-02-01T00:00:00+09:00", "2024-01-01T00:00:00+09:00")
+    assert (e.value.start, e.value.end) == ("2024-02-01T00:00:00+09:00", "2024-01-01T00:00:00+09:00")
+    assert isinstance(e.value, gs.InvalidArgumentError)

@@ -135,3 +135,127 @@ def test_statistics_and_lost_sales() -> None:
     assert list(w.index) == ["K1"]
     with pytest.raises(gs.InvalidArgumentError):
         rel.frequency_duration(table, "2023-01-01 00:00", "2024-01-01 00:00", "colour")
+
+
+# ---------------------------------------------------------------- missing values and defaults
+
+YEAR = ("2023-01-01 00:00", "2024-01-01 00:00")
+
+
+def _problems(df: "pd.DataFrame") -> list:
+    with pytest.raises(gs.InvalidOutageRecordsError) as e:
+        rel.outage_table(df, FEEDERS)
+    return [(p["record"], p["field"], p["kind"]) for p in e.value.problems]
+
+
+def test_a_missing_start_or_end_is_refused_by_record() -> None:
+    # A NaT start used to become the "unknown" sentinel: the record fell out of every period
+    # and SAIFI silently dropped.
+    df = _r1()
+    df.loc[2, "start"] = pd.NaT
+    df.loc[4, "end"] = pd.NaT
+    assert _problems(df) == [("S3", "start", "missing"), ("M1", "end", "missing")]
+    # The message names the field and says it is missing (not "-9223372036854775808 lies
+    # before the start").
+    with pytest.raises(gs.InvalidOutageRecordsError) as e:
+        rel.outage_table(df, FEEDERS)
+    assert "-9223372036854775808" not in str(e.value)
+    assert "missing" in str(e.value)
+
+
+def test_a_count_that_differs_from_the_list_is_refused() -> None:
+    # The CSV reader refuses this record; the frame reader used to overwrite the count with
+    # the list's length.
+    df = _r1().assign(customers_count=[300, 100, 50, 100, 200, 49])
+    assert _problems(df) == [("M2", "customers_count", "count_mismatch")]
+    # Equal counts are accepted; a missing count takes the list's length.
+    ok = _r1().assign(customers_count=[300, np.nan, 50, 100, 200, 50])
+    x = rel.indices(rel.outage_table(ok, FEEDERS), *YEAR).loc["system"]
+    assert x["saifi"] == pytest.approx(0.55, rel=1e-12)  # vector R1, as above
+    # No list and no count: refused, not 0 customers.
+    no_list = _r1()
+    no_list.at[3, "customers"] = None
+    assert _problems(no_list) == [("S4", "customers_count", "missing")]
+
+
+def test_missing_numbers_and_flags_are_refused() -> None:
+    df = _r1()
+    df.loc[0, "load_kva"] = np.nan  # used to become 0
+    df["planned"] = [False, None, False, False, False, False]  # used to become False
+    df["operations"] = [1, 1, 1, 1, np.nan, 1]  # used to become 1
+    assert _problems(df) == [
+        ("S1", "load_kva", "not_finite"),
+        ("S2", "planned", "missing"),
+        ("M1", "operations", "missing"),
+    ]
+    bad = _r1().assign(operations=[1, 1, 1, 1, 2.5, 1])
+    assert _problems(bad) == [("M1", "operations", "malformed")]
+    words = _r1().assign(planned=["no"] * 6)
+    with pytest.raises(gs.GridserveError, match="planned"):
+        rel.outage_table(words, FEEDERS)
+
+
+def test_optional_columns_left_out_take_the_core_defaults() -> None:
+    # The same records through the CSV reader, whose defaults are the core's (cause and
+    # device empty, not planned, load 0, one operation), give the same indices.
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "start": pd.to_datetime(["2023-05-01 08:00", "2023-06-01 08:00"]),
+            "end": pd.to_datetime(["2023-05-01 09:00", "2023-06-01 08:03"]),
+            "feeder": "F",
+            "customers_count": [10, 20],
+        }
+    )
+    csv = (
+        "id,start,end,cause,device,feeder,customers_count\n"
+        "a,2023-05-01 08:00,2023-05-01 09:00,,,F,10\n"
+        "b,2023-06-01 08:00,2023-06-01 08:03,,,F,20\n"
+    )
+    import json
+
+    from gridserve._gridserve import OutageTable
+
+    other = OutageTable.from_csv_text(csv, json.dumps(FEEDERS))
+    a = rel.indices(rel.outage_table(df, FEEDERS), *YEAR)
+    b = rel.indices(other, *YEAR)
+    pd.testing.assert_frame_equal(a, b)
+    # SAIFI = 10/1000 (the 3-minute record is momentary), MAIFI = 20/1000.
+    assert a.loc["system", "saifi"] == pytest.approx(0.01)
+    assert a.loc["system", "maifi"] == pytest.approx(0.02)
+
+
+def test_unknown_columns_and_option_keywords_are_refused() -> None:
+    table = rel.outage_table(_r1(), FEEDERS)
+    # A misspelled keyword used to be ignored and the default used.
+    with pytest.raises(gs.GridserveError, match="momentary_max"):
+        rel.indices(table, *YEAR, momentary_max=3)
+    with pytest.raises(gs.GridserveError, match="momentary_max"):
+        rel.daily_saidi(table, *YEAR, momentary_max=3)
+    assert rel.indices(table, *YEAR, momentary_max_min=3).loc["system", "saifi"] > 0
+    # A NaN option names the key (it used to be "expected value at line 1 column 23").
+    with pytest.raises(gs.GridserveError, match="momentary_max_min"):
+        rel.indices(table, *YEAR, momentary_max_min=float("nan"))
+    with pytest.raises(gs.GridserveError, match="celid_single_min"):
+        rel.indices(table, *YEAR, celid_single_min=[360.0, float("inf")])
+    with pytest.raises(gs.GridserveError, match="durration"):
+        rel.outage_table(_r1().assign(durration=1), FEEDERS)
+    with pytest.raises(gs.GridserveError, match="load"):
+        rel.outage_table(_r1(), [dict(FEEDERS[0], load=1.0)])
+
+
+def test_mixed_offsets_in_a_time_column() -> None:
+    # One cell with +08:00, one in UTC and naive ones (China Standard Time): the same
+    # instants as the all-naive frame. pandas alone gives an object column (AttributeError).
+    df = _r1()
+    naive = df["start"].tolist()
+    cells = [t.strftime("%Y-%m-%d %H:%M") for t in naive]
+    cells[0] = naive[0].strftime("%Y-%m-%dT%H:%M+08:00")
+    cells[1] = (naive[1] - pd.Timedelta(hours=8)).strftime("%Y-%m-%dT%H:%MZ")
+    mixed = df.assign(start=cells)
+    a = rel.indices(rel.outage_table(mixed, FEEDERS), *YEAR)
+    b = rel.indices(rel.outage_table(df, FEEDERS), *YEAR)
+    pd.testing.assert_frame_equal(a, b)
+    bad = df.assign(start=["not a time"] + cells[1:])
+    with pytest.raises(gs.GridserveError, match="start"):
+        rel.outage_table(bad, FEEDERS)

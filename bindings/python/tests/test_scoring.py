@@ -332,3 +332,61 @@ def test_indicators_frame_by_hand():
     np.testing.assert_array_equal(y, [1.0, 1.0])
     direct = gs.topsis(f[names[:3]].to_numpy(), [0.25, 0.25, 0.25])
     np.testing.assert_allclose(scores["closeness"], direct["closeness"])
+
+
+# ---------------------------------------------------------------- hardening
+
+
+def test_min_max_topsis_keeps_the_digits_of_a_narrow_column():
+    # pymcdm (TOPSIS with minmax_normalization) gives 0.5000017763630032 for the middle row;
+    # computing a·x + b instead of a·(x − min) used to be off by about 1e-6 here.
+    from pymcdm.methods import TOPSIS
+    from pymcdm.normalizations import minmax_normalization
+
+    m = np.array([[100.0, 1.0], [100.0 + 1e-9, 2.0], [100.0 + 2e-9, 3.0]])
+    ref = TOPSIS(normalization_function=minmax_normalization)(
+        m, np.array([0.5, 0.5]), np.array([1, -1])
+    )
+    assert ref[1] == pytest.approx(0.5000017763630032, abs=1e-16)
+    for data in (m, np.asfortranarray(m)):
+        r = gs.topsis(data, [0.5, 0.5], ["benefit", "cost"], "min_max")
+        np.testing.assert_allclose(r["closeness"], ref, rtol=0, atol=1e-15)
+
+
+def test_topsis_thread_counts_are_checked():
+    rng = np.random.default_rng(3)
+    x = rng.random((500, 3))
+    base = gs.topsis(x, [1, 1, 1])
+    for bad in (0, -1, 5000):
+        with pytest.raises(gs.GridserveError, match="threads"):
+            gs.topsis(x, [1, 1, 1], threads=bad)
+    r = gs.topsis(x, [1, 1, 1], threads=1024)
+    np.testing.assert_allclose(r["closeness"], base["closeness"], rtol=1e-12)
+
+
+def test_game_theory_coefficient_is_exactly_zero():
+    # u2 uniform: u1·u2 = u2·u2 = 1/3, so α2 = u1·u1 (u2·u2 − u1·u2)/det = 0 exactly.
+    c = gs.combine_weights([[0.5, 0.3, 0.2], [1 / 3, 1 / 3, 1 / 3]], "game_theory")
+    assert c["raw_coefficients"][1] == 0.0
+    np.testing.assert_allclose(c["weights"], [0.5, 0.3, 0.2], atol=1e-15)
+
+
+def test_nan_in_a_fallback_usage_field_is_refused():
+    pd = pytest.importorskip("pandas")
+    usage = pd.DataFrame(
+        {
+            "id": ["A", "B"],
+            "period_hours": [720.0, 720.0],
+            "energy_kwh": [216_000.0, 144_000.0],
+            "valley_kwh": [60_000.0, 20_000.0],
+            "deep_valley_kwh": [10_000.0, np.nan],
+        }
+    )
+    # Left out, deep valley counts 0; a NaN cell used to do the same silently.
+    with pytest.raises(gs.ScoringError) as e:
+        gs.indicators_frame(usage, ["valley_energy_share"])
+    assert (e.value.record, e.value.id, e.value.field) == (1, "B", "deep_valley_kwh")
+    f = gs.indicators_frame(usage.drop(columns="deep_valley_kwh"), ["valley_energy_share"])
+    np.testing.assert_allclose(f["valley_energy_share"], [60 / 216, 20 / 144])
+    with pytest.raises(gs.GridserveError, match="loss_shape"):
+        gs.indicators_frame(usage, ["load_factor"], {"loss_shape": 1.0})

@@ -134,7 +134,14 @@ def test_pandas_helpers():
             "kvarh_forward": [750000, 0],
         }
     )
-    bills = gs.bill_frame(gs.Tariff.default(), frame)
+    # Y's peak energy is missing: an error naming the row, the column and the value, never
+    # 0 kWh ...
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.bill_frame(gs.Tariff.default(), frame)
+    assert (e.value.kind, e.value.field, e.value.value) == ("missing_value", "peak_kwh", "nan")
+    assert "'Y' 2026-02" in e.value.record
+    # ... unless the caller says what a missing value means.
+    bills = gs.bill_frame(gs.Tariff.default(), frame, defaults={"peak_kwh": 0})
     assert list(bills["customer"]) == ["X", "Y"]
     assert bills.loc[0, "total_yuan"] == D("774816")
     # Y: 1000 × 0.65 = 650 energy, 1000 × 22.6 = 22 600 basic, pf 1.00 → −0.75 % of 23 250
@@ -220,8 +227,17 @@ def test_refused_inputs():
     with pytest.raises(gs.IntervalDataError) as e:
         t.aggregate_intervals(np.ones((2, 40 * 96)), "2026-02-01")
     assert e.value.kind == "bad_layout"
-    with pytest.raises(gs.InvalidArgumentError):
-        t.aggregate_intervals(np.ones((96, 2)).T, "2026-02-01")
+    # A Fortran-ordered array is converted (customers × intervals as indexed, not memory order).
+    fortran = np.arange(2 * 96, dtype=np.float64).reshape(96, 2).T / 1000
+    assert not fortran.flags["C_CONTIGUOUS"]
+    got = t.aggregate_intervals(fortran, "2026-02-01")
+    want = t.aggregate_intervals(np.ascontiguousarray(fortran), "2026-02-01")
+    assert np.array_equal(got["energy_kwh"], want["energy_kwh"])
+    # Non-numeric arrays are refused by a gridserve error saying what is expected.
+    with pytest.raises(gs.InvalidArgumentError, match="float or integer dtype"):
+        t.aggregate_intervals(np.array([["a"] * 96]), "2026-02-01")
+    with pytest.raises(gs.InvalidArgumentError, match="2-D"):
+        t.aggregate_intervals(np.ones(96), "2026-02-01")
     with pytest.raises(gs.IntervalDataError) as e:
         t.bill_intervals(np.ones((2, 96)), "2026-02-01", [{"customer": "a", "capacity_kva": 1}])
     assert e.value.kind == "shape_mismatch"
@@ -249,3 +265,252 @@ def test_findings():
     assert t.period_at("2026-07-15T11:30") == "sharp"
     assert t.period_at("2026-05-20T15:30", {"sharp_days": ["2026-05-20"]}) == "sharp"
     assert t.period_at("2026-05-21 15:30") == "peak"
+
+
+# ---------------------------------------------------------------- hardening (issue 14)
+
+NUMERIC_COLUMNS = (
+    "capacity_kva",
+    "peak_kwh",
+    "flat_kwh",
+    "valley_kwh",
+    "kvarh_forward",
+    "kvarh_reverse",
+    "max_demand_kw",
+)
+
+
+def usage_frame(pd, rows=2):
+    return pd.DataFrame(
+        {
+            "customer": [f"C{k}" for k in range(rows)],
+            "year": [2026] * rows,
+            "month": [2] * rows,
+            "capacity_kva": [3200.0] * rows,
+            "peak_kwh": [300000.0] * rows,
+            "flat_kwh": [400000.0] * rows,
+            "valley_kwh": [300000.0] * rows,
+            "kvarh_forward": [700000.0] * rows,
+            "kvarh_reverse": [0.0] * rows,
+            "max_demand_kw": [1800.0] * rows,
+        }
+    )
+
+
+@pytest.mark.parametrize("column", NUMERIC_COLUMNS + ("year", "month", "customer"))
+@pytest.mark.parametrize("missing", [float("nan"), None])
+def test_missing_values_in_frames_are_refused_by_name(column, missing):
+    pd = pytest.importorskip("pandas")
+    frame = usage_frame(pd).astype({column: object})
+    frame.loc[1, column] = missing
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.bill_frame(gs.Tariff.default(), frame)
+    assert e.value.kind == "missing_value"
+    assert e.value.field == column
+    # The row is named by customer and month (or its number when the customer is missing).
+    assert ("C1" in e.value.record) or (column == "customer" and "row 1" in e.value.record)
+
+
+def test_frame_defaults_and_columns():
+    pd = pytest.importorskip("pandas")
+    t = gs.Tariff.default()
+    frame = usage_frame(pd)
+    frame.loc[1, "kvarh_forward"] = float("nan")
+    # A default for the column is the caller's explicit choice: C1 then has pf 1.00.
+    bills = gs.bill_frame(t, frame, defaults={"kvarh_forward": 0})
+    assert bills.loc[1, "power_factor"] == D("1.00")
+    # A default for a column that does not exist is refused, as is an unknown column.
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.bill_frame(t, usage_frame(pd), defaults={"kvarh_forwrd": 0})
+    assert e.value.field == "kvarh_forwrd"
+    frame = usage_frame(pd)
+    frame["kvarh_forwrd"] = 1.0
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.bill_frame(t, frame)
+    assert (e.value.kind, e.value.field) == ("invalid_column", "kvarh_forwrd")
+    # ... unless listed in ignore=.
+    assert len(gs.bill_frame(t, frame, ignore=["kvarh_forwrd"])) == 2
+    # Infinity and booleans are not quantities either.
+    frame = usage_frame(pd).astype({"capacity_kva": object})
+    frame.loc[0, "capacity_kva"] = float("inf")
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.bill_frame(t, frame)
+    assert (e.value.kind, e.value.field) == ("invalid_value", "capacity_kva")
+
+
+def test_missing_values_in_dicts_are_refused_by_path():
+    t = gs.Tariff.default()
+    for usage, path in [
+        (huizhou_usage(kvarh_forward=float("nan")), "kvarh_forward"),
+        (huizhou_usage(energy_kwh={"peak": float("nan")}), "energy_kwh.peak"),
+        (huizhou_usage(max_demand_kw=float("-inf")), "max_demand_kw"),
+        (
+            huizhou_usage(
+                sealed=[{"capacity_kva": float("nan"), "from": "2026-02-01", "until": "2026-02-02"}]
+            ),
+            "sealed[0].capacity_kva",
+        ),
+    ]:
+        with pytest.raises(gs.TariffInputError) as e:
+            t.bill(usage)
+        assert (e.value.kind, e.value.field) == ("missing_value", path)
+    with pytest.raises(gs.TariffInputError) as e:
+        t.bills([huizhou_usage(), huizhou_usage(kvarh_reverse=float("nan"))])
+    assert e.value.field == "[1].kvarh_reverse"
+    with pytest.raises(gs.TariffInputError):
+        t.bill_intervals(
+            np.ones((1, 96)), "2026-02-01", [{"customer": "a", "capacity_kva": float("nan")}]
+        )
+
+
+def test_unknown_keys_and_variants_name_the_field():
+    t = gs.Tariff.default()
+    with pytest.raises(gs.ParseError) as e:
+        t.bill(huizhou_usage(method="by_magic"))
+    assert "`method`" in str(e.value) and "by_magic" in str(e.value)
+    with pytest.raises(gs.ParseError) as e:
+        t.bill(huizhou_usage(kvarh_forwrd=1))
+    assert "kvarh_forwrd" in str(e.value)
+    prices = dict(t.prices)
+    prices["capacity_price"] = 1
+    with pytest.raises(gs.ParseError) as e:
+        gs.Tariff(t.schedule, prices)
+    assert "capacity_price" in str(e.value)
+
+
+def test_month_outside_validity():
+    t = gs.Tariff.default()  # Huizhou prices from 2026-02-01
+    with pytest.raises(gs.NotInForceError) as e:
+        t.bill(huizhou_usage(year=2020))
+    assert e.value.what == "schedule" and e.value.date == "2020-02-01"
+    with pytest.raises(gs.NotInForceError) as e:
+        t.bill(huizhou_usage(year=2025, month=6))
+    assert (e.value.what, e.value.date) == ("price table", "2025-06-01")
+    assert "HZ-3200" in e.value.record
+    # A what-if at these prices is the caller's explicit choice: June 2025 bills as June 2026
+    # (30 days each, same season).
+    june_2025 = t.bill(huizhou_usage(year=2025, month=6), what_if=True)
+    assert june_2025["total_yuan"] == t.bill(huizhou_usage(year=2026, month=6))["total_yuan"]
+    assert len(t.bills([huizhou_usage(year=2025, month=6)], what_if=True)) == 1
+    assert t.tou_finding([huizhou_usage(year=2025, month=6)], what_if=True)["valley_yuan"] > 0
+
+
+def test_zero_capacity_and_sealed_dates():
+    t = gs.Tariff.default()
+    with pytest.raises(gs.TariffInputError) as e:
+        t.bill(huizhou_usage(capacity_kva=0, max_demand_kw=None))
+    assert (e.value.kind, e.value.field) == ("invalid_value", "capacity_kva")
+    single = t.bill(huizhou_usage(capacity_kva=0, max_demand_kw=None, method="none"))
+    assert single["basic"]["amount_yuan"] == D("0")
+    with pytest.raises(gs.TariffInputError) as e:
+        t.bill(
+            huizhou_usage(
+                sealed=[{"capacity_kva": 800, "from": "2026-01-05", "until": "2026-01-20"}]
+            )
+        )
+    assert (e.value.kind, e.value.field, e.value.value) == (
+        "invalid_date",
+        "sealed.until",
+        "2026-01-20",
+    )
+
+
+def test_decimals_beyond_28_digits_and_checked_arithmetic():
+    t = gs.Tariff.default()
+    long = D("3200.0000000000000000000000001")  # 29 significant digits
+    with pytest.raises(gs.ParseError) as e:
+        t.bill(huizhou_usage(capacity_kva=long))
+    assert "capacity_kva" in str(e.value) and "significant digits" in str(e.value)
+    with pytest.raises(gs.InvalidArgumentError):
+        gs.power_factor(D("1000.0000000000000000000000001"), 484)
+    for bad in (float("nan"), float("inf"), D("NaN"), True):
+        with pytest.raises(gs.InvalidArgumentError):
+            gs.power_factor(bad, 484)
+    # Overflow is an error (it used to panic), and None is only for a zero demand price.
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.break_even_demand_kw(6e16, 6e16, 6e16)
+    assert e.value.kind == "overflow"
+    with pytest.raises(gs.TariffInputError):
+        gs.break_even_demand_kw(6e16, 6e16, 6e16, 6e16)
+    with pytest.raises(gs.TariffInputError) as e:
+        gs.break_even_demand_kw(1e15, 1e15, 1)
+    assert e.value.kind == "overflow"
+    assert gs.break_even_demand_kw(3200, D("22.6"), 0) is None
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float64, np.float32, np.float16, np.int64, np.int32, np.uint16, np.int8]
+)
+def test_interval_arrays_of_any_numeric_dtype(dtype):
+    t = gs.Tariff.default()
+    n = 28 * 96
+    base = (np.arange(2 * n).reshape(2, n) % 7).astype(np.float64)
+    want = t.aggregate_intervals(base, "2026-02-01")
+    got = t.aggregate_intervals(base.astype(dtype), "2026-02-01", kvarh_forward=base.astype(dtype))
+    for key in ("energy_kwh", "total_kwh", "max_demand_kw"):
+        assert np.array_equal(got[key], want[key]), key
+    terms = [{"customer": "a", "capacity_kva": 3200}, {"customer": "b", "capacity_kva": 3200}]
+    bills = t.bill_intervals(base.astype(dtype), "2026-02-01", terms)
+    assert [b["total_yuan"] for b in bills] == [
+        b["total_yuan"] for b in t.bill_intervals(base, "2026-02-01", terms)
+    ]
+    # Python lists are arrays too.
+    assert np.array_equal(
+        t.aggregate_intervals(base.tolist(), "2026-02-01")["total_kwh"], want["total_kwh"]
+    )
+
+
+def test_interval_sums_are_exact():
+    t = gs.Tariff.default()
+    terms = [{"customer": "a", "capacity_kva": 3200, "method": "none"}]
+    # Two 15-minute valley readings 1.14 + 0.005 kWh: exactly 1.145 → 1.15 kWh (half away
+    # from zero); in binary floating point the sum is 1.1449999999999998 → 1.14 kWh.
+    assert 1.14 + 0.005 < 1.145
+    b = t.bill_intervals(np.array([[1.14, 0.005]]), "2026-04-01T00:00", terms)[0]
+    assert b["energy_kwh"] == D("1.15")
+    # float32 readings count as the decimals they print as: ten readings of 0.1 are 1.0 kWh
+    # exactly (as float32 widened to float64 they would sum to 1.0000000149011612).
+    b = t.bill_intervals(np.full((1, 10), 0.1, dtype=np.float32), "2026-04-01T00:00", terms)[0]
+    assert b["energy_kwh"] == D("1.00")
+    assert t.aggregate_intervals(np.full((1, 10), 0.1, dtype=np.float32), "2026-04-01")[
+        "total_kwh"
+    ][0] == 1.0
+
+
+def test_nan_injection_never_bills():
+    pd = pytest.importorskip("pandas")
+    hypothesis = pytest.importorskip("hypothesis")
+    st = pytest.importorskip("hypothesis.strategies")
+    t = gs.Tariff.default()
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(
+        rows=st.integers(1, 4),
+        cells=st.lists(
+            st.tuples(st.integers(0, 3), st.sampled_from(NUMERIC_COLUMNS)), min_size=1, max_size=4
+        ),
+        missing=st.sampled_from([float("nan"), None, pd.NaT, np.nan]),
+        array_row=st.integers(0, 3),
+        array_col=st.integers(0, 95),
+        array_bad=st.sampled_from([np.nan, np.inf, -np.inf, -1.0]),
+        dtype=st.sampled_from([np.float64, np.float32]),
+    )
+    def run(rows, cells, missing, array_row, array_col, array_bad, dtype):
+        frame = usage_frame(pd, rows).astype({c: object for c in NUMERIC_COLUMNS})
+        for r, c in cells:
+            frame.loc[r % rows, c] = missing
+        with pytest.raises(gs.TariffInputError) as e:
+            gs.bill_frame(t, frame)
+        assert e.value.kind == "missing_value"
+        assert e.value.field in NUMERIC_COLUMNS
+        energy = np.ones((rows, 96), dtype=dtype)
+        energy[array_row % rows, array_col] = array_bad
+        with pytest.raises(gs.IntervalDataError) as e:
+            t.bill_intervals(
+                energy,
+                "2026-02-01",
+                [{"customer": f"C{k}", "capacity_kva": 3200} for k in range(rows)],
+            )
+        assert (e.value.row, e.value.interval) == (array_row % rows, array_col)
+
+    run()

@@ -77,7 +77,7 @@ def test_refusals_raise_typed_errors_and_write_nothing(small):
     with pytest.raises(gs.InvalidArgumentError):
         wf.execute("ticket", "D2", record(), INSPECTOR, T0)
     with pytest.raises(gs.InvalidArgumentError):
-        wf.execute("defect", "D2", record(), INSPECTOR, "2026-03-02 10:00")  # no offset
+        wf.execute("defect", "D2", record(), INSPECTOR, "2026-03-02 25:00")  # not a time
     assert wf.state("defect", "D1") == before
     assert wf.instances("defect") == ["D1"]
     assert wf.outbox() == []

@@ -198,6 +198,14 @@ pub(crate) mod tests {
         }
     }
 
+    /// The example of the given kind.
+    pub(crate) fn example<'a, E: ErrorInfo>(examples: &'a [E], kind: &str) -> &'a E {
+        examples
+            .iter()
+            .find(|e| e.kind() == kind)
+            .unwrap_or_else(|| panic!("no example of kind {kind}"))
+    }
+
     #[test]
     fn excerpt_caps_long_values_on_a_char_boundary() {
         assert_eq!(excerpt(""), "");

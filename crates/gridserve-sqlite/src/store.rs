@@ -100,7 +100,7 @@ pub struct OutboxCounts {
 /// dispatchers would send the same entry twice.
 ///
 /// ```
-/// use gridserve_core::ports::{EventStore, NewEvent, OutboxStore, OutboxStatus, china_offset};
+/// use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries, OutboxStatus, OutboxStore, china_offset};
 /// use gridserve_sqlite::SqliteStore;
 ///
 /// let dir = tempfile::tempdir()?;

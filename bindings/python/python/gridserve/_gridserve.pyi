@@ -1,5 +1,6 @@
 """Type stubs of the compiled module gridserve._gridserve."""
 
+import datetime as _dt
 from os import PathLike
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
@@ -36,6 +37,9 @@ __all__ = [
 __version__: str
 
 _Path = Union[str, PathLike[str]]
+# A time: datetime (aware, or naive = China Standard Time), date, or ISO 8601 text.
+_Time = Union[str, _dt.date]
+_Ids = Union[Sequence[int], npt.NDArray[np.integer[Any]]]
 _Ops = Sequence[Tuple[str, str]]
 
 @final
@@ -75,7 +79,7 @@ class Network:
     def to_csv_texts(self) -> Dict[str, str]: ...
     def to_json(self, pretty: bool = False) -> str: ...
     def write_json_file(self, path: _Path, pretty: bool = False) -> None: ...
-    def to_columns(self) -> Dict[str, Dict[str, List[Any]]]: ...
+    def to_columns(self, *, roles: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, List[Any]]]: ...
     @property
     def point_count(self) -> int: ...
     @property
@@ -117,7 +121,7 @@ class Topology:
     def energized(self) -> npt.NDArray[np.bool_]: ...
     def unsupplied(self, operations: Optional[_Ops] = None) -> npt.NDArray[np.uint32]: ...
     def unsupplied_batch(
-        self, actions: Sequence[str], lines: npt.NDArray[np.uint32]
+        self, actions: Sequence[str], lines: _Ids
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]: ...
     def scope(self, operations: _Ops) -> Scope: ...
     def scope_open_line(self, line: int) -> Scope: ...
@@ -155,7 +159,7 @@ class Scope:
     def customer_ids(self) -> npt.NDArray[np.uint32]: ...
     def transformer_ids(self) -> npt.NDArray[np.uint32]: ...
     def restored_ids(self) -> npt.NDArray[np.uint32]: ...
-    def report(self) -> Dict[str, Any]: ...
+    def report(self, *, roles: Optional[Sequence[str]] = None) -> Dict[str, Any]: ...
     def __len__(self) -> int: ...
 
 @final
@@ -196,14 +200,14 @@ class OutageTable:
         id: List[str],
         start_ms: npt.NDArray[np.int64],
         end_ms: npt.NDArray[np.int64],
-        cause: List[str],
-        planned: npt.NDArray[np.bool_],
-        device: List[str],
         feeder: List[str],
-        customers_count: npt.NDArray[np.int64],
-        load_kva: npt.NDArray[np.float64],
-        load_kw: npt.NDArray[np.float64],
-        operations: Optional[npt.NDArray[np.int64]] = None,
+        cause: Optional[List[str]] = None,
+        planned: Optional[npt.NDArray[np.float64]] = None,
+        device: Optional[List[str]] = None,
+        customers_count: Optional[npt.NDArray[np.float64]] = None,
+        load_kva: Optional[npt.NDArray[np.float64]] = None,
+        load_kw: Optional[npt.NDArray[np.float64]] = None,
+        operations: Optional[npt.NDArray[np.float64]] = None,
         list_offsets: Optional[npt.NDArray[np.int64]] = None,
         has_list: Optional[npt.NDArray[np.bool_]] = None,
         customer_numbers: Optional[List[str]] = None,
@@ -213,23 +217,23 @@ class OutageTable:
     def from_csv_text(text: str, feeders_json: str) -> OutageTable: ...
     def __len__(self) -> int: ...
     def indices(
-        self, start: str, end: str, grouping: str = "system", options_json: Optional[str] = None
+        self, start: str, end: str, grouping: str = "system", options_json: Optional[_Json] = None
     ) -> str: ...
-    def daily_saidi(self, start: str, end: str, options_json: Optional[str] = None) -> str: ...
+    def daily_saidi(self, start: str, end: str, options_json: Optional[_Json] = None) -> str: ...
     def major_event_days(
         self,
         history_start: str,
         history_end: str,
         start: str,
         end: str,
-        options_json: Optional[str] = None,
+        options_json: Optional[_Json] = None,
         med_json: Optional[str] = None,
     ) -> str: ...
     def dlt836(
-        self, start: str, end: str, options_json: Optional[str] = None, dlt_json: Optional[str] = None
+        self, start: str, end: str, options_json: Optional[_Json] = None, dlt_json: Optional[str] = None
     ) -> str: ...
     def frequency_duration(
-        self, start: str, end: str, by: str, options_json: Optional[str] = None
+        self, start: str, end: str, by: str, options_json: Optional[_Json] = None
     ) -> str: ...
     def worst(
         self,
@@ -238,7 +242,7 @@ class OutageTable:
         by: str,
         metric: str = "customer_minutes",
         n: int = 10,
-        options_json: Optional[str] = None,
+        options_json: Optional[_Json] = None,
     ) -> str: ...
     def stage_durations(
         self, start: str, end: str, percentiles: List[float] = ...
@@ -343,27 +347,27 @@ class Tariff:
     @property
     def prices(self) -> Dict[str, Any]: ...
     def unit_price(self, period: str) -> Optional[Decimal]: ...
-    def period_at(self, time: str, calendar: Optional[_Json] = None) -> str: ...
-    def bill(self, usage: _Json) -> Dict[str, Any]: ...
-    def bills(self, usages: _Json) -> List[Dict[str, Any]]: ...
+    def period_at(self, time: _Time, calendar: Optional[_Json] = None) -> str: ...
+    def bill(self, usage: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
+    def bills(self, usages: _Json, *, what_if: bool = False) -> List[Dict[str, Any]]: ...
     def aggregate_intervals(
         self,
-        energy_kwh: npt.NDArray[np.float64],
-        start: str,
+        energy_kwh: npt.ArrayLike,
+        start: _Time,
         interval_min: int = 15,
-        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
-        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_forward: Optional[npt.ArrayLike] = None,
+        kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         ids: Optional[List[str]] = None,
     ) -> Dict[str, npt.NDArray[np.float64]]: ...
     def bill_intervals(
         self,
-        energy_kwh: npt.NDArray[np.float64],
-        start: str,
+        energy_kwh: npt.ArrayLike,
+        start: _Time,
         terms: _Json,
         interval_min: int = 15,
-        kvarh_forward: Optional[npt.NDArray[np.float64]] = None,
-        kvarh_reverse: Optional[npt.NDArray[np.float64]] = None,
+        kvarh_forward: Optional[npt.ArrayLike] = None,
+        kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         columns: bool = False,
     ) -> Any: ...
@@ -375,8 +379,10 @@ class Tariff:
         usages: _Json,
         target_pf: Optional[_Number] = None,
         hours_per_day: Optional[float] = None,
+        *,
+        what_if: bool = False,
     ) -> Dict[str, Any]: ...
-    def tou_finding(self, usages: _Json) -> Dict[str, Any]: ...
+    def tou_finding(self, usages: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
 
 def power_factor(
     energy_kwh: _Number, kvarh_forward: _Number, kvarh_reverse: Optional[_Number] = None

@@ -49,6 +49,7 @@ __all__ = [
     "IntervalDataError",
     "AdviceInputError",
     "AdviceRuleError",
+    "ArgumentParseError",
     "InvalidPeriodError",
     "InvalidOptionError",
     "InvalidDailyValueError",
@@ -139,6 +140,13 @@ class InvalidArgumentError(GridserveError, ValueError):
     """An argument is not one gridserve knows (an unknown action or table name), or does not
     have the type or value gridserve expects (``argument``, ``expected``, ``value`` where
     known)."""
+
+
+class ArgumentParseError(ParseError, InvalidArgumentError):
+    """A JSON-shaped argument (rules, options, commands, usage) is refused: ``argument`` names
+    it, ``field`` is the path inside it (``billing.method``, ``rows[3].x``; ``None`` for the
+    whole argument) and ``detail`` says what is wrong (an unknown key or variant with the ones
+    expected, a NaN or infinite number, a lone surrogate in text)."""
 
 
 class InvalidPeriodError(InvalidArgumentError):
@@ -319,7 +327,9 @@ class TariffInputError(GridserveError, ValueError):
     """A usage record or rule value is refused (``kind``, ``record``, ``field``, ``value``).
 
     Kinds: ``negative_quantity``, ``pf_zero_energy``, ``demand_without_capacity``,
-    ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``.
+    ``missing_field``, ``invalid_date``, ``invalid_value``, ``overflow``, ``missing_value``
+    (NaN/None where a number is needed), ``invalid_column`` (a frame column that is unknown
+    or absent).
     """
 
     field: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from gridserve._gridserve import Network, Scope, Topology
 
@@ -74,10 +74,15 @@ def from_dataframes(
     return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
 
 
-def to_dataframes(network: Network) -> "dict[str, pd.DataFrame]":
-    """The network's records as DataFrames, one per table of the CSV layout."""
+def to_dataframes(network: Network, *, roles: Optional[Sequence[str]] = None) -> "dict[str, pd.DataFrame]":
+    """The network's records as DataFrames, one per table of the CSV layout.
+
+    Customer names and contact names and phone numbers are masked unless ``roles`` (the
+    reader's role names) include one the masking policy lets read them in the clear
+    (``customer_manager``, ``supervisor``).
+    """
     pd = _pandas()
-    columns: Mapping[str, Mapping[str, list]] = network.to_columns()
+    columns: Mapping[str, Mapping[str, list]] = network.to_columns(roles=roles)
     return {name: pd.DataFrame(dict(columns[name])) for name in _TABLES}
 
 
@@ -88,11 +93,15 @@ def exposure_frame(topology: Topology) -> "pd.DataFrame":
     return frame.set_index("switch")
 
 
-def customers_frame(scope: Scope) -> "pd.DataFrame":
-    """The customers a scope cuts off, critical first, with their first contact."""
+def customers_frame(scope: Scope, *, roles: Optional[Sequence[str]] = None) -> "pd.DataFrame":
+    """The customers a scope cuts off, critical first, with their first contact.
+
+    Names and phone numbers are masked unless ``roles`` (the reader's role names) include one
+    the masking policy lets read them in the clear (``customer_manager``, ``supervisor``).
+    """
     pd = _pandas()
     rows = []
-    for c in scope.report()["customers"]:
+    for c in scope.report(roles=roles)["customers"]:
         first = c["contacts"][0] if c["contacts"] else {}
         rows.append(
             {

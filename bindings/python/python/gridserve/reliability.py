@@ -24,8 +24,10 @@ from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
+from gridserve._convert import time_column_ms
 from gridserve._gridserve import OutageTable
 from gridserve._gridserve import med_threshold as _med_threshold
+from gridserve.exceptions import InvalidArgumentError
 
 __all__ = [
     "outage_table",
@@ -54,14 +56,39 @@ def _pandas() -> Any:
     return pandas
 
 
-def _ms(series: Any) -> Any:
-    """Datetimes (naive = China Standard Time) to int64 ms since the epoch; NaT → _NO_TIME."""
-    pd = _pandas()
-    s = pd.to_datetime(series)
-    if s.dt.tz is None:
-        s = s.dt.tz_localize(_CST)
-    ms = (s.dt.tz_convert("UTC") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
-    return ms.fillna(_NO_TIME).to_numpy(dtype=np.int64)
+def _refuse(column: str, row: int, ident: Any, value: Any, expected: str) -> Exception:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return InvalidArgumentError(
+        f"column {column!r}, record {str(ident)[:40]!r} (row {row}): {text} is not {expected}"
+    )
+
+
+def _first_bad(series: Any, ids: List[str], column: str, ok: Any, expected: str) -> Exception:
+    for row, value in enumerate(series.tolist()):
+        if value is not None and not ok(value):
+            return _refuse(column, row, ids[row] if row < len(ids) else "", value, expected)
+    return InvalidArgumentError(f"column {column!r}: values are not {expected}")
+
+
+def _ms(series: Any, ids: List[str], column: str) -> Any:
+    """Datetimes, ``date`` objects or ISO 8601 text, with or without offsets (naive = China
+    Standard Time), to int64 ms since the epoch, through the package's one time converter; a
+    missing cell (None, NaN, NaT) becomes the smallest int64, which the core refuses by name where
+    the value is required."""
+    _pandas()
+    return time_column_ms(series, column, False)
+
+
+def _floats(series: Any, ids: List[str], column: str) -> Any:
+    """A numeric column as float64, a missing cell as NaN (which the core refuses by name)."""
+    try:
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise _first_bad(
+            series, ids, column, lambda v: isinstance(v, (int, float, np.number)), "a number"
+        ) from None
 
 
 def _when(t: When) -> str:
@@ -72,36 +99,64 @@ def _when(t: When) -> str:
     return _dt.datetime(t.year, t.month, t.day, tzinfo=_CST).isoformat()
 
 
-def _options(options: Dict[str, Any]) -> Optional[str]:
-    return json.dumps(options) if options else None
+def _options(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    # Passed as a dict: the compiled module names a NaN or unknown option by its key.
+    return options or None
+
+
+def _feeder_value(column: str, v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        if v != v:
+            return None  # refused by the core: the cell is missing
+        if column == "customers" and v.is_integer():
+            return int(v)
+    return v
 
 
 def outage_table(outages: Any, feeders: Any) -> OutageTable:
     """Validates outage records (a DataFrame) against the feeders served (a DataFrame or a list
-    of dicts) and returns the table every index and statistic reads."""
+    of dicts) and returns the table every index and statistic reads.
+
+    Optional columns left out take the core's defaults; a missing cell (None, NaN, NaT) of a
+    column that is present is refused by name (``InvalidOutageRecordsError``), as is a count
+    that differs from the row's customer list."""
     pd = _pandas()
     df = outages if isinstance(outages, pd.DataFrame) else pd.DataFrame(outages)
     fd = feeders if isinstance(feeders, pd.DataFrame) else pd.DataFrame(feeders)
-    base = [
-        {
-            "feeder": str(r["feeder"]),
-            "substation": str(r.get("substation", "") or ""),
-            "customers": int(r["customers"]),
-            "load_kva": float(r.get("load_kva", 0.0) or 0.0),
-        }
-        for r in fd.to_dict("records")
-    ]
+    base = [{k: _feeder_value(k, v) for k, v in r.items()} for r in fd.to_dict("records")]
     n = len(df)
+    known = {
+        "id",
+        "start",
+        "end",
+        "cause",
+        "planned",
+        "device",
+        "feeder",
+        "customers",
+        "customers_count",
+        "load_kva",
+        "load_kw",
+        "operations",
+        *_STAGES,
+    }
+    unknown = [str(c) for c in df.columns if c not in known]
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown outage column {unknown[0][:40]!r}; expected some of {', '.join(sorted(known))}"
+        )
 
-    def text(col: str) -> List[str]:
+    def text(col: str, required: bool = False) -> Optional[List[str]]:
         if col not in df.columns:
-            return [""] * n
+            return [""] * n if required else None
         return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
 
-    def numbers(col: str, default: float) -> Any:
-        if col not in df.columns:
-            return np.full(n, default, dtype=np.float64)
-        return df[col].fillna(default).to_numpy(dtype=np.float64)
+    ids = text("id", required=True) or []
+
+    def numbers(col: str) -> Any:
+        return _floats(df[col], ids, col) if col in df.columns else None
 
     list_offsets = has_list = customer_numbers = None
     if "customers" in df.columns:
@@ -111,34 +166,37 @@ def outage_table(outages: Any, feeders: Any) -> OutageTable:
         list_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         has_list = np.array(has, dtype=bool)
         customer_numbers = [str(c) for v, h in zip(lists, has) if h for c in v]
-        counts = lengths.copy()
-        if "customers_count" in df.columns:
-            given = df["customers_count"].to_numpy()
-            counts = np.where(has_list, lengths, given).astype(np.int64)
-    else:
-        counts = df["customers_count"].to_numpy(dtype=np.int64)
-    stages = [_ms(df[s]) if s in df.columns else None for s in _STAGES]
-    operations = (
-        df["operations"].fillna(1).to_numpy(dtype=np.int64) if "operations" in df.columns else None
-    )
-    planned = (
-        df["planned"].fillna(False).to_numpy(dtype=bool)
-        if "planned" in df.columns
-        else np.zeros(n, dtype=bool)
-    )
+    planned = None
+    if "planned" in df.columns:
+        col = df["planned"]
+        planned = _floats(col, ids, "planned") if col.dtype != object else None
+        if planned is None:
+            ok = lambda v: isinstance(v, (bool, np.bool_)) or (  # noqa: E731
+                isinstance(v, float) and v != v
+            )
+            if not all(v is None or ok(v) for v in col.tolist()):
+                raise _first_bad(col, ids, "planned", ok, "True or False")
+            planned = np.array(
+                [np.nan if v is None or v != v else float(v) for v in col.tolist()],
+                dtype=np.float64,
+            )
+    stages = [_ms(df[s], ids, s) if s in df.columns else None for s in _STAGES]
+    for col in ("start", "end", "feeder"):
+        if col not in df.columns:
+            raise InvalidArgumentError(f"the outage frame lacks the required column {col!r}")
     return OutageTable.from_columns(
         json.dumps(base),
-        text("id"),
-        _ms(df["start"]),
-        _ms(df["end"]),
-        text("cause"),
-        planned,
-        text("device"),
-        text("feeder"),
-        counts,
-        numbers("load_kva", 0.0),
-        numbers("load_kw", 0.0),
-        operations=operations,
+        ids,
+        _ms(df["start"], ids, "start"),
+        _ms(df["end"], ids, "end"),
+        text("feeder", required=True) or [],
+        cause=text("cause"),
+        planned=planned,
+        device=text("device"),
+        customers_count=numbers("customers_count"),
+        load_kva=numbers("load_kva"),
+        load_kw=numbers("load_kw"),
+        operations=numbers("operations"),
         list_offsets=list_offsets,
         has_list=has_list,
         customer_numbers=customer_numbers,

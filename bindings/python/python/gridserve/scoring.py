@@ -35,8 +35,11 @@ def indicators_frame(
     """Built-in indicators of every customer, one row per row of ``usage``, indexed by id.
 
     ``usage`` has an id column and any of the usage fields (``period_hours``, ``energy_kwh``,
-    ``valley_kwh``, ``max_load_kw``, ``capacity_kva``, ``transformer_p0_kw``…); NaN means "not
-    given". The load rate's per-customer best range comes as ``transformer_load_rate_best_lo``
+    ``valley_kwh``, ``max_load_kw``, ``capacity_kva``, ``transformer_p0_kw``…). A NaN cell is
+    a missing value: an indicator that needs it raises an error naming the record and field
+    (``MissingInputError``, or ``ScoringError`` "not finite" for a field whose absence would
+    otherwise select a fallback, such as ``power_factor`` or ``deep_valley_kwh``); leave a
+    column out for the fallback. The load rate's per-customer best range comes as ``transformer_load_rate_best_lo``
     and ``_best_hi``. ``frame.attrs["criteria"]`` lists (name, unit, direction) per indicator.
     """
     pd = _pandas()

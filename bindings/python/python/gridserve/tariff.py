@@ -43,50 +43,150 @@ def _missing(v: Any) -> bool:
         return False
 
 
-def _number(v: Any) -> str:
-    """A number as exact text (floats through ``repr``, so 0.1 stays 0.1)."""
-    if isinstance(v, decimal.Decimal):
-        return str(v)
-    if hasattr(v, "item"):  # numpy scalar
+def _number(v: Any, record: str = "value", field: str = "value") -> str:
+    """A number as exact text (floats through ``repr``, so 0.1 stays 0.1); NaN, infinities,
+    booleans and non-numbers are refused naming the record and field."""
+    if hasattr(v, "item") and not isinstance(v, decimal.Decimal):  # numpy scalar
         v = v.item()
-    return repr(v) if isinstance(v, float) else str(v)
+    if isinstance(v, bool):
+        raise _refuse(record, field, v, "is not a number")
+    if isinstance(v, decimal.Decimal):
+        if not v.is_finite():
+            raise _refuse(record, field, v, "is not a finite number")
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise _refuse(record, field, v, "is not a finite number")
+        return repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return v  # the engine parses it exactly, naming the field if it is not a number
+    raise _refuse(record, field, v, "is not a number")
 
 
-def usages_from_frame(frame: Any) -> List[Dict[str, Any]]:
+_USAGE_KEYS = ("customer", "year", "month")
+
+
+_NO_VALUE = object()
+
+
+def _refuse(record: str, field: str, value: Any, reason: str) -> Exception:
+    from .exceptions import TariffInputError
+
+    if value is _NO_VALUE:
+        text = ""
+        err = TariffInputError(f"{record}: column {field!r} {reason}")
+        kind = "invalid_column"
+    else:
+        text = repr(value)
+        if len(text) > 40:
+            text = text[:40] + "…"
+        err = TariffInputError(f"{record}: {field} = {text} {reason}")
+        kind = "missing_value" if _missing(value) else "invalid_value"
+    for name, v in (("kind", kind), ("record", record), ("field", field), ("value", text)):
+        setattr(err, name, v)
+    return err
+
+
+def usages_from_frame(
+    frame: Any,
+    *,
+    defaults: Optional[Mapping[str, Any]] = None,
+    ignore: Iterable[str] = (),
+) -> List[Dict[str, Any]]:
     """Monthly usage records from a DataFrame, one row per customer and month.
 
     Columns: ``customer``, ``year``, ``month``, ``capacity_kva`` (required); energy per period
-    as ``sharp_kwh``, ``peak_kwh``, ``flat_kwh``, ``valley_kwh``, ``deep_valley_kwh`` (absent
-    or NaN = 0); optional ``kvarh_forward``, ``kvarh_reverse``, ``max_demand_kw``,
+    as ``sharp_kwh``, ``peak_kwh``, ``flat_kwh``, ``valley_kwh``, ``deep_valley_kwh`` (an absent
+    column is 0 kWh); optional ``kvarh_forward``, ``kvarh_reverse``, ``max_demand_kw``,
     ``contract_demand_kw``, ``method`` (``capacity``, ``contract_demand``, ``actual_demand``,
     ``none``), ``billing_from``, ``billing_until`` (dates). Any other ``*_kwh`` column is
     passed on as a period name, so a misspelt period is refused by the engine.
+
+    A missing value (NaN, None, NaT) in a column that is present is an error naming the row
+    (customer and month), the column and the value — never read as 0 — unless ``defaults``
+    gives the value to use for that column (e.g. ``{"kvarh_reverse": 0}``; ``None`` leaves
+    the field out, as an absent column would). Optional columns that are meant to be empty
+    for some rows (``max_demand_kw``, ``contract_demand_kw``, ``method``, ``billing_from``,
+    ``billing_until``) need a default too. A column that is none of the above is an error
+    unless listed in ``ignore``.
+
+    Raises :class:`gridserve.exceptions.TariffInputError` (``kind`` ``missing_value`` or
+    ``invalid_value``, ``record``, ``field``, ``value``).
     """
+    defaults = dict(defaults or {})
+    ignored = set(ignore)
+    columns = [str(c) for c in frame.columns]
+    period_cols = [c for c in columns if c.endswith("_kwh") and c not in ignored]
+    known = set(_USAGE_KEYS) | set(_USAGE_SCALARS) | set(_USAGE_TEXT) | set(period_cols)
+    for key in defaults:
+        if key not in known:
+            raise _refuse("defaults", str(key), defaults[key], "names no usage column")
+    for c in columns:
+        if c not in known and c not in ignored:
+            raise _refuse(
+                "frame",
+                c,
+                _NO_VALUE,
+                "is not a usage column (customer, year, month, capacity_kva, <period>_kwh, "
+                + ", ".join(c for c in _USAGE_SCALARS if c != "capacity_kva")
+                + ", method, billing_from, billing_until); list it in ignore= to skip it",
+            )
+    for c in _USAGE_KEYS + ("capacity_kva",):
+        if c not in columns:
+            raise _refuse("frame", c, _NO_VALUE, "is required and absent")
     records: List[Dict[str, Any]] = []
-    period_cols = [c for c in frame.columns if str(c).endswith("_kwh")]
-    for row in frame.to_dict("records"):
+    for k, row in enumerate(frame.to_dict("records")):
+        customer = row["customer"]
+        label = f"row {k}" if _missing(customer) else f"customer {str(customer)!r}"
+        if not (_missing(row["year"]) or _missing(row["month"])):
+            label += f" {_int(row['year'], label, 'year')}-{_int(row['month'], label, 'month'):02d}"
+
+        def value(col: str) -> Any:
+            v = row[col]
+            if not _missing(v):
+                return v
+            if col in defaults:
+                return defaults[col]
+            raise _refuse(label, col, v, "is missing (give a value, or a default for the column)")
+
         rec: Dict[str, Any] = {
-            "customer": str(row["customer"]),
-            "year": int(row["year"]),
-            "month": int(row["month"]),
+            "customer": str(value("customer")),
+            "year": _int(value("year"), label, "year"),
+            "month": _int(value("month"), label, "month"),
         }
         energy = {}
         for col in period_cols:
-            v = row[col]
-            if not _missing(v):
-                energy[str(col)[: -len("_kwh")]] = _number(v)
+            v = value(col)
+            if v is not None:
+                energy[col[: -len("_kwh")]] = _number(v, label, col)
         rec["energy_kwh"] = energy
         for col in _USAGE_SCALARS:
-            if col in row and not _missing(row[col]):
-                rec[col] = _number(row[col])
+            if col in row:
+                v = value(col)
+                if v is not None:
+                    rec[col] = _number(v, label, col)
         for col in _USAGE_TEXT:
-            if col in row and not _missing(row[col]):
-                v = row[col]
+            if col in row:
+                v = value(col)
+                if v is None:
+                    continue
                 rec[col] = v.date().isoformat() if isinstance(v, _dt.datetime) else (
                     v.isoformat() if isinstance(v, _dt.date) else str(v)
                 )
         records.append(rec)
     return records
+
+
+def _int(v: Any, record: str, field: str) -> int:
+    if hasattr(v, "item"):  # numpy scalar
+        v = v.item()
+    if isinstance(v, bool) or not (
+        isinstance(v, int) or (isinstance(v, float) and v.is_integer())
+    ):
+        raise _refuse(record, field, v, "is not a whole number")
+    return int(v)
 
 
 def bills_frame(bills: Iterable[Mapping[str, Any]]) -> Any:
@@ -121,9 +221,18 @@ def bills_frame(bills: Iterable[Mapping[str, Any]]) -> Any:
     return pd.DataFrame(rows)
 
 
-def bill_frame(tariff: Any, frame: Any) -> Any:
-    """Bills every row of a usage frame (see :func:`usages_from_frame`) with ``tariff``."""
-    return bills_frame(tariff.bills(usages_from_frame(frame)))
+def bill_frame(
+    tariff: Any,
+    frame: Any,
+    *,
+    defaults: Optional[Mapping[str, Any]] = None,
+    ignore: Iterable[str] = (),
+    what_if: bool = False,
+) -> Any:
+    """Bills every row of a usage frame (see :func:`usages_from_frame` for ``defaults`` and
+    ``ignore``) with ``tariff``; ``what_if`` as in ``Tariff.bill``."""
+    usages = usages_from_frame(frame, defaults=defaults, ignore=ignore)
+    return bills_frame(tariff.bills(usages, what_if=what_if))
 
 
 def interval_totals_frame(totals: Mapping[str, Any], ids: Optional[List[str]] = None) -> Any:

@@ -33,6 +33,7 @@ use crate::tariff::{Bill, MonthlyUsage, Period, Tariff, pf_finding, tou_finding}
 
 /// Everything the report needs about one customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// Who the customer is.
     pub info: CustomerInfo,

@@ -20,6 +20,7 @@ use super::transformer::Status;
 
 /// The customer the report is for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInfo {
     /// Customer number (户号).
     pub number: String,
@@ -35,6 +36,7 @@ pub struct CustomerInfo {
 
 /// Energy of one month by time-of-use period, kWh.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PeriodEnergy {
     /// Sharp peak (尖峰), kWh.
     pub sharp_kwh: f64,

@@ -25,7 +25,7 @@ use crate::tariff::{BasicMethodComparison, BillingMethod, PfFinding, TouFinding}
 
 /// How the weights of the score are obtained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
 pub enum WeightSpec {
     /// Weights given directly, one per indicator (scaled to sum 1).
     Given {
@@ -55,7 +55,7 @@ pub enum WeightSpec {
 
 /// The thresholds and choices of the report's rules, as data with defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct AdviceRules {
     /// Rule (1) thresholds.
     pub transformer: TransformerRules,

@@ -73,6 +73,7 @@ impl Losses {
 
 /// The grade values of one rated capacity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RatingRow {
     /// Rated capacity, kVA.
     pub capacity_kva: u32,
@@ -86,6 +87,7 @@ pub struct RatingRow {
 
 /// Typical losses of an older series, by rated capacity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeriesRow {
     /// The series name as on the nameplate model (e.g. `S9`).
     pub series: String,
@@ -97,6 +99,7 @@ pub struct SeriesRow {
 
 /// The transformer loss table: efficiency grades by rating, and typical losses of old series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LossTable {
     /// The standard the grades come from.
     pub standard: String,
@@ -296,6 +299,7 @@ impl TransformerRules {
 
 /// One transformer as the rule sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TransformerInput {
     /// Asset number (设备资产编号).
     pub asset: String,

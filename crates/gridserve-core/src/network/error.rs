@@ -448,8 +448,9 @@ mod info_tests {
 
     #[test]
     fn fields_use_the_public_names_and_snake_case_kinds() {
+        use crate::error_info::tests::example as ex;
         let all = NetworkError::examples();
-        let invalid = FieldsOf(&all[0]).to_map();
+        let invalid = FieldsOf(ex(&all, "invalid")).to_map();
         assert_eq!(invalid["problems"][0]["kind"], "duplicate_id");
         assert_eq!(invalid["problems"][0]["record"], "segment");
         assert!(
@@ -458,7 +459,7 @@ mod info_tests {
                 .unwrap()
                 .contains("L1")
         );
-        let stale = FieldsOf(&all[7]).to_map();
+        let stale = FieldsOf(ex(&all, "stale_scope")).to_map();
         assert_eq!(
             (
                 stale["scope_version"].as_u64(),
@@ -466,11 +467,11 @@ mod info_tests {
             ),
             (Some(1), Some(2))
         );
-        let io = FieldsOf(&all[10]).to_map();
+        let io = FieldsOf(ex(&all, "io")).to_map();
         assert_eq!(io["errno"], 2);
-        let parse = FieldsOf(&all[9]).to_map();
+        let parse = FieldsOf(ex(&all, "parse")).to_map();
         assert_eq!(parse["detail"], "not a number");
-        assert_eq!(all[5].kind(), "refused");
+        assert_eq!(ex(&all, "refused").class(), "OperationRefusedError");
     }
 
     #[test]

@@ -30,7 +30,7 @@ use super::table::OutageTable;
 
 /// Which causes RS-2 and RS-3 leave out. Serde data with defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct DltOptions {
     /// Causes of external influence (外部影响), left out of RS-2 and AIHC-2.
     pub external_causes: Vec<String>,

@@ -34,6 +34,8 @@ pub enum ProblemKind {
     CountMismatch,
     /// A value cannot be parsed or does not fit (stated in the message of the field).
     Malformed,
+    /// A required value is missing (a null, NaN or NaT cell of a column that is present).
+    Missing,
 }
 
 impl ProblemKind {
@@ -52,6 +54,7 @@ impl ProblemKind {
             Self::DuplicateCustomer => "lists a customer twice",
             Self::CountMismatch => "differs from the length of the customer list",
             Self::Malformed => "is malformed",
+            Self::Missing => "is missing",
         }
     }
 }
@@ -318,7 +321,8 @@ mod info_tests {
             ("UnknownElementError", "unknown_element")
         );
         assert_eq!(FieldsOf(&e).to_map()["asset"], "F9");
-        let p = FieldsOf(&ReliabilityError::examples()[0]).to_map();
+        let all = ReliabilityError::examples();
+        let p = FieldsOf(crate::error_info::tests::example(&all, "invalid_records")).to_map();
         assert_eq!(p["problems"][0]["kind"], "negative");
     }
 

@@ -50,6 +50,7 @@ use super::table::OutageTable;
 
 /// A period of time, `[start, end)`. A record belongs to it if it **began** in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Period {
     /// The first instant.
     pub start: DateTime<FixedOffset>,
@@ -192,7 +193,7 @@ impl DurationRule {
 
 /// The choices behind the indices. Serde data; every field has a documented default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct IndexOptions {
     /// An interruption lasting this many minutes or less is momentary (default 5, IEEE 1366;
     /// EN 50160 uses 3, some utilities 1).

@@ -31,7 +31,7 @@ pub enum StdDev {
 
 /// The options of the major-event-day method.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct MedOptions {
     /// Which deviation β is (default: sample).
     pub std_dev: StdDev,

@@ -61,6 +61,7 @@ impl CustomersInterrupted {
 /// Whether it is momentary or sustained is decided when indices are computed (see
 /// [`IndexOptions::momentary_max_min`](super::IndexOptions::momentary_max_min)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutageRecord {
     /// The record's id, unique in a set of records.
     pub id: String,

@@ -202,6 +202,7 @@ pub fn worst(
 
 /// A span between two stage timestamps, e.g. report → dispatch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StageSpan {
     /// The earlier stage.
     pub from: StageTime,

@@ -9,6 +9,7 @@ use super::record::{CustomersInterrupted, OutageRecord};
 
 /// What one feeder serves: the denominators Nₜ and Lₜ of IEEE 1366 for that feeder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeederService {
     /// The feeder's key (as used by outage records).
     pub feeder: String,
@@ -150,41 +151,62 @@ impl ServiceBase {
 
 /// Outage records as columns, for callers that hold them that way (pandas, Arrow, a database
 /// cursor). Row `i` is made of element `i` of every column; timestamps are milliseconds since
-/// the Unix epoch (UTC), `None` stage entries mean unknown.
+/// the Unix epoch (UTC).
+///
+/// Nulls and defaults: a `None` cell is a missing value, refused by name
+/// ([`ProblemKind::Missing`]) except where a field says otherwise; a NaN load is refused as
+/// [`ProblemKind::NotFinite`]. An optional column left empty takes the default of
+/// [`OutageRecord::new`] for every row (no cause or device, not planned, load 0, one
+/// operation), so that readers of frames need not restate the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutageColumns {
     /// Record ids.
     pub id: Vec<String>,
     /// Start, ms since the epoch.
-    pub start_ms: Vec<i64>,
+    pub start_ms: Vec<Option<i64>>,
     /// End, ms since the epoch.
-    pub end_ms: Vec<i64>,
-    /// Causes.
+    pub end_ms: Vec<Option<i64>>,
+    /// Causes (empty: none for every row).
+    #[serde(default)]
     pub cause: Vec<String>,
-    /// Planned flags.
-    pub planned: Vec<bool>,
-    /// Interrupting devices (asset numbers).
+    /// Planned flags (empty: not planned for every row).
+    #[serde(default)]
+    pub planned: Vec<Option<bool>>,
+    /// Interrupting devices, asset numbers (empty: none for every row).
+    #[serde(default)]
     pub device: Vec<String>,
     /// Feeders.
     pub feeder: Vec<String>,
-    /// Customers interrupted, as counts (checked against the list where a row has one).
-    pub customers_count: Vec<i64>,
+    /// Customers interrupted, as counts, checked against the list where a row has one (a
+    /// count that differs is [`ProblemKind::CountMismatch`], as in the CSV reader). `None`
+    /// takes the length of the row's list; without a list it is missing. Empty: every row
+    /// takes its list's length.
+    #[serde(default)]
+    pub customers_count: Vec<Option<i64>>,
     /// Customer lists, compressed: row `i` lists `customer_numbers[list_offsets[i]..list_offsets[i + 1]]`.
     /// Empty `list_offsets` means no row has a list; otherwise it has one entry per row plus
     /// one, and `has_list[i]` says whether row `i` has a list (an empty list is a list).
+    #[serde(default)]
     pub list_offsets: Vec<usize>,
     /// Whether each row has a customer list (empty: none has).
+    #[serde(default)]
     pub has_list: Vec<bool>,
     /// The customer numbers of all lists, concatenated.
+    #[serde(default)]
     pub customer_numbers: Vec<String>,
-    /// Connected kVA interrupted.
+    /// Connected kVA interrupted (empty: 0 for every row).
+    #[serde(default)]
     pub load_kva: Vec<f64>,
-    /// Load interrupted, kW.
+    /// Load interrupted, kW (empty: 0 for every row).
+    #[serde(default)]
     pub load_kw: Vec<f64>,
     /// Device operations (empty: 1 each).
-    pub operations: Vec<i64>,
+    #[serde(default)]
+    pub operations: Vec<Option<i64>>,
     /// Stage timestamps, ms since the epoch, in the order reported, dispatched, arrived,
-    /// located, restored (each column empty: unknown for every row).
+    /// located, restored (each column empty: unknown for every row; `None`: unknown).
+    #[serde(default)]
     pub stages_ms: [Vec<Option<i64>>; 5],
 }
 
@@ -274,17 +296,18 @@ pub struct OutageTable {
 /// One input row, borrowed from records or columns.
 struct RowIn<'a> {
     id: &'a str,
-    start_ms: i64,
-    end_ms: i64,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
     cause: &'a str,
-    planned: bool,
+    planned: Option<bool>,
     device: &'a str,
     feeder: &'a str,
-    count: i64,
+    /// `None`: the list's length, or missing without a list.
+    count: Option<i64>,
     list: Option<&'a [String]>,
     load_kva: f64,
     load_kw: f64,
-    operations: i64,
+    operations: Option<i64>,
     stages: [i64; 5],
 }
 
@@ -343,17 +366,17 @@ impl OutageTable {
                 };
                 RowIn {
                     id: &r.id,
-                    start_ms: r.start.timestamp_millis(),
-                    end_ms: r.end.timestamp_millis(),
+                    start_ms: Some(r.start.timestamp_millis()),
+                    end_ms: Some(r.end.timestamp_millis()),
                     cause: &r.cause,
-                    planned: r.planned,
+                    planned: Some(r.planned),
                     device: &r.device,
                     feeder: &r.feeder,
-                    count,
+                    count: Some(count),
                     list,
                     load_kva: r.load_kva,
                     load_kw: r.load_kw,
-                    operations: i64::from(r.operations),
+                    operations: Some(i64::from(r.operations)),
                     stages: [
                         ms(&r.reported),
                         ms(&r.dispatched),
@@ -386,15 +409,20 @@ impl OutageTable {
         };
         check("start_ms", cols.start_ms.len(), n)?;
         check("end_ms", cols.end_ms.len(), n)?;
-        check("cause", cols.cause.len(), n)?;
-        check("planned", cols.planned.len(), n)?;
-        check("device", cols.device.len(), n)?;
         check("feeder", cols.feeder.len(), n)?;
-        check("customers_count", cols.customers_count.len(), n)?;
-        check("load_kva", cols.load_kva.len(), n)?;
-        check("load_kw", cols.load_kw.len(), n)?;
-        if !cols.operations.is_empty() {
-            check("operations", cols.operations.len(), n)?;
+        // Optional columns: empty means the default for every row.
+        for (column, len) in [
+            ("cause", cols.cause.len()),
+            ("planned", cols.planned.len()),
+            ("device", cols.device.len()),
+            ("customers_count", cols.customers_count.len()),
+            ("load_kva", cols.load_kva.len()),
+            ("load_kw", cols.load_kw.len()),
+            ("operations", cols.operations.len()),
+        ] {
+            if len != 0 {
+                check(column, len, n)?;
+            }
         }
         for (k, s) in cols.stages_ms.iter().enumerate() {
             if !s.is_empty() {
@@ -431,19 +459,20 @@ impl OutageTable {
                         .flatten()
                         .unwrap_or(NO_TIME)
                 };
+                let or = |c: &[f64]| c.get(i).copied().unwrap_or(0.0);
                 RowIn {
                     id: &cols.id[i],
                     start_ms: cols.start_ms[i],
                     end_ms: cols.end_ms[i],
-                    cause: &cols.cause[i],
-                    planned: cols.planned[i],
-                    device: &cols.device[i],
+                    cause: cols.cause.get(i).map_or("", String::as_str),
+                    planned: cols.planned.get(i).copied().unwrap_or(Some(false)),
+                    device: cols.device.get(i).map_or("", String::as_str),
                     feeder: &cols.feeder[i],
-                    count: cols.customers_count[i],
+                    count: cols.customers_count.get(i).copied().flatten(),
                     list,
-                    load_kva: cols.load_kva[i],
-                    load_kw: cols.load_kw[i],
-                    operations: cols.operations.get(i).copied().unwrap_or(1),
+                    load_kva: or(&cols.load_kva),
+                    load_kw: or(&cols.load_kw),
+                    operations: cols.operations.get(i).copied().unwrap_or(Some(1)),
                     stages: [stage(0), stage(1), stage(2), stage(3), stage(4)],
                 }
             }),
@@ -508,9 +537,27 @@ impl OutageTable {
             } else if ids.insert(r.id, ()).is_some() {
                 bad("id", r.id.to_owned(), ProblemKind::DuplicateId);
             }
-            if r.end_ms < r.start_ms {
-                bad("end", ms_text(r.end_ms), ProblemKind::EndBeforeStart);
+            let mut time = |field: &'static str, v: Option<i64>| match v {
+                None => {
+                    bad(field, String::new(), ProblemKind::Missing);
+                    None
+                }
+                Some(ms) if chrono::DateTime::from_timestamp_millis(ms).is_none() => {
+                    bad(field, ms.to_string(), ProblemKind::Malformed);
+                    None
+                }
+                Some(ms) => Some(ms),
+            };
+            let (start_ms, end_ms) = (time("start", r.start_ms), time("end", r.end_ms));
+            if let (Some(s), Some(e)) = (start_ms, end_ms)
+                && e < s
+            {
+                bad("end", ms_text(e), ProblemKind::EndBeforeStart);
             }
+            let planned = r.planned.unwrap_or_else(|| {
+                bad("planned", String::new(), ProblemKind::Missing);
+                false
+            });
             let feeder = t.base.feeder_index(r.feeder);
             let served = feeder.map(|f| &t.base.feeders[f]);
             if r.feeder.is_empty() {
@@ -518,23 +565,27 @@ impl OutageTable {
             } else if feeder.is_none() {
                 bad("feeder", r.feeder.to_owned(), ProblemKind::UnknownFeeder);
             }
-            if r.count < 0 {
-                bad("customers", r.count.to_string(), ProblemKind::Negative);
+            let count = match (r.count, r.list) {
+                (Some(c), _) => c,
+                (None, Some(list)) => i64::try_from(list.len()).unwrap_or(i64::MAX),
+                (None, None) => {
+                    bad("customers_count", String::new(), ProblemKind::Missing);
+                    0
+                }
+            };
+            if count < 0 {
+                bad("customers", count.to_string(), ProblemKind::Negative);
             } else if let Some(s) = served
-                && r.count as u64 > s.customers
+                && count as u64 > s.customers
             {
-                bad(
-                    "customers",
-                    r.count.to_string(),
-                    ProblemKind::MoreThanServed,
-                );
+                bad("customers", count.to_string(), ProblemKind::MoreThanServed);
             }
             if let Some(list) = r.list
-                && list.len() as i64 != r.count
+                && list.len() as i64 != count
             {
                 bad(
                     "customers_count",
-                    r.count.to_string(),
+                    count.to_string(),
                     ProblemKind::CountMismatch,
                 );
             }
@@ -547,6 +598,7 @@ impl OutageTable {
             }
             if let Some(s) = served
                 && s.load_kva > 0.0
+                && r.load_kva.is_finite()
                 && r.load_kva > s.load_kva * (1.0 + 1e-9)
             {
                 bad(
@@ -555,14 +607,18 @@ impl OutageTable {
                     ProblemKind::MoreThanServed,
                 );
             }
-            let operations = match u32::try_from(r.operations) {
-                Ok(o) => o,
-                Err(_) => {
+            let operations = match r.operations.map(u32::try_from) {
+                Some(Ok(o)) => o,
+                Some(Err(_)) => {
                     bad(
                         "operations",
-                        r.operations.to_string(),
+                        r.operations.unwrap_or_default().to_string(),
                         ProblemKind::Negative,
                     );
+                    0
+                }
+                None => {
+                    bad("operations", String::new(), ProblemKind::Missing);
                     0
                 }
             };
@@ -600,13 +656,13 @@ impl OutageTable {
             }
             t.id_buf.push_str(r.id);
             t.id_end.push(t.id_buf.len());
-            t.start_ms.push(r.start_ms);
-            t.end_ms.push(r.end_ms);
+            t.start_ms.push(start_ms.unwrap_or(0));
+            t.end_ms.push(end_ms.unwrap_or(0));
             t.cause.push(causes.get(r.cause)?);
             t.device.push(devices.get(r.device)?);
             t.feeder.push(feeder.unwrap_or(0) as u32);
-            t.planned.push(r.planned);
-            t.customers.push(u64::try_from(r.count).unwrap_or(0));
+            t.planned.push(planned);
+            t.customers.push(u64::try_from(count).unwrap_or(0));
             t.list_start.push(t.list.len());
             t.has_list.push(r.list.is_some());
             t.load_kva.push(r.load_kva);

@@ -46,7 +46,7 @@ use super::matrix::{Criterion, DecisionMatrix, Direction};
 /// period, loads in kW, capacity in kVA. Optional fields are needed only by the indicators that
 /// use them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct UsageRecord {
     /// Customer number (户号).
     pub id: String,
@@ -92,9 +92,60 @@ pub struct UsageRecord {
     pub output: Option<f64>,
 }
 
+impl UsageRecord {
+    /// The numeric fields by name (absent optional ones as `None`).
+    fn fields(&self) -> [(&'static str, Option<f64>); 20] {
+        [
+            ("period_hours", Some(self.period_hours)),
+            ("energy_kwh", Some(self.energy_kwh)),
+            ("sharp_kwh", self.sharp_kwh),
+            ("peak_kwh", self.peak_kwh),
+            ("flat_kwh", self.flat_kwh),
+            ("valley_kwh", self.valley_kwh),
+            ("deep_valley_kwh", self.deep_valley_kwh),
+            ("reactive_kvarh", self.reactive_kvarh),
+            ("power_factor", self.power_factor),
+            ("max_load_kw", self.max_load_kw),
+            ("min_load_kw", self.min_load_kw),
+            ("avg_load_kw", self.avg_load_kw),
+            ("capacity_kva", self.capacity_kva),
+            ("transformer_p0_kw", self.transformer_p0_kw),
+            ("transformer_pk_kw", self.transformer_pk_kw),
+            ("transformer_i0_pct", self.transformer_i0_pct),
+            ("transformer_uk_pct", self.transformer_uk_pct),
+            ("max_demand_kw", self.max_demand_kw),
+            ("contract_demand_kw", self.contract_demand_kw),
+            ("output", self.output),
+        ]
+    }
+
+    /// Refuses a NaN or infinite value in any field that is given, whether or not an
+    /// indicator asked for reads it: a missing value is `None`, never NaN.
+    ///
+    /// # Errors
+    /// [`ScoringError::InvalidInput`] naming `record` (the record's position), the id and the
+    /// field.
+    pub fn check_finite(&self, record: usize) -> Result<()> {
+        match self
+            .fields()
+            .into_iter()
+            .find_map(|(f, v)| v.filter(|v| !v.is_finite()).map(|v| (f, v)))
+        {
+            None => Ok(()),
+            Some((field, value)) => Err(ScoringError::InvalidInput {
+                record,
+                id: self.id.clone(),
+                field,
+                value,
+                problem: "is not finite",
+            }),
+        }
+    }
+}
+
 /// Parameters of the indicator formulas, with the documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields, default)]
 pub struct IndicatorOptions {
     /// K_T, the load-shape loss factor in ΔA = (P0 + K_T β² Pk) T (default 1.05).
     pub loss_shape_factor: f64,
@@ -528,6 +579,9 @@ pub fn compute_indicators(
     options: &IndicatorOptions,
 ) -> Result<DecisionMatrix> {
     check_options(options)?;
+    for (i, r) in records.iter().enumerate() {
+        r.check_finite(i)?;
+    }
     let mut m = DecisionMatrix::new(records.iter().map(|r| r.id.clone()).collect())?;
     let mut values = Vec::with_capacity(records.len());
     for &ind in indicators {

@@ -13,7 +13,7 @@ use super::error::{Result, ScoringError, criterion_label};
 /// whole column this is the classic formula
 /// y = 1 − max(lo − x, 0, x − hi) / max(lo − min x, max x − hi).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
 pub enum Direction {
     /// Larger is better.
     Benefit,
@@ -138,6 +138,7 @@ pub fn interval_scores(values: &[f64], lo: &[f64], hi: &[f64]) -> Result<Vec<f64
 
 /// A criterion (an indicator as a column of a decision matrix): name, unit and direction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// A unique name (built-in indicators use their snake_case name, e.g. `load_factor`).
     pub name: String,
@@ -318,6 +319,7 @@ impl<'a> MatrixView<'a> {
 /// depends on each customer's transformer); the column's [`Direction::Interval`] range applies
 /// to rows without one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionMatrix {
     alternatives: Vec<String>,
     criteria: Vec<Criterion>,

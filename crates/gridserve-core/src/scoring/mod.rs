@@ -64,11 +64,11 @@ pub use error::ScoringError;
 pub use indicators::{Indicator, IndicatorOptions, UsageRecord, compute_indicators};
 pub use matrix::{Criterion, DecisionMatrix, Direction, IndicatorValue, Layout, MatrixView};
 pub use topsis::{
-    Normalisation, Score, TopsisOptions, TopsisOutputs, TopsisResult, rank_descending, topsis,
-    topsis_batch, topsis_batch_into,
+    MAX_THREADS, Normalisation, Score, TopsisOptions, TopsisOutputs, TopsisResult, rank_descending,
+    topsis, topsis_batch, topsis_batch_into,
 };
 pub use weights::{
-    Combination, CombineMethod, EntropyNormalisation, NegativeCoefficients, WeightSource, Weights,
-    combine_weights, entropy_weights, entropy_weights_matrix, g1_weights, g1_weights_named,
-    normalised_weights,
+    Combination, CombineMethod, EntropyNormalisation, GAME_THEORY_ZERO_TOLERANCE,
+    NegativeCoefficients, WeightSource, Weights, combine_weights, entropy_weights,
+    entropy_weights_matrix, g1_weights, g1_weights_named, normalised_weights,
 };

@@ -45,8 +45,10 @@
 //!   w = α·u_1 + (1 − α)·u_2, see [`CombineMethod::linear`]);
 //! - game theory (博弈论组合赋权): the coefficients α minimise ‖Σ_k α_k u_k − u_l‖ for every l,
 //!   whose first-order condition is the linear system Σ_k α_k (u_l · u_k) = u_l · u_l
-//!   (l = 1 … L). It is solved with nalgebra's SVD (least squares, minimum norm, so identical
-//!   vectors get equal coefficients instead of a singular-matrix failure). The coefficients are
+//!   (l = 1 … L). Two vectors are solved in closed form without cancellation; more (or two
+//!   parallel ones) with nalgebra's SVD (least squares, minimum norm, so identical vectors get
+//!   equal coefficients instead of a singular-matrix failure). A coefficient within
+//!   [`GAME_THEORY_ZERO_TOLERANCE`] of the largest is rounding noise and set to 0. The coefficients are
 //!   then made non-negative — by absolute value ([`NegativeCoefficients::Abs`], the usual
 //!   convention in the literature, default) or by setting negatives to 0
 //!   ([`NegativeCoefficients::Clamp`]) — and normalised to sum 1; w = Σ_k α*_k u_k.
@@ -433,7 +435,7 @@ pub enum NegativeCoefficients {
 
 /// How [`combine_weights`] combines weight vectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+#[serde(deny_unknown_fields, tag = "method", rename_all = "snake_case")]
 pub enum CombineMethod {
     /// w ∝ Π_k u_k.
     Multiplicative,
@@ -478,6 +480,7 @@ impl CombineMethod {
 
 /// The result of [`combine_weights`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Combination {
     /// The combined weights (sum 1).
     pub weights: Vec<f64>,
@@ -640,8 +643,59 @@ fn linear(units: &[Vec<f64>], c: &[f64], m: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Solves Σ_k α_k (u_l·u_k) = u_l·u_l with nalgebra's SVD (least squares, minimum norm).
+/// Relative size below which a game-theory coefficient is rounding noise and set to 0: the
+/// Gram system squares the condition of the weight vectors, so an SVD solve leaves errors of
+/// order 10⁻¹¹ of the largest coefficient where the exact value is 0 (for example a uniform
+/// vector combined with any other: its exact coefficient is 0).
+pub const GAME_THEORY_ZERO_TOLERANCE: f64 = 1e-9;
+
+/// Solves Σ_k α_k (u_l·u_k) = u_l·u_l: for two vectors in closed form, written without
+/// cancellation; otherwise with nalgebra's SVD (least squares, minimum norm). Coefficients
+/// within [`GAME_THEORY_ZERO_TOLERANCE`] of the largest are set to exactly 0.
 fn game_theory_coefficients(units: &[Vec<f64>]) -> Vec<f64> {
+    let mut raw = match units {
+        [p, q] => game_theory_two(p, q).map_or_else(|| game_theory_svd(units), Vec::from),
+        _ => game_theory_svd(units),
+    };
+    let largest = raw.iter().fold(0.0_f64, |m, a| m.max(a.abs()));
+    for a in &mut raw {
+        if a.abs() <= GAME_THEORY_ZERO_TOLERANCE * largest {
+            *a = 0.0;
+        }
+    }
+    raw
+}
+
+/// The 2 × 2 system [[p·p, p·q], [p·q, q·q]] α = [p·p, q·q] by Cramer's rule:
+/// α₁ = q·q · p·(p − q) / det, α₂ = p·p · q·(q − p) / det, with the determinant written as
+/// Lagrange's identity Σ_{i<j} (p_i q_j − p_j q_i)² (a sum of squares, so it does not cancel)
+/// and the numerators' differences taken before the products. `None` when the vectors are
+/// (nearly) parallel, det ≤ 10⁻¹² · p·p · q·q, which the minimum-norm SVD solve handles.
+fn game_theory_two(p: &[f64], q: &[f64]) -> Option<[f64; 2]> {
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    let (pp, qq) = (dot(p, p), dot(q, q));
+    let p_minus: f64 = p.iter().zip(q).map(|(a, b)| a * (a - b)).sum();
+    let q_minus: f64 = q.iter().zip(p).map(|(a, b)| a * (a - b)).sum();
+    let mut det = 0.0;
+    for (i, (&pi, &qi)) in p.iter().zip(q).enumerate() {
+        let rest = p
+            .get(i + 1..)
+            .unwrap_or(&[])
+            .iter()
+            .zip(q.get(i + 1..).unwrap_or(&[]));
+        for (&pj, &qj) in rest {
+            let x = pi * qj - pj * qi;
+            det += x * x;
+        }
+    }
+    if !(det > 1e-12 * pp * qq && det.is_finite()) {
+        return None;
+    }
+    Some([qq * p_minus / det, pp * q_minus / det])
+}
+
+/// The Gram system solved with nalgebra's SVD (least squares, minimum norm).
+fn game_theory_svd(units: &[Vec<f64>]) -> Vec<f64> {
     let l = units.len();
     let m = units.first().map_or(0, Vec::len);
     // Rows of U are the weight vectors; the Gram matrix U·Uᵀ is the system matrix.
@@ -701,7 +755,7 @@ pub(crate) fn check_weights(weights: &[f64], names: Option<&[String]>) -> Result
 
 /// How a weight vector was obtained (kept with the weights for a report).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
 pub enum WeightSource {
     /// Given by the user.
     Given,
@@ -744,6 +798,7 @@ pub enum WeightSource {
 /// # Ok::<(), gridserve_core::scoring::ScoringError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Weights {
     /// The criteria, in column order.
     pub criteria: Vec<String>,

@@ -213,7 +213,8 @@ pub enum TariffError {
     },
     /// A month is billed outside the validity of the tariff's schedule or price table.
     #[error(
-        "{record}: the {what} {name:?} is in force {valid}, not on {date} (use the tariff in force, or bill_what_if for a what-if at these prices)"
+        "{record}: the {what} {} is in force {valid}, not on {date} (use the tariff in force, or bill_what_if for a what-if at these prices)",
+        quoted(name)
     )]
     OutsideValidity {
         /// The record (customer and month).
@@ -454,17 +455,18 @@ mod info_tests {
 
     #[test]
     fn fields_keep_the_public_attribute_names() {
+        use crate::error_info::tests::example as ex;
         let all = TariffError::examples();
-        let gap = FieldsOf(&all[1]).to_map();
+        let gap = FieldsOf(ex(&all, "schedule_gap")).to_map();
         assert_eq!(
             (gap["start"].as_str(), gap["end"].as_str()),
             (Some("06:00"), Some("07:00"))
         );
-        let overlap = FieldsOf(&all[2]).to_map();
+        let overlap = FieldsOf(ex(&all, "schedule_overlap")).to_map();
         assert_eq!(overlap["first"], "peak");
-        let neg = FieldsOf(&all[8]).to_map();
+        let neg = FieldsOf(ex(&all, "negative_quantity")).to_map();
         assert_eq!(neg["value"], "-5");
-        let json = FieldsOf(&all[15]).to_map();
+        let json = FieldsOf(ex(&all, "json")).to_map();
         assert_eq!(
             (json["file"].as_str(), json["detail"].as_str()),
             (Some("usage"), Some("expected value"))

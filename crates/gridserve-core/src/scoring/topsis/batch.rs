@@ -3,10 +3,14 @@
 //! parent module for the rules both paths share).
 
 use std::num::NonZeroUsize;
+use std::sync::Mutex;
 
 use super::{Normalisation, TopsisOptions, TopsisResult, check_inputs, closeness_of, finish};
 use crate::scoring::error::{Result, ScoringError, criterion_label};
 use crate::scoring::matrix::{Direction, MatrixView};
+
+/// The most threads one call may ask for ([`TopsisOptions::threads`](super::TopsisOptions)).
+pub const MAX_THREADS: usize = 1024;
 
 /// Per-column transform: t = x, or t = distance from [lo, hi].
 #[derive(Debug, Clone, Copy)]
@@ -58,13 +62,15 @@ impl Stats {
     }
 }
 
-/// v = a·t + b, ideal `ap`, anti-ideal `am`.
+/// v = a·(t − c), ideal `ap`, anti-ideal `am`. The shift c is subtracted before the scale so
+/// that a column whose range is small against its values does not cancel (a·t + b with
+/// b = −a·min loses the digits that distinguish the rows).
 #[derive(Debug, Clone, Copy)]
 struct Coef {
     j: usize,
     tf: Tf,
     a: f64,
-    b: f64,
+    c: f64,
     ap: f64,
     am: f64,
 }
@@ -88,27 +94,47 @@ fn chunks(rows: usize, threads: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Runs `f` on each chunk in its own scoped thread (the last on the calling thread) and
-/// returns the results in chunk order.
-fn par_map<R: Send, F: Fn(usize, usize) -> R + Sync>(ranges: &[(usize, usize)], f: F) -> Vec<R> {
+/// Runs `f` on each task in its own scoped thread (the last on the calling thread) and
+/// returns the results in task order. A thread the OS refuses to start is not an error: its
+/// task runs on the calling thread instead (each task waits in a cell until one side takes
+/// it, so nothing is lost when a spawn fails).
+fn par_run<T: Send, R: Send, F: Fn(T) -> R + Sync>(tasks: Vec<T>, f: F) -> Vec<R> {
+    let cells: Vec<Mutex<Option<T>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let take = |cell: &Mutex<Option<T>>| {
+        cell.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
     let f = &f;
     std::thread::scope(|s| {
-        let (last, rest) = match ranges.split_last() {
-            Some(x) => x,
-            None => return Vec::new(),
+        let Some((last, rest)) = cells.split_last() else {
+            return Vec::new();
         };
         let handles: Vec<_> = rest
             .iter()
-            .map(|&(a, b)| s.spawn(move || f(a, b)))
+            .map(|cell| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || take(cell).map(f))
+                    .ok()
+            })
             .collect();
-        let tail = f(last.0, last.1);
-        let mut out: Vec<R> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        out.push(tail);
+        let tail = take(last).map(f);
+        let mut out = Vec::with_capacity(cells.len());
+        for (cell, handle) in rest.iter().zip(handles) {
+            let r = match handle {
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => take(cell).map(f),
+            };
+            out.extend(r);
+        }
+        out.extend(tail);
         out
     })
+}
+
+/// [`par_run`] over row ranges.
+fn par_map<R: Send, F: Fn(usize, usize) -> R + Sync>(ranges: &[(usize, usize)], f: F) -> Vec<R> {
+    par_run(ranges.to_vec(), |(a, b)| f(a, b))
 }
 
 fn stats_chunk(view: &MatrixView<'_>, tfs: &[Tf], a: usize, b: usize) -> Vec<Stats> {
@@ -276,18 +302,18 @@ fn row_major_plain_distances(
     dm: &mut [f64],
     cl: &mut [f64],
 ) {
-    // Per column: (a, b, ap, am).
+    // Per column: (a, c, ap, am).
     let mut k = vec![(0.0, 0.0, 0.0, 0.0); m];
     for c in coefs {
         if let Some(slot) = k.get_mut(c.j) {
-            *slot = (c.a, c.b, c.ap, c.am);
+            *slot = (c.a, c.c, c.ap, c.am);
         }
     }
     let outs = dp.iter_mut().zip(dm.iter_mut()).zip(cl.iter_mut());
     for (row, ((p, q), c)) in rows.chunks_exact(m).zip(outs) {
         let (mut sp, mut sm) = (0.0, 0.0);
-        for (&x, &(ca, cb, ap, am)) in row.iter().zip(&k) {
-            let v = ca * x + cb;
+        for (&x, &(ca, cc, ap, am)) in row.iter().zip(&k) {
+            let v = ca * (x - cc);
             let (e, f) = (v - ap, v - am);
             sp += e * e;
             sm += f * f;
@@ -319,7 +345,7 @@ fn distances_chunk(
             let (mut sp, mut sm) = (0.0, 0.0);
             for c in coefs {
                 let x = row.get(c.j).copied().unwrap_or(0.0);
-                let v = c.a * c.tf.t(x) + c.b;
+                let v = c.a * (c.tf.t(x) - c.c);
                 let (e, f) = (v - c.ap, v - c.am);
                 sp += e * e;
                 sm += f * f;
@@ -354,11 +380,11 @@ fn distances_chunk(
                 else {
                     continue;
                 };
-                let (ca, cb, ap, am) = (co.a, co.b, co.ap, co.am);
+                let (ca, cc, ap, am) = (co.a, co.c, co.ap, co.am);
                 match co.tf {
                     Tf::Plain => {
                         for k in 0..ROW_LANES {
-                            let v = ca * x[k] + cb;
+                            let v = ca * (x[k] - cc);
                             let (e, f) = (v - ap, v - am);
                             sp[k] += e * e;
                             sm[k] += f * f;
@@ -366,7 +392,7 @@ fn distances_chunk(
                     }
                     Tf::Dev(lo, hi) => {
                         for k in 0..ROW_LANES {
-                            let v = ca * deviation(x[k], lo, hi) + cb;
+                            let v = ca * (deviation(x[k], lo, hi) - cc);
                             let (e, f) = (v - ap, v - am);
                             sp[k] += e * e;
                             sm[k] += f * f;
@@ -387,7 +413,7 @@ fn distances_chunk(
             let (mut sp, mut sm) = (0.0, 0.0);
             for (col, co) in &cols {
                 let x = col.get(i).copied().unwrap_or(0.0);
-                let v = co.a * co.tf.t(x) + co.b;
+                let v = co.a * (co.tf.t(x) - co.c);
                 let (e, f) = (v - co.ap, v - co.am);
                 sp += e * e;
                 sm += f * f;
@@ -494,6 +520,15 @@ pub fn topsis_batch_into(
         }
     }
     let w = check_inputs(n, m, directions, weights, None)?;
+    if let Some(t) = options.threads
+        && t.get() > MAX_THREADS
+    {
+        return Err(ScoringError::InvalidOption {
+            option: "threads",
+            value: t.get() as f64,
+            problem: "is more than the 1024 threads a call may use",
+        });
+    }
     let tfs: Vec<Tf> = directions
         .iter()
         .map(|d| match *d {
@@ -581,14 +616,14 @@ pub fn topsis_batch_into(
         }
     }
 
-    // Coefficients v = a·t + b per active column.
+    // Coefficients v = a·(t − c) per active column.
     let mut coefs = Vec::with_capacity(m);
     for (j, ((s, tf), dir)) in st.iter().zip(&tfs).zip(directions).enumerate() {
         let wj = w.get(j).copied().unwrap_or(0.0);
         if wj == 0.0 {
             continue;
         }
-        let (a, b) = match (tf, options.normalisation) {
+        let (a, c) = match (tf, options.normalisation) {
             (Tf::Plain, Normalisation::Vector) => {
                 if norms[j] == 0.0 {
                     continue;
@@ -596,21 +631,20 @@ pub fn topsis_batch_into(
                 (wj / norms[j], 0.0)
             }
             (Tf::Plain, Normalisation::MinMax) => {
+                // r = (x − min)/(max − min).
                 let range = s.max - s.min;
                 if range == 0.0 {
                     continue;
                 }
-                let a = wj / range;
-                (a, -a * s.min)
+                (wj / range, s.min)
             }
             (Tf::Dev(..), Normalisation::Vector) => {
-                // y = 1 − t/d_max, v = w·y/‖y‖.
+                // y = 1 − t/d_max, v = w·y/‖y‖ = −(w/‖y‖/d_max)·(t − d_max).
                 let dmax = s.max;
                 if dmax == 0.0 || norms[j] == 0.0 {
                     continue;
                 }
-                let b = wj / norms[j];
-                (-b / dmax, b)
+                (-(wj / norms[j]) / dmax, dmax)
             }
             (Tf::Dev(..), Normalisation::MinMax) => {
                 // r = (d_max − t)/(d_max − d_min).
@@ -618,17 +652,16 @@ pub fn topsis_batch_into(
                 if range == 0.0 {
                     continue;
                 }
-                let a = -wj / range;
-                (a, -a * s.max)
+                (-wj / range, s.max)
             }
         };
-        if !(a.is_finite() && b.is_finite()) {
+        if !(a.is_finite() && c.is_finite()) {
             return Err(ScoringError::Overflow {
                 column: j,
                 criterion: criterion_label(None, j),
             });
         }
-        let (v1, v2) = (a * s.min + b, a * s.max + b);
+        let (v1, v2) = (a * (s.min - c), a * (s.max - c));
         let (hi, lo) = (v1.max(v2), v1.min(v2));
         let (ap, am) = match dir {
             Direction::Cost => (lo, hi),
@@ -642,28 +675,26 @@ pub fn topsis_batch_into(
             j,
             tf: *tf,
             a,
-            b,
+            c,
             ap,
             am,
         });
     }
 
     // Pass 2: distances, written straight into the outputs.
-    std::thread::scope(|s| {
-        let mut rest = (out.d_plus, out.d_minus, out.closeness);
-        let coefs = &coefs;
-        for (i, &(a, b)) in ranges.iter().enumerate() {
-            let len = b - a;
-            let (p, p_rest) = std::mem::take(&mut rest.0).split_at_mut(len);
-            let (q, q_rest) = std::mem::take(&mut rest.1).split_at_mut(len);
-            let (c, c_rest) = std::mem::take(&mut rest.2).split_at_mut(len);
-            rest = (p_rest, q_rest, c_rest);
-            if i + 1 == ranges.len() {
-                distances_chunk(view, coefs, a, p, q, c);
-            } else {
-                s.spawn(move || distances_chunk(view, coefs, a, p, q, c));
-            }
-        }
+    let mut tasks = Vec::with_capacity(ranges.len());
+    let mut rest = (out.d_plus, out.d_minus, out.closeness);
+    for &(a, b) in &ranges {
+        let len = b - a;
+        let (p, p_rest) = std::mem::take(&mut rest.0).split_at_mut(len);
+        let (q, q_rest) = std::mem::take(&mut rest.1).split_at_mut(len);
+        let (c, c_rest) = std::mem::take(&mut rest.2).split_at_mut(len);
+        rest = (p_rest, q_rest, c_rest);
+        tasks.push((a, p, q, c));
+    }
+    let coefs_ref = &coefs;
+    par_run(tasks, |(a, p, q, c)| {
+        distances_chunk(view, coefs_ref, a, p, q, c);
     });
     Ok(coefs.is_empty())
 }

@@ -55,7 +55,7 @@ use super::error::{Result, ScoringError};
 use super::matrix::Direction;
 use super::weights::normalised_weights;
 
-pub use batch::{TopsisOutputs, topsis_batch, topsis_batch_into};
+pub use batch::{MAX_THREADS, TopsisOutputs, topsis_batch, topsis_batch_into};
 pub use reference::topsis;
 
 /// How TOPSIS normalises each column.
@@ -93,6 +93,7 @@ impl Normalisation {
 
 /// Options of [`topsis`] and [`topsis_batch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TopsisOptions {
     /// The normalisation (default vector).
     pub normalisation: Normalisation,
@@ -100,7 +101,9 @@ pub struct TopsisOptions {
     /// costs more than the scores themselves for millions of rows.
     pub ranks: bool,
     /// Threads for [`topsis_batch`] (default `None`: the machine's available parallelism, or
-    /// one thread under 32,768 rows; an explicit count is used as given, at most one per row).
+    /// one thread under 32,768 rows; an explicit count is used as given, at most one per row
+    /// and at most [`MAX_THREADS`], more is [`ScoringError::InvalidOption`]). A thread the
+    /// system refuses to start is not an error: its share runs on the calling thread.
     pub threads: Option<NonZeroUsize>,
 }
 
@@ -211,10 +214,18 @@ pub fn rank_descending(closeness: &[f64]) -> Result<(Vec<u32>, Vec<f64>)> {
     let split = if parallel { n / 2 } else { n };
     if parallel {
         let (left, right) = pairs.split_at_mut(split);
-        std::thread::scope(|s| {
-            s.spawn(|| left.sort_unstable());
+        let spawned = std::thread::scope(|s| {
+            let spawned = std::thread::Builder::new()
+                .spawn_scoped(s, || left.sort_unstable())
+                .is_ok();
             right.sort_unstable();
+            spawned
         });
+        if !spawned {
+            // The system refused the thread: sort everything here (both halves are then
+            // sorted too, which is all the merge below needs).
+            pairs.sort_unstable();
+        }
     } else {
         pairs.sort_unstable();
     }
