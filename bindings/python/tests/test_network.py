@@ -228,7 +228,7 @@ def _awkward_network() -> gs.Network:
 def test_from_dataframes_keeps_carriage_returns_and_every_text() -> None:
     pytest.importorskip("pandas")
     net = _awkward_network()
-    again = gs.from_dataframes(**gs.to_dataframes(net))
+    again = gs.from_dataframes(**gs.to_dataframes(net, roles=["customer_manager"]))
     assert again.point_count == net.point_count, "a CR inside a cell must not split a row"
     assert again.to_json() == net.to_json()
     names = json.loads(again.to_json())["points"]
@@ -250,13 +250,13 @@ def test_to_dataframes_then_from_dataframes_accepts_what_csv_texts_accepted(whic
         texts["points"] = SMALL["points"]
         net = gs.Network.from_csv_texts(texts, allow_isolated_points=True)
     assert gs.Network.from_csv_texts(net.to_csv_texts(), allow_isolated_points=True).to_json() == net.to_json()
-    again = gs.from_dataframes(**gs.to_dataframes(net), allow_isolated_points=True)
+    again = gs.from_dataframes(**gs.to_dataframes(net, roles=["customer_manager"]), allow_isolated_points=True)
     assert again.to_json() == net.to_json()
 
 
 def test_a_column_the_layout_does_not_define_is_refused() -> None:
     pd = pytest.importorskip("pandas")
-    frames = gs.to_dataframes(gs.Network.from_csv_texts(dict(SMALL)))
+    frames = gs.to_dataframes(gs.Network.from_csv_texts(dict(SMALL)), roles=["customer_manager"])
     switches = frames["switches"].rename(columns={"normally_open": "closed"})
     with pytest.raises(gs.ParseError) as err:
         gs.from_dataframes(**{**frames, "switches": switches})
