@@ -303,39 +303,33 @@ fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) ->
                 },
                 ToString::to_string,
             );
-            serde_json::from_value(row).map_err(|e| {
-                let text = e.to_string();
-                // serde names a required field that is absent: `missing field `p_mw``.
-                let missing = text
+            serde_path_to_error::deserialize(&row).map_err(|e| {
+                let inner = e.inner().to_string();
+                // A wrong value has its column in the path; an absent required one is named by
+                // serde's message (`missing field `p_mw``), the path then being the row.
+                let column = inner
                     .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next());
-                let (field, value, reason) = match missing {
-                    Some(name) => {
-                        let field = BUS_BRANCH_COLUMNS
-                            .iter()
-                            .copied()
-                            .find(|c| *c == name)
-                            .unwrap_or("");
-                        let given = cols
-                            .iter()
-                            .position(|(c, _)| c == name)
-                            .and_then(|k| nulls[k][r]);
-                        match given {
-                            Some(what) => (
-                                field,
-                                what.to_owned(),
-                                "a value is required here; a missing, NaN or infinite value is \
-                                 not accepted"
-                                    .to_owned(),
-                            ),
-                            None => (
-                                field,
-                                String::new(),
-                                "the column is required and absent".to_owned(),
-                            ),
-                        }
-                    }
-                    None => ("", String::new(), text),
+                    .and_then(|rest| rest.split('`').next())
+                    .map_or_else(|| e.path().to_string(), str::to_owned);
+                let field = BUS_BRANCH_COLUMNS
+                    .iter()
+                    .copied()
+                    .find(|c| *c == column)
+                    .unwrap_or("");
+                let given_null = cols
+                    .iter()
+                    .position(|(c, _)| *c == column)
+                    .and_then(|k| nulls[k][r]);
+                let (value, reason) = match (row.get(&column), given_null) {
+                    (Some(v), _) => (v.to_string(), format!("column {column}: {inner}")),
+                    (None, Some(what)) => (
+                        what.to_owned(),
+                        format!(
+                            "column {column}: a value is required here; a missing, NaN or \
+                             infinite value is not accepted"
+                        ),
+                    ),
+                    (None, None) => (String::new(), format!("column {column}: {inner}")),
                 };
                 crate::errors::network_error(
                     py,

@@ -228,7 +228,7 @@ def _awkward_network() -> gs.Network:
 def test_from_dataframes_keeps_carriage_returns_and_every_text() -> None:
     pytest.importorskip("pandas")
     net = _awkward_network()
-    again = gs.from_dataframes(**gs.to_dataframes(net))
+    again = gs.from_dataframes(**gs.to_dataframes(net, roles=["customer_manager"]))
     assert again.point_count == net.point_count, "a CR inside a cell must not split a row"
     assert again.to_json() == net.to_json()
     names = json.loads(again.to_json())["points"]
@@ -250,13 +250,13 @@ def test_to_dataframes_then_from_dataframes_accepts_what_csv_texts_accepted(whic
         texts["points"] = SMALL["points"]
         net = gs.Network.from_csv_texts(texts, allow_isolated_points=True)
     assert gs.Network.from_csv_texts(net.to_csv_texts(), allow_isolated_points=True).to_json() == net.to_json()
-    again = gs.from_dataframes(**gs.to_dataframes(net), allow_isolated_points=True)
+    again = gs.from_dataframes(**gs.to_dataframes(net, roles=["customer_manager"]), allow_isolated_points=True)
     assert again.to_json() == net.to_json()
 
 
 def test_a_column_the_layout_does_not_define_is_refused() -> None:
     pd = pytest.importorskip("pandas")
-    frames = gs.to_dataframes(gs.Network.from_csv_texts(dict(SMALL)))
+    frames = gs.to_dataframes(gs.Network.from_csv_texts(dict(SMALL)), roles=["customer_manager"])
     switches = frames["switches"].rename(columns={"normally_open": "closed"})
     with pytest.raises(gs.ParseError) as err:
         gs.from_dataframes(**{**frames, "switches": switches})
@@ -265,3 +265,29 @@ def test_a_column_the_layout_does_not_define_is_refused() -> None:
     segments = frames["segments"].drop(columns=["length_m"])
     with pytest.raises(gs.ParseError, match="`length_m`"):
         gs.from_dataframes(**{**frames, "segments": segments})
+
+
+def test_an_empty_points_table_with_a_line_is_a_problem_list_from_every_importer() -> None:
+    # The builder used to panic (Graph::add_edge: node indices out of bounds) whatever the
+    # importer; every one now reports the unknown ends as problems.
+    texts = {"points": "asset\n", "segments": "asset,from,to,length_m\nL1,A,B,10\n"}
+    with pytest.raises(gs.InvalidNetworkError) as err:
+        gs.Network.from_csv_texts(texts)
+    assert [(p["id"], p["field"], p["kind"]) for p in err.value.problems] == [
+        ("L1", "from", "unknown_point"),
+        ("L1", "to", "unknown_point"),
+    ]
+    doc = {"points": [], "segments": [{"asset": "L1", "from": "A", "to": "B", "length_m": 10.0}]}
+    with pytest.raises(gs.InvalidNetworkError):
+        gs.Network.from_json(json.dumps(doc))
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(gs.InvalidNetworkError):
+        gs.from_dataframes(
+            pd.DataFrame({"asset": pd.Series([], dtype=object)}),
+            segments=pd.DataFrame({"asset": ["L1"], "from": ["A"], "to": ["B"], "length_m": [10.0]}),
+        )
+    with pytest.raises(gs.UnmappableError) as unmappable:
+        gs.Network.from_bus_branch(
+            {"buses": {"id": []}, "lines": {"id": [0], "from_bus": [0], "to_bus": [1], "length_km": [1.0]}}
+        )
+    assert (unmappable.value.table, unmappable.value.field) == ("line", "from_bus")

@@ -145,7 +145,7 @@ class PandapowerImport:
         if not np.all(found):
             bad = int(wanted[~found][0])
             err = UnknownElementError(f"pandapower {table} {bad} is not a row of net.{table}")
-            err.asset = f"{table}/{bad}"
+            setattr(err, "asset", f"{table}/{bad}")
             raise err
         return np.asarray(ids[order[pos]], dtype=np.uint32)
 
@@ -165,7 +165,7 @@ class PandapowerImport:
         if np.any(rows < 0):
             bad = int(wanted[rows < 0][0])
             err = UnknownElementError(f"gridserve id {bad} is no row of net.{table}")
-            err.asset = f"{table}:{bad}"
+            setattr(err, "asset", f"{table}:{bad}")
             raise err
         return np.asarray(pp_index[rows], dtype=np.int64)
 
@@ -318,8 +318,17 @@ def from_pandapower(
     )
     maps["trafo3w_lines"] = maps["trafo3w_lines"].reshape(-1, 3)
     in_service = np.asarray(tables["buses"]["in_service"], dtype=bool)
-    index = {
-        f"{t}_index": np.asarray(tables[k]["id"], dtype=np.int64)
-        for t, k in (("bus", "buses"), ("line", "lines"), ("trafo", "trafos"), ("switch", "switches"), ("load", "loads"))
-    }
-    return PandapowerImport(network=network, bus_in_service=in_service, **index, **maps)
+
+    def index(table: str) -> npt.NDArray[np.int64]:
+        return np.asarray(tables[table]["id"], dtype=np.int64)
+
+    return PandapowerImport(
+        network=network,
+        bus_in_service=in_service,
+        bus_index=index("buses"),
+        line_index=index("lines"),
+        trafo_index=index("trafos"),
+        switch_index=index("switches"),
+        load_index=index("loads"),
+        **maps,
+    )
