@@ -429,6 +429,73 @@ pub(crate) fn text_of(
     })
 }
 
+/// A text argument: a Python `str`. A lone surrogate, which UTF-8 cannot hold, raises a gridserve
+/// `ArgumentParseError` instead of a bare `UnicodeEncodeError`; another type is a `TypeError`
+/// that pyo3 prefixes with the argument's name.
+pub(crate) struct Text(pub(crate) String);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Text {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let any = obj.to_owned();
+        let s = any.cast::<pyo3::types::PyString>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "expected str, got {}",
+                any.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+        })?;
+        text_of(any.py(), "text argument", "", s).map(Text)
+    }
+}
+
+/// A whole-number argument that must be non-negative and fit `T` (a count, an index, an id): a
+/// negative or too large value raises a gridserve `InvalidArgumentError` instead of a bare
+/// `OverflowError`; a non-integer is a `TypeError`.
+pub(crate) struct Whole<T>(pub(crate) T);
+
+impl<'a, 'py, T: TryFrom<i128>> FromPyObject<'a, 'py> for Whole<T> {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let any = obj.to_owned();
+        if any.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "expected a whole number, got bool",
+            ));
+        }
+        let big: i128 = match any.extract::<i128>() {
+            Ok(v) => v,
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(any.py()) => {
+                return Err(wrong_argument(
+                    any.py(),
+                    "whole-number argument",
+                    "a non-negative whole number in range",
+                    &short_repr(&any),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        T::try_from(big).map(Whole).map_err(|_| {
+            wrong_argument(
+                any.py(),
+                "whole-number argument",
+                "a non-negative whole number in range",
+                &big.to_string(),
+            )
+        })
+    }
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
