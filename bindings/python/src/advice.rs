@@ -9,7 +9,7 @@ use pyo3::types::PyList;
 use serde::de::DeserializeOwned;
 
 use crate::errors::IntoPy;
-use crate::tariff::{PyTariff, json_text, parse_date, to_py};
+use crate::tariff::{PyTariff, json_text, to_py};
 
 fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
     crate::convert::json_arg(py, what, obj)
@@ -23,7 +23,7 @@ pub(crate) fn build_reports<'py>(
     py: Python<'py>,
     customers: &Bound<'py, PyAny>,
     tariff: &PyTariff,
-    issued: &str,
+    issued: &Bound<'_, PyAny>,
     rules: Option<&Bound<'py, PyAny>>,
     losses: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
@@ -36,7 +36,7 @@ pub(crate) fn build_reports<'py>(
         Some(l) => LossTable::from_json(&json_text(py, l)?).py_err(py)?,
         None => LossTable::gb20052(),
     };
-    let issued = parse_date(py, "issued", issued)?;
+    let issued = crate::convert::cst_time_arg(py, "issued", issued)?.date();
     let t = &tariff.inner;
     let reports = py
         .detach(|| advice::build_reports(&customers, t, &rules, &losses, issued))

@@ -31,7 +31,8 @@ pub(crate) fn parse_action(py: Python<'_>, name: &str) -> PyResult<Action> {
         crate::errors::invalid_argument(
             py,
             format!(
-                "unknown action {name:?}: expected one of open, close, fault, repair, take_out, restore"
+                "unknown action {:?}: expected one of open, close, fault, repair, take_out, restore",
+                gridserve_core::excerpt(name)
             ),
         )
     })
@@ -50,7 +51,7 @@ pub(crate) fn element_kind(e: ElementId) -> (&'static str, u32) {
 pub(crate) fn operations(
     py: Python<'_>,
     net: &Network,
-    ops: Vec<(String, String)>,
+    ops: Vec<(Text, Text)>,
 ) -> PyResult<Vec<Operation>> {
     ops.into_iter()
         .map(|(action, asset)| {
@@ -763,6 +764,33 @@ pub(crate) fn cst_time_arg(
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<NaiveDateTime> {
     Ok(time_arg(py, what, obj)?.with_timezone(&cst()).naive_local())
+}
+
+/// A 1-D float array argument from any real numeric array or sequence (converted once by numpy);
+/// another shape or dtype is a gridserve `InvalidArgumentError` saying what was expected.
+pub(crate) fn floats_1d(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    const EXPECTED: &str = "a 1-D array or list of numbers";
+    let np = py.import("numpy")?;
+    let arr = np
+        .call_method1("asarray", (obj, "float64"))
+        .map_err(|_| wrong_argument(py, what, EXPECTED, &short_repr(obj)))?;
+    let ndim: usize = arr.getattr("ndim")?.extract()?;
+    if ndim != 1 {
+        return Err(wrong_argument(
+            py,
+            what,
+            EXPECTED,
+            &format!("a {ndim}-D array"),
+        ));
+    }
+    let arr = arr
+        .cast::<numpy::PyArray1<f64>>()
+        .map_err(|_| wrong_argument(py, what, EXPECTED, &short_repr(obj)))?;
+    Ok(numpy::PyArrayMethods::readonly(arr)
+        .as_array()
+        .iter()
+        .copied()
+        .collect())
 }
 
 /// An id array argument: a list, tuple or 1-D numpy array of integers of any dtype (int8 …

@@ -65,9 +65,10 @@ impl PyNetwork {
     #[pyo3(signature = (tables, allow_isolated_points = false))]
     fn from_csv_texts(
         py: Python<'_>,
-        tables: HashMap<String, String>,
+        tables: HashMap<String, crate::convert::Text>,
         allow_isolated_points: bool,
     ) -> PyResult<Self> {
+        let tables: HashMap<String, String> = tables.into_iter().map(|(k, v)| (k, v.0)).collect();
         if let Some(unknown) = tables.keys().find(|k| !TABLES.contains(&k.as_str())) {
             return Err(crate::errors::invalid_argument(
                 py,
@@ -106,7 +107,12 @@ impl PyNetwork {
     /// Parses the JSON form from a string and validates it.
     #[staticmethod]
     #[pyo3(signature = (text, allow_isolated_points = false))]
-    fn from_json(py: Python<'_>, text: &str, allow_isolated_points: bool) -> PyResult<Self> {
+    fn from_json(
+        py: Python<'_>,
+        text: crate::convert::Text,
+        allow_isolated_points: bool,
+    ) -> PyResult<Self> {
+        let text: &str = &text;
         let data = io::read_json(text.as_bytes()).py_err(py)?;
         Self::build(py, data, allow_isolated_points)
     }
@@ -130,16 +136,19 @@ impl PyNetwork {
     #[allow(clippy::too_many_arguments)]
     fn synthetic(
         py: Python<'_>,
-        points: usize,
+        points: crate::convert::Whole<usize>,
         seed: u64,
         closed_tie_fraction: Option<f64>,
         tie_fraction: Option<f64>,
-        substations: Option<usize>,
-        feeders_per_substation: Option<usize>,
+        substations: Option<crate::convert::Whole<usize>>,
+        feeders_per_substation: Option<crate::convert::Whole<usize>>,
         dedicated_share: Option<f64>,
         lv_customers_per_public: Option<(usize, usize)>,
         critical_share: Option<f64>,
     ) -> PyResult<Self> {
+        let points: usize = points.0;
+        let substations: Option<usize> = substations.map(|w| w.0);
+        let feeders_per_substation: Option<usize> = feeders_per_substation.map(|w| w.0);
         let mut c = SynthConfig::with_points(points, seed);
         c.closed_tie_fraction = closed_tie_fraction.unwrap_or(c.closed_tie_fraction);
         c.tie_fraction = tie_fraction.unwrap_or(c.tie_fraction);
@@ -335,19 +344,27 @@ impl PyNetwork {
     }
 
     /// `(kind, id)` of the element with this asset number: kind is `point`, `line` or `source`.
-    fn element(&self, py: Python<'_>, asset: &str) -> PyResult<(&'static str, u32)> {
+    fn element(
+        &self,
+        py: Python<'_>,
+        asset: crate::convert::Text,
+    ) -> PyResult<(&'static str, u32)> {
+        let asset: &str = &asset;
         Ok(element_kind(self.inner.element(asset).py_err(py)?))
     }
     /// The id of a point.
-    fn point_id(&self, py: Python<'_>, asset: &str) -> PyResult<u32> {
+    fn point_id(&self, py: Python<'_>, asset: crate::convert::Text) -> PyResult<u32> {
+        let asset: &str = &asset;
         Ok(self.inner.point_id(asset).py_err(py)?.0)
     }
     /// The id of a line.
-    fn line_id(&self, py: Python<'_>, asset: &str) -> PyResult<u32> {
+    fn line_id(&self, py: Python<'_>, asset: crate::convert::Text) -> PyResult<u32> {
+        let asset: &str = &asset;
         Ok(self.inner.line_id(asset).py_err(py)?.0)
     }
     /// The id of a customer.
-    fn customer_id(&self, py: Python<'_>, number: &str) -> PyResult<u32> {
+    fn customer_id(&self, py: Python<'_>, number: crate::convert::Text) -> PyResult<u32> {
+        let number: &str = &number;
         Ok(self.inner.customer_id(number).py_err(py)?.0)
     }
 
@@ -580,7 +597,7 @@ impl PyTopology {
     fn new(
         py: Python<'_>,
         network: &PyNetwork,
-        operations: Option<Vec<(String, String)>>,
+        operations: Option<Vec<(crate::convert::Text, crate::convert::Text)>>,
     ) -> PyResult<Self> {
         let net = Arc::clone(&network.inner);
         let ops = convert::operations(py, &net, operations.unwrap_or_default())?;
@@ -626,7 +643,7 @@ impl PyTopology {
     fn apply<'py>(
         &self,
         py: Python<'py>,
-        operations: Vec<(String, String)>,
+        operations: Vec<(crate::convert::Text, crate::convert::Text)>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let ops = convert::operations(py, &self.net, operations)?;
         let inner = &self.inner;
@@ -653,7 +670,7 @@ impl PyTopology {
     fn unsupplied<'py>(
         &self,
         py: Python<'py>,
-        operations: Option<Vec<(String, String)>>,
+        operations: Option<Vec<(crate::convert::Text, crate::convert::Text)>>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
         let ops = convert::operations(py, &self.net, operations.unwrap_or_default())?;
         let t = read(&self.inner);
@@ -664,7 +681,11 @@ impl PyTopology {
     }
 
     /// The scope of `operations` (pairs of action and asset number) against the indexed state.
-    fn scope(&self, py: Python<'_>, operations: Vec<(String, String)>) -> PyResult<PyScope> {
+    fn scope(
+        &self,
+        py: Python<'_>,
+        operations: Vec<(crate::convert::Text, crate::convert::Text)>,
+    ) -> PyResult<PyScope> {
         let ops = convert::operations(py, &self.net, operations)?;
         let t = read(&self.inner);
         let scope = py.detach(|| t.scope(&ops)).py_err(py)?;
@@ -676,7 +697,12 @@ impl PyTopology {
     }
 
     /// The scope of opening one line by id (the fast path for batch studies).
-    fn scope_open_line(&self, py: Python<'_>, line: u32) -> PyResult<PyScope> {
+    fn scope_open_line(
+        &self,
+        py: Python<'_>,
+        line: crate::convert::Whole<u32>,
+    ) -> PyResult<PyScope> {
+        let line: u32 = line.0;
         self.scope_ids(
             py,
             gridserve_core::network::Action::Open,
@@ -685,7 +711,12 @@ impl PyTopology {
     }
 
     /// The scope of taking one line out of service by id.
-    fn scope_take_out_line(&self, py: Python<'_>, line: u32) -> PyResult<PyScope> {
+    fn scope_take_out_line(
+        &self,
+        py: Python<'_>,
+        line: crate::convert::Whole<u32>,
+    ) -> PyResult<PyScope> {
+        let line: u32 = line.0;
         self.scope_ids(
             py,
             gridserve_core::network::Action::TakeOut,
@@ -701,7 +732,7 @@ impl PyTopology {
     fn unsupplied_batch<'py>(
         &self,
         py: Python<'py>,
-        actions: Vec<String>,
+        actions: Vec<crate::convert::Text>,
         lines: &Bound<'py, PyAny>,
     ) -> PyResult<Compressed<'py>> {
         let lines = &convert::ids_arg(py, "lines", lines)?;
@@ -728,7 +759,8 @@ impl PyTopology {
     }
 
     /// The fault of an element: which devices trip and the scope.
-    fn fault(&self, py: Python<'_>, asset: &str) -> PyResult<PyFaultOutcome> {
+    fn fault(&self, py: Python<'_>, asset: crate::convert::Text) -> PyResult<PyFaultOutcome> {
+        let asset: &str = &asset;
         let e = element(py, &self.net, asset)?;
         let t = read(&self.inner);
         let out = py.detach(|| t.fault(e)).py_err(py)?;
@@ -740,7 +772,12 @@ impl PyTopology {
     }
 
     /// Plans the outage of a device: the switches to open and the scope.
-    fn planned_outage(&self, py: Python<'_>, asset: &str) -> PyResult<PyPlannedOutage> {
+    fn planned_outage(
+        &self,
+        py: Python<'_>,
+        asset: crate::convert::Text,
+    ) -> PyResult<PyPlannedOutage> {
+        let asset: &str = &asset;
         let e = element(py, &self.net, asset)?;
         let t = read(&self.inner);
         let plan = py.detach(|| t.planned_outage(e)).py_err(py)?;
@@ -783,7 +820,8 @@ impl PyTopology {
 
     /// The nearest protective device upstream of an energized point (asset number of the
     /// switch, or of the source when there is none), or `None` if the point is not energized.
-    fn protector(&self, py: Python<'_>, point: &str) -> PyResult<Option<String>> {
+    fn protector(&self, py: Python<'_>, point: crate::convert::Text) -> PyResult<Option<String>> {
+        let point: &str = &point;
         let p = self.net.point_id(point).py_err(py)?;
         Ok(read(&self.inner)
             .protector(p)
@@ -791,7 +829,12 @@ impl PyTopology {
     }
 
     /// The sources feeding the part a point is in (empty if it is not energized).
-    fn feeding_sources(&self, py: Python<'_>, point: &str) -> PyResult<Vec<String>> {
+    fn feeding_sources(
+        &self,
+        py: Python<'_>,
+        point: crate::convert::Text,
+    ) -> PyResult<Vec<String>> {
+        let point: &str = &point;
         let p = self.net.point_id(point).py_err(py)?;
         Ok(read(&self.inner)
             .feeding_sources(p)

@@ -102,7 +102,7 @@ impl PyOutageTable {
     #[allow(clippy::too_many_arguments)]
     fn from_columns(
         py: Python<'_>,
-        feeders_json: &str,
+        feeders_json: crate::convert::Text,
         id: Vec<String>,
         start_ms: PyReadonlyArray1<'_, i64>,
         end_ms: PyReadonlyArray1<'_, i64>,
@@ -119,6 +119,7 @@ impl PyOutageTable {
         customer_numbers: Option<Vec<String>>,
         stages_ms: Option<Vec<Option<PyReadonlyArray1<'_, i64>>>>,
     ) -> PyResult<Self> {
+        let feeders_json: &str = &feeders_json;
         let base: ServiceBase = parse(py, "feeders", feeders_json)?;
         let times = |a: &PyReadonlyArray1<'_, i64>| -> Vec<Option<i64>> {
             a.as_array()
@@ -204,7 +205,13 @@ impl PyOutageTable {
     /// Reads records from CSV text (local times in China Standard Time) against the service
     /// base as JSON.
     #[staticmethod]
-    fn from_csv_text(py: Python<'_>, text: &str, feeders_json: &str) -> PyResult<Self> {
+    fn from_csv_text(
+        py: Python<'_>,
+        text: crate::convert::Text,
+        feeders_json: crate::convert::Text,
+    ) -> PyResult<Self> {
+        let text: &str = &text;
+        let feeders_json: &str = &feeders_json;
         let base: ServiceBase = parse(py, "feeders", feeders_json)?;
         let inner = py
             .detach(|| {
@@ -224,11 +231,13 @@ impl PyOutageTable {
     fn indices(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
         grouping: &str,
         options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
         let p = period(py, start, end)?;
         let g: Grouping = name(py, "grouping", grouping, GROUPINGS)?;
         let o = options(py, options_json)?;
@@ -243,10 +252,12 @@ impl PyOutageTable {
     fn daily_saidi(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
         options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
         let p = period(py, start, end)?;
         let o = options(py, options_json)?;
         let v = py
@@ -262,13 +273,18 @@ impl PyOutageTable {
     fn major_event_days(
         &self,
         py: Python<'_>,
-        history_start: &str,
-        history_end: &str,
-        start: &str,
-        end: &str,
+        history_start: crate::convert::Text,
+        history_end: crate::convert::Text,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
         options_json: Option<&Bound<'_, PyAny>>,
-        med_json: Option<&str>,
+        med_json: Option<crate::convert::Text>,
     ) -> PyResult<String> {
+        let history_start: &str = &history_start;
+        let history_end: &str = &history_end;
+        let start: &str = &start;
+        let end: &str = &end;
+        let med_json: Option<&str> = med_json.as_deref();
         let h = period(py, history_start, history_end)?;
         let p = period(py, start, end)?;
         let o = options(py, options_json)?;
@@ -285,11 +301,14 @@ impl PyOutageTable {
     fn dlt836(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
         options_json: Option<&Bound<'_, PyAny>>,
-        dlt_json: Option<&str>,
+        dlt_json: Option<crate::convert::Text>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
+        let dlt_json: Option<&str> = dlt_json.as_deref();
         let p = period(py, start, end)?;
         let o = options(py, options_json)?;
         let d: DltOptions =
@@ -305,11 +324,14 @@ impl PyOutageTable {
     fn frequency_duration(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
-        by: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
+        by: crate::convert::Text,
         options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
+        let by: &str = &by;
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;
         let o = options(py, options_json)?;
@@ -325,13 +347,16 @@ impl PyOutageTable {
     fn worst(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
-        by: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
+        by: crate::convert::Text,
         metric: &str,
         n: usize,
         options_json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
+        let by: &str = &by;
         let p = period(py, start, end)?;
         let k: StatKey = name(py, "key", by, STAT_KEYS)?;
         let w: WorstBy = name(
@@ -352,10 +377,12 @@ impl PyOutageTable {
     fn stage_durations(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
         percentiles: Vec<f64>,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
         let p = period(py, start, end)?;
         let v = py
             .detach(|| rel::stage_durations(&self.inner, &p, &StageSpan::DEFAULT, &percentiles))
@@ -367,10 +394,13 @@ impl PyOutageTable {
     fn lost_sales(
         &self,
         py: Python<'_>,
-        start: &str,
-        end: &str,
-        price_yuan_per_kwh: &str,
+        start: crate::convert::Text,
+        end: crate::convert::Text,
+        price_yuan_per_kwh: crate::convert::Text,
     ) -> PyResult<String> {
+        let start: &str = &start;
+        let end: &str = &end;
+        let price_yuan_per_kwh: &str = &price_yuan_per_kwh;
         let p = period(py, start, end)?;
         let price: Decimal = price_yuan_per_kwh.trim().parse().map_err(|_| {
             invalid_argument(py, format!("{price_yuan_per_kwh:?} is not a decimal price"))
@@ -387,7 +417,7 @@ impl PyOutageTable {
 #[pyo3(signature = (daily_saidi_min, std_dev = "sample", beta_multiplier = 2.5))]
 pub(crate) fn med_threshold(
     py: Python<'_>,
-    daily_saidi_min: PyReadonlyArray1<'_, f64>,
+    daily_saidi_min: &Bound<'_, PyAny>,
     std_dev: &str,
     beta_multiplier: f64,
 ) -> PyResult<String> {
@@ -395,7 +425,7 @@ pub(crate) fn med_threshold(
         std_dev: name(py, "std_dev", std_dev, "sample, population")?,
         beta_multiplier,
     };
-    let daily = to_vec(&daily_saidi_min);
+    let daily = crate::convert::floats_1d(py, "daily_saidi_min", daily_saidi_min)?;
     let t = MedThreshold::from_daily_saidi(&daily, &options).py_err(py)?;
     json(py, &t)
 }

@@ -116,11 +116,15 @@ pub(crate) fn g1_weights<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let w = match criteria {
         Some(names) => {
-            let order: Vec<String> = order.extract()?;
+            let order: Vec<crate::convert::Text> = order.extract()?;
+            let order: Vec<String> = order.into_iter().map(|t| t.0).collect();
             scoring::g1_weights_named(&names, &order, &ratios)
         }
         None => {
-            let order: Vec<usize> = order.extract()?;
+            let order: Vec<usize> = crate::convert::ids_arg(py, "order", order)?
+                .into_iter()
+                .map(|i| i as usize)
+                .collect();
             scoring::g1_weights(&order, &ratios)
         }
     }

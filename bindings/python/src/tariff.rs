@@ -152,10 +152,13 @@ impl PyTariff {
     fn from_book(
         py: Python<'_>,
         book: &Bound<'_, PyAny>,
-        category: &str,
-        voltage: &str,
-        date: &str,
+        category: crate::convert::Text,
+        voltage: crate::convert::Text,
+        date: crate::convert::Text,
     ) -> PyResult<Self> {
+        let category: &str = &category;
+        let voltage: &str = &voltage;
+        let date: &str = &date;
         let book: TariffBook = parse(py, "tariff book", book)?;
         let date = parse_date(py, "date", date)?;
         Ok(Self {
@@ -199,8 +202,9 @@ impl PyTariff {
     fn unit_price<'py>(
         &self,
         py: Python<'py>,
-        period: &str,
+        period: crate::convert::Text,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let period: &str = &period;
         let p = tariff::Period::parse(period, "period").py_err(py)?;
         let decimal = py.import("decimal")?.getattr("Decimal")?;
         self.inner
@@ -705,14 +709,18 @@ pub(crate) fn power_factor<'py>(
 #[pyfunction]
 pub(crate) fn pf_adjustment_pct<'py>(
     py: Python<'py>,
-    standard: &str,
+    standard: crate::convert::Text,
     pf: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let standard: &str = &standard;
     let std: PfStandard =
         serde_json::from_value(Value::String(standard.to_owned())).map_err(|_| {
             crate::errors::invalid_argument(
                 py,
-                format!("unknown pf standard {standard:?}: expected 0.90, 0.85, 0.80 or none"),
+                format!(
+                    "unknown pf standard {:?}: expected 0.90, 0.85, 0.80 or none",
+                    gridserve_core::excerpt(standard)
+                ),
             )
         })?;
     let pf = parse_decimal(py, "pf", pf)?;

@@ -157,11 +157,13 @@ impl PyWorkflows {
     fn new(
         py: Python<'_>,
         network: &PyNetwork,
-        rules: Option<&str>,
-        contacts: Option<&str>,
+        rules: Option<crate::convert::Text>,
+        contacts: Option<crate::convert::Text>,
         path: Option<std::path::PathBuf>,
         check_integrity: bool,
     ) -> PyResult<Self> {
+        let rules: Option<&str> = rules.as_deref();
+        let contacts: Option<&str> = contacts.as_deref();
         let rules: DeskRules = match rules {
             Some(r) => crate::convert::json_text_arg(py, "rules", r)?,
             None => DeskRules::default(),
@@ -228,13 +230,16 @@ impl PyWorkflows {
     fn execute(
         &self,
         py: Python<'_>,
-        workflow: &str,
-        id: &str,
+        workflow: crate::convert::Text,
+        id: crate::convert::Text,
         command: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
-        expected_version: Option<u64>,
+        expected_version: Option<crate::convert::Whole<u64>>,
     ) -> PyResult<Py<PyAny>> {
+        let workflow: &str = &workflow;
+        let id: &str = &id;
+        let expected_version: Option<u64> = expected_version.map(|w| w.0);
         let workflow = kind(py, workflow)?;
         let command = to_value(py, command)?;
         let actor = to_actor(py, actor)?;
@@ -251,10 +256,12 @@ impl PyWorkflows {
     fn state(
         &self,
         py: Python<'_>,
-        workflow: &str,
-        id: &str,
+        workflow: crate::convert::Text,
+        id: crate::convert::Text,
         reader: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        let workflow: &str = &workflow;
+        let id: &str = &id;
         let workflow = kind(py, workflow)?;
         let masking = self.masking(py, reader)?;
         let (state, name, version) = self.with_store(py, |desk, store| {
@@ -273,10 +280,12 @@ impl PyWorkflows {
     fn history(
         &self,
         py: Python<'_>,
-        workflow: &str,
-        id: &str,
+        workflow: crate::convert::Text,
+        id: crate::convert::Text,
         reader: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        let workflow: &str = &workflow;
+        let id: &str = &id;
         let workflow = kind(py, workflow)?;
         let masking = self.masking(py, reader)?;
         let h = self.with_store(py, |desk, store| desk.history(store, workflow, id, masking))?;
@@ -284,7 +293,8 @@ impl PyWorkflows {
     }
 
     /// The instance ids of `workflow`, in name order.
-    fn instances(&self, py: Python<'_>, workflow: &str) -> PyResult<Vec<String>> {
+    fn instances(&self, py: Python<'_>, workflow: crate::convert::Text) -> PyResult<Vec<String>> {
+        let workflow: &str = &workflow;
         let prefix = format!("{}/", kind(py, workflow)?);
         let streams = self.with_store(py, |_, store| {
             store.streams(&prefix).map_err(WorkflowError::from)
@@ -359,10 +369,11 @@ impl PyWorkflows {
     fn mark_sent(
         &self,
         py: Python<'_>,
-        entry_id: u64,
+        entry_id: crate::convert::Whole<u64>,
         at: &Bound<'_, PyAny>,
         provider_msg_id: Option<String>,
     ) -> PyResult<()> {
+        let entry_id: u64 = entry_id.0;
         let at = to_time(py, at)?;
         self.record(
             py,
@@ -380,10 +391,11 @@ impl PyWorkflows {
     fn mark_failed(
         &self,
         py: Python<'_>,
-        entry_id: u64,
+        entry_id: crate::convert::Whole<u64>,
         reason: String,
         retry_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let entry_id: u64 = entry_id.0;
         let result = match retry_at {
             Some(t) => AttemptResult::Retry {
                 next_attempt_at: to_time(py, t)?,
@@ -396,7 +408,13 @@ impl PyWorkflows {
 
     /// Records that entry `entry_id` is not to be sent (`reason`, e.g. the customer opted out
     /// by another channel).
-    fn suppress(&self, py: Python<'_>, entry_id: u64, reason: String) -> PyResult<()> {
+    fn suppress(
+        &self,
+        py: Python<'_>,
+        entry_id: crate::convert::Whole<u64>,
+        reason: String,
+    ) -> PyResult<()> {
+        let entry_id: u64 = entry_id.0;
         self.record(py, entry_id, AttemptResult::Suppressed { reason })
     }
 }

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gridserve as gs
+import gridserve.reliability  # noqa: F401  (a submodule: imported for gs.reliability)
 from gridserve.exceptions import GridserveError
 
 from conftest import SMALL
@@ -308,8 +309,8 @@ def test_topology_line_ids(small_net: gs.Network, line: int) -> None:
 @given(ids=arrays(1, 2, 5))
 def test_topology_unsupplied_batch(small_net: gs.Network, ids: Any) -> None:
     topo = gs.Topology(small_net)
-    offsets = np.array([0, ids.shape[0] if ids.ndim else 0], dtype=np.int64)
-    call("Topology.unsupplied_batch", topo.unsupplied_batch, ids, offsets)
+    actions = ["open"] * (len(ids) if ids.ndim else 1)
+    call("Topology.unsupplied_batch", topo.unsupplied_batch, actions, ids)
 
 
 # ---- reliability ------------------------------------------------------------------------------

@@ -238,7 +238,7 @@ def test_reliability_options_nan_is_named() -> None:
             "planned": [False],
             "device": ["K1"],
             "feeder": ["F"],
-            "customers": [3],
+            "customers_count": [3],
             "load_kva": [10.0],
         }
     )
@@ -344,18 +344,18 @@ def test_time_columns_refuse_nat_and_read_mixed_offsets() -> None:
                 "planned": [False] * n,
                 "device": ["K1"] * n,
                 "feeder": ["F"] * n,
-                "customers": [3] * n,
+                "customers_count": [3] * n,
                 "load_kva": [10.0] * n,
             }
         )
 
-    # A NaT start no longer drops the record silently: it is refused by column and row.
-    with pytest.raises(gs.InvalidArgumentError) as e:
+    # A NaT start no longer drops the record silently: it is refused naming record and field.
+    with pytest.raises(gs.InvalidOutageRecordsError) as e:
         rel.outage_table(frame([pd.NaT, "2024-01-02 08:00"], ["2024-01-02 09:00"] * 2), feeders)
-    assert (e.value.argument, e.value.row) == ("start", 0)
-    with pytest.raises(gs.InvalidArgumentError) as e:
+    assert [(p["record"], p["field"]) for p in e.value.problems] == [("M0", "start")]
+    with pytest.raises(gs.InvalidOutageRecordsError) as e:
         rel.outage_table(frame(["2024-01-02 08:00"], [None]), feeders)
-    assert (e.value.argument, e.value.row) == ("end", 0)
+    assert [(p["record"], p["field"]) for p in e.value.problems] == [("M0", "end")]
     with pytest.raises(gs.InvalidArgumentError) as e:
         rel.outage_table(frame(["not a time"], ["2024-01-02 09:00"]), feeders)
     assert e.value.argument == "start"

@@ -251,7 +251,7 @@ class OutageTable:
     def lost_sales(self, start: str, end: str, price_yuan_per_kwh: str) -> str: ...
 
 def med_threshold(
-    daily_saidi_min: npt.NDArray[np.float64], std_dev: str = "sample", beta_multiplier: float = 2.5
+    daily_saidi_min: npt.ArrayLike, std_dev: str = "sample", beta_multiplier: float = 2.5
 ) -> str: ...
 @final
 @final
@@ -411,13 +411,13 @@ def break_even_demand_kw(
 def build_reports(
     customers: _Json,
     tariff: Tariff,
-    issued: str,
+    issued: _Time,
     rules: Optional[_Json] = None,
     losses: Optional[_Json] = None,
 ) -> List[Dict[str, Any]]:
     """Energy reports of one peer group: each customer is ``{"info": {...}, "history": [monthly
     usage, ...], "transformers": [...], "usage": {indicator inputs}, "direct_trading_saving_yuan":
-    ...}``; ``issued`` is ``YYYY-MM-DD``; ``rules`` and ``losses`` default to
+    ...}``; ``issued`` is a date (``date``, ``datetime`` or ISO 8601 text); ``rules`` and ``losses`` default to
     :func:`default_advice_rules` and the GB 20052 table."""
 
 def default_advice_rules() -> str: ...
