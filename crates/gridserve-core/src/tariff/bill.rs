@@ -1,5 +1,8 @@
 //! A month's usage → a bill, line by line.
 //!
+//! About 810 lines of code: the bill and its basic-charge rules belong together (each line of
+//! the bill is checked against the same pro-rating and overflow rules).
+//!
 //! Basic charge (reference tariff.md §1.2, 发改办价格〔2016〕1583号):
 //!
 //! ```text
