@@ -35,6 +35,23 @@ SMALL = dict(
 )
 
 
+def huizhou_usage(**extra: object) -> dict:
+    """A 3,200 kVA large-industry customer's February 2026 usage in the `MonthlyUsage` layout
+    (the worked example of the tariff tests), with `extra` fields set or replaced."""
+    usage: dict = {
+        "customer": "HZ-3200",
+        "year": 2026,
+        "month": 2,
+        "capacity_kva": 3200,
+        "energy_kwh": {"peak": 300000, "flat": 400000, "valley": 300000},
+        "kvarh_forward": 700000,
+        "kvarh_reverse": -50000,
+        "max_demand_kw": 1800,
+    }
+    usage.update(extra)
+    return usage
+
+
 @pytest.fixture
 def small() -> gs.Network:
     return gs.Network.from_csv_texts(dict(SMALL))

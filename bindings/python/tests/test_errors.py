@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gridserve as gs
-from conftest import SMALL
+from conftest import SMALL, huizhou_usage
 
 
 def test_hierarchy() -> None:
@@ -175,51 +175,38 @@ def test_every_core_error_variant_reaches_a_named_class_with_its_fields() -> Non
     assert len(str(by_kind[("network", "unmappable")])) < 200
 
 
-def _usage(**extra: object) -> dict:
-    usage: dict = {
-        "customer": "HZ-3200",
-        "year": 2026,
-        "month": 2,
-        "capacity_kva": 3200,
-        "energy_kwh": {"peak": 300000, "flat": 400000, "valley": 300000},
-        "kvarh_forward": 700000,
-        "kvarh_reverse": -50000,
-        "max_demand_kw": 1800,
-    }
-    usage.update(extra)
-    return usage
 
 
 def test_json_arguments_name_the_field_path() -> None:
     t = gs.Tariff.default()
     # NaN inside a nested dict: refused by its path, not "expected value at line 1 column 94".
     with pytest.raises(gs.exceptions.ArgumentParseError) as e:
-        t.bill(_usage(energy_kwh={"peak": float("nan"), "flat": 1}))
+        t.bill(huizhou_usage(energy_kwh={"peak": float("nan"), "flat": 1}))
     assert (e.value.argument, e.value.field) == ("usage", "energy_kwh.peak")
     assert "not a finite number" in e.value.detail
     assert isinstance(e.value, gs.ParseError) and isinstance(e.value, gs.InvalidArgumentError)
     with pytest.raises(gs.exceptions.ArgumentParseError) as e:
-        t.bill(_usage(kvarh_forward=float("inf")))
+        t.bill(huizhou_usage(kvarh_forward=float("inf")))
     assert e.value.field == "kvarh_forward"
     # An unknown variant names its field and the variants expected.
     with pytest.raises(gs.exceptions.ArgumentParseError) as e:
-        t.bill(_usage(method="by_magic"))
+        t.bill(huizhou_usage(method="by_magic"))
     assert e.value.field == "method"
     assert "by_magic" in str(e.value) and "expected one of" in str(e.value)
     # An unknown key is refused by name (the usage layout denies unknown fields).
     with pytest.raises(gs.exceptions.ArgumentParseError) as e:
-        t.bill(_usage(colour="red"))
+        t.bill(huizhou_usage(colour="red"))
     assert "colour" in str(e.value)
     # JSON text goes through the same path.
     with pytest.raises(gs.ParseError):
         t.bill("{not json")
     # A lone surrogate is a gridserve error, not a bare UnicodeEncodeError.
     with pytest.raises(gs.exceptions.ArgumentParseError) as e:
-        t.bill(_usage(customer="A\udcff"))
+        t.bill(huizhou_usage(customer="A\udcff"))
     assert e.value.field == "customer"
     # Numbers given as Decimal and numpy scalars are read exactly as before.
-    assert t.bill(_usage(capacity_kva=Decimal("3200"), max_demand_kw=np.float64(1800))) == t.bill(
-        _usage()
+    assert t.bill(huizhou_usage(capacity_kva=Decimal("3200"), max_demand_kw=np.float64(1800))) == t.bill(
+        huizhou_usage()
     )
 
 
@@ -317,9 +304,9 @@ def test_messages_never_repeat_a_huge_input() -> None:
     t = gs.Tariff.default()
     huge = "9" * 10_000_000
     for call in [
-        lambda: t.bill(_usage(method=huge)),
+        lambda: t.bill(huizhou_usage(method=huge)),
         lambda: t.period_at(huge),
-        lambda: t.bill(_usage(energy_kwh={huge: 1})),
+        lambda: t.bill(huizhou_usage(energy_kwh={huge: 1})),
     ]:
         with pytest.raises(gs.GridserveError) as e:
             call()

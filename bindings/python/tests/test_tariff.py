@@ -7,23 +7,11 @@ import numpy as np
 import pytest
 
 import gridserve as gs
+from conftest import huizhou_usage
 
 D = Decimal
 
 
-def huizhou_usage(**extra):
-    usage = {
-        "customer": "HZ-3200",
-        "year": 2026,
-        "month": 2,
-        "capacity_kva": 3200,
-        "energy_kwh": {"peak": 300000, "flat": 400000, "valley": 300000},
-        "kvarh_forward": 700000,
-        "kvarh_reverse": -50000,
-        "max_demand_kw": 1800,
-    }
-    usage.update(extra)
-    return usage
 
 
 def test_huizhou_bill_by_hand():
