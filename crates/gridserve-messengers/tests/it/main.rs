@@ -2,6 +2,7 @@
 
 mod jsonl;
 mod webhook;
+mod wechat;
 
 use chrono::TimeZone;
 use gridserve_core::ports::{Channel, MessageCategory, OutboundMessage, china_offset};
