@@ -14,6 +14,8 @@
 //! - [`WechatMessenger`] (feature `webhook`): WeChat official-account template messages and
 //!   subscription notices, with the access token cached and refreshed and every documented
 //!   errcode classified.
+//! - [`SmsMessenger`] (feature `webhook`): an SMS gateway of the signature + template-code kind
+//!   common to mainland gateways (Aliyun-like `SignName`, `TemplateCode`, `TemplateParam`).
 //!
 //! The core's [`MemoryMessenger`](gridserve_core::outbox::MemoryMessenger) covers tests
 //! without I/O.
@@ -25,6 +27,8 @@ mod jsonl;
 #[cfg(feature = "webhook")]
 pub mod receiver;
 #[cfg(feature = "webhook")]
+mod sms;
+#[cfg(feature = "webhook")]
 mod webhook;
 #[cfg(feature = "webhook")]
 mod wechat;
@@ -33,6 +37,8 @@ pub use error::MessengerError;
 #[cfg(feature = "webhook")]
 pub use http::ErrorClass;
 pub use jsonl::JsonLinesMessenger;
+#[cfg(feature = "webhook")]
+pub use sms::{SmsConfig, SmsMessenger, SmsTemplate, sms_error_classes};
 #[cfg(feature = "webhook")]
 pub use webhook::{WebhookConfig, WebhookMessenger, classify_status, parse_retry_after};
 #[cfg(feature = "webhook")]

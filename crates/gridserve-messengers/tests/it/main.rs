@@ -1,6 +1,7 @@
 //! Integration tests of gridserve-messengers (one binary, many modules).
 
 mod jsonl;
+mod sms;
 mod webhook;
 mod wechat;
 
