@@ -16,6 +16,8 @@
 //!   errcode classified.
 //! - [`SmsMessenger`] (feature `webhook`): an SMS gateway of the signature + template-code kind
 //!   common to mainland gateways (Aliyun-like `SignName`, `TemplateCode`, `TemplateParam`).
+//! - [`inbound`]: what comes back: WeChat event pushes (signature checked, replays refused)
+//!   and SMS replies and delivery reports, parsed into typed [`inbound::Inbound`] items.
 //!
 //! The core's [`MemoryMessenger`](gridserve_core::outbox::MemoryMessenger) covers tests
 //! without I/O.
@@ -23,6 +25,7 @@
 mod error;
 #[cfg(feature = "webhook")]
 mod http;
+pub mod inbound;
 mod jsonl;
 #[cfg(feature = "webhook")]
 pub mod receiver;

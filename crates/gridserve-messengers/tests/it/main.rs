@@ -1,5 +1,6 @@
 //! Integration tests of gridserve-messengers (one binary, many modules).
 
+mod inbound;
 mod jsonl;
 mod sms;
 mod webhook;

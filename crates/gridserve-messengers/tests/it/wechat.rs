@@ -573,3 +573,72 @@ fn bad_configuration_is_refused() {
     let e = WechatMessenger::new(WechatConfig::new(APPID, " ")).unwrap_err();
     assert!(!e.to_string().contains(SECRET));
 }
+
+#[test]
+fn dispatcher_turns_each_class_into_its_outcome() {
+    use gridserve_core::outbox::{DispatchPolicy, Dispatcher};
+    use gridserve_core::ports::memory::MemoryStore;
+    use gridserve_core::ports::{EventStore, NewEvent, OptOuts, OutboxQueries, OutboxStatus};
+
+    let fake = Fake::start();
+    let clock = clock_at(23, 0);
+    let t0 = gridserve_core::ports::Clock::now(&*clock);
+    let mut long = to("o-1", "long");
+    long.fields[0].1 = "城".repeat(21);
+    let notices: Vec<OutboundMessage> = [
+        to("o-1", "ok"),
+        to("o-not-following", "unreachable"),
+        to("o-refuses", "refuses"),
+        to("o-quota", "quota"),
+        long,
+    ]
+    .into_iter()
+    .map(|mut m| {
+        m.supersede_key = None;
+        m.not_before = t0;
+        m
+    })
+    .collect();
+    let mut store = MemoryStore::new();
+    store
+        .append(
+            "outage/O-17",
+            0,
+            &[NewEvent {
+                event_type: "outage.progress".into(),
+                payload_json: "{}".into(),
+                actor: "system".into(),
+                at: t0,
+            }],
+            &notices,
+        )
+        .unwrap();
+    let mut dispatcher = Dispatcher::new(DispatchPolicy::default()).unwrap();
+    dispatcher.register(Arc::new(messenger(fake.config(), &clock)));
+    let report = dispatcher.dispatch_once(&mut store, t0).unwrap();
+    assert_eq!(
+        (report.sent, report.dead, report.suppressed, report.retried),
+        (1, 2, 1, 1)
+    );
+    let entry = |key: &str| store.by_dedupe_key(key).unwrap().unwrap();
+    assert_eq!(entry("ok").status, OutboxStatus::Sent);
+    assert!(entry("ok").provider_msg_id.is_some());
+    assert_eq!(entry("unreachable").status, OutboxStatus::Dead);
+    assert_eq!(entry("long").status, OutboxStatus::Dead);
+    assert_eq!(entry("refuses").status, OutboxStatus::Suppressed);
+    assert!(
+        store
+            .is_opted_out(Channel::WechatTemplate, "o-refuses")
+            .unwrap()
+    );
+    // The daily quota: retried at midnight China time.
+    let quota = entry("quota");
+    assert_eq!(quota.status, OutboxStatus::Pending);
+    assert_eq!(
+        quota.next_attempt_at,
+        china_offset()
+            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+            .single()
+            .unwrap()
+    );
+}
