@@ -120,7 +120,8 @@ pub struct WechatConfig {
     /// Where a tap leads (default: nowhere).
     #[serde(default)]
     pub link: WechatLink,
-    /// Send the dedupe key as `client_msg_id` (template messages only; default true).
+    /// Send `client_msg_id`, the hex SHA-1 of the dedupe key (template messages only; default
+    /// true).
     #[serde(default = "yes")]
     pub client_msg_id: bool,
     /// Refresh the token this many seconds before WeChat says it expires (default 300).
@@ -260,6 +261,15 @@ fn field_of(errmsg: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
     (end > 0).then(|| rest[..end].to_owned())
+}
+
+/// The `client_msg_id` of a notice: the hex SHA-1 of its dedupe key, so the same notice
+/// always carries the same id (WeChat drops a repeat for the same openid within 10 minutes)
+/// in a fixed 40 ASCII characters whatever the key's length.
+fn client_msg_id(dedupe_key: &str) -> String {
+    sha1_smol::Sha1::from(dedupe_key.as_bytes())
+        .digest()
+        .to_string()
 }
 
 /// A cached access token.
@@ -594,7 +604,10 @@ impl WechatMessenger {
         }
         body.insert("data".into(), data.into());
         if self.config.client_msg_id && self.config.kind == WechatKind::Template {
-            body.insert("client_msg_id".into(), message.dedupe_key.as_str().into());
+            body.insert(
+                "client_msg_id".into(),
+                client_msg_id(&message.dedupe_key).into(),
+            );
         }
         serde_json::to_vec(&body).map_err(|e| SendError::Invalid {
             field: None,

@@ -245,7 +245,11 @@ fn sends_the_documented_template_payload_with_one_token() {
         assert_eq!(body["touser"], "o-customer-1");
         assert_eq!(body["template_id"], "TPL-OUTAGE-1");
         assert_eq!(body["url"], "https://example.invalid/o/17");
-        assert_eq!(body["client_msg_id"], "k0");
+        // The SHA-1 of the dedupe key "k0" (printf k0 | sha1sum), the same on every attempt.
+        assert_eq!(
+            body["client_msg_id"],
+            "699de12dc3094b06a5098e77fb1cdd72975b76a2"
+        );
         assert_eq!(body["data"]["thing1"]["value"], "城关10kV线");
         assert_eq!(body["data"]["phrase2"]["value"], "抢修中");
         assert!(body.get("miniprogram").is_none());
