@@ -1,6 +1,7 @@
 //! What comes back from customers and providers, parsed into typed [`Inbound`] items:
 //! delivery receipts, customer replies (a bill "paid", an invoice "received", an outage
-//! "still out", unsubscribe), and subscribe / unsubscribe events.
+//! "still out", unsubscribe), subscribe / unsubscribe events, and reads reported by the
+//! details page ([`read_receipt`]).
 //!
 //! Sources:
 //! - **WeChat event pushes** (the official account's server URL): [`PushGuard`] checks the
@@ -307,6 +308,15 @@ pub enum Inbound {
         /// When the provider reported it.
         at: Timestamp,
     },
+    /// The customer opened the notice's details page: the page reports the notice named in
+    /// its link (see `read_param` of the WeChat messenger's configuration) with
+    /// [`read_receipt`].
+    Read {
+        /// The notice's dedupe key.
+        dedupe_key: String,
+        /// When the page was opened.
+        at: Timestamp,
+    },
     /// A customer's reply.
     Reply(Reply),
     /// The customer followed the account again: a WeChat opt-out is withdrawn.
@@ -338,6 +348,11 @@ impl std::fmt::Debug for Inbound {
                 .field("channel", channel)
                 .field("provider_msg_id", provider_msg_id)
                 .field("status", status)
+                .field("at", at)
+                .finish(),
+            Self::Read { dedupe_key, at } => f
+                .debug_struct("Read")
+                .field("dedupe_key", dedupe_key)
                 .field("at", at)
                 .finish(),
             Self::Reply(r) => f.debug_tuple("Reply").field(r).finish(),
@@ -651,6 +666,37 @@ pub fn parse_wechat_push(
     }
 }
 
+/// The longest notice key a read receipt accepts.
+const MAX_KEY_CHARS: usize = 512;
+
+/// A read receipt from the details page: `notice` is the value of the link's read parameter
+/// (the notice's dedupe key, already percent-decoded by the host's web framework).
+///
+/// # Errors
+/// [`InboundError::Malformed`] for an empty key, one longer than 512 characters, or one with
+/// control characters.
+pub fn read_receipt(notice: &str, at: Timestamp) -> Result<Inbound, InboundError> {
+    const SRC: &str = "read receipt";
+    let key = notice.trim();
+    if key.is_empty() {
+        return Err(malformed(SRC, "notice", "missing"));
+    }
+    if key.chars().count() > MAX_KEY_CHARS {
+        return Err(malformed(
+            SRC,
+            "notice",
+            format!("longer than {MAX_KEY_CHARS} characters"),
+        ));
+    }
+    if key.chars().any(char::is_control) {
+        return Err(malformed(SRC, "notice", "has control characters"));
+    }
+    Ok(Inbound::Read {
+        dedupe_key: key.to_owned(),
+        at,
+    })
+}
+
 /// The receipt status of a `TEMPLATESENDJOBFINISH` `Status`: `success`, `failed:user block`
 /// (an opt-out), anything else a failure with its text (`failed: system failed`,
 /// `failed:freq limit`).
@@ -809,7 +855,8 @@ pub enum Applied {
     /// A receipt stored on the outbox entry with this id (a `UserBlocked` one also recorded
     /// an opt-out).
     Receipt(u64),
-    /// A receipt for a message the outbox does not know (sent by another system, or purged).
+    /// A receipt for a message the outbox does not know (sent by another system, purged, or a
+    /// read of a notice the provider gave no id).
     UnknownReceipt,
     /// The address was recorded as opted out of the channel.
     OptedOut,
@@ -822,7 +869,9 @@ pub enum Applied {
 }
 
 /// Applies one item to the outbox: a receipt through [`Dispatcher::on_receipt`] (which also
-/// records the opt-out of a `UserBlocked` receipt), an unsubscribe as an opt-out of the
+/// records the opt-out of a `UserBlocked` receipt), a read as a [`ReceiptStatus::Read`]
+/// receipt on the notice it names (unknown when the notice was never accepted with a provider
+/// id), an unsubscribe as an opt-out of the
 /// reply's channel (an unfollow is an opt-out of WeChat template messages), a subscribe as
 /// the opt-out withdrawn; other replies come back as [`Applied::ForWorkflow`].
 ///
@@ -845,6 +894,20 @@ pub fn apply<S: OutboxStore + ?Sized>(
                 None => Applied::UnknownReceipt,
             },
         ),
+        Inbound::Read { dedupe_key, at } => {
+            let provider_msg_id = store
+                .by_dedupe_key(dedupe_key)?
+                .and_then(|e| e.provider_msg_id);
+            Ok(match provider_msg_id {
+                Some(pid) => {
+                    match dispatcher.on_receipt(store, &pid, &ReceiptStatus::Read, *at)? {
+                        Some(id) => Applied::Receipt(id),
+                        None => Applied::UnknownReceipt,
+                    }
+                }
+                None => Applied::UnknownReceipt,
+            })
+        }
         Inbound::Reply(r) if r.command == ReplyCommand::Unsubscribe => {
             OptOuts::set_opt_out(store, r.channel, &r.address, r.at, "customer unsubscribed")?;
             Ok(Applied::OptedOut)

@@ -68,7 +68,8 @@ pub enum WechatLink {
     /// or `page` (subscription notices); none when the notice has none.
     MessageUrl,
     /// A mini-program page. `pagepath` may hold `{link}`, replaced by the notice's link
-    /// percent-encoded (empty when the notice has none), e.g.
+    /// percent-encoded (empty when the notice has none), and `{notice}`, replaced by its dedupe
+    /// key percent-encoded (for read receipts), e.g.
     /// `"pages/notice/index?u={link}"`. If a `url` is also sent, WeChat opens the
     /// mini-program and uses the url only where mini-programs are not supported.
     MiniProgram {
@@ -120,6 +121,12 @@ pub struct WechatConfig {
     /// Where a tap leads (default: nowhere).
     #[serde(default)]
     pub link: WechatLink,
+    /// A query parameter added to the `url` that names the notice (its dedupe key), so the
+    /// details page can report that the customer read it
+    /// ([`crate::inbound::Inbound::Read`]); e.g. `"notice"` gives `…?notice=<key>`. None by
+    /// default. In a mini-program page, `{notice}` is replaced the same way.
+    #[serde(default)]
+    pub read_param: Option<String>,
     /// Send `client_msg_id`, the hex SHA-1 of the dedupe key (template messages only; default
     /// true).
     #[serde(default = "yes")]
@@ -185,6 +192,7 @@ impl WechatConfig {
             kind: WechatKind::default(),
             templates: BTreeMap::new(),
             link: WechatLink::default(),
+            read_param: None,
             client_msg_id: true,
             token_refresh_margin_s: default_margin_s(),
             throttle_retry_after_s: default_throttle_s(),
@@ -261,6 +269,21 @@ fn field_of(errmsg: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
     (end > 0).then(|| rest[..end].to_owned())
+}
+
+/// `url` with `param=value` added to its query (before any `#fragment`), the value
+/// percent-encoded.
+fn with_query(url: &str, param: &str, value: &str) -> String {
+    let (base, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(b, f)| (b, Some(f)));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut out = format!("{base}{sep}{param}={}", encode_component(value));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 /// The `client_msg_id` of a notice: the hex SHA-1 of its dedupe key, so the same notice
@@ -378,6 +401,18 @@ impl WechatMessenger {
                     "must not be empty",
                 ));
             }
+        }
+        if let Some(p) = &config.read_param
+            && (p.is_empty()
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return Err(invalid(
+                "read_param",
+                p,
+                "must be a plain word (letters, digits, _ and -)",
+            ));
         }
         for (name, id) in &config.templates {
             if id.trim().is_empty() {
@@ -574,11 +609,15 @@ impl WechatMessenger {
             WechatKind::Template => "url",
             WechatKind::Subscribe => "page",
         };
+        let tracked = |link: &str| match &self.config.read_param {
+            Some(param) => with_query(link, param, &message.dedupe_key),
+            None => link.to_owned(),
+        };
         match &self.config.link {
             WechatLink::None => {}
             WechatLink::MessageUrl => {
                 if let Some(link) = &message.link {
-                    body.insert(url_key.into(), link.as_str().into());
+                    body.insert(url_key.into(), tracked(link).into());
                 }
             }
             WechatLink::MiniProgram {
@@ -588,7 +627,9 @@ impl WechatMessenger {
                 with_url,
             } => {
                 let link = message.link.as_deref().unwrap_or("");
-                let page = pagepath.replace("{link}", &encode_component(link));
+                let page = pagepath
+                    .replace("{link}", &encode_component(link))
+                    .replace("{notice}", &encode_component(&message.dedupe_key));
                 let field = match field {
                     PagePathField::Pagepath => "pagepath",
                     PagePathField::Path => "path",
@@ -598,7 +639,7 @@ impl WechatMessenger {
                     serde_json::json!({ "appid": appid, field: page }),
                 );
                 if *with_url && !link.is_empty() {
-                    body.insert(url_key.into(), link.into());
+                    body.insert(url_key.into(), tracked(link).into());
                 }
             }
         }
@@ -737,6 +778,19 @@ impl Messenger for WechatMessenger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_added_before_the_fragment() {
+        assert_eq!(with_query("https://a/b", "n", "k/1"), "https://a/b?n=k%2F1");
+        assert_eq!(
+            with_query("https://a/b?x=1", "n", "k"),
+            "https://a/b?x=1&n=k"
+        );
+        assert_eq!(
+            with_query("https://a/b#top", "n", "k"),
+            "https://a/b?n=k#top"
+        );
+    }
 
     #[test]
     fn data_key_from_errmsg() {

@@ -14,7 +14,7 @@ use gridserve_core::ports::{
 use gridserve_messengers::inbound::{
     Applied, CustomerCall, Inbound, InboundError, MAX_PUSH_BYTES, PushGuard, Reply, ReplyCommand,
     ReplyKeywords, address_book, apply, parse_sms_replies, parse_sms_reports, parse_wechat_push,
-    wechat_signature,
+    read_receipt, wechat_signature,
 };
 
 use crate::message;
@@ -517,6 +517,27 @@ fn applied_to_the_outbox() {
     apply(&td[0], &mut dispatcher, &mut store).unwrap();
     assert!(store.is_opted_out(Channel::Sms, PHONE).unwrap());
     assert!(!store.is_opted_out(Channel::WechatTemplate, PHONE).unwrap());
+    // The details page reports a read of the first notice.
+    let read = read_receipt("n1", t0).unwrap();
+    assert_eq!(
+        apply(&read, &mut dispatcher, &mut store).unwrap(),
+        Applied::Receipt(e1.id)
+    );
+    assert_eq!(
+        store.by_dedupe_key("n1").unwrap().unwrap().receipt,
+        Some(ReceiptStatus::Read)
+    );
+    let unknown = read_receipt("never-sent", t0).unwrap();
+    assert_eq!(
+        apply(&unknown, &mut dispatcher, &mut store).unwrap(),
+        Applied::UnknownReceipt
+    );
+    for bad in [" ".to_owned(), "k".repeat(513), "a\u{0}b".to_owned()] {
+        assert!(matches!(
+            read_receipt(&bad, t0),
+            Err(InboundError::Malformed { .. })
+        ));
+    }
     // "Still out" goes to the workflows, with its evidence.
     let out = parse(&text_push("还停电", 1_772_330_400)).unwrap();
     match apply(&out, &mut dispatcher, &mut store).unwrap() {

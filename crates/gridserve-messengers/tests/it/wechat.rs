@@ -288,6 +288,31 @@ fn mini_program_link_from_configuration() {
 }
 
 #[test]
+fn the_link_names_the_notice_for_read_receipts() {
+    let fake = Fake::start();
+    let clock = clock_at(8, 0);
+    let mut c = fake.config();
+    c.read_param = Some("notice".into());
+    let m = messenger(c, &clock);
+    m.send(&to("o-1", "outage/O-17#3/t")).unwrap();
+    let mut c = fake.config();
+    c.link = WechatLink::MiniProgram {
+        appid: "wxmini01".into(),
+        pagepath: "pages/n?k={notice}".into(),
+        field: PagePathField::Pagepath,
+        with_url: false,
+    };
+    messenger(c, &clock).send(&to("o-1", "a b")).unwrap();
+    fake.with(|s| {
+        assert_eq!(
+            s.accepted[0]["url"],
+            "https://example.invalid/o/17?notice=outage%2FO-17%233%2Ft"
+        );
+        assert_eq!(s.accepted[1]["miniprogram"]["pagepath"], "pages/n?k=a%20b");
+    });
+}
+
+#[test]
 fn subscription_notices_use_bizsend_and_page() {
     let fake = Fake::start();
     let clock = clock_at(8, 0);
@@ -573,6 +598,7 @@ fn bad_configuration_is_refused() {
         }),
         "link.mini_program.appid"
     );
+    assert_eq!(bad(&|c| c.read_param = Some("a=b".into())), "read_param");
     // The secret never appears in an error, even for a bad secret.
     let e = WechatMessenger::new(WechatConfig::new(APPID, " ")).unwrap_err();
     assert!(!e.to_string().contains(SECRET));
