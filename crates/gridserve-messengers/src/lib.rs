@@ -46,7 +46,8 @@ pub use sms::{SmsConfig, SmsMessenger, SmsTemplate, sms_error_classes};
 pub use webhook::{WebhookConfig, WebhookMessenger, classify_status, parse_retry_after};
 #[cfg(feature = "webhook")]
 pub use wechat::{
-    PagePathField, WechatConfig, WechatKind, WechatLink, WechatMessenger, wechat_error_classes,
+    PagePathField, TokenApi, WechatConfig, WechatKind, WechatLink, WechatMessenger,
+    wechat_error_classes,
 };
 
 /// Checks a provider's base URL: `http://host…`, or `https://host…` with the `tls` feature.

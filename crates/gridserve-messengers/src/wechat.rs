@@ -8,7 +8,8 @@
 //!   answers `{"access_token": …, "expires_in": 7200}` or `{"errcode": …, "errmsg": …}`;
 //!   fetching a new token invalidates the previous one, so the token is fetched once and shared
 //!   by every thread, and a token-invalid answer refreshes it only if no other thread already
-//!   did;
+//!   did; or `POST {api_base}/cgi-bin/stable_token` ([`TokenApi::Stable`]), which returns the
+//!   same token to every caller while it is valid, for several processes;
 //! - template message: `POST {api_base}/cgi-bin/message/template/send?access_token=…` with
 //!   `touser`, `template_id`, optional `url` / `miniprogram{appid, pagepath}`, `data{key:
 //!   {value}}` and `client_msg_id` (the dedupe key: WeChat drops a repeat for the same openid
@@ -42,6 +43,21 @@ pub enum WechatKind {
     /// Subscription notices (`cgi-bin/message/subscribe/bizsend`), channel
     /// `wechat_subscribe`.
     Subscribe,
+}
+
+/// Which token API the messenger uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenApi {
+    /// `GET cgi-bin/token`: each call issues a new token and invalidates the previous one, so
+    /// only one process may fetch tokens for an account.
+    #[default]
+    Token,
+    /// `POST cgi-bin/stable_token` (normal mode, `force_refresh: false`): repeated calls return
+    /// the same token while it is valid (the platform renews it 5 minutes before expiry and
+    /// keeps both valid meanwhile), so several application instances can each fetch their own.
+    /// WeChat recommends it over `token`.
+    Stable,
 }
 
 /// The name of the mini-program page field: the documentation says `pagepath`, some
@@ -116,6 +132,10 @@ pub struct WechatConfig {
     /// Template messages or subscription notices (default `template`).
     #[serde(default)]
     pub kind: WechatKind,
+    /// The token API (default `token`; use `stable` when several processes send for the same
+    /// account).
+    #[serde(default)]
+    pub token_api: TokenApi,
     /// The WeChat template id of each logical template (e.g. `"outage.progress"`).
     pub templates: BTreeMap<String, String>,
     /// Where a tap leads (default: nowhere).
@@ -190,6 +210,7 @@ impl WechatConfig {
             secret: secret.into(),
             api_base: default_api_base(),
             kind: WechatKind::default(),
+            token_api: TokenApi::default(),
             templates: BTreeMap::new(),
             link: WechatLink::default(),
             read_param: None,
@@ -507,14 +528,29 @@ impl WechatMessenger {
     }
 
     fn fetch_token(&self, now: Timestamp) -> Result<Token, SendError> {
-        let url = format!(
-            "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
-            self.config.api_base.trim_end_matches('/'),
-            encode_component(&self.config.appid),
-            encode_component(&self.config.secret),
-        );
+        let base = self.config.api_base.trim_end_matches('/');
         let secrets = self.secrets("");
-        let answer = self.http.get(&url).map_err(|e| SendError::Transient {
+        let answer = match self.config.token_api {
+            TokenApi::Token => self.http.get(&format!(
+                "{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+                encode_component(&self.config.appid),
+                encode_component(&self.config.secret),
+            )),
+            TokenApi::Stable => {
+                let body = serde_json::json!({
+                    "grant_type": "client_credential",
+                    "appid": self.config.appid,
+                    "secret": self.config.secret,
+                    "force_refresh": false,
+                });
+                self.http.post_json(
+                    &format!("{base}/cgi-bin/stable_token"),
+                    body.to_string().as_bytes(),
+                    &[],
+                )
+            }
+        };
+        let answer = answer.map_err(|e| SendError::Transient {
             detail: format!("token: {}", scrub(&e, &secrets, "")),
             retry_after: None,
         })?;

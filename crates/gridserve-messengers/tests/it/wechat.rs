@@ -12,7 +12,7 @@ use gridserve_core::ports::{
 };
 use gridserve_messengers::receiver::{ReceivedRequest, Reply, WebhookReceiver};
 use gridserve_messengers::{
-    ErrorClass, MessengerError, PagePathField, WechatConfig, WechatKind, WechatLink,
+    ErrorClass, MessengerError, PagePathField, TokenApi, WechatConfig, WechatKind, WechatLink,
     WechatMessenger,
 };
 use serde_json::{Value, json};
@@ -109,6 +109,21 @@ fn respond(state: &Mutex<State>, req: &ReceivedRequest) -> Reply {
             s.current = Some(token.clone());
             s.expired = false;
             answer(&json!({"access_token": token, "expires_in": 7200}))
+        }
+        ("POST", "/cgi-bin/stable_token") => {
+            // Normal mode: the current token while it is valid, else a new one.
+            let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+                return err(47001, "data format error");
+            };
+            if body["appid"] != APPID || body["secret"] != SECRET {
+                return err(40125, "invalid appsecret");
+            }
+            if body["force_refresh"] != false || s.expired || s.current.is_none() {
+                s.issued += 1;
+                s.current = Some(format!("TOKEN-{}", s.issued));
+                s.expired = false;
+            }
+            answer(&json!({"access_token": s.current, "expires_in": 7200}))
         }
         ("POST", "/cgi-bin/message/template/send" | "/cgi-bin/message/subscribe/bizsend") => {
             let token = q.get("access_token").cloned().unwrap_or_default();
@@ -387,6 +402,35 @@ fn token_expiry_mid_storm_refreshes_once_and_loses_nothing() {
         // new one instead of fetching (and so invalidating) another.
         assert_eq!(s.issued, 2);
     });
+}
+
+#[test]
+fn several_instances_share_the_stable_token() {
+    let fake = Fake::start();
+    let clock = clock_at(8, 0);
+    let mut c = fake.config();
+    c.token_api = TokenApi::Stable;
+    // Two application instances, each with its own messenger and cache.
+    let a = messenger(c.clone(), &clock);
+    let b = messenger(c, &clock);
+    for i in 0..5 {
+        a.send(&to("o-1", &format!("a{i}"))).unwrap();
+        b.send(&to("o-1", &format!("b{i}"))).unwrap();
+    }
+    assert_eq!(fake.with(|s| s.issued), 1, "one token for both instances");
+    // With cgi-bin/token each instance's fetch invalidates the other's token: every switch
+    // of instance costs a refused send and a new token (the reason for the stable API).
+    let a = messenger(fake.config(), &clock);
+    let b = messenger(fake.config(), &clock);
+    for i in 0..3 {
+        a.send(&to("o-1", &format!("c{i}"))).unwrap();
+        b.send(&to("o-1", &format!("d{i}"))).unwrap();
+    }
+    assert!(
+        fake.with(|s| s.issued) >= 1 + 6,
+        "{}",
+        fake.with(|s| s.issued)
+    );
 }
 
 #[test]
