@@ -37,7 +37,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PUSH_BYTES: usize = 1 << 20;
 
 /// Why a push was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Serialises as its fields (see [`ErrorInfo`](gridserve_core::ErrorInfo)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InboundError {
     /// The signature does not match: not from the provider, or the token is wrong.
@@ -77,6 +80,45 @@ pub enum InboundError {
         /// What is wrong, with at most a short masked excerpt of the value.
         problem: String,
     },
+}
+
+gridserve_core::impl_error_info! {
+    InboundError {
+        BadSignature => ("bad_signature", "PushSignatureError"),
+        Stale => ("stale", "StalePushError"),
+        Replayed => ("replayed", "ReplayedPushError"),
+        TooLarge => ("too_large", "PushTooLargeError"),
+        Malformed => ("malformed", "MalformedPushError"),
+    }
+    delegate {}
+}
+
+impl InboundError {
+    /// One error of every kind, for tests of the bindings' conversion.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn examples() -> Vec<Self> {
+        vec![
+            Self::BadSignature,
+            Self::Stale {
+                timestamp: 1_700_000_000,
+                skew_s: 301,
+                window_s: 300,
+            },
+            Self::Replayed {
+                timestamp: 1_700_000_000,
+            },
+            Self::TooLarge {
+                bytes: 2_000_000,
+                limit: MAX_PUSH_BYTES,
+            },
+            Self::Malformed {
+                source_kind: "sms reply",
+                field: "[0].phone_number".into(),
+                problem: "missing".into(),
+            },
+        ]
+    }
 }
 
 fn malformed(
@@ -292,9 +334,10 @@ impl Reply {
     }
 }
 
-/// One item that came back. Its `Debug` masks the address.
+/// One item that came back. Its `Debug` masks the address. It serialises with its variant
+/// in `kind` (`{"kind": "receipt", "provider_msg_id": …}`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Inbound {
     /// A delivery receipt for the message the provider knows by `provider_msg_id`.
@@ -328,10 +371,10 @@ pub enum Inbound {
         /// When.
         at: Timestamp,
     },
-    /// A push that needs nothing (menu clicks, location reports …): its kind.
+    /// A push that needs nothing (menu clicks, location reports …): its type.
     Ignored {
         /// The message or event type.
-        kind: String,
+        push_type: String,
     },
 }
 
@@ -366,7 +409,10 @@ impl std::fmt::Debug for Inbound {
                 .field("address", &mask_phone(address))
                 .field("at", at)
                 .finish(),
-            Self::Ignored { kind } => f.debug_struct("Ignored").field("kind", kind).finish(),
+            Self::Ignored { push_type } => f
+                .debug_struct("Ignored")
+                .field("push_type", push_type)
+                .finish(),
         }
     }
 }
@@ -656,12 +702,12 @@ pub fn parse_wechat_push(
                     at,
                 }),
                 other => Ok(Inbound::Ignored {
-                    kind: format!("event {}", gridserve_core::excerpt(other)),
+                    push_type: format!("event {}", gridserve_core::excerpt(other)),
                 }),
             }
         }
         other => Ok(Inbound::Ignored {
-            kind: gridserve_core::excerpt(other),
+            push_type: gridserve_core::excerpt(other),
         }),
     }
 }
@@ -942,6 +988,24 @@ mod tests {
         assert_eq!(wechat_signature("token", "1409304348", "nonce-1"), expected);
         // The order given does not matter.
         assert_eq!(wechat_signature("nonce-1", "token", "1409304348"), expected);
+    }
+
+    #[test]
+    fn every_error_kind_has_one_example_tagged_with_it() {
+        use gridserve_core::{ErrorInfo, FieldsOf};
+        let examples = InboundError::examples();
+        let kinds: Vec<&str> = examples.iter().map(ErrorInfo::kind).collect();
+        assert_eq!(kinds, InboundError::KINDS);
+        for e in &examples {
+            let v = serde_json::to_value(FieldsOf(e)).unwrap();
+            let tag = match &v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Object(m) => m.keys().next().unwrap().clone(),
+                other => panic!("{other}"),
+            };
+            assert_eq!(tag, e.kind());
+            assert!(e.class().ends_with("Error"));
+        }
     }
 
     #[test]
