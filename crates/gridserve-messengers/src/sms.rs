@@ -4,6 +4,11 @@
 //! variables are sent as a JSON object (`TemplateParam`), the phone numbers, and an answer
 //! `{"Code": "OK", "BizId": …}` or an error code such as `isv.BUSINESS_LIMIT_CONTROL`.
 //!
+//! The request is plain JSON to the configured endpoint, authenticated by the configured
+//! headers: the utility's SMS platform or a small relay in front of the provider. The
+//! providers' own request signing (Aliyun's RPC signature with an AccessKey, Tencent's TC3) is
+//! not implemented here; the codes and the template model are the providers'.
+//!
 //! The notifier renders the full text (`【signature】body`, checked against the SMS length
 //! limit); this messenger recovers the template variables from that text by matching it
 //! against the approved template text, so what the gateway sends is exactly what was

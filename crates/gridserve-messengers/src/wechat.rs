@@ -316,6 +316,9 @@ fn client_msg_id(dedupe_key: &str) -> String {
         .to_string()
 }
 
+/// The longest token life believed, in seconds (the documented 7,200).
+const MAX_TOKEN_LIFE_S: i64 = 7_200;
+
 /// A cached access token.
 #[derive(Debug, Clone)]
 struct Token {
@@ -567,6 +570,8 @@ impl WechatMessenger {
             })?;
         match (parsed.errcode, parsed.access_token, parsed.expires_in) {
             (0, Some(value), Some(expires_in)) if !value.is_empty() && expires_in > 0 => {
+                // WeChat documents 7,200 s; a longer claim is not trusted beyond that.
+                let expires_in = expires_in.min(MAX_TOKEN_LIFE_S);
                 let margin = i64::try_from(self.config.token_refresh_margin_s).unwrap_or(0);
                 // A token shorter-lived than the margin is used for half its life.
                 let usable = if expires_in > margin {
@@ -576,7 +581,9 @@ impl WechatMessenger {
                 };
                 Ok(Token {
                     value,
-                    refresh_at: now + chrono::Duration::seconds(usable),
+                    refresh_at: now
+                        .checked_add_signed(chrono::Duration::seconds(usable))
+                        .unwrap_or(now),
                 })
             }
             (0, _, _) => Err(SendError::Transient {

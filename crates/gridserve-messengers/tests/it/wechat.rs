@@ -431,6 +431,33 @@ fn several_instances_share_the_stable_token() {
 }
 
 #[test]
+fn an_absurd_token_lifetime_is_capped() {
+    let rx = WebhookReceiver::start(|req| {
+        if req.path.starts_with("/cgi-bin/token") {
+            answer(&json!({"access_token": "T", "expires_in": i64::MAX}))
+        } else {
+            answer(&json!({"errcode": 0, "errmsg": "ok", "msgid": 1}))
+        }
+    })
+    .unwrap();
+    let clock = clock_at(8, 0);
+    let mut c = WechatConfig::new(APPID, SECRET);
+    c.api_base = format!("http://{}", rx.addr());
+    c.templates.insert("outage.progress".into(), "TPL-1".into());
+    let m = messenger(c, &clock);
+    m.send(&to("o-1", "a")).unwrap();
+    // Believed for the documented 7,200 s less the margin, not for ever.
+    clock.advance(chrono::Duration::seconds(6_900));
+    m.send(&to("o-1", "b")).unwrap();
+    let fetches = rx
+        .received()
+        .iter()
+        .filter(|r| r.path.starts_with("/cgi-bin/token"))
+        .count();
+    assert_eq!(fetches, 2);
+}
+
+#[test]
 fn a_token_refused_twice_is_an_auth_failure() {
     let fake = Fake::start();
     let clock = clock_at(8, 0);
