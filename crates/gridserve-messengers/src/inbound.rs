@@ -534,7 +534,7 @@ impl PushGuard {
             )
         })?;
         let skew_s = now_unix_s.saturating_sub(ts);
-        if skew_s.abs() > self.window_s {
+        if skew_s.unsigned_abs() > self.window_s.unsigned_abs() {
             return Err(InboundError::Stale {
                 timestamp: ts,
                 skew_s,

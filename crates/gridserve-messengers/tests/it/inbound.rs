@@ -122,6 +122,18 @@ fn push_signature_window_and_replays() {
         guard.check(&sig("1699999990", "n1"), "1699999990", "n1", later),
         Err(InboundError::Stale { .. })
     ));
+    // Extreme timestamps are stale, never an overflow (a clock before 1970, too).
+    let before_1970 = at(-2_000_000_000);
+    for ts in ["9223372036854775807", "-9223372036854775808"] {
+        assert!(matches!(
+            guard.check(&sig(ts, "x"), ts, "x", before_1970),
+            Err(InboundError::Stale { .. })
+        ));
+        assert!(matches!(
+            guard.check(&sig(ts, "y"), ts, "y", now),
+            Err(InboundError::Stale { .. })
+        ));
+    }
     // A signed but non-numeric timestamp.
     assert!(matches!(
         guard.check(&sig("soon", "n10"), "soon", "n10", now),
