@@ -81,8 +81,14 @@ pub enum WechatLink {
     #[default]
     None,
     /// The notice's own link (rendered from its template) as the `url` (template messages)
-    /// or `page` (subscription notices); none when the notice has none.
-    MessageUrl,
+    /// or `page` (subscription notices); none when the notice has none. A link that is a path
+    /// (`/outage/O-17`, as the shipped templates have) is joined to `site`; without a site
+    /// such a notice is refused as invalid (field `link`), never sent with a broken link.
+    MessageUrl {
+        /// The utility's service site, e.g. `https://wx.example-utility.cn` (no default).
+        #[serde(default)]
+        site: Option<String>,
+    },
     /// A mini-program page. `pagepath` may hold `{link}`, replaced by the notice's link
     /// percent-encoded (empty when the notice has none), and `{notice}`, replaced by its dedupe
     /// key percent-encoded (for read receipts), e.g.
@@ -407,6 +413,19 @@ impl WechatMessenger {
         if config.connect_timeout_ms == 0 || config.timeout_ms == 0 {
             return Err(invalid("timeout_ms", "0", "timeouts must be positive"));
         }
+        if let WechatLink::MessageUrl { site: Some(site) } = &config.link {
+            let lower = site.to_ascii_lowercase();
+            let rest = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) {
+                return Err(invalid(
+                    "link.message_url.site",
+                    site,
+                    "must be an http:// or https:// address with a host",
+                ));
+            }
+        }
         if let WechatLink::MiniProgram {
             appid, pagepath, ..
         } = &config.link
@@ -658,9 +677,25 @@ impl WechatMessenger {
         };
         match &self.config.link {
             WechatLink::None => {}
-            WechatLink::MessageUrl => {
+            WechatLink::MessageUrl { site } => {
                 if let Some(link) = &message.link {
-                    body.insert(url_key.into(), tracked(link).into());
+                    let absolute = if link.starts_with('/') {
+                        match site {
+                            Some(site) => format!("{}{link}", site.trim_end_matches('/')),
+                            None => {
+                                return Err(SendError::Invalid {
+                                    field: Some("link".to_owned()),
+                                    detail: format!(
+                                        "the link {:?} is a path and no site is configured",
+                                        gridserve_core::excerpt(link)
+                                    ),
+                                });
+                            }
+                        }
+                    } else {
+                        link.clone()
+                    };
+                    body.insert(url_key.into(), tracked(&absolute).into());
                 }
             }
             WechatLink::MiniProgram {

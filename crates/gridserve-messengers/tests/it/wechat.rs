@@ -210,7 +210,7 @@ impl Fake {
         let mut c = WechatConfig::new(APPID, SECRET);
         c.api_base = self.base();
         c.templates = BTreeMap::from([("outage.progress".to_owned(), "TPL-OUTAGE-1".to_owned())]);
-        c.link = WechatLink::MessageUrl;
+        c.link = WechatLink::MessageUrl { site: None };
         c.connect_timeout_ms = 500;
         c.timeout_ms = 2_000;
         c
@@ -300,6 +300,32 @@ fn mini_program_link_from_configuration() {
         assert!(s.accepted[1].get("url").is_none());
         assert!(s.accepted[1].get("miniprogram").is_none());
     });
+}
+
+#[test]
+fn a_path_link_is_joined_to_the_configured_site() {
+    let fake = Fake::start();
+    let clock = clock_at(8, 0);
+    let mut path = to("o-1", "k");
+    path.link = Some("/outage/O-17".into());
+    // Without a site the notice is refused, not sent with a broken link.
+    let before = fake.rx.count();
+    let e = messenger(fake.config(), &clock).send(&path).unwrap_err();
+    assert!(
+        matches!(&e, SendError::Invalid { field: Some(f), .. } if f == "link"),
+        "{e:?}"
+    );
+    assert_eq!(fake.rx.count(), before);
+    let mut c = fake.config();
+    c.link = WechatLink::MessageUrl {
+        site: Some("https://wx.utility.test/".into()),
+    };
+    messenger(c, &clock).send(&path).unwrap();
+    fake.with(|s| assert_eq!(s.accepted[0]["url"], "https://wx.utility.test/outage/O-17"));
+    // The shipped templates carry paths, never a made-up site.
+    let shipped = gridserve_core::notify::TemplateSet::defaults();
+    let json = serde_json::to_string(&shipped).unwrap();
+    assert!(!json.contains("http"), "{json}");
 }
 
 #[test]
@@ -667,6 +693,14 @@ fn bad_configuration_is_refused() {
         "link.mini_program.appid"
     );
     assert_eq!(bad(&|c| c.read_param = Some("a=b".into())), "read_param");
+    assert_eq!(
+        bad(&|c| {
+            c.link = WechatLink::MessageUrl {
+                site: Some("wx.utility.test".into()),
+            }
+        }),
+        "link.message_url.site"
+    );
     // The secret never appears in an error, even for a bad secret.
     let e = WechatMessenger::new(WechatConfig::new(APPID, " ")).unwrap_err();
     assert!(!e.to_string().contains(SECRET));
