@@ -763,6 +763,34 @@ fn dispatcher_turns_each_class_into_its_outcome() {
             .is_opted_out(Channel::WechatTemplate, "o-refuses")
             .unwrap()
     );
+    // A later notice to the refusing openid is suppressed before sending; no record of
+    // either suppression carries the openid (exports mask addresses, not free text).
+    let mut again = to("o-refuses", "refuses-again");
+    again.supersede_key = None;
+    again.not_before = t0;
+    store
+        .append(
+            "outage/O-18",
+            0,
+            &[NewEvent {
+                event_type: "outage.progress".into(),
+                payload_json: "{}".into(),
+                actor: "system".into(),
+                at: t0,
+            }],
+            &[again],
+        )
+        .unwrap();
+    let before = fake.rx.count();
+    // (The store or the dispatcher suppresses it, whichever sees the opt-out first.)
+    dispatcher.dispatch_once(&mut store, t0).unwrap();
+    assert_eq!(fake.rx.count(), before, "not sent");
+    let entry = |key: &str| store.by_dedupe_key(key).unwrap().unwrap();
+    assert_eq!(entry("refuses-again").status, OutboxStatus::Suppressed);
+    for key in ["refuses", "refuses-again"] {
+        let reason = entry(key).last_error.unwrap();
+        assert!(!reason.contains("o-refuses"), "{reason}");
+    }
     // The daily quota: retried at midnight China time.
     let quota = entry("quota");
     assert_eq!(quota.status, OutboxStatus::Pending);
