@@ -340,3 +340,78 @@ fn bad_configuration_is_refused() {
         .is_err()
     );
 }
+
+#[test]
+fn through_the_dispatcher_and_back_by_delivery_report() {
+    use gridserve_core::outbox::{DispatchPolicy, Dispatcher};
+    use gridserve_core::ports::memory::MemoryStore;
+    use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries, OutboxStatus, ReceiptStatus};
+    use gridserve_messengers::inbound::{Applied, apply, parse_sms_reports};
+
+    let rx = WebhookReceiver::start(respond).unwrap();
+    let t0 = china_offset()
+        .with_ymd_and_hms(2026, 3, 1, 22, 0, 0)
+        .single()
+        .unwrap();
+    let keyed = |phone: &str, key: &str| {
+        let mut m = bill(phone);
+        m.dedupe_key = key.to_owned();
+        m.supersede_key = None;
+        m.not_before = t0;
+        m
+    };
+    let mut drifted = keyed("13800000001", "drifted");
+    drifted.text = Some("【城关供电】您的电费已结清。".into());
+    let mut store = MemoryStore::new();
+    store
+        .append(
+            "bill/B-1",
+            0,
+            &[NewEvent {
+                event_type: "bill.reminded".into(),
+                payload_json: "{}".into(),
+                actor: "system".into(),
+                at: t0,
+            }],
+            &[
+                keyed("13800000001", "ok"),
+                keyed("13900000001", "daily-limit"),
+                keyed("13900000003", "illegal"),
+                drifted,
+            ],
+        )
+        .unwrap();
+    let mut dispatcher = Dispatcher::new(DispatchPolicy::default()).unwrap();
+    dispatcher.register(std::sync::Arc::new(messenger(&rx)));
+    let report = dispatcher.dispatch_once(&mut store, t0).unwrap();
+    assert_eq!((report.sent, report.retried, report.dead), (1, 1, 2));
+    let entry = |store: &MemoryStore, key: &str| store.by_dedupe_key(key).unwrap().unwrap();
+    let sent = entry(&store, "ok");
+    assert_eq!(
+        sent.provider_msg_id.as_deref(),
+        Some("900619746936498440^0")
+    );
+    // Flow control for the day: retried at midnight China time.
+    assert_eq!(
+        entry(&store, "daily-limit").next_attempt_at,
+        china_offset()
+            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+            .single()
+            .unwrap()
+    );
+    assert_eq!(entry(&store, "illegal").status, OutboxStatus::Dead);
+    assert_eq!(entry(&store, "drifted").status, OutboxStatus::Dead);
+    // The gateway's delivery report comes back and lands on the sent entry.
+    let reports = parse_sms_reports(
+        r#"[{"phone_number": "13800000001", "success": true, "err_code": "DELIVERED",
+             "biz_id": "900619746936498440^0", "out_id": "ok",
+             "report_time": "2026-03-01 22:00:07"}]"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        apply(&reports[0], &mut dispatcher, &mut store).unwrap(),
+        Applied::Receipt(sent.id)
+    );
+    assert_eq!(entry(&store, "ok").receipt, Some(ReceiptStatus::Delivered));
+}
