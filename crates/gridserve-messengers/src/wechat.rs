@@ -15,7 +15,9 @@
 //!   {value}}` and `client_msg_id` (the dedupe key: WeChat drops a repeat for the same openid
 //!   within 10 minutes); the answer is `{"errcode": 0, "errmsg": "ok", "msgid": …}`;
 //! - subscription notice: `POST {api_base}/cgi-bin/message/subscribe/bizsend?access_token=…`
-//!   with `touser`, `template_id`, optional `page` / `miniprogram`, and `data`.
+//!   with `touser`, `template_id`, optional `page` / `miniprogram`, and `data`;
+//! - mini-program subscription message: `POST {api_base}/cgi-bin/message/subscribe/send?…`
+//!   with `touser`, `template_id`, optional `page` (a page of the mini-program) and `data`.
 //!
 //! Delivery is confirmed later by the `TEMPLATESENDJOBFINISH` push (see
 //! [`crate::inbound`]), matched by the `msgid` returned as
@@ -43,6 +45,11 @@ pub enum WechatKind {
     /// Subscription notices (`cgi-bin/message/subscribe/bizsend`), channel
     /// `wechat_subscribe`.
     Subscribe,
+    /// Mini-program subscription messages (`cgi-bin/message/subscribe/send`, the utility's
+    /// mini-program as the sender; `appid` and `secret` are the mini-program's), channel
+    /// `wechat_subscribe`. The page opened is the mini-program link's `pagepath` (its `appid`
+    /// is not sent: the page is the sender's own).
+    MiniProgramSubscribe,
 }
 
 /// Which token API the messenger uses.
@@ -669,7 +676,7 @@ impl WechatMessenger {
         body.insert("template_id".into(), template_id.as_str().into());
         let url_key = match self.config.kind {
             WechatKind::Template => "url",
-            WechatKind::Subscribe => "page",
+            WechatKind::Subscribe | WechatKind::MiniProgramSubscribe => "page",
         };
         let tracked = |link: &str| match &self.config.read_param {
             Some(param) => with_query(link, param, &message.dedupe_key),
@@ -677,6 +684,20 @@ impl WechatMessenger {
         };
         match &self.config.link {
             WechatLink::None => {}
+            WechatLink::MiniProgram { pagepath, .. }
+                if self.config.kind == WechatKind::MiniProgramSubscribe =>
+            {
+                let link = message.link.as_deref().unwrap_or("");
+                let page = pagepath
+                    .replace("{link}", &encode_component(link))
+                    .replace("{notice}", &encode_component(&message.dedupe_key));
+                body.insert("page".into(), page.into());
+            }
+            WechatLink::MessageUrl { .. }
+                if self.config.kind == WechatKind::MiniProgramSubscribe =>
+            {
+                // A mini-program opens only its own pages: a web link has no place here.
+            }
             WechatLink::MessageUrl { site } => {
                 if let Some(link) = &message.link {
                     let absolute = if link.starts_with('/') {
@@ -738,6 +759,7 @@ impl WechatMessenger {
         let path = match self.config.kind {
             WechatKind::Template => "cgi-bin/message/template/send",
             WechatKind::Subscribe => "cgi-bin/message/subscribe/bizsend",
+            WechatKind::MiniProgramSubscribe => "cgi-bin/message/subscribe/send",
         };
         let url = format!(
             "{}/{path}?access_token={}",
@@ -826,7 +848,7 @@ impl Messenger for WechatMessenger {
     fn channel(&self) -> Channel {
         match self.config.kind {
             WechatKind::Template => Channel::WechatTemplate,
-            WechatKind::Subscribe => Channel::WechatSubscribe,
+            WechatKind::Subscribe | WechatKind::MiniProgramSubscribe => Channel::WechatSubscribe,
         }
     }
 

@@ -125,7 +125,12 @@ fn respond(state: &Mutex<State>, req: &ReceivedRequest) -> Reply {
             }
             answer(&json!({"access_token": s.current, "expires_in": 7200}))
         }
-        ("POST", "/cgi-bin/message/template/send" | "/cgi-bin/message/subscribe/bizsend") => {
+        (
+            "POST",
+            "/cgi-bin/message/template/send"
+            | "/cgi-bin/message/subscribe/bizsend"
+            | "/cgi-bin/message/subscribe/send",
+        ) => {
             let token = q.get("access_token").cloned().unwrap_or_default();
             if s.refuse_tokens || Some(&token) != s.current.as_ref() {
                 return err(
@@ -180,7 +185,7 @@ fn respond(state: &Mutex<State>, req: &ReceivedRequest) -> Reply {
                     s.expired = true;
                 }
             }
-            if route.ends_with("bizsend") {
+            if !route.ends_with("template/send") {
                 err(0, "ok")
             } else {
                 answer(&json!({"errcode": 0, "errmsg": "ok", "msgid": 200_228_332 + s.msgid}))
@@ -374,6 +379,47 @@ fn subscription_notices_use_bizsend_and_page() {
         assert_eq!(s.accepted[0]["page"], "https://example.invalid/o/17");
         assert!(s.accepted[0].get("client_msg_id").is_none());
     });
+}
+
+#[test]
+fn mini_program_subscription_messages_open_the_configured_page() {
+    let fake = Fake::start();
+    let clock = clock_at(8, 0);
+    let mut c = fake.config();
+    c.kind = WechatKind::MiniProgramSubscribe;
+    c.link = WechatLink::MiniProgram {
+        appid: "wxmini01".into(),
+        pagepath: "pages/outage/index?n={notice}".into(),
+        field: PagePathField::Pagepath,
+        with_url: false,
+    };
+    let m = messenger(c, &clock);
+    assert_eq!(m.channel(), Channel::WechatSubscribe);
+    assert_eq!(m.send(&to("o-1", "k1")).unwrap(), SendOutcome::Delivered);
+    // A web link is not a mini-program page: not sent.
+    let mut c = fake.config();
+    c.kind = WechatKind::MiniProgramSubscribe;
+    messenger(c, &clock).send(&to("o-1", "k2")).unwrap();
+    assert!(fake.rx.received().iter().any(|r| {
+        r.path
+            .starts_with("/cgi-bin/message/subscribe/send?access_token=")
+    }));
+    fake.with(|s| {
+        assert_eq!(s.accepted[0]["page"], "pages/outage/index?n=k1");
+        assert!(s.accepted[0].get("miniprogram").is_none());
+        assert!(s.accepted[0].get("client_msg_id").is_none());
+        assert!(s.accepted[1].get("page").is_none());
+        assert!(s.accepted[1].get("url").is_none());
+    });
+    // The documented refusal of a revoked subscription: an opt-out.
+    let mut c = fake.config();
+    c.kind = WechatKind::MiniProgramSubscribe;
+    assert!(matches!(
+        messenger(c, &clock)
+            .send(&to("o-refuses", "k3"))
+            .unwrap_err(),
+        SendError::OptedOut { .. }
+    ));
 }
 
 #[test]
