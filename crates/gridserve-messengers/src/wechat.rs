@@ -401,8 +401,9 @@ impl WechatMessenger {
     ///
     /// # Errors
     /// [`MessengerError::InvalidConfig`] for an empty appid or secret, an `api_base` that is
-    /// not `http://…` (or `https://…` with the `tls` feature), zero timeouts, or a
-    /// mini-program link without an appid or page.
+    /// not `http://…` (or `https://…` with the `tls` feature), zero timeouts, a link site that
+    /// is not an `http(s)://` address, a mini-program link without an appid or page, a
+    /// `read_param` that is not a plain word, or an empty template id.
     pub fn new(config: WechatConfig) -> Result<Self, MessengerError> {
         let invalid = |field: &str, value: &str, reason: &str| MessengerError::InvalidConfig {
             field: field.to_owned(),
