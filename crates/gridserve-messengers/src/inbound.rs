@@ -184,7 +184,7 @@ impl Default for ReplyKeywords {
     fn default() -> Self {
         let v = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect();
         Self {
-            unsubscribe: v(&["TD", "T", "N", "STOP", "UNSUBSCRIBE", "退订", "取消订阅"]),
+            unsubscribe: v(&["TD", "T", "STOP", "UNSUBSCRIBE", "退订", "取消订阅"]),
             still_out: v(&[
                 "OUT",
                 "STILL OUT",
