@@ -166,7 +166,8 @@ pub enum ReplyCommand {
 /// still out, paid, received.
 ///
 /// The defaults follow the utility practice the messaging reference §4.3 cites ("reply OUT",
-/// "STOP") and the usual Chinese replies (`退订`/`TD`, `还停电`, `已缴费`, `已收到`).
+/// "STOP") and the usual Chinese replies (`退订`/`TD`, `还停电`, `已缴费`, `发票已收到`). A bare
+/// `收到` ("got it") is an acknowledgement of any notice, not "invoice received".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplyKeywords {
@@ -207,7 +208,16 @@ impl Default for ReplyKeywords {
                 "缴过了",
                 "交过了",
             ]),
-            received: v(&["RECEIVED", "已收到", "收到了", "已领取", "收到"]),
+            // A bare 收到 is how people acknowledge any message, so "received" needs the
+            // invoice named or the pickup word.
+            received: v(&[
+                "RECEIVED",
+                "发票已收到",
+                "发票收到",
+                "已领取",
+                "发票已领",
+                "已取发票",
+            ]),
         }
     }
 }

@@ -381,7 +381,8 @@ fn sms_reports_and_replies() {
          "sign_name": "城关供电", "dest_code": "1234", "sequence_id": 1234567},
         {"phone_number": "13800000001", "send_time": "2026-03-01 20:16:00", "content": "还没来电"},
         {"phone_number": "13800000001", "send_time": "2026-03-01 20:17:00", "content": "已交"},
-        {"phone_number": "13800000009", "send_time": "2026-03-01 20:18:00", "content": "收到"}
+        {"phone_number": "13800000009", "send_time": "2026-03-01 20:18:00", "content": "发票收到了"},
+        {"phone_number": "13800000009", "send_time": "2026-03-01 20:19:00", "content": "收到"}
     ]"#,
         &ReplyKeywords::default(),
         &address_book(&b),
@@ -410,6 +411,8 @@ fn sms_reports_and_replies() {
     );
     assert_eq!(kinds[2].0, ReplyCommand::BillPaid);
     assert_eq!(kinds[3], (ReplyCommand::InvoiceReceived, None, None));
+    // A bare "got it" acknowledges a notice; it is not "invoice received".
+    assert!(matches!(kinds[4].0, ReplyCommand::Unrecognised { .. }));
     let e = parse_sms_replies(
         r#"[{"send_time": "2026-03-01 20:15:00", "content": "TD"}]"#,
         &ReplyKeywords::default(),
