@@ -162,8 +162,9 @@ pub enum ReplyCommand {
 /// normalising (full-width ASCII to half-width, ASCII upper-cased, surrounding spaces and
 /// punctuation trimmed), it equals one of the command's keywords, or contains one of its
 /// keywords of two or more CJK characters not directly after a negation (`没`, `未`, `不`,
-/// `无`), so `还没收到` is not "received". Commands are tried in the order unsubscribe,
-/// still out, paid, received.
+/// `无`), so `还没收到` is not "received", and, for a keyword ending in `电`, not directly
+/// before `费`, `话`, `价` or `表` (电费, 电话, 电价, 电表 are other words: `他没来电话` is not
+/// "still out"). Commands are tried in the order unsubscribe, still out, paid, received.
 ///
 /// The defaults follow the utility practice the messaging reference §4.3 cites ("reply OUT",
 /// "STOP") and the usual Chinese replies (`退订`/`TD`, `还停电`, `已缴费`, `发票已收到`). A bare
@@ -266,11 +267,19 @@ impl ReplyKeywords {
                 if w.chars().count() < 2 || !w.chars().all(is_cjk) {
                     return false;
                 }
-                t.match_indices(w.as_str()).any(|(i, _)| {
-                    !t[..i]
+                t.match_indices(w.as_str()).any(|(i, m)| {
+                    let negated = t[..i]
                         .chars()
                         .next_back()
-                        .is_some_and(|c| "没未不无".contains(c))
+                        .is_some_and(|c| "没未不无".contains(c));
+                    // 电 followed by 费, 话, 价 or 表 is another word (bill, phone, price,
+                    // meter): 没来电话 is "did not call", not "no power".
+                    let compound = w.ends_with('电')
+                        && t[i + m.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| "费话价表".contains(c));
+                    !negated && !compound
                 })
             })
         };

@@ -254,7 +254,12 @@ fn wechat_replies_each_kind() {
     let paid = reply_of(parse(&text_push("已缴费", 1)).unwrap());
     assert_eq!(paid.customer_call(), None);
     // Negations and other text are left to a person, phone numbers masked.
-    for text in ["发票还没收到", "请打电话13912345678"] {
+    for text in [
+        "发票还没收到",
+        "请打电话13912345678",
+        "抢修队还没来电话",
+        "这个月没有电费单",
+    ] {
         let r = reply_of(parse(&text_push(text, 1)).unwrap());
         match r.command {
             ReplyCommand::Unrecognised { text: shown } => {
