@@ -9,16 +9,20 @@
 //! always `503` for the notices whose key marks them as poisoned, which are dead-lettered
 //! after `max_attempts`. The receiver counts the `200`s per `Idempotency-Key` (the dedupe
 //! key): the deliveries an outside observer saw.
+//!
+//! A second test kills one dispatcher with SIGKILL in the middle of a round: the other takes
+//! its leased notices once the lease runs out, so every notice is delivered, and only the
+//! killed one's last round can be delivered twice (the window the outbox documents).
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gridserve_core::outbox::{DispatchPolicy, DispatchReport, Dispatcher};
 use gridserve_core::ports::{
-    AppendRequest, Channel, Clock, OutboxQueries, OutboxStatus, SystemClock,
+    AppendRequest, Channel, Clock, EventStore, OutboxQueries, OutboxStatus, SystemClock,
 };
 use gridserve_messengers::receiver::{Reply, WebhookReceiver};
 use gridserve_messengers::{WebhookConfig, WebhookMessenger};
@@ -29,6 +33,8 @@ use crate::{TestDb, event, notice, t};
 const URL_ENV: &str = "GRIDSERVE_PG_DISPATCH_URL";
 const TARGET_ENV: &str = "GRIDSERVE_PG_DISPATCH_TARGET";
 const NAME_ENV: &str = "GRIDSERVE_PG_DISPATCH_NAME";
+const LEASE_ENV: &str = "GRIDSERVE_PG_DISPATCH_LEASE_MS";
+const BATCH_ENV: &str = "GRIDSERVE_PG_DISPATCH_BATCH";
 const NOTICES: usize = 600;
 const STREAMS: usize = 6;
 const MAX_ATTEMPTS: u32 = 4;
@@ -44,11 +50,17 @@ fn dispatcher_child() {
     ) else {
         return;
     };
+    let env_num = |var: &str, default: u64| -> u64 {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
     let mut store = PostgresStore::connect_with(
         &url,
         &PgOptions {
             instance: Some(name.clone()),
-            lease_ms: 120_000,
+            lease_ms: env_num(LEASE_ENV, 120_000),
             ..PgOptions::default()
         },
     )
@@ -59,7 +71,7 @@ fn dispatcher_child() {
         base_delay_ms: 5,
         max_delay_ms: 40,
         max_attempts: MAX_ATTEMPTS,
-        batch_size: 8,
+        batch_size: usize::try_from(env_num(BATCH_ENV, 8)).unwrap_or(8),
         idle_poll_ms: 10,
         seed: name.bytes().map(u64::from).sum(),
         ..DispatchPolicy::default()
@@ -99,6 +111,68 @@ impl Faults {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)) % 100
     }
+}
+
+/// Starts a dispatcher process on `url` posting to `target`.
+fn spawn_dispatcher(url: &str, target: &str, name: &str, lease_ms: u64, batch: usize) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "dispatchers::dispatcher_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(URL_ENV, url)
+        .env(TARGET_ENV, target)
+        .env(NAME_ENV, name)
+        .env(LEASE_ENV, lease_ms.to_string())
+        .env(BATCH_ENV, batch.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a dispatcher to finish (killing it after `deadline`) and returns its report line.
+fn report_of(child: &mut Child, deadline: Instant) -> String {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut out = String::new();
+            let mut err = String::new();
+            child
+                .stdout
+                .take()
+                .unwrap()
+                .read_to_string(&mut out)
+                .unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            assert!(status.success(), "a dispatcher failed: {out}\n{err}");
+            // The harness prints the test's name on the same line before the report.
+            return out
+                .lines()
+                .find_map(|l| l.find("report ").map(|i| l[i..].to_string()))
+                .unwrap_or_else(|| panic!("no report in: {out}"));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a dispatcher did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A number `name=…` of a report line.
+fn field(line: &str, name: &str) -> usize {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in {line}"))
 }
 
 #[derive(Default)]
@@ -158,68 +232,15 @@ fn two_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
     })
     .unwrap();
 
-    let exe = std::env::current_exe().unwrap();
     let mut children: Vec<_> = ["dispatcher-a", "dispatcher-b"]
         .into_iter()
-        .map(|name| {
-            Command::new(&exe)
-                .args([
-                    "dispatchers::dispatcher_child",
-                    "--exact",
-                    "--ignored",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(URL_ENV, db.url())
-                .env(TARGET_ENV, receiver.url())
-                .env(NAME_ENV, name)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|name| spawn_dispatcher(db.url(), &receiver.url(), name, 120_000, 8))
         .collect();
     let deadline = Instant::now() + Duration::from_secs(150);
-    let mut reports = Vec::new();
-    for child in &mut children {
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut out = String::new();
-                let mut err = String::new();
-                child
-                    .stdout
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut out)
-                    .unwrap();
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
-                assert!(status.success(), "a dispatcher failed: {out}\n{err}");
-                // The harness prints the test's name on the same line before the report.
-                let line = out
-                    .lines()
-                    .find_map(|l| l.find("report ").map(|i| l[i..].to_string()))
-                    .unwrap_or_else(|| panic!("no report in: {out}"));
-                reports.push(line);
-                break;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("a dispatcher did not finish in 150 s");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    let field = |line: &str, name: &str| -> usize {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} in {line}"))
-    };
+    let reports: Vec<String> = children
+        .iter_mut()
+        .map(|c| report_of(c, deadline))
+        .collect();
     for r in &reports {
         println!("{r}");
         assert!(field(r, "sent") > 0, "both dispatchers took part: {r}");
@@ -279,5 +300,77 @@ fn two_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
     println!(
         "{} requests for {NOTICES} notices: {} sent, {} dead",
         seen.requests, counts.sent, counts.dead
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_dispatchers_notices_go_to_the_other_when_its_lease_runs_out() {
+    const N: usize = 240;
+    const BATCH: usize = 40;
+    let db = TestDb::new();
+    let mut store = db.store();
+    let ns: Vec<_> = (0..N)
+        .map(|i| {
+            notice(
+                &format!("storm/{i:03}"),
+                "storm",
+                1,
+                &format!("1390000{i:04}"),
+            )
+        })
+        .collect();
+    store.append("storm", 0, &[event("e", t(0))], &ns).unwrap();
+    let delivered: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let seen = delivered.clone();
+    // Every send succeeds, slowly enough that a round of 40 takes a while.
+    let receiver = WebhookReceiver::start(move |req| {
+        let key = req.header("Idempotency-Key").unwrap_or("").to_string();
+        *seen.lock().unwrap().entry(key).or_insert(0) += 1;
+        Reply::status(200).after(Duration::from_millis(5))
+    })
+    .unwrap();
+
+    let mut a = spawn_dispatcher(db.url(), &receiver.url(), "doomed", 2_000, BATCH);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while delivered.lock().unwrap().len() < BATCH + BATCH / 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the first dispatcher sent too little"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Mid-round: A holds leases on entries it has not recorded yet.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let leased_by_a = store
+        .list(OutboxStatus::Pending, usize::MAX)
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            store
+                .lease(e.id)
+                .unwrap()
+                .is_some_and(|l| l.owner == "doomed")
+        })
+        .count();
+    assert!(leased_by_a > 0, "A was killed holding leases");
+    assert!(leased_by_a <= BATCH);
+
+    let mut b = spawn_dispatcher(db.url(), &receiver.url(), "survivor", 2_000, BATCH);
+    let report = report_of(&mut b, Instant::now() + Duration::from_secs(90));
+    println!("{report}; A held {leased_by_a} leases when killed");
+
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.sent, counts.pending), (N as u64, 0));
+    let delivered = delivered.lock().unwrap();
+    assert_eq!(delivered.len(), N, "every notice was delivered");
+    let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(delivered.values().all(|&n| n <= 2));
+    // Only A's unrecorded last round can be delivered again.
+    assert!(
+        twice.len() <= leased_by_a,
+        "{} delivered twice, A held {leased_by_a}",
+        twice.len()
     );
 }
