@@ -1265,6 +1265,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_store_can_move_to_another_thread() {
+        fn send<T: Send>() {}
+        send::<PostgresStore>();
+        send::<PgError>();
+    }
+
+    #[test]
     fn successor_bounds_exactly_the_strings_with_the_prefix() {
         assert_eq!(successor("defect/").as_deref(), Some("defect0"));
         assert_eq!(successor("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
