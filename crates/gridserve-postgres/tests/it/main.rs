@@ -20,6 +20,7 @@ mod support;
 mod concurrency;
 mod dispatchers;
 mod migrations;
+mod model;
 mod postgres_only;
 
 use std::sync::OnceLock;
