@@ -284,8 +284,11 @@ struct Conn {
 /// Differences from the SQLite store: PostgreSQL text cannot hold the NUL character, so a
 /// stream name, event, dedupe key, address or supersede key containing one is refused with
 /// `StoreError::Backend` (naming the field), reads with one find nothing, and in free texts
-/// (error reasons, provider ids) it is replaced by U+FFFD. There is no TLS support built in:
-/// connect over a Unix socket or the loopback, or through a tunnel.
+/// (error reasons, provider ids) it is replaced by U+FFFD. Two appends to different streams
+/// that commit at the same moment with the same supersede key do not see each other's notice,
+/// so both stay pending until the next notice with that key supersedes them (appends to one
+/// stream are serialised by the stream's row). There is no TLS support built in: connect over
+/// a Unix socket or the loopback, or through a tunnel.
 ///
 /// ```no_run
 /// use gridserve_core::ports::{EventStore, NewEvent, china_offset};
