@@ -57,8 +57,9 @@
 //! [`ports`] holds the traits a host implements or takes from gridserve; [`outbox`] is the
 //! dispatcher (retries with full jitter, dead letters, opt-outs, receipts, rate limits);
 //! [`sqlite`] (feature `sqlite`, default) is the embedded event store and outbox; and
-//! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines and HTTP webhook
-//! messengers.
+//! [`messengers`] (features `messengers`/`webhook`, default) the JSON-lines, HTTP webhook,
+//! WeChat official-account and SMS-gateway messengers, and the parsers of what comes back
+//! (receipts, replies, unsubscribes: `messengers::inbound`).
 //!
 //! ## Two-part tariff bills
 //!

@@ -267,7 +267,11 @@ fn rule_4_time_of_use() {
     let r = build_reports(&[a], &tariff(), &rules(), &LossTable::gb20052(), issued()).unwrap();
     let f = finding(&r[0], RuleKind::TimeOfUse);
     assert_eq!(f.status, Status::Green);
-    assert!(f.headline.contains("120000"), "{}", f.headline);
+    assert!(
+        f.headline.contains("年节约 120,000.00 元"),
+        "{}",
+        f.headline
+    );
     assert_eq!(f.saving_yuan_per_year, None);
 }
 

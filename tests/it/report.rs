@@ -103,6 +103,33 @@ fn sample() -> EnergyReport {
 }
 
 #[test]
+fn page_reads_on_a_phone() {
+    let mut r = sample();
+    // A ratio with the scoring catalogue's unit "1", and one with a real unit.
+    r.indicators[0].unit = "1".into();
+    r.indicators[1].unit = "kWh".into();
+    let html = render_html(&r);
+    // The viewport, so WeChat's browser lays the page out at the phone's width, and a
+    // narrow-screen layout (findings as stacked cards, score boxes that wrap).
+    assert!(
+        html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#)
+    );
+    assert!(html.contains("@media (max-width:480px)"));
+    assert!(html.contains(".score{display:flex;flex-wrap:wrap"));
+    // Money grouped in thousands, with 元, in the score box and the findings.
+    assert!(html.contains("预计年节约<b>6,175.80 元</b>"));
+    assert!(html.contains(r#"data-label="预计年节约">6,175.80 元</td>"#));
+    assert!(!html.contains("6175.80"));
+    // No unit "1" after a dimensionless value; a real unit stays.
+    assert!(html.contains("<td>负荷率</td><td>0.620</td>"), "{html}");
+    assert!(html.contains("<td>变压器负载率</td><td>0.810 kWh</td>"));
+    // Ratings without trailing zeros, and axis ticks with the same decimals.
+    assert!(html.contains("· 10 kV · 630 kVA"));
+    assert!(html.contains(">1.00</text>") && !html.contains(">1</text>"));
+    assert!(render_summary(&r).ends_with("预计年可节约电费 6,175.80 元。"));
+}
+
+#[test]
 fn html_snapshot() {
     insta::assert_snapshot!("energy_report_html", render_html(&sample()));
 }

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 mod advice;
 mod convert;
 mod errors;
+mod inbound;
 mod network;
 mod reliability;
 mod scope;
@@ -47,5 +48,10 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(advice::default_advice_rules, m)?)?;
     m.add_function(wrap_pyfunction!(advice::render_report_html, m)?)?;
     m.add_function(wrap_pyfunction!(advice::render_report_summary, m)?)?;
+    m.add_class::<inbound::PyWechatPushGuard>()?;
+    m.add_function(wrap_pyfunction!(inbound::wechat_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(inbound::parse_wechat_push, m)?)?;
+    m.add_function(wrap_pyfunction!(inbound::parse_sms_reports, m)?)?;
+    m.add_function(wrap_pyfunction!(inbound::parse_sms_replies, m)?)?;
     Ok(())
 }

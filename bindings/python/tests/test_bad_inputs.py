@@ -376,3 +376,57 @@ def test_render_report(report: Any) -> None:
 @given(customers=json_values, issued=times)
 def test_build_reports(tariff: gs.Tariff, customers: Any, issued: Any) -> None:
     call("build_reports", gs.build_reports, customers if isinstance(customers, (dict, list, str)) else [customers], tariff, issued)
+
+
+# ---- inbound pushes ---------------------------------------------------------------------------
+
+PUSHES = [
+    "<xml><FromUserName>o1</FromUserName><CreateTime>1700000000</CreateTime>"
+    "<MsgType>text</MsgType><Content>还停电</Content></xml>",
+    "<xml><CreateTime>99999999999999999999</CreateTime><MsgType>event</MsgType></xml>",
+    "<!DOCTYPE xml [<!ENTITY a 'aaaa'>]><xml>&a;</xml>",
+    "<xml><MsgType>event</MsgType><Event>TEMPLATESENDJOBFINISH</Event><CreateTime>-1</CreateTime></xml>",
+]
+GATEWAY_BODIES = [
+    '[{"biz_id": "1", "success": true, "report_time": "2026-03-01 08:00:00"}]',
+    '[{"phone_number": "13800000001", "send_time": "2026-02-30 08:00:00", "content": "TD"}]',
+    '[{"biz_id": null, "success": "yes"}]',
+    "[1, 2, 3]",
+    "{}",
+]
+
+
+@SETTINGS
+@given(token=texts, window=st.none() | ints, sig=texts, ts=texts, nonce=texts, now=times)
+def test_wechat_push_guard(token: str, window: Any, sig: str, ts: str, nonce: str, now: Any) -> None:
+    guard = call("WechatPushGuard", gs.WechatPushGuard, token, window)
+    if guard is not None:
+        call("WechatPushGuard.check", guard.check, sig, ts, nonce, now)
+        call("WechatPushGuard.check", guard.check, gs.wechat_signature(token if not _has_surrogate(token) else "t", "1", "n"), ts, nonce, now)
+    call("wechat_signature", gs.wechat_signature, token, ts, nonce)
+
+
+def _has_surrogate(s: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in s)
+
+
+@SETTINGS
+@given(
+    xml=st.sampled_from(PUSHES) | texts,
+    book=st.none() | json_values,
+    keywords=st.none() | json_values,
+)
+def test_parse_wechat_push(xml: str, book: Any, keywords: Any) -> None:
+    call("parse_wechat_push", gs.parse_wechat_push, xml, book, keywords)
+
+
+@SETTINGS
+@given(
+    body=st.sampled_from(GATEWAY_BODIES) | texts,
+    codes=st.none() | json_values,
+    book=st.none() | json_values,
+    keywords=st.none() | json_values,
+)
+def test_parse_sms_pushes(body: str, codes: Any, book: Any, keywords: Any) -> None:
+    call("parse_sms_reports", gs.parse_sms_reports, body, codes)
+    call("parse_sms_replies", gs.parse_sms_replies, body, book, keywords)

@@ -12,6 +12,16 @@ pub enum MessengerError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A messenger's configuration value is unusable.
+    #[error("messenger config field {field} = {value:?}: {reason}")]
+    InvalidConfig {
+        /// The field, e.g. `api_base` or `templates.outage.progress`.
+        field: String,
+        /// A short excerpt of its value (never a secret).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The output file could not be opened.
     #[error("cannot open {path} for appending: {detail}")]
     Open {

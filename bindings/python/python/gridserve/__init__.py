@@ -32,6 +32,13 @@ from gridserve._gridserve import (
     power_factor,
 )
 from gridserve._gridserve import (
+    WechatPushGuard,
+    parse_sms_replies,
+    parse_sms_reports,
+    parse_wechat_push,
+    wechat_signature,
+)
+from gridserve._gridserve import (
     combine_weights,
     compute_indicators,
     entropy_weights,
@@ -79,6 +86,12 @@ from gridserve.exceptions import (
     UnknownPeriodError,
     AdviceInputError,
     AdviceRuleError,
+    MalformedPushError,
+    PushRefusedError,
+    PushSignatureError,
+    PushTooLargeError,
+    ReplayedPushError,
+    StalePushError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -163,4 +176,15 @@ __all__ = [
     "render_report_summary",
     "AdviceInputError",
     "AdviceRuleError",
+    "WechatPushGuard",
+    "wechat_signature",
+    "parse_wechat_push",
+    "parse_sms_reports",
+    "parse_sms_replies",
+    "PushRefusedError",
+    "PushSignatureError",
+    "StalePushError",
+    "ReplayedPushError",
+    "PushTooLargeError",
+    "MalformedPushError",
 ]

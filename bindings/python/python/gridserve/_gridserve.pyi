@@ -33,6 +33,11 @@ __all__ = [
     "default_advice_rules",
     "render_report_html",
     "render_report_summary",
+    "WechatPushGuard",
+    "wechat_signature",
+    "parse_wechat_push",
+    "parse_sms_reports",
+    "parse_sms_replies",
     "_error_examples",
 ]
 __version__: str
@@ -423,4 +428,25 @@ def build_reports(
 def default_advice_rules() -> str: ...
 def render_report_html(report: _Json) -> str: ...
 def render_report_summary(report: _Json) -> str: ...
+@final
+class WechatPushGuard:
+    """Checks WeChat pushes of one official account: the signature, a timestamp window
+    (``window_s``, default 300 s) and the nonces seen (replays)."""
+
+    def __new__(cls, token: str, window_s: Optional[int] = None) -> WechatPushGuard: ...
+    def check(self, signature: str, timestamp: str, nonce: str, now: _Time) -> None:
+        """Raises ``PushSignatureError``, ``StalePushError``, ``ReplayedPushError`` or
+        ``MalformedPushError``; records the nonce when the push passes."""
+
+def wechat_signature(token: str, timestamp: str, nonce: str) -> str: ...
+def parse_wechat_push(
+    xml: str, address_book: Optional[_Json] = None, keywords: Optional[_Json] = None
+) -> Dict[str, Any]:
+    """One WeChat push as ``{"kind": "receipt" | "reply" | "subscribed" | "ignored", ...}``;
+    ``address_book`` maps openids to customer numbers."""
+
+def parse_sms_reports(body: str, blocked_codes: Optional[_Json] = None) -> List[Dict[str, Any]]: ...
+def parse_sms_replies(
+    body: str, address_book: Optional[_Json] = None, keywords: Optional[_Json] = None
+) -> List[Dict[str, Any]]: ...
 def _error_examples() -> List[Tuple[str, str, BaseException]]: ...

@@ -59,6 +59,12 @@ __all__ = [
     "UnknownOutboxEntryError",
     "OutboxEntryNotPendingError",
     "CorruptStoreError",
+    "PushRefusedError",
+    "PushSignatureError",
+    "StalePushError",
+    "ReplayedPushError",
+    "PushTooLargeError",
+    "MalformedPushError",
 ]
 
 
@@ -358,3 +364,27 @@ class AdviceInputError(GridserveError, ValueError):
 class AdviceRuleError(GridserveError, ValueError):
     """A report rule or loss-table value is out of its domain (``rule``, ``field``,
     ``value``, ``reason``)."""
+
+
+class PushRefusedError(GridserveError, ValueError):
+    """A push from WeChat or an SMS gateway is refused; answer it with an error status."""
+
+
+class PushSignatureError(PushRefusedError):
+    """The WeChat push signature does not match (not from WeChat, or the token is wrong)."""
+
+
+class StalePushError(PushRefusedError):
+    """The push's timestamp is outside the window (``timestamp``, ``skew_s``, ``window_s``)."""
+
+
+class ReplayedPushError(PushRefusedError):
+    """The same timestamp and nonce were accepted before (``timestamp``): a replay."""
+
+
+class PushTooLargeError(PushRefusedError):
+    """The push body is larger than the limit (``bytes``, ``limit``)."""
+
+
+class MalformedPushError(PushRefusedError, ParseError):
+    """A push field is missing or unreadable (``source_kind``, ``field``, ``problem``)."""

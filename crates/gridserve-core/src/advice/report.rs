@@ -292,10 +292,14 @@ fn nice_max(max: f64) -> f64 {
     10.0 * mag
 }
 
-fn fmt_tick(v: f64) -> String {
+/// A tick label; `fractional` when any tick of the axis has a fraction, so every tick of
+/// the axis shows the same decimals (`0.95`, `1.00`, not a lone `1`).
+fn fmt_tick(v: f64, fractional: bool) -> String {
     if v.abs() >= 10_000.0 {
-        format!("{:.0}万", v / 10_000.0)
-    } else if v.fract().abs() < 1e-9 {
+        // In units of 10,000 (万) with at most one decimal: 25,000 is 2.5万, not 2万 or 3万.
+        let wan = format!("{:.1}", v / 10_000.0);
+        format!("{}万", wan.strip_suffix(".0").unwrap_or(&wan))
+    } else if !fractional {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
@@ -310,8 +314,13 @@ fn frame(out: &mut String, title: &str, labels: &[String], y_min: f64, y_max: f6
         t = esc(title)
     );
     let plot_h = H - TOP - BOTTOM;
+    let tick = |i: u32| y_min + (y_max - y_min) * f64::from(i) / 4.0;
+    let fractional = (0..=4).any(|i| {
+        let v = tick(i);
+        v.abs() < 10_000.0 && v.fract().abs() > 1e-9
+    });
     for i in 0..=4 {
-        let v = y_min + (y_max - y_min) * f64::from(i) / 4.0;
+        let v = tick(i);
         let y = TOP + plot_h * (1.0 - f64::from(i) / 4.0);
         let _ = write!(
             out,
@@ -319,10 +328,10 @@ fn frame(out: &mut String, title: &str, labels: &[String], y_min: f64, y_max: f6
             x2 = W - RIGHT,
             tx = LEFT - 4.0,
             ty = y + 3.0,
-            lbl = esc(&fmt_tick(v))
+            lbl = esc(&fmt_tick(v, fractional))
         );
     }
-    if !unit.is_empty() {
+    if let Some(unit) = display_unit(unit) {
         let _ = write!(
             out,
             r#"<text x="4" y="{y}" font-size="10">{u}</text>"#,
@@ -621,11 +630,77 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px;color:#222;max-width:720px}\
+/// A rating such as a voltage or a capacity: as [`fmt_value`] without trailing zeros
+/// (`10 kV`, `0.4 kV`, `630 kVA`).
+fn fmt_rating(v: f64) -> String {
+    let s = fmt_value(v);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// An amount of money in yuan as people read it: rounded to 0.01 (banker's rounding, as
+/// everywhere money is rounded in gridserve), two decimals, the integer part grouped in
+/// thousands with `,`.
+///
+/// ```
+/// use gridserve_core::advice::report::format_yuan;
+/// use rust_decimal::Decimal;
+///
+/// assert_eq!(format_yuan(Decimal::new(617_580, 2)), "6,175.80");
+/// assert_eq!(format_yuan(Decimal::new(-1_234_567_891, 3)), "-1,234,567.89");
+/// assert_eq!(format_yuan(Decimal::new(12, 0)), "12.00");
+/// ```
+#[must_use]
+pub fn format_yuan(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let plain = format!("{:.2}", rounded.abs());
+    let (int, frac) = plain.split_once('.').unwrap_or((plain.as_str(), "00"));
+    let mut grouped = String::with_capacity(plain.len() + int.len() / 3 + 1);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        grouped.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped.push('.');
+    grouped.push_str(frac);
+    grouped
+}
+
+/// The unit to print after an indicator's value: none for a dimensionless quantity (an empty
+/// unit, or `1`, the SI unit of a ratio, which the scoring catalogue uses).
+fn display_unit(unit: &str) -> Option<&str> {
+    match unit.trim() {
+        "" | "1" => None,
+        u => Some(u),
+    }
+}
+
+const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px auto;padding:0 16px;color:#222;max-width:760px;overflow-wrap:break-word;-webkit-text-size-adjust:100%}\
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}\
-.meta{color:#666;font-size:13px}.score{display:flex;gap:24px;margin:12px 0}.score div{background:#f5f5f5;padding:8px 12px;border-radius:6px}\
+.meta{color:#666;font-size:13px}.score{display:flex;flex-wrap:wrap;gap:8px 24px;margin:12px 0}.score div{background:#f5f5f5;padding:8px 12px;border-radius:6px}\
 .score b{display:block;font-size:20px}table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #eee;padding:6px;text-align:left;vertical-align:top}\
-.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}.formula{color:#666;font-size:12px}svg{display:block;margin:8px 0;max-width:100%;height:auto}";
+td.num,th.num{text-align:right;white-space:nowrap}table.findings td:first-child,table.findings td:nth-child(2),table.findings th{white-space:nowrap}\
+.chart{overflow-x:auto}\
+.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}.formula{color:#666;font-size:12px;overflow-wrap:anywhere}svg{display:block;margin:8px 0;max-width:100%;height:auto}\
+@media (max-width:480px){body{margin:12px auto;padding:0 12px;font-size:15px}h1{font-size:18px}.score{gap:8px}.score div{flex:1 1 40%}.score b{font-size:18px}\
+table.findings tr:first-child{display:none}table.findings tr{display:block;border-bottom:1px solid #ddd;padding:6px 0}\
+table.findings td{display:block;border:0;padding:2px 0}table.findings td[data-label]::before{content:attr(data-label) \"：\";color:#666}\
+td.num{white-space:normal}.chart svg{min-width:560px}}";
+
+/// A chart in its box: on a narrow screen the chart keeps a legible width and the box scrolls
+/// sideways instead of the page.
+fn chart(out: &mut String, svg: &str) {
+    out.push_str("<div class=\"chart\">");
+    out.push_str(svg);
+    out.push_str("</div>");
+}
 
 /// Renders the report as one self-contained HTML page (inline CSS and SVG; nothing loaded from
 /// elsewhere).
@@ -634,7 +709,7 @@ pub fn render_html(report: &EnergyReport) -> String {
     let c = &report.customer;
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>用能优化分析报告 · {name}</title><style>{STYLE}</style></head><body>",
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>用能优化分析报告 · {name}</title><style>{STYLE}</style></head><body>",
         name = esc(&c.name)
     );
     let _ = write!(
@@ -643,8 +718,8 @@ pub fn render_html(report: &EnergyReport) -> String {
         name = esc(&c.name),
         number = esc(&c.number),
         category = esc(&c.category),
-        kv = fmt_value(c.voltage_kv),
-        cap = fmt_value(c.capacity_kva),
+        kv = fmt_rating(c.voltage_kv),
+        cap = fmt_rating(c.capacity_kva),
         period = esc(&report.period_label()),
         issued = report.issued
     );
@@ -662,14 +737,14 @@ pub fn render_html(report: &EnergyReport) -> String {
     let _ = write!(
         out,
         "<div>预计年节约<b>{} 元</b></div></div>",
-        report.total_saving_yuan().round_dp(2)
+        format_yuan(report.total_saving_yuan())
     );
 
-    out.push_str("<h2>诊断与建议</h2><table><tr><th>项目</th><th>状态</th><th>结论与建议</th><th>预计年节约（元）</th></tr>");
+    out.push_str("<h2>诊断与建议</h2><table class=\"findings\"><tr><th>项目</th><th>状态</th><th>结论与建议</th><th class=\"num\">预计年节约</th></tr>");
     for f in &report.findings {
         let _ = write!(
             out,
-            "<tr><td>{rule}</td><td><span class=\"dot\" style=\"background:{colour}\"></span>{label}</td><td><b>{headline}</b><br>{advice}",
+            "<tr><td><b>{rule}</b></td><td data-label=\"状态\"><span class=\"dot\" style=\"background:{colour}\"></span>{label}</td><td><b>{headline}</b><br>{advice}",
             rule = f.rule.title(),
             colour = status_colour(f.status),
             label = status_label(f.status),
@@ -691,22 +766,25 @@ pub fn render_html(report: &EnergyReport) -> String {
         }
         let saving = f
             .saving_yuan_per_year
-            .map_or_else(|| "—".to_string(), |s| s.round_dp(2).to_string());
-        let _ = write!(out, "</td><td>{saving}</td></tr>");
+            .map_or_else(|| "—".to_string(), |s| format!("{} 元", format_yuan(s)));
+        let _ = write!(
+            out,
+            "</td><td class=\"num\" data-label=\"预计年节约\">{saving}</td></tr>"
+        );
     }
     out.push_str("</table>");
 
     if !report.months.is_empty() {
         out.push_str("<h2>用电情况</h2>");
-        out.push_str(&energy_chart(&report.months));
-        out.push_str(&demand_chart(&report.months));
+        chart(&mut out, &energy_chart(&report.months));
+        chart(&mut out, &demand_chart(&report.months));
         if report.months.iter().any(|m| m.power_factor.is_some()) {
-            out.push_str(&power_factor_chart(&report.months));
+            chart(&mut out, &power_factor_chart(&report.months));
         }
     }
     if !report.indicators.is_empty() {
         out.push_str("<h2>能效指标</h2>");
-        out.push_str(&profile_chart(&report.indicators));
+        chart(&mut out, &profile_chart(&report.indicators));
         out.push_str("<table><tr><th>指标</th><th>数值</th><th>同类中位数</th><th>权重</th></tr>");
         for e in &report.indicators {
             let _ = write!(
@@ -714,11 +792,7 @@ pub fn render_html(report: &EnergyReport) -> String {
                 "<tr><td>{name}</td><td>{v}{unit}</td><td>{m}</td><td>{w}</td></tr>",
                 name = esc(&e.name),
                 v = esc(&fmt_value(e.value)),
-                unit = if e.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", esc(&e.unit))
-                },
+                unit = display_unit(&e.unit).map_or_else(String::new, |u| format!(" {}", esc(u))),
                 m = e
                     .peer_median
                     .map_or_else(|| "—".to_string(), |m| esc(&fmt_value(m))),
@@ -763,7 +837,7 @@ pub fn render_summary(report: &EnergyReport) -> String {
     }
     let total = report.total_saving_yuan();
     if total > Decimal::ZERO {
-        let _ = write!(out, "预计年可节约电费 {} 元。", total.round_dp(2));
+        let _ = write!(out, "预计年可节约电费 {} 元。", format_yuan(total));
     }
     out
 }
@@ -779,5 +853,40 @@ mod tests {
         assert_eq!(nice_max(730.0), 1000.0);
         assert_eq!(nice_max(120_000.0), 200_000.0);
         assert_eq!(nice_max(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn money_grouped_in_thousands() {
+        // Expected strings written by hand from the amounts.
+        for (amount, shown) in [
+            (Decimal::ZERO, "0.00"),
+            (Decimal::new(-1, 3), "0.00"),
+            (Decimal::new(100, 0), "100.00"),
+            (Decimal::new(1_000, 0), "1,000.00"),
+            (Decimal::new(99_999_995, 5), "1,000.00"),
+            (Decimal::new(1_234_567_891, 3), "1,234,567.89"),
+            (Decimal::new(-12_345_678, 1), "-1,234,567.80"),
+        ] {
+            assert_eq!(format_yuan(amount), shown, "{amount}");
+        }
+    }
+
+    #[test]
+    fn dimensionless_units_are_not_printed() {
+        assert_eq!(display_unit("1"), None);
+        assert_eq!(display_unit(" "), None);
+        assert_eq!(display_unit("kWh"), Some("kWh"));
+        assert_eq!(fmt_rating(10.0), "10");
+        assert_eq!(fmt_rating(0.4), "0.4");
+        assert_eq!(fmt_rating(630.0), "630");
+    }
+
+    #[test]
+    fn ticks_in_wan_keep_their_half() {
+        assert_eq!(fmt_tick(25_000.0, false), "2.5万");
+        assert_eq!(fmt_tick(100_000.0, false), "10万");
+        assert_eq!(fmt_tick(75_000.0, true), "7.5万");
+        assert_eq!(fmt_tick(1.0, true), "1.00");
+        assert_eq!(fmt_tick(500.0, false), "500");
     }
 }

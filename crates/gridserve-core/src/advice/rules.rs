@@ -187,7 +187,7 @@ pub fn method_name(m: BillingMethod) -> &'static str {
 }
 
 fn yuan(d: Decimal) -> String {
-    d.round_dp(2).to_string()
+    super::report::format_yuan(d)
 }
 
 /// Rule (2): the basic-charge method.

@@ -658,7 +658,8 @@ pub fn evaluate(
         Status::Red => match &replacement {
             Some(s) => format!(
                 "高耗能变压器，建议更换为一级能效变压器，预计年节约电量 {:.0} kWh、电费 {} 元",
-                s.energy_kwh_per_year, s.saving_yuan_per_year
+                s.energy_kwh_per_year,
+                super::report::format_yuan(s.saving_yuan_per_year)
             ),
             None => "高耗能变压器，建议更换为一级能效变压器".to_string(),
         },

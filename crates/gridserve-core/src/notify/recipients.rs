@@ -85,6 +85,78 @@ pub struct ContactSettings {
     pub muted_topics: Vec<String>,
 }
 
+impl ContactSettings {
+    /// The channels of a contact as the marketing system lists it (SG186 `sg186_contacts`:
+    /// `phone`, `wechat_openid` and `channels` separated by `;`, reference source-systems
+    /// §2): `sms` goes to the phone, `wechat_template` and `wechat_subscribe` to the openid,
+    /// in the order listed. Names match after trimming and lower-casing; empty entries are
+    /// skipped; no channel at all leaves the default (SMS to the phone).
+    ///
+    /// ```
+    /// use gridserve_core::notify::ContactSettings;
+    /// use gridserve_core::ports::Channel;
+    ///
+    /// let s = ContactSettings::from_source("13800000001", Some("oAbC123"), "WeChat_Template; sms")?;
+    /// assert_eq!(s.channels[0].channel, Channel::WechatTemplate);
+    /// assert_eq!(s.channels[0].address, "oAbC123");
+    /// assert_eq!(s.channels[1].address, "13800000001");
+    /// # Ok::<(), gridserve_core::notify::NotifyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`NotifyError::InvalidRules`] for an unknown channel name, a WeChat channel without an
+    /// openid, or `sms` without a phone (the phone is never shown).
+    pub fn from_source(
+        phone: &str,
+        wechat_openid: Option<&str>,
+        channels: &str,
+    ) -> Result<Self, super::NotifyError> {
+        let bad = |detail: String| super::NotifyError::InvalidRules {
+            detail: format!("contact channels: {detail}"),
+        };
+        let openid = wechat_openid.map(str::trim).filter(|o| !o.is_empty());
+        let mut out = Vec::new();
+        for name in channels.split(';').map(|c| c.trim().to_lowercase()) {
+            let (channel, address) = match name.as_str() {
+                "" => continue,
+                "sms" if !phone.trim().is_empty() => (Channel::Sms, phone.trim()),
+                "sms" => return Err(bad("sms is listed but the contact has no phone".into())),
+                "wechat_template" | "wechat_subscribe" => {
+                    let channel = if name == "wechat_template" {
+                        Channel::WechatTemplate
+                    } else {
+                        Channel::WechatSubscribe
+                    };
+                    match openid {
+                        Some(o) => (channel, o),
+                        None => {
+                            return Err(bad(format!(
+                                "{name} is listed but the contact has no wechat_openid"
+                            )));
+                        }
+                    }
+                }
+                other => {
+                    return Err(bad(format!(
+                        "unknown channel {:?} (expected sms, wechat_template or wechat_subscribe)",
+                        crate::excerpt(other)
+                    )));
+                }
+            };
+            if !out.iter().any(|c: &ChannelAddress| c.channel == channel) {
+                out.push(ChannelAddress {
+                    channel,
+                    address: address.to_owned(),
+                });
+            }
+        }
+        Ok(Self {
+            channels: out,
+            ..Self::default()
+        })
+    }
+}
+
 /// Contact settings by customer number and contact phone number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -321,6 +393,44 @@ mod tests {
 
     use super::*;
     use crate::ports::china_offset;
+
+    #[test]
+    fn channels_from_the_marketing_system() {
+        let s = ContactSettings::from_source(
+            "13800000001",
+            Some(" oAbC "),
+            " wechat_subscribe;;SMS;wechat_template;sms ",
+        )
+        .unwrap();
+        let got: Vec<(Channel, &str)> = s
+            .channels
+            .iter()
+            .map(|c| (c.channel, c.address.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Channel::WechatSubscribe, "oAbC"),
+                (Channel::Sms, "13800000001"),
+                (Channel::WechatTemplate, "oAbC"),
+            ]
+        );
+        assert!(
+            ContactSettings::from_source("138", None, "")
+                .unwrap()
+                .channels
+                .is_empty()
+        );
+        for (phone, openid, channels) in [
+            ("13800000001", None, "wechat_template"),
+            ("13800000001", Some(" "), "wechat_subscribe"),
+            ("", Some("o"), "sms"),
+            ("13800000001", Some("o"), "fax"),
+        ] {
+            let e = ContactSettings::from_source(phone, openid, channels).unwrap_err();
+            assert!(!e.to_string().contains("13800000001"), "{e}");
+        }
+    }
 
     fn at(h: u32, m: u32) -> Timestamp {
         china_offset()

@@ -47,7 +47,9 @@ pub struct Template {
     /// The text for the app inbox and webhooks; `None`: the SMS text is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
-    /// A link to the details page, with placeholders.
+    /// A link to the details page, with placeholders: a path on the utility's service site
+    /// (`/outage/{outage}`, joined to the site the messenger is configured with) or an
+    /// absolute `https://` URL. The shipped templates carry paths only: no site is assumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
@@ -336,7 +338,7 @@ impl TemplateSet {
                 f("time4", FieldKind::Time, "{due}"),
             ]
         };
-        let defect_link = Some("https://service.example/defect/{defect}");
+        let defect_link = Some("/defect/{defect}");
         add(
             "defect.notice",
             svc,
@@ -388,7 +390,7 @@ impl TemplateSet {
                 f("phrase5", FieldKind::Phrase, what),
             ]
         };
-        let bill_link = Some("https://service.example/bill/{bill}");
+        let bill_link = Some("/bill/{bill}");
         add(
             "bill.issued",
             svc,
@@ -452,7 +454,7 @@ impl TemplateSet {
                 f("time4", FieldKind::Time, "{updated}"),
             ]
         };
-        let outage_link = Some("https://service.example/outage/{outage}");
+        let outage_link = Some("/outage/{outage}");
         add(
             "outage.planned",
             svc,

@@ -308,7 +308,7 @@ impl Dispatcher {
             let address = entry.message.address.as_str();
             let result = if store.is_opted_out(channel, address)? {
                 AttemptResult::Suppressed {
-                    reason: format!("{address} opted out of {channel}"),
+                    reason: format!("the address opted out of {channel}"),
                 }
             } else if let Some(messenger) = self.messengers.get(&channel) {
                 if let Some(bucket) = self.buckets.get_mut(&channel)

@@ -184,4 +184,7 @@ pub enum ReceiptStatus {
     UserBlocked,
     /// The provider failed to deliver; the text says why.
     Failed(String),
+    /// The recipient opened the notice's details page (reported by the host's page through
+    /// the notice's link; providers' pushes report delivery, not reading).
+    Read,
 }

@@ -1,7 +1,10 @@
 //! Integration tests of gridserve-messengers (one binary, many modules).
 
+mod inbound;
 mod jsonl;
+mod sms;
 mod webhook;
+mod wechat;
 
 use chrono::TimeZone;
 use gridserve_core::ports::{Channel, MessageCategory, OutboundMessage, china_offset};
