@@ -10,6 +10,7 @@ pub mod ports;
 pub mod reliability;
 pub mod rng;
 pub mod scoring;
+pub mod table;
 pub mod tariff;
 pub mod workflow;
 

@@ -12,6 +12,9 @@
 //! (<https://github.com/gridserve/gridserve/blob/main/docs/formats/network.md>). The CSV reader
 //! and writers are in `csv`, the JSON ones in `json`.
 
+#[cfg(feature = "arrow")]
+mod arrow;
+mod cells;
 mod csv;
 mod json;
 #[cfg(test)]
@@ -22,6 +25,8 @@ pub use self::csv::{
     SOURCE_COLUMNS, SWITCH_COLUMNS, TRANSFORMER_COLUMNS, read_csv, read_csv_dir, write_csv_dir,
     write_csv_tables,
 };
+#[cfg(feature = "arrow")]
+pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
 pub use self::json::{read_json, read_json_file, write_json, write_json_file};
 
 /// File name of the points table (required).
