@@ -42,6 +42,9 @@ pub enum Error {
     /// An error of the tariff engine: schedules, price tables, usage, bills, interval data.
     #[error(transparent)]
     Tariff(#[from] tariff::TariffError),
+    /// A table (Arrow, Parquet) that cannot be read or written.
+    #[error(transparent)]
+    Table(#[from] table::TableError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -52,5 +55,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table }
 }

@@ -448,3 +448,116 @@ pub fn write_arrow(data: &NetworkData) -> ArrowTables {
         contacts: Some(contacts),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parquet
+
+/// The file of each table in a Parquet folder: `<table>.parquet`.
+#[cfg(feature = "parquet")]
+const PARQUET_TABLES: [&str; 7] = [
+    "points",
+    "segments",
+    "switches",
+    "transformers",
+    "sources",
+    "customers",
+    "contacts",
+];
+
+#[cfg(feature = "parquet")]
+fn table_error(err: crate::table::TableError) -> NetworkError {
+    use crate::table::TableError;
+    match err {
+        TableError::Io { path, message } => NetworkError::Io {
+            path,
+            source: std::io::Error::other(message),
+        },
+        TableError::Format { file, message } => NetworkError::Parse {
+            file,
+            line: 0,
+            field: None,
+            message,
+        },
+        TableError::Parse {
+            file,
+            line,
+            field,
+            message,
+        } => NetworkError::Parse {
+            file,
+            line,
+            field,
+            message,
+        },
+    }
+}
+
+/// Reads a network from a folder of Parquet files, one per table (`points.parquet`, …,
+/// `contacts.parquet`; all but `points` optional), with the columns of the CSV layout.
+///
+/// # Errors
+/// As [`read_arrow`], naming the file; [`NetworkError::Io`] if a file cannot be read.
+#[cfg(feature = "parquet")]
+pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData, NetworkError> {
+    use crate::table::parquet::{ParquetRead, read_parquet};
+    let dir = dir.as_ref();
+    let mut found: [Option<ArrowBatches>; 7] = Default::default();
+    for (slot, name) in found.iter_mut().zip(PARQUET_TABLES) {
+        let path = dir.join(format!("{name}.parquet"));
+        if !path.exists() {
+            continue;
+        }
+        // The spec check is made by `read_arrow`, with the network's own messages; the file
+        // is read whole here.
+        let (schema, batches) =
+            read_parquet(&path, &crate::table::ANY, &ParquetRead::default()).map_err(table_error)?;
+        *slot = Some(ArrowBatches { schema, batches });
+    }
+    let [points, segments, switches, transformers, sources, customers, contacts] = found;
+    let tables = ArrowTables {
+        points,
+        segments,
+        switches,
+        transformers,
+        sources,
+        customers,
+        contacts,
+    };
+    read_arrow(tables, |name| dir.join(format!("{name}.parquet")).display().to_string())
+}
+
+/// Writes a network to a folder of Parquet files, one per table, creating the folder.
+///
+/// # Errors
+/// [`NetworkError::Io`] if the folder or a file cannot be written.
+#[cfg(feature = "parquet")]
+pub fn write_parquet_dir(
+    data: &NetworkData,
+    dir: impl AsRef<std::path::Path>,
+) -> Result<(), NetworkError> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|source| NetworkError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let tables = write_arrow(data);
+    let all = [
+        tables.points,
+        tables.segments,
+        tables.switches,
+        tables.transformers,
+        tables.sources,
+        tables.customers,
+        tables.contacts,
+    ];
+    for (name, table) in PARQUET_TABLES.iter().zip(all) {
+        let table = table.expect("the writer gives every table");
+        crate::table::parquet::write_parquet(
+            dir.join(format!("{name}.parquet")),
+            &table.schema,
+            &table.batches,
+        )
+        .map_err(table_error)?;
+    }
+    Ok(())
+}

@@ -27,6 +27,8 @@ pub use self::csv::{
 };
 #[cfg(feature = "arrow")]
 pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
+#[cfg(feature = "parquet")]
+pub use self::arrow::{read_parquet_dir, write_parquet_dir};
 pub use self::json::{read_json, read_json_file, write_json, write_json_file};
 
 /// File name of the points table (required).

@@ -1168,3 +1168,50 @@ fn a_missing_required_column_is_named_in_the_message() {
     );
     assert!(message.contains("`length_m`"), "{message}");
 }
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
+    let dir = scratch_dir("parquet");
+    let data = sample();
+    write_parquet_dir(&data, &dir).unwrap();
+    assert_eq!(read_parquet_dir(&dir).unwrap(), data);
+
+    // A switches file with a misspelt column (`closed` for `normally_open`) is refused by
+    // name, with the CSV reader's message.
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("asset", DataType::Utf8, false),
+        Field::new("from", DataType::Utf8, false),
+        Field::new("to", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("protective", DataType::Boolean, false),
+        Field::new("closed", DataType::Boolean, false),
+    ]));
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            text("K-9"),
+            text("P-BUS"),
+            text("P-BB"),
+            text("breaker"),
+            Arc::new(BooleanArray::from(vec![true])),
+            Arc::new(BooleanArray::from(vec![false])),
+        ],
+    )
+    .unwrap();
+    let path = dir.join("switches.parquet");
+    crate::table::parquet::write_parquet(&path, &schema, &[batch]).unwrap();
+    let file = path.display().to_string();
+    let message = assert_parse_error(read_parquet_dir(&dir), &file, 1, Some("closed"));
+    assert!(message.contains("no column `closed`") && message.contains("normally_open"), "{message}");
+
+    // Not a Parquet file: a format error naming the file, no panic.
+    fs::write(&path, b"asset,from\n").unwrap();
+    assert!(matches!(read_parquet_dir(&dir), Err(NetworkError::Parse { file: f, .. }) if f == file));
+    fs::remove_dir_all(&dir).unwrap();
+}
