@@ -578,6 +578,21 @@ pub const MONTHLY_USAGE: TableSpec = TableSpec {
     numbered: None,
 };
 
+/// `customer_terms`: a customer's contract terms for billing from interval data.
+pub const CUSTOMER_TERMS: TableSpec = TableSpec {
+    name: "customer_terms",
+    doc: "one customer's contract terms for a month billed from interval data",
+    columns: &[
+        strict("customer", Text, Required, "customer (meter) number"),
+        strict("capacity_kva", Decimal, Required, "contracted capacity, kVA"),
+        strict("method", Choice(BILLING_METHODS), Optional(Some("capacity")), "basic-charge method"),
+        strict("contract_demand_kw", Decimal, Optional(None), "contract demand, kW"),
+        strict("kvarh_forward", Decimal, Optional(None), "register kvarh imported (overrides the curves)"),
+        strict("kvarh_reverse", Decimal, Optional(None), "register kvarh exported (overrides the curves)"),
+    ],
+    numbered: None,
+};
+
 /// `ami_curves`: daily 96-point curves of the metering system (source-systems.md §2).
 pub const AMI_CURVES: TableSpec = TableSpec {
     name: "ami_curves",
@@ -593,14 +608,6 @@ pub const AMI_CURVES: TableSpec = TableSpec {
         kind: Number,
         doc: "the value of the n-th quarter hour (p1 = 00:00–00:15); missing points are empty",
     }),
-};
-
-/// `indicators`: one customer's energy indicators for scoring.
-pub const INDICATORS: TableSpec = TableSpec {
-    name: "indicators",
-    doc: "one customer of a peer group with its indicator values",
-    columns: &[col("customer", Text, Required, "customer number")],
-    numbered: None,
 };
 
 /// A spec accepting any column, for reading a file whose columns a table's own reader checks
@@ -624,6 +631,7 @@ pub const TABLES: &[&TableSpec] = &[
     &OUTAGES,
     &FEEDERS,
     &MONTHLY_USAGE,
+    &CUSTOMER_TERMS,
     &AMI_CURVES,
 ];
 

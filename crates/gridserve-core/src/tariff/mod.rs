@@ -68,6 +68,8 @@ pub mod bill;
 pub mod decision;
 pub mod defaults;
 pub mod error;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod exact;
 pub mod interval;
 pub mod power_factor;
