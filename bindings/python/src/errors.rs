@@ -136,5 +136,11 @@ pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str
     add(py, "store", ports::StoreError::examples(), &mut out);
     add(py, "outbox", outbox::OutboxError::examples(), &mut out);
     add(py, "advice", advice::AdviceError::examples(), &mut out);
+    add(
+        py,
+        "table",
+        gridserve_core::table::TableError::examples(),
+        &mut out,
+    );
     out
 }

@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 mod advice;
+mod arrow;
 mod convert;
 mod errors;
 mod network;
@@ -24,6 +25,9 @@ mod workflow;
 fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(errors::_error_examples, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::table_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::read_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::write_parquet, m)?)?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;

@@ -30,6 +30,9 @@ from gridserve._gridserve import (
     render_report_html,
     render_report_summary,
     power_factor,
+    read_parquet,
+    table_spec,
+    write_parquet,
 )
 from gridserve._gridserve import (
     combine_weights,
@@ -91,6 +94,9 @@ from gridserve.scoring import indicators_frame, topsis_frame
 from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usages_from_frame
 
 __all__ = [
+    "table_spec",
+    "read_parquet",
+    "write_parquet",
     "FaultOutcome",
     "Network",
     "PlannedOutage",

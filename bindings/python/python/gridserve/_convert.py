@@ -72,3 +72,59 @@ def time_column_ms(values: Any, column: str, required: bool) -> Any:
             t = t.tz_localize(CST)
         out[i] = (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
     return out
+
+
+def arrow_table(what: str, obj: Any) -> Any:
+    """A table argument in a form the compiled module reads through the Arrow PyCapsule
+    interface: objects that speak it (pyarrow, polars, DuckDB) as they are; pandas DataFrames
+    (and anything ``pandas.DataFrame`` accepts: a dict of columns, a list of dicts) through
+    pyarrow, without their index. A column pyarrow cannot type (mixed texts and numbers) is an
+    :class:`~gridserve.exceptions.InvalidArgumentError` naming the table."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the environment
+        pd = None
+    if pd is None or not isinstance(obj, pd.DataFrame):
+        if hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_array__"):
+            return obj
+        if pd is None:  # pragma: no cover - depends on the environment
+            raise InvalidArgumentError(f"{what}: expected an Arrow table or a pandas DataFrame")
+        try:
+            obj = pd.DataFrame(obj)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"{what}: not a table: {str(e)[:200]}") from None
+    try:
+        import pyarrow as pa
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("DataFrames cross to gridserve as Arrow: pip install 'gridserve[pandas]'") from e
+    failures = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError)
+    try:
+        return pa.Table.from_pandas(obj, preserve_index=False)
+    except failures:
+        pass
+    # An object column holding values of several types (True and "perhaps", 3 and "x") has no
+    # Arrow type: it crosses as text, each cell as it prints (missing cells stay missing), so
+    # the core refuses the bad cell by row and column exactly as it would in a CSV file.
+    frame = obj.copy(deep=False)
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        try:
+            pa.array(frame[column], from_pandas=True)
+        except failures:
+            frame[column] = [_cell_text(v) for v in frame[column].tolist()]
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except failures as e:
+        text = str(e)
+        if len(text) > 200:
+            text = text[:200] + "…"
+        raise InvalidArgumentError(f"{what}: a column cannot be read as one type: {text}") from None
+
+
+def _cell_text(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (list, tuple)):
+        return ";".join(str(x) for x in v)
+    return str(v)

@@ -185,6 +185,21 @@ pub fn parse_timestamp(text: &str, zone: FixedOffset) -> Result<DateTime<FixedOf
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d);
     }
+    // ISO 8601 with an offset (or Z) but without seconds, or with a space for the T.
+    let zoned = t
+        .strip_suffix('Z')
+        .map_or_else(|| t.to_owned(), |rest| format!("{rest}+00:00"));
+    for fmt in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(&zoned, fmt) {
+            return Ok(d);
+        }
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -201,7 +216,9 @@ pub fn parse_timestamp(text: &str, zone: FixedOffset) -> Result<DateTime<FixedOf
         }
     }
     Err(format!(
-        "{t:?} is not a timestamp (RFC 3339 or YYYY-MM-DD HH:MM[:SS])"
+        "{:?} is not a timestamp (ISO 8601 with or without offset, e.g. 2024-03-01T08:00+08:00 \
+         or 2024-03-01 08:00)",
+        crate::excerpt(t)
     ))
 }
 
@@ -292,6 +309,11 @@ pub(crate) trait OutageCells {
     fn list(&self, k: usize) -> Result<Option<Vec<String>>, String>;
     /// Whether the column is present.
     fn has(&self, k: usize) -> bool;
+    /// Whether a row with a blank customer list and a blank count is an empty list (CSV, which
+    /// writes an empty list so and cannot tell it from a missing one) rather than missing.
+    fn blank_is_empty_list(&self) -> bool {
+        false
+    }
 }
 
 struct CsvCells<'a> {
@@ -315,12 +337,18 @@ impl OutageCells for CsvCells<'_> {
     }
     fn number(&self, k: usize) -> Result<Option<f64>, String> {
         self.get(k)
-            .map(|t| t.parse::<f64>().map_err(|_| format!("{t:?} is not a number")))
+            .map(|t| {
+                t.parse::<f64>()
+                    .map_err(|_| format!("{t:?} is not a number"))
+            })
             .transpose()
     }
     fn integer(&self, k: usize) -> Result<Option<i64>, String> {
         self.get(k)
-            .map(|t| t.parse::<i64>().map_err(|_| format!("{t:?} is not an integer")))
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| format!("{t:?} is not an integer"))
+            })
             .transpose()
     }
     fn boolean(&self, k: usize) -> Result<Option<bool>, String> {
@@ -329,7 +357,9 @@ impl OutageCells for CsvCells<'_> {
             .transpose()
     }
     fn time(&self, k: usize) -> Result<Option<DateTime<FixedOffset>>, String> {
-        self.get(k).map(|t| parse_timestamp(t, self.zone)).transpose()
+        self.get(k)
+            .map(|t| parse_timestamp(t, self.zone))
+            .transpose()
     }
     fn list(&self, k: usize) -> Result<Option<Vec<String>>, String> {
         Ok(self.get(k).map(|t| {
@@ -342,6 +372,9 @@ impl OutageCells for CsvCells<'_> {
     }
     fn has(&self, k: usize) -> bool {
         self.col[k] != usize::MAX
+    }
+    fn blank_is_empty_list(&self) -> bool {
+        true
     }
 }
 
@@ -371,14 +404,14 @@ pub(crate) fn read_row(
             .unwrap_or_default())
     };
     let time = |k: usize| cells.time(k).map_err(|m| perr(k, m));
-    let required_time = |k: usize| time(k)?.ok_or_else(|| perr(k, "is empty".into()));
+    let required_time = |k: usize| time(k)?.ok_or_else(|| missing(k));
     // A column that may be left out, but whose cells must then all hold a value.
-    let strict = |k: usize, value: Result<Option<f64>, String>, default: f64| {
-        match value.map_err(|m| perr(k, m))? {
-            Some(v) => Ok(v),
-            None if cells.has(k) => Err(missing(k)),
-            None => Ok(default),
-        }
+    let strict = |k: usize, value: Result<Option<f64>, String>, default: f64| match value
+        .map_err(|m| perr(k, m))?
+    {
+        Some(v) => Ok(v),
+        None if cells.has(k) => Err(missing(k)),
+        None => Ok(default),
     };
     let count = cells.integer(7).map_err(|m| perr(7, m))?;
     let list = cells.list(8).map_err(|m| perr(8, m))?;
@@ -397,24 +430,31 @@ pub(crate) fn read_row(
         (None, Some(n)) => CustomersInterrupted::Count(
             u64::try_from(n).map_err(|_| perr(7, format!("{n} is negative")))?,
         ),
-        // No list and no count: an empty list (as written for an outage of no customer).
-        (None, None) => CustomersInterrupted::List(Vec::new()),
+        // CSV's blank list and count: an empty list (the form the writer gives it).
+        (None, None) if cells.has(8) && cells.blank_is_empty_list() => {
+            CustomersInterrupted::List(Vec::new())
+        }
+        // A missing list (null) and no count: refused, never 0 customers.
+        (None, None) => {
+            return Err(perr(
+                7,
+                "the row has neither a customer list nor a count (customers or customers_count)"
+                    .to_owned(),
+            ));
+        }
     };
     let planned = match cells.boolean(4).map_err(|m| perr(4, m))? {
         Some(v) => v,
         None if cells.has(4) => return Err(missing(4)),
         None => false,
     };
-    let operations = strict(
-        11,
-        cells.integer(11).map(|v| v.map(|n| n as f64)),
-        1.0,
-    )?;
-    let operations = if operations.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&operations) {
-        operations as u32
-    } else {
-        return Err(perr(11, format!("{operations} is negative or too large")));
-    };
+    let operations = strict(11, cells.integer(11).map(|v| v.map(|n| n as f64)), 1.0)?;
+    let operations =
+        if operations.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&operations) {
+            operations as u32
+        } else {
+            return Err(perr(11, format!("{operations} is negative or too large")));
+        };
     Ok(OutageRecord {
         id: text(0)?,
         start: required_time(1)?,
@@ -567,7 +607,12 @@ pub mod arrow {
     }
 
     fn cell_error(file: &str, err: CellError) -> ReliabilityError {
-        parse_error(file, err.row.map_or(1, |r| r + 2), Some(&err.column), err.message)
+        parse_error(
+            file,
+            err.row.map_or(1, |r| r + 2),
+            Some(&err.column),
+            err.message,
+        )
     }
 
     /// Reads outage records from Arrow batches; `file` names the table in errors.
@@ -609,8 +654,12 @@ pub mod arrow {
         spec.check_columns(schema.fields().iter().map(|f| f.name().as_str()))
             .map_err(|p| parse_error(file, 1, Some(&p.column()), p.message(spec)))?;
         let at = |name: &str| schema.index_of(name).ok();
-        let (feeder, substation, customers, load) =
-            (at("feeder"), at("substation"), at("customers"), at("load_kva"));
+        let (feeder, substation, customers, load) = (
+            at("feeder"),
+            at("substation"),
+            at("customers"),
+            at("load_kva"),
+        );
         let table = ArrowTable::unchecked(schema.clone(), batches);
         let mut feeders = Vec::new();
         table
@@ -619,7 +668,12 @@ pub mod arrow {
                 let fail = |c: usize, m: String| {
                     Walk::Record(parse_error(file, line, Some(table.column_name(c)), m))
                 };
-                let need = |c: usize| fail(c, "the cell is empty but the column requires a value".into());
+                let need = |c: usize| {
+                    fail(
+                        c,
+                        "the cell is empty but the column requires a value".into(),
+                    )
+                };
                 let text = |c: Option<usize>| -> Result<Option<String>, Walk> {
                     c.map_or(Ok(None), |c| {
                         Ok(row.text(c).map_err(|m| fail(c, m))?.map(Cow::into_owned))
@@ -627,15 +681,22 @@ pub mod arrow {
                 };
                 let f = feeder.expect("checked: required");
                 let n = customers.expect("checked: required");
-                let count = row.integer(n).map_err(|m| fail(n, m))?.ok_or_else(|| need(n))?;
+                let count = row
+                    .integer(n)
+                    .map_err(|m| fail(n, m))?
+                    .ok_or_else(|| need(n))?;
                 let load_kva = match load {
-                    Some(c) => row.number(c).map_err(|m| fail(c, m))?.ok_or_else(|| need(c))?,
+                    Some(c) => row
+                        .number(c)
+                        .map_err(|m| fail(c, m))?
+                        .ok_or_else(|| need(c))?,
                     None => 0.0,
                 };
                 feeders.push(FeederService {
                     feeder: text(Some(f))?.ok_or_else(|| need(f))?,
                     substation: text(substation)?.unwrap_or_default(),
-                    customers: u64::try_from(count).map_err(|_| fail(n, format!("{count} is negative")))?,
+                    customers: u64::try_from(count)
+                        .map_err(|_| fail(n, format!("{count} is negative")))?,
                     load_kva,
                 });
                 Ok::<(), Walk>(())

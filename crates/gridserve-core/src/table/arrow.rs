@@ -180,8 +180,13 @@ fn zone_of(tz: &str) -> Option<FixedOffset> {
                 b'-' => (-1, &tz[1..]),
                 _ => return None,
             };
-            let (h, m) = rest.split_once(':').unwrap_or((rest.get(..2)?, rest.get(2..)?));
-            let (h, m): (i32, i32) = (h.parse().ok()?, if m.is_empty() { 0 } else { m.parse().ok()? });
+            let (h, m) = rest
+                .split_once(':')
+                .unwrap_or((rest.get(..2)?, rest.get(2..)?));
+            let (h, m): (i32, i32) = (
+                h.parse().ok()?,
+                if m.is_empty() { 0 } else { m.parse().ok()? },
+            );
             FixedOffset::east_opt(sign * (h * 3600 + m * 60))
         }
     }
@@ -280,7 +285,9 @@ impl View {
             | Self::Date32(a)
             | Self::Decimal128(a, _)
             | Self::List(a) => a.is_null(row),
-            Self::Float64(a) => a.is_null(row) || a.as_primitive::<Float64Type>().value(row).is_nan(),
+            Self::Float64(a) => {
+                a.is_null(row) || a.as_primitive::<Float64Type>().value(row).is_nan()
+            }
         }
     }
 }
@@ -333,7 +340,10 @@ impl<'a> ArrowRow<'a> {
 
     fn wrong(&self, column: usize, view: &View, expected: &str) -> String {
         let shown = match view {
-            View::Float64(a) => format!(" ({})", float_text(a.as_primitive::<Float64Type>().value(self.row))),
+            View::Float64(a) => format!(
+                " ({})",
+                float_text(a.as_primitive::<Float64Type>().value(self.row))
+            ),
             _ => String::new(),
         };
         let _ = column;
@@ -389,7 +399,9 @@ impl<'a> ArrowRow<'a> {
             }
             View::Decimal128(..) => {
                 let d = self.decimal(column)?.unwrap_or_default();
-                d.to_string().parse().map_err(|_| format!("{d} is not a number"))?
+                d.to_string()
+                    .parse()
+                    .map_err(|_| format!("{d} is not a number"))?
             }
             View::Utf8(_) | View::LargeUtf8(_) | View::Utf8View(_) => {
                 let text = self.text(column)?.unwrap_or_default();
@@ -456,7 +468,10 @@ impl<'a> ArrowRow<'a> {
             } else if v == 1.0 {
                 Ok(true)
             } else {
-                Err(format!("{} is not a boolean (true/false or 1/0)", float_text(v)))
+                Err(format!(
+                    "{} is not a boolean (true/false or 1/0)",
+                    float_text(v)
+                ))
             }
         };
         Ok(Some(match view {
@@ -518,7 +533,9 @@ impl<'a> ArrowRow<'a> {
                         .value(row)
                         .checked_mul(1000)
                         .ok_or_else(out_of_range)?,
-                    TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(row),
+                    TimeUnit::Millisecond => {
+                        a.as_primitive::<TimestampMillisecondType>().value(row)
+                    }
                     TimeUnit::Microsecond => a
                         .as_primitive::<TimestampMicrosecondType>()
                         .value(row)
@@ -540,9 +557,13 @@ impl<'a> ArrowRow<'a> {
             }
             View::Date32(a) => {
                 let days = a.as_primitive::<Date32Type>().value(row);
-                let date = NaiveDate::from_num_days_from_ce_opt(days + 719_163).ok_or_else(out_of_range)?;
+                let date = NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+                    .ok_or_else(out_of_range)?;
                 let local = date.and_hms_opt(0, 0, 0).ok_or_else(out_of_range)?;
-                let at = cst().from_local_datetime(&local).single().ok_or_else(out_of_range)?;
+                let at = cst()
+                    .from_local_datetime(&local)
+                    .single()
+                    .ok_or_else(out_of_range)?;
                 (at.timestamp_millis(), cst())
             }
             View::Utf8(_) | View::LargeUtf8(_) | View::Utf8View(_) => {
@@ -583,9 +604,8 @@ impl<'a> ArrowRow<'a> {
                 if text.is_empty() {
                     return Ok(None);
                 }
-                NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                    format!("{:?} is not a date (YYYY-MM-DD)", crate::excerpt(text))
-                })?
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| format!("{:?} is not a date (YYYY-MM-DD)", crate::excerpt(text)))?
             }
             other => return Err(self.wrong(column, other, "a date")),
         }))
@@ -665,4 +685,3 @@ impl<'a> ArrowRow<'a> {
         }))
     }
 }
-

@@ -139,7 +139,7 @@ pub enum TableError {
         message: String,
     },
     /// A column or a cell is not as the table's spec says.
-    #[error("{file}, line {line}{}: {message}", field.as_ref().map(|f| format!(", column `{f}`")).unwrap_or_default())]
+    #[error("{file}:{line}{}: {}", crate::error_info::column_part(field.as_ref()), crate::error_info::detail(message))]
     Parse {
         /// The table or file.
         file: String,
@@ -230,7 +230,9 @@ impl HeaderProblem {
             ),
             Self::Duplicate(_) => "the column appears more than once in the header".to_owned(),
             Self::Missing(c) => format!("the header lacks the required column `{c}`"),
-            Self::MissingOneOf(group) => format!("one of the columns {} is required", group.join(", ")),
+            Self::MissingOneOf(group) => {
+                format!("one of the columns {} is required", group.join(", "))
+            }
         }
     }
 }
@@ -262,9 +264,7 @@ impl TableSpec {
             return None;
         }
         let n: u32 = digits.parse().ok()?;
-        (1..=numbered.count)
-            .contains(&n)
-            .then(|| (n - 1) as usize)
+        (1..=numbered.count).contains(&n).then(|| (n - 1) as usize)
     }
 
     /// The names of the named columns, in order.
@@ -414,9 +414,19 @@ pub const POINTS: TableSpec = TableSpec {
     doc: "one point (node) of the network",
     columns: &[
         col("asset", Text, Required, "asset number, unique among points"),
-        col("kind", Choice(POINT_KINDS), Optional(Some("junction")), "what the point is"),
+        col(
+            "kind",
+            Choice(POINT_KINDS),
+            Optional(Some("junction")),
+            "what the point is",
+        ),
         col("name", Text, Optional(None), "display name"),
-        col("in_service", Boolean, Optional(Some("true")), "false: out of service"),
+        col(
+            "in_service",
+            Boolean,
+            Optional(Some("true")),
+            "false: out of service",
+        ),
     ],
     numbered: None,
 };
@@ -429,10 +439,25 @@ pub const SEGMENTS: TableSpec = TableSpec {
         col("asset", Text, Required, "asset number, unique among lines"),
         col("from", Text, Required, "asset number of one end point"),
         col("to", Text, Required, "asset number of the other end point"),
-        col("kind", Choice(SEGMENT_KINDS), Optional(Some("overhead")), "construction"),
+        col(
+            "kind",
+            Choice(SEGMENT_KINDS),
+            Optional(Some("overhead")),
+            "construction",
+        ),
         col("length_m", Number, Required, "length, metres (finite, ≥ 0)"),
-        col("rated_current_a", Number, Optional(None), "ampacity, amperes (finite, > 0)"),
-        col("in_service", Boolean, Optional(Some("true")), "false: out of service"),
+        col(
+            "rated_current_a",
+            Number,
+            Optional(None),
+            "ampacity, amperes (finite, > 0)",
+        ),
+        col(
+            "in_service",
+            Boolean,
+            Optional(Some("true")),
+            "false: out of service",
+        ),
     ],
     numbered: None,
 };
@@ -446,10 +471,30 @@ pub const SWITCHES: TableSpec = TableSpec {
         col("from", Text, Required, "asset number of one end point"),
         col("to", Text, Required, "asset number of the other end point"),
         col("kind", Choice(SWITCH_KINDS), Required, "device type"),
-        col("normally_open", Boolean, Optional(Some("false")), "open in the normal state"),
-        col("protective", Boolean, Required, "trips on a fault downstream"),
-        col("remote", Boolean, Optional(Some("false")), "operable by remote control"),
-        col("in_service", Boolean, Optional(Some("true")), "false: out of service"),
+        col(
+            "normally_open",
+            Boolean,
+            Optional(Some("false")),
+            "open in the normal state",
+        ),
+        col(
+            "protective",
+            Boolean,
+            Required,
+            "trips on a fault downstream",
+        ),
+        col(
+            "remote",
+            Boolean,
+            Optional(Some("false")),
+            "operable by remote control",
+        ),
+        col(
+            "in_service",
+            Boolean,
+            Optional(Some("true")),
+            "false: out of service",
+        ),
     ],
     numbered: None,
 };
@@ -460,13 +505,43 @@ pub const TRANSFORMERS: TableSpec = TableSpec {
     doc: "one transformer between its high-voltage and low-voltage points",
     columns: &[
         col("asset", Text, Required, "asset number, unique among lines"),
-        col("from", Text, Required, "asset number of the high-voltage point"),
-        col("to", Text, Required, "asset number of the low-voltage point"),
+        col(
+            "from",
+            Text,
+            Required,
+            "asset number of the high-voltage point",
+        ),
+        col(
+            "to",
+            Text,
+            Required,
+            "asset number of the low-voltage point",
+        ),
         col("rated_kva", Number, Required, "rating, kVA (finite, > 0)"),
-        col("model", Text, Optional(Some("")), "model designation (S11-M-400/10 …)"),
-        col("year_in_service", Integer, Optional(None), "year put in service"),
-        col("usage", Choice(USAGES), Optional(Some("public")), "public or a customer's own"),
-        col("in_service", Boolean, Optional(Some("true")), "false: out of service"),
+        col(
+            "model",
+            Text,
+            Optional(Some("")),
+            "model designation (S11-M-400/10 …)",
+        ),
+        col(
+            "year_in_service",
+            Integer,
+            Optional(None),
+            "year put in service",
+        ),
+        col(
+            "usage",
+            Choice(USAGES),
+            Optional(Some("public")),
+            "public or a customer's own",
+        ),
+        col(
+            "in_service",
+            Boolean,
+            Optional(Some("true")),
+            "false: out of service",
+        ),
     ],
     numbered: None,
 };
@@ -476,11 +551,31 @@ pub const SOURCES: TableSpec = TableSpec {
     name: "sources",
     doc: "one source of supply (a feeder head) at a point",
     columns: &[
-        col("asset", Text, Required, "asset number, unique among sources"),
-        col("point", Text, Required, "asset number of the point it feeds"),
+        col(
+            "asset",
+            Text,
+            Required,
+            "asset number, unique among sources",
+        ),
+        col(
+            "point",
+            Text,
+            Required,
+            "asset number of the point it feeds",
+        ),
         col("name", Text, Optional(None), "display name"),
-        col("capacity_kva", Number, Required, "capacity available, kVA (finite, > 0)"),
-        col("in_service", Boolean, Optional(Some("true")), "false: out of service"),
+        col(
+            "capacity_kva",
+            Number,
+            Required,
+            "capacity available, kVA (finite, > 0)",
+        ),
+        col(
+            "in_service",
+            Boolean,
+            Optional(Some("true")),
+            "false: out of service",
+        ),
     ],
     numbered: None,
 };
@@ -491,11 +586,31 @@ pub const CUSTOMERS: TableSpec = TableSpec {
     doc: "one customer (户号) supplied at a point",
     columns: &[
         col("number", Text, Required, "customer number, unique"),
-        col("name", Text, Optional(None), "customer name (personal data: masked on export)"),
+        col(
+            "name",
+            Text,
+            Optional(None),
+            "customer name (personal data: masked on export)",
+        ),
         col("point", Text, Required, "asset number of the supply point"),
-        col("contracted_kva", Number, Required, "contracted capacity, kVA (finite, ≥ 0)"),
-        strict("load_kw", Number, Required, "typical load, kW (finite, ≥ 0)"),
-        col("importance", Choice(IMPORTANCES), Optional(Some("normal")), "priority class"),
+        col(
+            "contracted_kva",
+            Number,
+            Required,
+            "contracted capacity, kVA (finite, ≥ 0)",
+        ),
+        strict(
+            "load_kw",
+            Number,
+            Required,
+            "typical load, kW (finite, ≥ 0)",
+        ),
+        col(
+            "importance",
+            Choice(IMPORTANCES),
+            Optional(Some("normal")),
+            "priority class",
+        ),
     ],
     numbered: None,
 };
@@ -508,8 +623,18 @@ pub const CONTACTS: TableSpec = TableSpec {
         col("customer", Text, Required, "the customer's number"),
         col("name", Text, Required, "contact name (personal data)"),
         col("phone", Text, Required, "phone number (personal data)"),
-        col("role", Choice(ROLES), Optional(Some("other")), "the contact's role"),
-        col("level", Integer, Optional(Some("1")), "escalation level, 1 first"),
+        col(
+            "role",
+            Choice(ROLES),
+            Optional(Some("other")),
+            "the contact's role",
+        ),
+        col(
+            "level",
+            Integer,
+            Optional(Some("1")),
+            "escalation level, 1 first",
+        ),
     ],
     numbered: None,
 };
@@ -522,20 +647,80 @@ pub const OUTAGES: TableSpec = TableSpec {
         col("id", Text, Required, "record id, unique"),
         col("start", Timestamp, Required, "when supply was lost"),
         col("end", Timestamp, Required, "when supply was restored"),
-        col("cause", Text, Required, "cause text or code"),
-        strict("planned", Boolean, Optional(Some("false")), "planned rather than a fault"),
-        col("device", Text, Required, "asset number of the interrupting device"),
-        col("feeder", Text, Required, "feeder (key of the feeders table)"),
-        col("customers", TextList, OneOf("customers"), "customer numbers interrupted"),
-        col("customers_count", Integer, OneOf("customers"), "customers interrupted, as a count"),
-        strict("load_kva", Number, Optional(Some("0")), "connected kVA interrupted"),
-        strict("load_kw", Number, Optional(Some("0")), "load interrupted, kW"),
-        strict("operations", Integer, Optional(Some("1")), "device operations (for MAIFI)"),
+        col("cause", Text, Optional(Some("")), "cause text or code"),
+        strict(
+            "planned",
+            Boolean,
+            Optional(Some("false")),
+            "planned rather than a fault",
+        ),
+        col(
+            "device",
+            Text,
+            Optional(Some("")),
+            "asset number of the interrupting device",
+        ),
+        col(
+            "feeder",
+            Text,
+            Required,
+            "feeder (key of the feeders table)",
+        ),
+        col(
+            "customers",
+            TextList,
+            OneOf("customers"),
+            "customer numbers interrupted",
+        ),
+        col(
+            "customers_count",
+            Integer,
+            OneOf("customers"),
+            "customers interrupted, as a count",
+        ),
+        strict(
+            "load_kva",
+            Number,
+            Optional(Some("0")),
+            "connected kVA interrupted",
+        ),
+        strict(
+            "load_kw",
+            Number,
+            Optional(Some("0")),
+            "load interrupted, kW",
+        ),
+        strict(
+            "operations",
+            Integer,
+            Optional(Some("1")),
+            "device operations (for MAIFI)",
+        ),
         col("reported", Timestamp, Optional(None), "reported (报修)"),
-        col("dispatched", Timestamp, Optional(None), "crew dispatched (派单)"),
-        col("arrived", Timestamp, Optional(None), "crew on site (到达现场)"),
-        col("located", Timestamp, Optional(None), "fault located (故障定位)"),
-        col("restored", Timestamp, Optional(None), "restored, as logged (复电)"),
+        col(
+            "dispatched",
+            Timestamp,
+            Optional(None),
+            "crew dispatched (派单)",
+        ),
+        col(
+            "arrived",
+            Timestamp,
+            Optional(None),
+            "crew on site (到达现场)",
+        ),
+        col(
+            "located",
+            Timestamp,
+            Optional(None),
+            "fault located (故障定位)",
+        ),
+        col(
+            "restored",
+            Timestamp,
+            Optional(None),
+            "restored, as logged (复电)",
+        ),
     ],
     numbered: None,
 };
@@ -546,9 +731,19 @@ pub const FEEDERS: TableSpec = TableSpec {
     doc: "one feeder with the customers and load it serves",
     columns: &[
         col("feeder", Text, Required, "feeder key"),
-        col("substation", Text, Optional(None), "substation (grouping key)"),
+        col(
+            "substation",
+            Text,
+            Optional(None),
+            "substation (grouping key)",
+        ),
         col("customers", Integer, Required, "customers served"),
-        strict("load_kva", Number, Optional(Some("0")), "connected load served, kVA"),
+        strict(
+            "load_kva",
+            Number,
+            Optional(Some("0")),
+            "connected load served, kVA",
+        ),
     ],
     numbered: None,
 };
@@ -561,19 +756,84 @@ pub const MONTHLY_USAGE: TableSpec = TableSpec {
         strict("customer", Text, Required, "customer number"),
         strict("year", Integer, Required, "year of the month billed"),
         strict("month", Integer, Required, "month billed, 1–12"),
-        strict("sharp_kwh", Decimal, Optional(Some("0")), "energy in the sharp-peak period, kWh"),
-        strict("peak_kwh", Decimal, Optional(Some("0")), "energy in the peak period, kWh"),
-        strict("flat_kwh", Decimal, Optional(Some("0")), "energy in the flat period, kWh"),
-        strict("valley_kwh", Decimal, Optional(Some("0")), "energy in the valley period, kWh"),
-        strict("deep_valley_kwh", Decimal, Optional(Some("0")), "energy in the deep valley, kWh"),
-        strict("kvarh_forward", Decimal, Optional(Some("0")), "reactive energy imported, kvarh"),
-        strict("kvarh_reverse", Decimal, Optional(Some("0")), "reactive energy exported, kvarh"),
-        strict("max_demand_kw", Decimal, Optional(None), "maximum demand, kW"),
-        strict("capacity_kva", Decimal, Required, "contracted capacity, kVA"),
-        strict("method", Choice(BILLING_METHODS), Optional(Some("capacity")), "basic-charge method"),
-        strict("contract_demand_kw", Decimal, Optional(None), "contract demand, kW"),
-        strict("billing_from", Date, Optional(None), "first day billed (a part month)"),
-        strict("billing_until", Date, Optional(None), "last day billed (a part month)"),
+        strict(
+            "sharp_kwh",
+            Decimal,
+            Optional(Some("0")),
+            "energy in the sharp-peak period, kWh",
+        ),
+        strict(
+            "peak_kwh",
+            Decimal,
+            Optional(Some("0")),
+            "energy in the peak period, kWh",
+        ),
+        strict(
+            "flat_kwh",
+            Decimal,
+            Optional(Some("0")),
+            "energy in the flat period, kWh",
+        ),
+        strict(
+            "valley_kwh",
+            Decimal,
+            Optional(Some("0")),
+            "energy in the valley period, kWh",
+        ),
+        strict(
+            "deep_valley_kwh",
+            Decimal,
+            Optional(Some("0")),
+            "energy in the deep valley, kWh",
+        ),
+        strict(
+            "kvarh_forward",
+            Decimal,
+            Optional(Some("0")),
+            "reactive energy imported, kvarh",
+        ),
+        strict(
+            "kvarh_reverse",
+            Decimal,
+            Optional(Some("0")),
+            "reactive energy exported, kvarh",
+        ),
+        strict(
+            "max_demand_kw",
+            Decimal,
+            Optional(None),
+            "maximum demand, kW",
+        ),
+        strict(
+            "capacity_kva",
+            Decimal,
+            Required,
+            "contracted capacity, kVA",
+        ),
+        strict(
+            "method",
+            Choice(BILLING_METHODS),
+            Optional(Some("capacity")),
+            "basic-charge method",
+        ),
+        strict(
+            "contract_demand_kw",
+            Decimal,
+            Optional(None),
+            "contract demand, kW",
+        ),
+        strict(
+            "billing_from",
+            Date,
+            Optional(None),
+            "first day billed (a part month)",
+        ),
+        strict(
+            "billing_until",
+            Date,
+            Optional(None),
+            "last day billed (a part month)",
+        ),
     ],
     numbered: None,
 };
@@ -584,11 +844,36 @@ pub const CUSTOMER_TERMS: TableSpec = TableSpec {
     doc: "one customer's contract terms for a month billed from interval data",
     columns: &[
         strict("customer", Text, Required, "customer (meter) number"),
-        strict("capacity_kva", Decimal, Required, "contracted capacity, kVA"),
-        strict("method", Choice(BILLING_METHODS), Optional(Some("capacity")), "basic-charge method"),
-        strict("contract_demand_kw", Decimal, Optional(None), "contract demand, kW"),
-        strict("kvarh_forward", Decimal, Optional(None), "register kvarh imported (overrides the curves)"),
-        strict("kvarh_reverse", Decimal, Optional(None), "register kvarh exported (overrides the curves)"),
+        strict(
+            "capacity_kva",
+            Decimal,
+            Required,
+            "contracted capacity, kVA",
+        ),
+        strict(
+            "method",
+            Choice(BILLING_METHODS),
+            Optional(Some("capacity")),
+            "basic-charge method",
+        ),
+        strict(
+            "contract_demand_kw",
+            Decimal,
+            Optional(None),
+            "contract demand, kW",
+        ),
+        strict(
+            "kvarh_forward",
+            Decimal,
+            Optional(None),
+            "register kvarh imported (overrides the curves)",
+        ),
+        strict(
+            "kvarh_reverse",
+            Decimal,
+            Optional(None),
+            "register kvarh exported (overrides the curves)",
+        ),
     ],
     numbered: None,
 };
@@ -600,7 +885,12 @@ pub const AMI_CURVES: TableSpec = TableSpec {
     columns: &[
         col("meter", Text, Required, "meter (or customer) number"),
         col("date", Date, Required, "the day"),
-        col("kind", Choice(&["kwh", "kvarh", "kw", "kvar"]), Required, "quantity of the points"),
+        col(
+            "kind",
+            Choice(&["kwh", "kvarh", "kw", "kvar"]),
+            Required,
+            "quantity of the points",
+        ),
     ],
     numbered: Some(Numbered {
         prefix: "p",
@@ -644,7 +934,12 @@ mod tests {
         for (i, t) in TABLES.iter().enumerate() {
             assert!(TABLES[..i].iter().all(|o| o.name != t.name), "{}", t.name);
             for (j, c) in t.columns.iter().enumerate() {
-                assert!(t.columns[..j].iter().all(|o| o.name != c.name), "{}.{}", t.name, c.name);
+                assert!(
+                    t.columns[..j].iter().all(|o| o.name != c.name),
+                    "{}.{}",
+                    t.name,
+                    c.name
+                );
             }
         }
     }
@@ -665,15 +960,27 @@ mod tests {
             POINTS.check_columns(["asset", "asset"]),
             Err(HeaderProblem::Duplicate("asset".into()))
         );
-        assert_eq!(POINTS.check_columns(["kind"]), Err(HeaderProblem::Missing("asset")));
-        assert_eq!(POINTS.check_columns(["asset", ""]), Err(HeaderProblem::Unnamed));
+        assert_eq!(
+            POINTS.check_columns(["kind"]),
+            Err(HeaderProblem::Missing("asset"))
+        );
+        assert_eq!(
+            POINTS.check_columns(["asset", ""]),
+            Err(HeaderProblem::Unnamed)
+        );
         let outage = ["id", "start", "end", "cause", "device", "feeder"];
         assert_eq!(
             OUTAGES.check_columns(outage),
-            Err(HeaderProblem::MissingOneOf(vec!["customers", "customers_count"]))
+            Err(HeaderProblem::MissingOneOf(vec![
+                "customers",
+                "customers_count"
+            ]))
         );
         let msg = HeaderProblem::Unknown("closed".into()).message(&SWITCHES);
-        assert!(msg.contains("`closed`") && msg.contains("normally_open"), "{msg}");
+        assert!(
+            msg.contains("`closed`") && msg.contains("normally_open"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -683,7 +990,11 @@ mod tests {
         for bad in ["p0", "p97", "p01", "p", "p1x", "q1", "p-1"] {
             assert_eq!(AMI_CURVES.numbered_index(bad), None, "{bad}");
         }
-        assert!(AMI_CURVES.check_columns(["meter", "date", "kind", "p1", "p96"]).is_ok());
+        assert!(
+            AMI_CURVES
+                .check_columns(["meter", "date", "kind", "p1", "p96"])
+                .is_ok()
+        );
         assert_eq!(
             AMI_CURVES.check_columns(["meter", "date", "kind", "p97"]),
             Err(HeaderProblem::Unknown("p97".into()))
@@ -692,9 +1003,16 @@ mod tests {
 
     /// The names serde lists for an unknown variant of `T` ("expected one of `a`, `b`").
     fn serde_names<T: serde::de::DeserializeOwned>() -> Vec<String> {
-        let err = serde_json::from_str::<T>("\"~\"").err().unwrap().to_string();
+        let err = serde_json::from_str::<T>("\"~\"")
+            .err()
+            .unwrap()
+            .to_string();
         // "expected `a` or `b`" for two names, "expected one of `a`, `b`, …" for more.
-        err.split('`').skip(3).step_by(2).map(str::to_owned).collect()
+        err.split('`')
+            .skip(3)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]

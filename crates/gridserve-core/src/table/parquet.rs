@@ -61,7 +61,8 @@ pub fn read_parquet(
 ) -> Result<(SchemaRef, Vec<RecordBatch>), TableError> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| io_error(path, &e))?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(path, e))?;
+    let mut builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(path, e))?;
     let header_error = |column: String, message: String| TableError::Parse {
         file: path.display().to_string(),
         line: 1,
@@ -84,7 +85,11 @@ pub fn read_parquet(
             if spec.column(name).is_none() {
                 return Err(header_error(
                     crate::excerpt(name),
-                    format!("the {} table has no column `{}`", spec.name, crate::excerpt(name)),
+                    format!(
+                        "the {} table has no column `{}`",
+                        spec.name,
+                        crate::excerpt(name)
+                    ),
                 ));
             }
             let index = schema.index_of(name).map_err(|_| {
@@ -96,7 +101,10 @@ pub fn read_parquet(
     }
     if let Some((column, values)) = &read.keep {
         let index = schema.index_of(column).map_err(|_| {
-            header_error(column.clone(), format!("the file has no column `{column}` to filter on"))
+            header_error(
+                column.clone(),
+                format!("the file has no column `{column}` to filter on"),
+            )
         })?;
         // Row groups whose min/max exclude every wanted value are skipped unread.
         if let Some(leaf) = leaf(column) {
@@ -108,9 +116,9 @@ pub fn read_parquet(
                 .enumerate()
                 .filter(|(_, g)| match g.column(leaf).statistics() {
                     Some(Statistics::ByteArray(s)) => match (s.min_opt(), s.max_opt()) {
-                        (Some(min), Some(max)) => wanted
-                            .iter()
-                            .any(|w| min.data() <= *w && *w <= max.data()),
+                        (Some(min), Some(max)) => {
+                            wanted.iter().any(|w| min.data() <= *w && *w <= max.data())
+                        }
                         _ => true,
                     },
                     _ => true,
@@ -157,10 +165,12 @@ pub fn write_parquet(
     let path = path.as_ref();
     let file = File::create(path).map_err(|e| io_error(path, &e))?;
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| format_error(path, e))?))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| format_error(path, e))?,
+        ))
         .build();
-    let mut writer =
-        ArrowWriter::try_new(file, Arc::clone(schema), Some(props)).map_err(|e| format_error(path, e))?;
+    let mut writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
+        .map_err(|e| format_error(path, e))?;
     for batch in batches {
         writer.write(batch).map_err(|e| format_error(path, e))?;
     }

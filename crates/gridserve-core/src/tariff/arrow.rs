@@ -164,11 +164,14 @@ pub fn read_usage(
             let date = |column: Option<usize>| cells.strict(column, ArrowRow::date);
             let y = whole(year)?.unwrap_or_default();
             let m = whole(month)?.unwrap_or_default();
-            let y = i32::try_from(y).map_err(|_| cells.fail(year.unwrap_or(0), format!("{y} is not a year")))?;
+            let y = i32::try_from(y)
+                .map_err(|_| cells.fail(year.unwrap_or(0), format!("{y} is not a year")))?;
             let m = u32::try_from(m)
                 .ok()
                 .filter(|m| (1..=12).contains(m))
-                .ok_or_else(|| cells.fail(month.unwrap_or(0), format!("{m} is not a month (1–12)")))?;
+                .ok_or_else(|| {
+                    cells.fail(month.unwrap_or(0), format!("{m} is not a month (1–12)"))
+                })?;
             let mut energy = PeriodValues::<Decimal>::default();
             for &(p, column) in &periods {
                 if let Some(v) = cells.decimal(column)? {
@@ -378,9 +381,18 @@ pub fn read_ami_month(
         })
         .map_err(|e| in_file(file, e))?;
     let Some((y, m, days)) = month else {
-        return Err(parse_error(file, 1, None, "the table has no curve".to_owned()));
+        return Err(parse_error(
+            file,
+            1,
+            None,
+            "the table has no curve".to_owned(),
+        ));
     };
-    let full = if days == 64 { u64::MAX } else { (1u64 << days) - 1 };
+    let full = if days == 64 {
+        u64::MAX
+    } else {
+        (1u64 << days) - 1
+    };
     for (slot, meter) in meters.iter().enumerate() {
         for (quantity, name) in [(0, "kwh"), (1, "kvarh")] {
             if quantity == 1 && !any_kvarh {
@@ -411,6 +423,58 @@ pub fn read_ami_month(
         energy_kwh: kwh,
         kvarh_forward: any_kvarh.then_some(kvarh),
     })
+}
+
+/// Bills every meter of an [`AmiMonth`] with its terms, looked up by customer number (terms
+/// of customers without curves are not used, so one terms table serves every partition).
+///
+/// # Errors
+/// [`TariffError::InvalidValue`] naming a meter without terms, and the errors of
+/// [`IntervalLayout::new`](super::IntervalLayout::new), [`aggregate_with`](super::aggregate_with)
+/// and [`bill_batch`](super::bill_batch).
+pub fn bill_ami(
+    tariff: &super::Tariff,
+    month: &AmiMonth,
+    terms: &[CustomerTerms],
+    calendar: &super::Calendar,
+    options: super::IntervalOptions,
+) -> Result<Vec<Bill>, super::TariffError> {
+    let by_customer: HashMap<&str, &CustomerTerms> =
+        terms.iter().map(|t| (t.customer.as_str(), t)).collect();
+    let ordered = month
+        .meters
+        .iter()
+        .map(|m| {
+            by_customer
+                .get(m.as_str())
+                .map(|t| (*t).clone())
+                .ok_or_else(|| super::TariffError::InvalidValue {
+                    record: crate::excerpt(m),
+                    field: "customer",
+                    value: crate::excerpt(m),
+                    reason: "has curves but no row in the customer terms",
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let layout = super::IntervalLayout::new(
+        tariff.compiled(),
+        calendar,
+        month.start,
+        15,
+        month.intervals,
+    )?;
+    let totals = super::interval::aggregate_with(
+        &layout,
+        &super::IntervalBatch {
+            customers: month.meters.len(),
+            energy_kwh: &month.energy_kwh,
+            kvarh_forward: month.kvarh_forward.as_deref(),
+            kvarh_reverse: None,
+            ids: Some(&month.meters),
+        },
+        options,
+    )?;
+    super::bill_batch(tariff, &totals, &layout, &ordered, options)
 }
 
 /// Scale of money and energy columns in [`bills_batch`]: 4 decimals (bills are exact to the
@@ -458,7 +522,9 @@ pub fn bills_batch(bills: &[Bill]) -> Result<RecordBatch, TableError> {
         Field::new("month", DataType::UInt32, false),
         Field::new("price_table", DataType::Utf8, false),
     ];
-    let money = |name: &str, nullable: bool| Field::new(name, DataType::Decimal128(38, BILL_SCALE), nullable);
+    let money = |name: &str, nullable: bool| {
+        Field::new(name, DataType::Decimal128(38, BILL_SCALE), nullable)
+    };
     let mut columns: Vec<ArrayRef> = Vec::new();
     let mut customer = StringBuilder::new();
     let mut year = Int32Builder::new();
@@ -477,9 +543,13 @@ pub fn bills_batch(bills: &[Bill]) -> Result<RecordBatch, TableError> {
     for p in Period::ALL {
         let line = |b: &Bill| b.energy.iter().find(|l| l.period == p).cloned();
         fields.push(money(&format!("{}_kwh", p.as_str()), true));
-        columns.push(decimal_column(bills.iter().map(|b| line(b).map(|l| l.energy_kwh)))?);
+        columns.push(decimal_column(
+            bills.iter().map(|b| line(b).map(|l| l.energy_kwh)),
+        )?);
         fields.push(money(&format!("{}_yuan", p.as_str()), true));
-        columns.push(decimal_column(bills.iter().map(|b| line(b).map(|l| l.amount_yuan)))?);
+        columns.push(decimal_column(
+            bills.iter().map(|b| line(b).map(|l| l.amount_yuan)),
+        )?);
     }
     let scalars: [(&str, fn(&Bill) -> Option<Decimal>); 9] = [
         ("energy_kwh", |b| Some(b.energy_kwh)),
@@ -515,7 +585,12 @@ mod tests {
 
     /// Curves for `meters` over the days of 2024-02 (29 days), every point `value(meter, day,
     /// point)`, kinds as given.
-    fn curves(meters: &[&str], kinds: &[&str], days: u32, value: impl Fn(usize, u32, usize) -> Option<f64>) -> RecordBatch {
+    fn curves(
+        meters: &[&str],
+        kinds: &[&str],
+        days: u32,
+        value: impl Fn(usize, u32, usize) -> Option<f64>,
+    ) -> RecordBatch {
         let mut fields = vec![
             Field::new("meter", DataType::Utf8, false),
             Field::new("date", DataType::Date32, false),
@@ -545,7 +620,11 @@ mod tests {
             Arc::new(Date32Array::from(date_col)),
             Arc::new(StringArray::from(kind_col)),
         ];
-        columns.extend(points.into_iter().map(|p| Arc::new(Float64Array::from(p)) as ArrayRef));
+        columns.extend(
+            points
+                .into_iter()
+                .map(|p| Arc::new(Float64Array::from(p)) as ArrayRef),
+        );
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
     }
 
@@ -569,17 +648,26 @@ mod tests {
 
     #[test]
     fn a_missing_point_day_or_a_demand_curve_is_refused_by_name() {
-        let gap = curves(&["M1"], &["kwh"], 29, |_, day, k| (day != 7 || k != 10).then_some(0.25));
+        let gap = curves(&["M1"], &["kwh"], 29, |_, day, k| {
+            (day != 7 || k != 10).then_some(0.25)
+        });
         match month(gap) {
             // Day 7 is the 7th row: line 8 (header on line 1).
-            Err(TableError::Parse { line, field, message, .. }) => {
+            Err(TableError::Parse {
+                line,
+                field,
+                message,
+                ..
+            }) => {
                 assert_eq!((line, field.as_deref()), (8, Some("p11")));
                 assert!(message.contains("2024-02-07"), "{message}");
             }
             other => panic!("{other:?}"),
         }
         match month(curves(&["M1"], &["kwh"], 28, |_, _, _| Some(0.25))) {
-            Err(TableError::Parse { message, .. }) => assert!(message.contains("2024-02-29"), "{message}"),
+            Err(TableError::Parse { message, .. }) => {
+                assert!(message.contains("2024-02-29"), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         match month(curves(&["M1"], &["kw"], 29, |_, _, _| Some(1.0))) {
@@ -637,8 +725,13 @@ mod tests {
         )
         .unwrap();
         match read_usage(schema, vec![nan], "usage") {
-            Err(TableError::Parse { file, line, field, .. }) => {
-                assert_eq!((file.as_str(), line, field.as_deref()), ("usage", 2, Some("peak_kwh")));
+            Err(TableError::Parse {
+                file, line, field, ..
+            }) => {
+                assert_eq!(
+                    (file.as_str(), line, field.as_deref()),
+                    ("usage", 2, Some("peak_kwh"))
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -64,12 +64,12 @@
 //! # Ok::<(), gridserve_core::tariff::TariffError>(())
 //! ```
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod bill;
 pub mod decision;
 pub mod defaults;
 pub mod error;
-#[cfg(feature = "arrow")]
-pub mod arrow;
 pub mod exact;
 pub mod interval;
 pub mod power_factor;

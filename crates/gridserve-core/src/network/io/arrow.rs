@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder, UInt16Builder, UInt8Builder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, StringBuilder, UInt8Builder, UInt16Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
@@ -85,8 +87,7 @@ pub fn read_arrow(
         schema: batches.schema,
         batches: batches.batches,
     };
-    let optional =
-        |name: &str, batches: Option<ArrowBatches>| batches.map(|b| input(name, b));
+    let optional = |name: &str, batches: Option<ArrowBatches>| batches.map(|b| input(name, b));
     let mut data = NetworkData {
         points: read_points(input("points", points))?,
         segments: read_or_empty(optional("segments", tables.segments), read_segments)?,
@@ -96,10 +97,7 @@ pub fn read_arrow(
             read_transformers,
         )?,
         sources: read_or_empty(optional("sources", tables.sources), read_sources)?,
-        customers: read_or_empty(
-            optional("customers", tables.customers),
-            read_customers,
-        )?,
+        customers: read_or_empty(optional("customers", tables.customers), read_customers)?,
     };
     if let Some(contacts) = optional("contacts", tables.contacts) {
         read_contacts(contacts, &mut data.customers)?;
@@ -417,7 +415,10 @@ pub fn write_arrow(data: &NetworkData) -> ArrowTables {
             names(c.iter().map(|r| r.importance)),
         ],
     );
-    let pairs = || c.iter().flat_map(|r| r.contacts.iter().map(move |k| (r, k)));
+    let pairs = || {
+        c.iter()
+            .flat_map(|r| r.contacts.iter().map(move |k| (r, k)))
+    };
     let mut levels = UInt8Builder::new();
     for (_, k) in pairs() {
         levels.append_value(k.level);
@@ -509,11 +510,19 @@ pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData,
         }
         // The spec check is made by `read_arrow`, with the network's own messages; the file
         // is read whole here.
-        let (schema, batches) =
-            read_parquet(&path, &crate::table::ANY, &ParquetRead::default()).map_err(table_error)?;
+        let (schema, batches) = read_parquet(&path, &crate::table::ANY, &ParquetRead::default())
+            .map_err(table_error)?;
         *slot = Some(ArrowBatches { schema, batches });
     }
-    let [points, segments, switches, transformers, sources, customers, contacts] = found;
+    let [
+        points,
+        segments,
+        switches,
+        transformers,
+        sources,
+        customers,
+        contacts,
+    ] = found;
     let tables = ArrowTables {
         points,
         segments,
@@ -523,7 +532,9 @@ pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData,
         customers,
         contacts,
     };
-    read_arrow(tables, |name| dir.join(format!("{name}.parquet")).display().to_string())
+    read_arrow(tables, |name| {
+        dir.join(format!("{name}.parquet")).display().to_string()
+    })
 }
 
 /// Writes a network to a folder of Parquet files, one per table, creating the folder.

@@ -156,7 +156,9 @@ pub(super) fn read_switches<I: Input>(table: I) -> Result<Vec<SwitchRecord>, Net
     })
 }
 
-pub(super) fn read_transformers<I: Input>(table: I) -> Result<Vec<TransformerRecord>, NetworkError> {
+pub(super) fn read_transformers<I: Input>(
+    table: I,
+) -> Result<Vec<TransformerRecord>, NetworkError> {
     table.check(&table::TRANSFORMERS)?;
     let asset = table.required("asset")?;
     let from = table.required("from")?;
@@ -363,4 +365,3 @@ enumeration_cells!(
 pub(super) fn by_name<T: DeserializeOwned>(cell: &str) -> Result<T, String> {
     T::deserialize(cell.into_deserializer()).map_err(|err: serde::de::value::Error| err.to_string())
 }
-

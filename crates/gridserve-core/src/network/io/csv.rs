@@ -17,13 +17,11 @@ use crate::network::error::NetworkError;
 use crate::table::TableSpec;
 
 use super::cells::{
-    Cells, FromCell, Input, read_contacts, read_customers, read_points, read_segments, read_sources,
-    read_switches, read_transformers,
+    Cells, FromCell, Input, read_contacts, read_customers, read_points, read_segments,
+    read_sources, read_switches, read_transformers,
 };
 use crate::network::records::{
-    ContactRole, Importance, NetworkData, PointKind,
-    SegmentKind, SwitchKind,
-    TransformerUsage,
+    ContactRole, Importance, NetworkData, PointKind, SegmentKind, SwitchKind, TransformerUsage,
 };
 
 use super::{
@@ -292,7 +290,6 @@ impl<R: Read> Table<R> {
             message: message.to_owned(),
         }
     }
-
 }
 
 impl<R: Read> Input for Table<R> {

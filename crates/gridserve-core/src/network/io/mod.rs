@@ -20,15 +20,15 @@ mod json;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "arrow")]
+pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
+#[cfg(feature = "parquet")]
+pub use self::arrow::{read_parquet_dir, write_parquet_dir};
 pub use self::csv::{
     CONTACT_COLUMNS, CUSTOMER_COLUMNS, CsvReaders, CsvTables, POINT_COLUMNS, SEGMENT_COLUMNS,
     SOURCE_COLUMNS, SWITCH_COLUMNS, TRANSFORMER_COLUMNS, read_csv, read_csv_dir, write_csv_dir,
     write_csv_tables,
 };
-#[cfg(feature = "arrow")]
-pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
-#[cfg(feature = "parquet")]
-pub use self::arrow::{read_parquet_dir, write_parquet_dir};
 pub use self::json::{read_json, read_json_file, write_json, write_json_file};
 
 /// File name of the points table (required).

@@ -272,13 +272,23 @@ fn arrow_agrees(files: &[(&str, &'static str)], from_csv: &Result<NetworkData, N
         if lines != rows.len() + 1 || text.contains('\r') || text.is_empty() {
             return None;
         }
-        let fields: Vec<Field> = header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect();
+        let fields: Vec<Field> = header
+            .iter()
+            .map(|h| Field::new(h, DataType::Utf8, true))
+            .collect();
         let columns: Vec<ArrayRef> = (0..header.len())
-            .map(|k| Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[k].to_owned()))) as ArrayRef)
+            .map(|k| {
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r[k].to_owned()),
+                )) as ArrayRef
+            })
             .collect();
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), columns).ok()?;
-        Some(ArrowBatches { schema, batches: vec![batch] })
+        Some(ArrowBatches {
+            schema,
+            batches: vec![batch],
+        })
     }
     let mut tables = ArrowTables {
         points: batches("asset\n"),
@@ -376,7 +386,9 @@ fn arrow_typed_columns_read_as_their_text() {
         RecordBatch::try_new(
             schema.clone(),
             vec![
-                Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("L-{i}")))) as ArrayRef,
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("L-{i}")),
+                )) as ArrayRef,
                 Arc::new(StringArray::from_iter_values((0..n).map(|_| "A"))),
                 Arc::new(StringArray::from_iter_values((0..n).map(|_| "B"))),
                 Arc::new(Float32Array::from(lengths)),
@@ -386,16 +398,19 @@ fn arrow_typed_columns_read_as_their_text() {
         .unwrap()
     };
     let tables = |b: RecordBatch| ArrowTables {
-        points: Some(ArrowBatches::one(RecordBatch::new_empty(Arc::new(Schema::new(vec![
-            Field::new("asset", DataType::Utf8, false),
-        ]))))),
+        points: Some(ArrowBatches::one(RecordBatch::new_empty(Arc::new(
+            Schema::new(vec![Field::new("asset", DataType::Utf8, false)]),
+        )))),
         segments: Some(ArrowBatches::one(b)),
         ..ArrowTables::default()
     };
     let data = read_arrow(tables(batch(vec![Some(12.5)])), str::to_owned).unwrap();
     assert_eq!(data.segments[0].length_m, 12.5);
     assert_eq!(data.segments[0].rated_current_a, Some(400.0));
-    let result = read_arrow(tables(batch(vec![Some(1.0), Some(f32::NAN)])), str::to_owned);
+    let result = read_arrow(
+        tables(batch(vec![Some(1.0), Some(f32::NAN)])),
+        str::to_owned,
+    );
     let message = assert_parse_error(result, "segments", 3, Some("length_m"));
     assert!(message.contains("requires a value"), "{message}");
 }
@@ -1208,10 +1223,15 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
     crate::table::parquet::write_parquet(&path, &schema, &[batch]).unwrap();
     let file = path.display().to_string();
     let message = assert_parse_error(read_parquet_dir(&dir), &file, 1, Some("closed"));
-    assert!(message.contains("no column `closed`") && message.contains("normally_open"), "{message}");
+    assert!(
+        message.contains("no column `closed`") && message.contains("normally_open"),
+        "{message}"
+    );
 
     // Not a Parquet file: a format error naming the file, no panic.
     fs::write(&path, b"asset,from\n").unwrap();
-    assert!(matches!(read_parquet_dir(&dir), Err(NetworkError::Parse { file: f, .. }) if f == file));
+    assert!(
+        matches!(read_parquet_dir(&dir), Err(NetworkError::Parse { file: f, .. }) if f == file)
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
