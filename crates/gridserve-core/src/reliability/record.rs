@@ -222,14 +222,6 @@ pub fn parse_timestamp(text: &str, zone: FixedOffset) -> Result<DateTime<FixedOf
     ))
 }
 
-fn parse_bool(t: &str) -> Option<bool> {
-    match t.trim().to_ascii_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "n" | "f" => Some(false),
-        "true" | "1" | "yes" | "y" | "t" => Some(true),
-        _ => None,
-    }
-}
-
 /// Reads outage records from CSV text (see the [module documentation](self) for the layout).
 /// Local timestamps are read in `zone`. Only the syntax is checked here; the rules (end after
 /// start, counts within what the feeder serves, …) are checked by
@@ -352,9 +344,7 @@ impl OutageCells for CsvCells<'_> {
             .transpose()
     }
     fn boolean(&self, k: usize) -> Result<Option<bool>, String> {
-        self.get(k)
-            .map(|t| parse_bool(t).ok_or_else(|| format!("{t:?} is not true/false")))
-            .transpose()
+        self.get(k).map(crate::table::parse_bool).transpose()
     }
     fn time(&self, k: usize) -> Result<Option<DateTime<FixedOffset>>, String> {
         self.get(k)

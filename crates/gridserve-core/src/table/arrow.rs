@@ -480,20 +480,10 @@ impl<'a> ArrowRow<'a> {
             View::Int64(a) => from_number(a.as_primitive::<Int64Type>().value(row) as f64)?,
             View::Utf8(_) | View::LargeUtf8(_) | View::Utf8View(_) => {
                 let text = self.text(column)?.unwrap_or_default();
-                let text = text.trim();
-                let is = |words: [&str; 3]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
-                if text.is_empty() {
+                if text.trim().is_empty() {
                     return Ok(None);
-                } else if is(["true", "yes", "1"]) {
-                    true
-                } else if is(["false", "no", "0"]) {
-                    false
-                } else {
-                    return Err(format!(
-                        "{:?} is not a boolean (true/false, yes/no or 1/0)",
-                        crate::excerpt(text)
-                    ));
                 }
+                super::parse_bool(&text)?
             }
             other => return Err(self.wrong(column, other, "a boolean")),
         }))

@@ -148,6 +148,7 @@ pub enum TableError {
         /// The column, if the problem is about one.
         field: Option<String>,
         /// What is wrong, with an excerpt of the value.
+        #[serde(rename = "detail")]
         message: String,
     },
 }
@@ -327,6 +328,26 @@ impl TableSpec {
             }
         }
         Ok(())
+    }
+}
+
+/// A boolean cell as text: `true`/`false`, `yes`/`no`, `1`/`0`, `t`/`f`, `y`/`n`, in any
+/// case, trimmed. The one rule of every reader.
+///
+/// # Errors
+/// The message naming the text.
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    let t = text.trim();
+    let is = |words: [&str; 5]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if is(["true", "yes", "1", "t", "y"]) {
+        Ok(true)
+    } else if is(["false", "no", "0", "f", "n"]) {
+        Ok(false)
+    } else {
+        Err(format!(
+            "{:?} is not a boolean (true/false, yes/no or 1/0)",
+            crate::excerpt(t)
+        ))
     }
 }
 

@@ -297,16 +297,7 @@ impl FromCell for f64 {
 
 impl FromCell for bool {
     fn from_cell(cell: &str) -> Result<Self, String> {
-        let is = |words: [&str; 3]| words.iter().any(|word| cell.eq_ignore_ascii_case(word));
-        if is(["true", "yes", "1"]) {
-            Ok(true)
-        } else if is(["false", "no", "0"]) {
-            Ok(false)
-        } else {
-            Err(format!(
-                "{cell:?} is not a boolean (true/false, yes/no or 1/0)"
-            ))
-        }
+        crate::table::parse_bool(cell)
     }
 
     #[cfg(feature = "arrow")]
@@ -332,8 +323,9 @@ macro_rules! integer_cells {
                     return from_text(row, column);
                 }
                 row.integer(column)?
-                    .map(|v| <$int>::try_from(v)
-                        .map_err(|_| format!("{v} is not a whole number from 0 to {}", <$int>::MAX)))
+                    .map(|v| <$int>::try_from(v).map_err(|_| {
+                        format!("{:?} is not a whole number from 0 to {}", v.to_string(), <$int>::MAX)
+                    }))
                     .transpose()
             }
         }
