@@ -91,13 +91,20 @@ def arrow_table(what: str, obj: Any) -> Any:
             raise InvalidArgumentError(f"{what}: expected an Arrow table or a pandas DataFrame")
         try:
             obj = pd.DataFrame(obj)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise InvalidArgumentError(f"{what}: not a table: {str(e)[:200]}") from None
     try:
         import pyarrow as pa
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("DataFrames cross to gridserve as Arrow: pip install 'gridserve[pandas]'") from e
-    failures = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError)
+    failures = (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+        pa.ArrowNotImplementedError,
+        OverflowError,
+        TypeError,
+        ValueError,
+    )
     try:
         return pa.Table.from_pandas(obj, preserve_index=False)
     except failures:
@@ -116,7 +123,7 @@ def arrow_table(what: str, obj: Any) -> Any:
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except failures as e:
-        text = str(e)
+        text = str(e).encode("utf-8", "backslashreplace").decode("utf-8")
         if len(text) > 200:
             text = text[:200] + "…"
         raise InvalidArgumentError(f"{what}: a column cannot be read as one type: {text}") from None
