@@ -31,6 +31,12 @@ pub(crate) fn table_arg(
             ),
         ));
     }
+    // Buffers must start on 8-byte boundaries for the import; a pyarrow table unpickled from
+    // out-of-band frames may not, so it is realigned (copied) first when needed.
+    let obj = py
+        .import("gridserve._convert")?
+        .getattr("aligned")?
+        .call1((obj,))?;
     match obj.extract::<PyTable>() {
         Ok(t) => {
             let (batches, schema) = t.into_inner();

@@ -284,3 +284,21 @@ def test_bill_curves_equals_bill_intervals(tmp_path: Path) -> None:
         tariff.bill_curves(curves[curves["date"] != "2026-03-31"], terms)
     with pytest.raises(gs.GridserveError, match="M3"):
         tariff.bill_curves(curves, terms[terms["customer"] != "M3"])
+
+
+def test_misaligned_buffers_are_read_not_crashed_on() -> None:
+    # Arrow buffers must start on 8-byte boundaries; a table unpickled from out-of-band frames
+    # (as Dask ships it) may not. Such a table is realigned before the import, never read
+    # through a misaligned pointer.
+    raw = bytearray(8 * 3 + 1)
+    values = pa.py_buffer(raw)[1:]
+    for k, v in enumerate([1.5, 2.0, 3.25]):
+        values_bytes = memoryview(raw)[1 + 8 * k : 9 + 8 * k]
+        values_bytes[:] = __import__("struct").pack("<d", v)
+    column = pa.Array.from_buffers(pa.float64(), 3, [None, values])
+    assert column.buffers()[1].address % 8 != 0
+    table = pa.table({"asset": ["L1", "L2", "L3"], "from": ["P1"] * 3, "to": ["P2"] * 3, "length_m": column})
+    points = pa.table({"asset": ["P1", "P2"]})
+    net = gs.Network.from_arrow({"points": points, "segments": table}, allow_isolated_points=True)
+    lengths = net.to_arrow()["segments"].column("length_m").to_pylist()
+    assert lengths == [1.5, 2.0, 3.25]

@@ -135,3 +135,35 @@ def _cell_text(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return ";".join(str(x) for x in v)
     return str(v)
+
+
+def aligned(obj: Any) -> Any:
+    """A pyarrow Table or RecordBatch whose buffers all start on an 8-byte boundary, copying
+    only when one does not. Arrow requires it, and the Rust reader relies on it; buffers of a
+    table unpickled from out-of-band frames (as Dask ships them) can start anywhere. Other
+    objects are returned as they are."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - depends on the environment
+        return obj
+    if isinstance(obj, pa.RecordBatch):
+        if not any(_misaligned(column) for column in obj.columns):
+            return obj
+        obj = pa.Table.from_batches([obj])
+    if not isinstance(obj, pa.Table):
+        return obj
+    if not any(_misaligned(chunk) for column in obj.columns for chunk in column.chunks):
+        return obj
+    # A round trip through the IPC format writes every buffer afresh, padded and aligned.
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, obj.schema) as writer:
+        writer.write_table(obj)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
+def _misaligned(array: Any) -> bool:
+    for buffer in array.buffers():
+        if buffer is not None and buffer.size and buffer.address % 8:
+            return True
+    return False
+
