@@ -302,3 +302,12 @@ def test_misaligned_buffers_are_read_not_crashed_on() -> None:
     net = gs.Network.from_arrow({"points": points, "segments": table}, allow_isolated_points=True)
     lengths = net.to_arrow()["segments"].column("length_m").to_pylist()
     assert lengths == [1.5, 2.0, 3.25]
+
+
+def test_the_table_reference_is_made_from_the_specs() -> None:
+    from gridserve._table_docs import render
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "formats" / "tables.md"
+    assert doc.read_text(encoding="utf-8") == render(), (
+        "docs/formats/tables.md is stale: python -m gridserve._table_docs > docs/formats/tables.md"
+    )
