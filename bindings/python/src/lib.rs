@@ -41,6 +41,9 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::entropy_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::combine_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::topsis, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::topsis_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::merge_topsis_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::rank_descending, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::compute_indicators, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::interval_scores, m)?)?;
     m.add_class::<tariff::PyTariff>()?;

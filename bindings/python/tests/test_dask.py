@@ -63,3 +63,41 @@ def test_a_meter_in_two_partitions_is_refused(data, client, tmp_path: Path) -> N
         gsd.monthly_bills([curves[0], curves[0]], pq.read_table(terms), gs.Tariff.default(date="2026-03-01"))
     with pytest.raises(gs.InvalidArgumentError):
         gsd.monthly_bills(str(curves[0]), pq.read_table(terms), gs.Tariff.default(date="2026-03-01"))
+
+
+def test_scores_on_the_cluster_equal_one_process_bit_for_bit(client, tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(5)
+    n = 1000
+    frame = pd.DataFrame(
+        {
+            "customer": [f"C{i:05d}" for i in range(n)],
+            "load_factor": rng.uniform(0.2, 0.9, n),
+            "valley_share": rng.uniform(0.05, 0.5, n),
+            "loss_rate": rng.uniform(0.001, 0.05, n) + 1e6,  # a large offset: cancellation-prone
+        }
+    )
+    files = []
+    for k, part in enumerate(np.array_split(np.arange(n), 4)):
+        path = tmp_path / f"ind-{k}.parquet"
+        pq.write_table(pa.Table.from_pandas(frame.iloc[part], preserve_index=False), path)
+        files.append(path)
+    columns = ["load_factor", "valley_share", "loss_rate"]
+    directions = ["benefit", "benefit", "cost"]
+    weights = [0.5, 0.3, 0.2]
+    results = {}
+    for normalisation in ("vector", "min_max"):
+        got = results[normalisation] = gsd.scores(files, columns, weights, directions=directions, normalisation=normalisation)
+        whole = frame[columns].to_numpy()
+        alone = gs.topsis(whole, weights, directions=directions, normalisation=normalisation, exact=True)
+        assert got["closeness"].tolist() == alone["closeness"].tolist(), normalisation
+        assert got["rank"].tolist() == alone["rank"].tolist()
+        # The default kernel sums in chunk order: equal to within rounding.
+        fast = gs.topsis(whole, weights, directions=directions, normalisation=normalisation)
+        assert np.allclose(fast["closeness"], alone["closeness"], rtol=0, atol=1e-12)
+    # The partitions in another order: the same scores, customer by customer.
+    again = gsd.scores(list(reversed(files)), columns, weights, directions=directions)
+    assert again.sort_index()["closeness"].tolist() == results["vector"].sort_index()["closeness"].tolist()
+    merged = gs.merge_topsis_stats([gs.topsis_stats(frame[columns].to_numpy()[::-1], directions)])
+    one = gs.topsis_stats(frame[columns].to_numpy(), directions)
+    assert [c["min"] for c in merged["columns"]] == [c["min"] for c in one["columns"]]

@@ -40,7 +40,10 @@ from gridserve._gridserve import (
     entropy_weights,
     g1_weights,
     interval_scores,
+    merge_topsis_stats,
+    rank_descending,
     topsis,
+    topsis_stats,
 )
 from gridserve.exceptions import (
     CommandRefusedError,
@@ -95,6 +98,9 @@ from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usa
 
 __all__ = [
     "table_spec",
+    "topsis_stats",
+    "merge_topsis_stats",
+    "rank_descending",
     "read_parquet",
     "write_parquet",
     "FaultOutcome",

@@ -35,6 +35,9 @@ __all__ = [
     "render_report_summary",
     "_error_examples",
     "table_spec",
+    "topsis_stats",
+    "merge_topsis_stats",
+    "rank_descending",
     "read_parquet",
     "write_parquet",
 ]
@@ -343,7 +346,12 @@ def topsis(
     normalisation: str = "vector",
     ranks: bool = True,
     threads: Optional[int] = None,
+    exact: bool = False,
+    stats: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]: ...
+def topsis_stats(matrix: Any, directions: Optional[Sequence[_Direction]] = None) -> Dict[str, Any]: ...
+def merge_topsis_stats(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]: ...
+def rank_descending(closeness: Any) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
 def compute_indicators(
     columns: Dict[str, Any],
     indicators: Optional[Sequence[str]] = None,

@@ -13,6 +13,9 @@ travel between them.
   its own meter's curves and terms.
 - :func:`reliability_by_region`: IEEE 1366 indices per region from each region's outage
   records (Parquet) and feeders, equal to computing each region in one process.
+- :func:`scores`: TOPSIS scores of a peer group spread over partitions, in two passes (the
+  group's statistics, merged exactly; then each partition's scores against them), equal bit
+  for bit to ``gridserve.topsis(whole, ..., exact=True)`` in one process.
 
 ``progress=True`` shows Dask's progress bar (the distributed one when a client is open).
 """
@@ -28,7 +31,7 @@ from gridserve.exceptions import InvalidArgumentError
 
 PathLike = Union[str, Path]
 
-__all__ = ["monthly_bills", "reliability_by_region"]
+__all__ = ["monthly_bills", "reliability_by_region", "scores"]
 
 
 def _dask() -> Any:
@@ -165,3 +168,82 @@ def reliability_by_region(
         for label, path, feeders in regions
     ]
     return pd.concat(_compute(tasks, progress))
+
+
+def _matrix(path: str, columns: List[str]) -> Any:
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=columns)
+    return np.column_stack(
+        [np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64) for c in columns]
+    ) if columns else np.zeros((table.num_rows, 0))
+
+
+def _stats_partition(path: str, columns: List[str], directions: List[Any]) -> Any:
+    from gridserve._gridserve import topsis_stats
+
+    return topsis_stats(_matrix(path, columns), directions)
+
+
+def _score_partition(
+    path: str,
+    id_column: str,
+    columns: List[str],
+    weights: List[float],
+    directions: List[Any],
+    stats: Any,
+    normalisation: str,
+) -> Any:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from gridserve._gridserve import topsis
+
+    ids = pq.read_table(path, columns=[id_column]).column(id_column).to_pylist()
+    out = topsis(
+        _matrix(path, columns), weights, directions=directions, normalisation=normalisation, ranks=False, stats=stats
+    )
+    return pd.DataFrame(
+        {id_column: [str(x) for x in ids], "closeness": out["closeness"], "d_plus": out["d_plus"], "d_minus": out["d_minus"]}
+    )
+
+
+def scores(
+    partitions: Sequence[PathLike],
+    columns: Sequence[str],
+    weights: Sequence[float],
+    *,
+    directions: Optional[Sequence[Any]] = None,
+    normalisation: str = "vector",
+    id_column: str = "customer",
+    progress: bool = False,
+) -> Any:
+    """TOPSIS scores of a peer group whose indicator rows are spread over Parquet files (one
+    row per customer: ``id_column`` and the criteria ``columns``), in two passes: each
+    partition's column statistics (:func:`gridserve.topsis_stats`: least and greatest value
+    and the exact sum of squares), merged exactly; then each partition's scores against the
+    group's statistics. Returns closeness, distances, rank and percentile per customer, indexed
+    by ``id_column``: equal bit for bit to ``gridserve.topsis(whole, ..., exact=True)`` on the
+    whole group in one process, whatever the partitioning."""
+    import numpy as np
+    import pandas as pd
+
+    from gridserve._gridserve import merge_topsis_stats, rank_descending
+
+    files = _paths("partitions", partitions)
+    dask = _dask()
+    cols = [str(c) for c in columns]
+    dirs = list(directions) if directions is not None else ["benefit"] * len(cols)
+    parts = _compute([dask.delayed(_stats_partition)(f, cols, dirs) for f in files], progress)
+    stats = merge_topsis_stats(parts)
+    w = [float(x) for x in weights]
+    frames = _compute(
+        [dask.delayed(_score_partition)(f, id_column, cols, w, dirs, stats, normalisation) for f in files],
+        progress,
+    )
+    frame = pd.concat(frames, ignore_index=True)
+    rank, percentile = rank_descending(np.ascontiguousarray(frame["closeness"].to_numpy()))
+    frame["rank"] = rank
+    frame["percentile"] = percentile
+    return frame.set_index(id_column)
