@@ -127,6 +127,34 @@ def main() -> None:
         t0 = time.perf_counter()
         bills = gsd.monthly_bills(curves, pq.read_table(terms), tariff, progress=True)
         print(f"\n{len(bills)} bills in {time.perf_counter() - t0:.1f} s; total {bills['total_yuan'].sum():,.2f} 元")
+        # Indicators of every customer from its bill (valley share, sharp+peak share, power
+        # factor), one Parquet file per partition, then TOPSIS of the whole peer group in two
+        # passes (the group's statistics, then each partition's scores).
+        indicator_files = []
+        for k, part in enumerate(np.array_split(np.arange(len(bills)), args.partitions)):
+            b = bills.iloc[part]
+            energy = b["energy_kwh"].astype(float)
+            frame = pa.table(
+                {
+                    "customer": b["customer"].tolist(),
+                    "valley_share": (b["valley_kwh"].astype(float) / energy).to_numpy(),
+                    "peak_share": ((b["sharp_kwh"].astype(float) + b["peak_kwh"].astype(float)) / energy).to_numpy(),
+                    "power_factor": b["power_factor"].astype(float).to_numpy(),
+                }
+            )
+            path = args.data / f"indicators-{k}.parquet"
+            pq.write_table(frame, path)
+            indicator_files.append(path)
+        t0 = time.perf_counter()
+        ranked = gsd.scores(
+            indicator_files,
+            ["valley_share", "peak_share", "power_factor"],
+            [0.4, 0.3, 0.3],
+            directions=["benefit", "cost", "benefit"],
+            progress=True,
+        )
+        print(f"\nscores of {len(ranked)} customers in {time.perf_counter() - t0:.1f} s; best three:")
+        print(ranked.sort_values("rank").head(3)[["closeness", "rank"]].to_string())
         t0 = time.perf_counter()
         rel = gsd.reliability_by_region(regions, "2025-01-01", "2026-01-01", progress=True)
         print(f"\nreliability of {len(regions)} regions in {time.perf_counter() - t0:.1f} s")
