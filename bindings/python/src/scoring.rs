@@ -374,12 +374,15 @@ pub(crate) fn merge_topsis_stats<'py>(
     Ok(pythonize::pythonize(py, &merged)?)
 }
 
+/// Ranks and percentiles as numpy arrays.
+type Ranked<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
+
 /// Rank (1 = best, ties share the best rank) and percentile (0–100) of closeness values.
 #[pyfunction]
 pub(crate) fn rank_descending<'py>(
     py: Python<'py>,
     closeness: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<Ranked<'py>> {
     let values = crate::convert::floats_1d(py, "closeness", closeness)?;
     let (rank, percentile) = py.detach(|| scoring::rank_descending(&values)).py_err(py)?;
     Ok((rank.into_pyarray(py), percentile.into_pyarray(py)))

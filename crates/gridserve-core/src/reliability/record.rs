@@ -650,7 +650,7 @@ pub mod arrow {
             at("customers"),
             at("load_kva"),
         );
-        let table = ArrowTable::unchecked(schema.clone(), batches);
+        let table = ArrowTable::unchecked(schema, batches);
         let mut feeders = Vec::new();
         table
             .for_each_row(|row| {

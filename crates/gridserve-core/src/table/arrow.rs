@@ -142,6 +142,7 @@ impl std::error::Error for CellError {}
 
 /// One column of a batch, typed.
 #[derive(Debug)]
+#[allow(clippy::enum_variant_names)] // named after the Arrow types they hold
 enum View {
     Utf8(ArrayRef),
     LargeUtf8(ArrayRef),

@@ -1054,7 +1054,7 @@ mod tests {
 
     #[test]
     fn specs_serialize_for_python() {
-        let v = serde_json::to_value(&SWITCHES).unwrap();
+        let v = serde_json::to_value(SWITCHES).unwrap();
         assert_eq!(v["columns"][4]["name"], "normally_open");
         assert_eq!(v["columns"][4]["presence"], "optional");
         assert_eq!(v["columns"][4]["default"], "false");

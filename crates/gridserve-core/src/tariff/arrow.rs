@@ -151,7 +151,7 @@ pub fn read_usage(
     ]
     .map(at);
     let [method, from, until] = ["method", "billing_from", "billing_until"].map(at);
-    let table = ArrowTable::unchecked(schema.clone(), batches);
+    let table = ArrowTable::unchecked(schema, batches);
     let mut out = Vec::with_capacity(table.num_rows());
     table
         .for_each_row(|row| {
@@ -220,7 +220,7 @@ pub fn read_terms(
         "kvarh_reverse",
     ]
     .map(at);
-    let table = ArrowTable::unchecked(schema.clone(), batches);
+    let table = ArrowTable::unchecked(schema, batches);
     let mut out = Vec::with_capacity(table.num_rows());
     table
         .for_each_row(|row| {
@@ -285,7 +285,7 @@ pub fn read_ami_month(
             point_c[k] = Some(i);
         }
     }
-    let table = ArrowTable::unchecked(schema.clone(), batches);
+    let table = ArrowTable::unchecked(schema, batches);
     let mut month: Option<(i32, u32, usize)> = None;
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut meters: Vec<String> = Vec::new();
@@ -551,7 +551,8 @@ pub fn bills_batch(bills: &[Bill]) -> Result<RecordBatch, TableError> {
             bills.iter().map(|b| line(b).map(|l| l.amount_yuan)),
         )?);
     }
-    let scalars: [(&str, fn(&Bill) -> Option<Decimal>); 9] = [
+    type Get = fn(&Bill) -> Option<Decimal>;
+    let scalars: [(&str, Get); 9] = [
         ("energy_kwh", |b| Some(b.energy_kwh)),
         ("energy_yuan", |b| Some(b.energy_yuan)),
         ("basic_yuan", |b| Some(b.basic.amount_yuan)),
