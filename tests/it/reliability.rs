@@ -575,8 +575,17 @@ fn negative_counts_are_refused_in_columns_and_csv() {
 fn csv_round_trip_and_local_times() {
     let csv = "id,start,end,cause,planned,device,feeder,customers,load_kva,load_kw,reported,restored\n\
                a,2023-05-01 08:00,2023-05-01 09:30,外力破坏,false,K1,F,c1;c2;c3,300,120,2023-05-01 08:05,2023-05-01 09:30\n\
-               b,2023-05-02T10:00:00+08:00,2023-05-02T16:00:00+08:00,计划检修,true,K2,F,,,,,\n";
+               b,2023-05-02T10:00:00+08:00,2023-05-02T16:00:00+08:00,计划检修,true,K2,F,,0,0,,\n";
     let records = record::read_csv(csv.as_bytes(), "x.csv", CHINA_STANDARD_TIME).unwrap();
+    // An empty load cell in a present column is refused by name (it used to be read as 0,
+    // which DataFrames already refused): the table spec's rule for every reader.
+    let empty_load = csv.replace("F,,0,0,,", "F,,,0,,");
+    match record::read_csv(empty_load.as_bytes(), "x.csv", CHINA_STANDARD_TIME) {
+        Err(ReliabilityError::Parse { line, field, .. }) => {
+            assert_eq!((line, field.as_deref()), (3, Some("load_kva")));
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
     assert_eq!(records[0].start, t(2023, 5, 1, 8, 0));
     assert_eq!(records[0].customers.count(), 3);
     assert_eq!(records[1].customers, CustomersInterrupted::List(vec![]));

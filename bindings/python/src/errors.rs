@@ -142,5 +142,11 @@ pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str
         gridserve_messengers::inbound::InboundError::examples(),
         &mut out,
     );
+    add(
+        py,
+        "table",
+        gridserve_core::table::TableError::examples(),
+        &mut out,
+    );
     out
 }

@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 mod advice;
+mod arrow;
 mod convert;
 mod errors;
 mod inbound;
@@ -25,6 +26,9 @@ mod workflow;
 fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(errors::_error_examples, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::table_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::read_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::write_parquet, m)?)?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;
@@ -38,6 +42,9 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::entropy_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::combine_weights, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::topsis, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::topsis_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::merge_topsis_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::rank_descending, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::compute_indicators, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::interval_scores, m)?)?;
     m.add_class::<tariff::PyTariff>()?;

@@ -41,6 +41,28 @@ impl PyNetwork {
     }
 }
 
+impl PyNetwork {
+    /// The network's records with personal data masked for the reader's `roles`.
+    fn masked_data(
+        &self,
+        py: Python<'_>,
+        roles: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<NetworkData> {
+        let masking = reader_masking(py, roles)?;
+        let net = &self.inner;
+        let mut data = py.detach(|| net.to_data());
+        if masking == Masking::Masked {
+            for c in &mut data.customers {
+                c.name = c.name.as_deref().map(|n| masking.name(n));
+                for k in &mut c.contacts {
+                    mask_contact(k, masking);
+                }
+            }
+        }
+        Ok(data)
+    }
+}
+
 const TABLES: [&str; 7] = [
     "points",
     "segments",
@@ -91,6 +113,99 @@ impl PyNetwork {
         };
         let data = py.detach(|| io::read_csv(readers)).py_err(py)?;
         Self::build(py, data, allow_isolated_points)
+    }
+
+    /// Builds from Arrow tables, one per table of the layout (`points` required): anything
+    /// with `__arrow_c_stream__` (pyarrow, polars, pandas >= 2.2, DuckDB). The columns, cell
+    /// rules and errors are those of the CSV layout; an error names the table and the row as
+    /// its index plus 2 (as if the header were line 1).
+    #[staticmethod]
+    #[pyo3(signature = (tables, allow_isolated_points = false))]
+    fn from_arrow(
+        py: Python<'_>,
+        tables: HashMap<String, Bound<'_, PyAny>>,
+        allow_isolated_points: bool,
+    ) -> PyResult<Self> {
+        let mut arrow = io::ArrowTables::default();
+        for (name, obj) in &tables {
+            let slot = match name.as_str() {
+                "points" => &mut arrow.points,
+                "segments" => &mut arrow.segments,
+                "switches" => &mut arrow.switches,
+                "transformers" => &mut arrow.transformers,
+                "sources" => &mut arrow.sources,
+                "customers" => &mut arrow.customers,
+                "contacts" => &mut arrow.contacts,
+                unknown => {
+                    return Err(crate::errors::invalid_argument(
+                        py,
+                        format!(
+                            "unknown table {:?}: expected some of {}",
+                            gridserve_core::excerpt(unknown),
+                            TABLES.join(", ")
+                        ),
+                    ));
+                }
+            };
+            let (schema, batches) = crate::arrow::table_arg(py, name, obj)?;
+            *slot = Some(io::ArrowBatches { schema, batches });
+        }
+        let data = py
+            .detach(|| io::read_arrow(arrow, str::to_owned))
+            .py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// Reads a folder of Parquet files, one per table (`points.parquet` required), with the
+    /// columns of the CSV layout.
+    #[staticmethod]
+    #[pyo3(signature = (path, allow_isolated_points = false))]
+    fn from_parquet(py: Python<'_>, path: PathBuf, allow_isolated_points: bool) -> PyResult<Self> {
+        let data = py.detach(|| io::read_parquet_dir(&path)).py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
+    /// The network's records as pyarrow Tables, one per table of the layout. Customer names
+    /// and contact names and phone numbers are masked unless `roles` include one the masking
+    /// policy lets read them in the clear.
+    #[pyo3(signature = (roles = None))]
+    fn to_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let data = self.masked_data(py, roles)?;
+        let tables = py.detach(|| io::write_arrow(&data));
+        let out = PyDict::new(py);
+        for (name, table) in TABLES.iter().zip([
+            tables.points,
+            tables.segments,
+            tables.switches,
+            tables.transformers,
+            tables.sources,
+            tables.customers,
+            tables.contacts,
+        ]) {
+            let table = table.expect("the writer gives every table");
+            out.set_item(
+                name,
+                crate::arrow::to_pyarrow(py, table.schema, table.batches)?,
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// Writes the network to a folder of Parquet files, one per table, masked as
+    /// [`to_arrow`](Self::to_arrow) unless `roles` allow the clear.
+    #[pyo3(signature = (path, roles = None))]
+    fn to_parquet(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        roles: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let data = self.masked_data(py, roles)?;
+        py.detach(|| io::write_parquet_dir(&data, &path)).py_err(py)
     }
 
     /// Reads the JSON form from a file and validates it.
@@ -275,17 +390,7 @@ impl PyNetwork {
         py: Python<'py>,
         roles: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let masking = reader_masking(py, roles)?;
-        let net = &self.inner;
-        let mut data = py.detach(|| net.to_data());
-        if masking == Masking::Masked {
-            for c in &mut data.customers {
-                c.name = c.name.as_deref().map(|n| masking.name(n));
-                for k in &mut c.contacts {
-                    mask_contact(k, masking);
-                }
-            }
-        }
+        let data = self.masked_data(py, roles)?;
         let out = PyDict::new(py);
         out.set_item("points", columns(py, &data.points, &io::POINT_COLUMNS)?)?;
         out.set_item(

@@ -202,6 +202,56 @@ impl PyOutageTable {
         Ok(Self { inner })
     }
 
+    /// Builds from Arrow tables of outage records and of the feeders served (anything with
+    /// `__arrow_c_stream__`), by the rules and with the errors of the CSV layout: an error
+    /// names the table, the row as its index plus 2 and the column.
+    #[staticmethod]
+    fn from_arrow(
+        py: Python<'_>,
+        outages: &Bound<'_, PyAny>,
+        feeders: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let (schema, batches) = crate::arrow::table_arg(py, "outages", outages)?;
+        let (fschema, fbatches) = crate::arrow::table_arg(py, "feeders", feeders)?;
+        let inner = py
+            .detach(move || {
+                let base = record::arrow::read_feeders_arrow(fschema, fbatches, "feeders")?;
+                let records = record::arrow::read_arrow(schema, batches, "outages")?;
+                OutageTable::new(&records, base)
+            })
+            .py_err(py)?;
+        Ok(Self { inner })
+    }
+
+    /// Reads outage records from a Parquet file (the columns of the CSV layout) against the
+    /// feeders served (an Arrow table).
+    #[staticmethod]
+    fn from_parquet(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        feeders: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let (fschema, fbatches) = crate::arrow::table_arg(py, "feeders", feeders)?;
+        let (schema, batches) = py
+            .detach(|| {
+                gridserve_core::table::parquet::read_parquet(
+                    &path,
+                    &gridserve_core::table::OUTAGES,
+                    &gridserve_core::table::parquet::ParquetRead::default(),
+                )
+            })
+            .py_err(py)?;
+        let file = path.display().to_string();
+        let inner = py
+            .detach(move || {
+                let base = record::arrow::read_feeders_arrow(fschema, fbatches, "feeders")?;
+                let records = record::arrow::read_arrow(schema, batches, &file)?;
+                OutageTable::new(&records, base)
+            })
+            .py_err(py)?;
+        Ok(Self { inner })
+    }
+
     /// Reads records from CSV text (local times in China Standard Time) against the service
     /// base as JSON.
     #[staticmethod]

@@ -218,7 +218,8 @@ pub(crate) fn combine_weights<'py>(
 /// TOPSIS on an alternatives x criteria matrix. Returns {"closeness", "d_plus", "d_minus",
 /// "rank", "percentile", "degenerate", "input_copied"}.
 #[pyfunction]
-#[pyo3(signature = (matrix, weights, directions = None, normalisation = "vector", ranks = true, threads = None))]
+#[pyo3(signature = (matrix, weights, directions = None, normalisation = "vector", ranks = true, threads = None, exact = false, stats = None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn topsis<'py>(
     py: Python<'py>,
     matrix: &Bound<'py, PyAny>,
@@ -227,7 +228,13 @@ pub(crate) fn topsis<'py>(
     normalisation: &str,
     ranks: bool,
     threads: Option<&Bound<'py, PyAny>>,
+    exact: bool,
+    stats: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let stats: Option<scoring::TopsisStats> = match stats {
+        Some(s) if !s.is_none() => Some(stats_arg(py, s)?),
+        _ => None,
+    };
     let threads = match threads {
         None => None,
         // An int beyond i64 is out of range either way; keep its sign for the message.
@@ -284,7 +291,16 @@ pub(crate) fn topsis<'py>(
                 d_minus: q,
                 closeness: &mut *c,
             };
-            let degenerate = scoring::topsis_batch_into(&view, &dirs, &weights, &options, out)?;
+            let degenerate = match &stats {
+                Some(stats) => {
+                    scoring::topsis_batch_with_stats(&view, &dirs, &weights, stats, &options, out)?
+                }
+                None if exact => {
+                    let stats = scoring::topsis_stats(&view, &dirs)?;
+                    scoring::topsis_batch_with_stats(&view, &dirs, &weights, &stats, &options, out)?
+                }
+                None => scoring::topsis_batch_into(&view, &dirs, &weights, &options, out)?,
+            };
             let (rank, percentile) = if options.ranks {
                 scoring::rank_descending(c)?
             } else {
@@ -303,6 +319,73 @@ pub(crate) fn topsis<'py>(
     d.set_item("degenerate", degenerate)?;
     d.set_item("input_copied", m.copied)?;
     Ok(d)
+}
+
+fn stats_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<scoring::TopsisStats> {
+    pythonize::depythonize(obj).map_err(|e| {
+        crate::errors::invalid_argument(
+            py,
+            format!(
+                "stats: not the statistics topsis_stats returns: {}",
+                gridserve_core::excerpt(&e.to_string())
+            ),
+        )
+    })
+}
+
+/// The statistics TOPSIS needs from a part of a group (per criterion: least and greatest
+/// value, and the exact sum of squares), for scoring a group spread over parts: merge the
+/// parts' statistics with `merge_topsis_stats`, then score each part with `topsis(...,
+/// stats=merged)`. The result equals `topsis(whole, ..., exact=True)` bit for bit.
+#[pyfunction]
+#[pyo3(signature = (matrix, directions = None))]
+pub(crate) fn topsis_stats<'py>(
+    py: Python<'py>,
+    matrix: &Bound<'py, PyAny>,
+    directions: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let m = Matrix::extract(py, matrix)?;
+    let view = m.view().py_err(py)?;
+    let dirs = self::directions(py, directions, view.cols())?;
+    let stats = py
+        .detach(|| scoring::topsis_stats(&view, &dirs))
+        .py_err(py)?;
+    Ok(pythonize::pythonize(py, &stats)?)
+}
+
+/// The statistics of a whole group from those of its parts (exactly: the order does not
+/// matter).
+#[pyfunction]
+pub(crate) fn merge_topsis_stats<'py>(
+    py: Python<'py>,
+    parts: Vec<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut parts = parts.iter();
+    let Some(first) = parts.next() else {
+        return Err(crate::errors::invalid_argument(
+            py,
+            "merge_topsis_stats: no statistics given".to_owned(),
+        ));
+    };
+    let mut merged = stats_arg(py, first)?;
+    for p in parts {
+        merged.merge(&stats_arg(py, p)?).py_err(py)?;
+    }
+    Ok(pythonize::pythonize(py, &merged)?)
+}
+
+/// Ranks and percentiles as numpy arrays.
+type Ranked<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
+
+/// Rank (1 = best, ties share the best rank) and percentile (0–100) of closeness values.
+#[pyfunction]
+pub(crate) fn rank_descending<'py>(
+    py: Python<'py>,
+    closeness: &Bound<'py, PyAny>,
+) -> PyResult<Ranked<'py>> {
+    let values = crate::convert::floats_1d(py, "closeness", closeness)?;
+    let (rank, percentile) = py.detach(|| scoring::rank_descending(&values)).py_err(py)?;
+    Ok((rank.into_pyarray(py), percentile.into_pyarray(py)))
 }
 
 /// Usage fields whose absence makes an indicator use a fallback rather than refuse.

@@ -374,6 +374,100 @@ impl PyTariff {
         to_py(py, &bills)
     }
 
+    /// Bills monthly usage given as an Arrow table (the `monthly_usage` table: anything with
+    /// `__arrow_c_stream__`), returning the bills as a pyarrow Table with exact decimal money
+    /// (`decimal128(38, 4)`).
+    #[pyo3(signature = (usage, what_if = false))]
+    fn bill_table<'py>(
+        &self,
+        py: Python<'py>,
+        usage: &Bound<'py, PyAny>,
+        what_if: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (schema, batches) = crate::arrow::table_arg(py, "usage", usage)?;
+        let usages = py
+            .detach(|| tariff::arrow::read_usage(schema, batches, "usage"))
+            .py_err(py)?;
+        self.bills_to_arrow(py, &usages, what_if)
+    }
+
+    /// Bills monthly usage read from a Parquet file (the `monthly_usage` table).
+    #[pyo3(signature = (path, what_if = false))]
+    fn bill_parquet<'py>(
+        &self,
+        py: Python<'py>,
+        path: std::path::PathBuf,
+        what_if: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let file = path.display().to_string();
+        let usages = py
+            .detach(|| {
+                let (schema, batches) = gridserve_core::table::parquet::read_parquet(
+                    &path,
+                    &gridserve_core::table::MONTHLY_USAGE,
+                    &gridserve_core::table::parquet::ParquetRead::default(),
+                )?;
+                tariff::arrow::read_usage(schema, batches, &file)
+            })
+            .py_err(py)?;
+        self.bills_to_arrow(py, &usages, what_if)
+    }
+
+    /// Bills one month of the metering system's daily curves (the `ami_curves` table: `meter,
+    /// date, kind, p1 … p96`, kinds `kwh` and `kvarh`) with each meter's terms (the
+    /// `customer_terms` table, looked up by customer = meter number). `curves` is an Arrow
+    /// table or the path of a Parquet file (read with only its kwh and kvarh rows).
+    #[pyo3(signature = (curves, terms, calendar = None))]
+    fn bill_curves<'py>(
+        &self,
+        py: Python<'py>,
+        curves: &Bound<'py, PyAny>,
+        terms: &Bound<'py, PyAny>,
+        calendar: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (tschema, tbatches) = crate::arrow::table_arg(py, "terms", terms)?;
+        let cal = calendar_of(py, calendar)?;
+        let (schema, batches, file) = if let Ok(path) = curves.extract::<std::path::PathBuf>() {
+            let file = path.display().to_string();
+            let read = gridserve_core::table::parquet::ParquetRead {
+                keep: Some(("kind".into(), vec!["kwh".into(), "kvarh".into()])),
+                ..Default::default()
+            };
+            let (schema, batches) = py
+                .detach(|| {
+                    gridserve_core::table::parquet::read_parquet(
+                        &path,
+                        &gridserve_core::table::AMI_CURVES,
+                        &read,
+                    )
+                })
+                .py_err(py)?;
+            (schema, batches, file)
+        } else {
+            let (schema, batches) = crate::arrow::table_arg(py, "curves", curves)?;
+            (schema, batches, "curves".to_owned())
+        };
+        let month = py
+            .detach(|| tariff::arrow::read_ami_month(schema, batches, &file))
+            .py_err(py)?;
+        let terms = py
+            .detach(|| tariff::arrow::read_terms(tschema, tbatches, "terms"))
+            .py_err(py)?;
+        let bills = py
+            .detach(|| {
+                tariff::arrow::bill_ami(
+                    &self.inner,
+                    &month,
+                    &terms,
+                    &cal,
+                    IntervalOptions::default(),
+                )
+            })
+            .py_err(py)?;
+        let batch = tariff::arrow::bills_batch(&bills).py_err(py)?;
+        crate::arrow::to_pyarrow(py, batch.schema(), vec![batch])
+    }
+
     /// Capacity vs actual demand vs contract demand for the quarter after the latest month of
     /// `history` (a list of usage dicts); contract demands in multiples of `step_kw`.
     #[pyo3(signature = (history, step_kw = None))]
@@ -609,6 +703,25 @@ fn f32_reading(x: f32) -> f64 {
 }
 
 impl PyTariff {
+    fn bills_to_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        usages: &[MonthlyUsage],
+        what_if: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let batch = py
+            .detach(|| {
+                let bills = usages
+                    .iter()
+                    .map(|u| self.bill_one(u, what_if))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(gridserve_core::Error::from)?;
+                tariff::arrow::bills_batch(&bills).map_err(gridserve_core::Error::from)
+            })
+            .py_err(py)?;
+        crate::arrow::to_pyarrow(py, batch.schema(), vec![batch])
+    }
+
     fn bill_one(&self, usage: &MonthlyUsage, what_if: bool) -> Result<tariff::Bill, TariffError> {
         if what_if {
             self.inner.bill_what_if(usage)

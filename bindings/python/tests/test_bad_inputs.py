@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gridserve as gs
+import gridserve._convert  # noqa: F401  (the Arrow conversion of a table argument)
 import gridserve.reliability  # noqa: F401  (a submodule: imported for gs.reliability)
 from gridserve.exceptions import GridserveError
 
@@ -430,3 +431,66 @@ def test_parse_wechat_push(xml: str, book: Any, keywords: Any) -> None:
 def test_parse_sms_pushes(body: str, codes: Any, book: Any, keywords: Any) -> None:
     call("parse_sms_reports", gs.parse_sms_reports, body, codes)
     call("parse_sms_replies", gs.parse_sms_replies, body, book, keywords)
+# ---- tables (Arrow and Parquet) ---------------------------------------------------------------
+
+cells = st.one_of(st.none(), st.booleans(), floats, ints, texts.filter(lambda s: len(s) < 1000), times)
+
+
+def _column_names(table: str) -> list[str]:
+    names = [c["name"] for c in gs.table_spec(table)["columns"]]
+    return names + (["p1", "p2", "p96"] if table == "ami_curves" else [])
+
+
+@st.composite
+def hostile_tables(draw: Any, table: str) -> Any:
+    """A pyarrow table (or a pandas frame when pyarrow cannot type it) with some of the
+    table's columns, sometimes a foreign one, and hostile cells of any type."""
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    names = draw(st.lists(st.sampled_from(_column_names(table) + ["colour", ""]), max_size=6, unique=True))
+    rows = draw(st.integers(min_value=0, max_value=4))
+    columns = {n: draw(st.lists(cells, min_size=rows, max_size=rows)) for n in names}
+    try:
+        return pa.table(columns) if columns else pa.table({"asset": pa.array([], pa.string())})
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError, ValueError):
+        return pd.DataFrame(columns, dtype=object)
+
+
+@SETTINGS
+@given(data=st.data(), table=st.sampled_from(["points", "segments", "switches", "customers", "contacts"]))
+def test_network_from_arrow(data: Any, table: str) -> None:
+    hostile = data.draw(hostile_tables(table))
+    tables = {table: hostile} if table == "points" else {"points": {"asset": ["P-BUS"]}, table: hostile}
+    call("from_dataframes(arrow)", gs.from_dataframes, **tables)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_outage_table_from_arrow(data: Any) -> None:
+    hostile = data.draw(hostile_tables("outages"))
+    feeders = [{"feeder": "F", "substation": "S", "customers": 100, "load_kva": 10.0}]
+    call("outage_table(arrow)", gs.reliability.outage_table, hostile, feeders)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_tariff_bill_table(tariff: gs.Tariff, data: Any) -> None:
+    usage = data.draw(hostile_tables("monthly_usage"))
+    call("Tariff.bill_table", lambda: tariff.bill_table(gs._convert.arrow_table("usage", usage)))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_tariff_bill_curves(tariff: gs.Tariff, data: Any) -> None:
+    curves = data.draw(hostile_tables("ami_curves"))
+    terms = data.draw(hostile_tables("customer_terms"))
+    arrow = gs._convert.arrow_table
+    call("Tariff.bill_curves", lambda: tariff.bill_curves(arrow("curves", curves), arrow("terms", terms)))
+
+
+@SETTINGS
+@given(content=st.binary(max_size=200) | st.sampled_from([b"PAR1", b"PAR1\x00\x00\x00\x00PAR1", b""]), table=st.sampled_from(["points", "outages", "ami_curves", "nope"]), columns=st.none() | st.lists(texts.filter(lambda s: len(s) < 50), max_size=3))
+def test_read_parquet(tmp_path_factory: Any, content: bytes, table: str, columns: Any) -> None:
+    path = tmp_path_factory.mktemp("pq") / "x.parquet"
+    path.write_bytes(content)
+    call("read_parquet", gs.read_parquet, table, path, columns=columns)

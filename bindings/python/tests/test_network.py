@@ -260,7 +260,7 @@ def test_a_column_the_layout_does_not_define_is_refused() -> None:
     switches = frames["switches"].rename(columns={"normally_open": "closed"})
     with pytest.raises(gs.ParseError) as err:
         gs.from_dataframes(**{**frames, "switches": switches})
-    assert err.value.file == "switches.csv" and err.value.field == "closed", str(err.value)
+    assert err.value.file == "switches" and err.value.field == "closed", str(err.value)
     assert isinstance(switches, pd.DataFrame)
     segments = frames["segments"].drop(columns=["length_m"])
     with pytest.raises(gs.ParseError, match="`length_m`"):

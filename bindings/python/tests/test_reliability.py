@@ -96,10 +96,9 @@ def test_refused_records_name_record_field_and_value() -> None:
     p = e.value.problems[0]
     assert (p["record"], p["field"], p["kind"]) == ("S2", "end", "end_before_start")
 
+    # A negative count is refused as it is read, naming the line (row 5 + 2) and the column.
     counts = _r1().drop(columns=["customers"]).assign(customers_count=[300, 100, 50, 100, 200, -1])
-    with pytest.raises(gs.InvalidOutageRecordsError) as e:
-        rel.outage_table(counts, FEEDERS)
-    assert [(p["record"], p["kind"]) for p in e.value.problems] == [("M2", "negative")]
+    assert _parse_error(counts) == (7, "customers_count")
 
     too_many = _r1().drop(columns=["customers"]).assign(customers_count=1001)
     with pytest.raises(gs.InvalidOutageRecordsError) as e:
@@ -148,26 +147,36 @@ def _problems(df: "pd.DataFrame") -> list:
     return [(p["record"], p["field"], p["kind"]) for p in e.value.problems]
 
 
+def _parse_error(df: "pd.DataFrame") -> tuple:
+    """The line (row + 2) and column of the cell a frame is refused for: the error the CSV
+    layout gives for the same table."""
+    with pytest.raises(gs.ParseError) as e:
+        rel.outage_table(df, FEEDERS)
+    assert e.value.file == "outages"
+    return (e.value.line, e.value.field)
+
+
 def test_a_missing_start_or_end_is_refused_by_record() -> None:
     # A NaT start used to become the "unknown" sentinel: the record fell out of every period
     # and SAIFI silently dropped.
     df = _r1()
     df.loc[2, "start"] = pd.NaT
+    assert _parse_error(df) == (4, "start")
+    df = _r1()
     df.loc[4, "end"] = pd.NaT
-    assert _problems(df) == [("S3", "start", "missing"), ("M1", "end", "missing")]
-    # The message names the field and says it is missing (not "-9223372036854775808 lies
-    # before the start").
-    with pytest.raises(gs.InvalidOutageRecordsError) as e:
+    assert _parse_error(df) == (6, "end")
+    # The message says the cell is empty (not "-9223372036854775808 lies before the start").
+    with pytest.raises(gs.ParseError) as e:
         rel.outage_table(df, FEEDERS)
     assert "-9223372036854775808" not in str(e.value)
-    assert "missing" in str(e.value)
+    assert "empty" in str(e.value)
 
 
 def test_a_count_that_differs_from_the_list_is_refused() -> None:
     # The CSV reader refuses this record; the frame reader used to overwrite the count with
     # the list's length.
     df = _r1().assign(customers_count=[300, 100, 50, 100, 200, 49])
-    assert _problems(df) == [("M2", "customers_count", "count_mismatch")]
+    assert _parse_error(df) == (7, "customers_count")
     # Equal counts are accepted; a missing count takes the list's length.
     ok = _r1().assign(customers_count=[300, np.nan, 50, 100, 200, 50])
     x = rel.indices(rel.outage_table(ok, FEEDERS), *YEAR).loc["system"]
@@ -175,24 +184,24 @@ def test_a_count_that_differs_from_the_list_is_refused() -> None:
     # No list and no count: refused, not 0 customers.
     no_list = _r1()
     no_list.at[3, "customers"] = None
-    assert _problems(no_list) == [("S4", "customers_count", "missing")]
+    assert _parse_error(no_list) == (5, "customers_count")
 
 
 def test_missing_numbers_and_flags_are_refused() -> None:
     df = _r1()
     df.loc[0, "load_kva"] = np.nan  # used to become 0
-    df["planned"] = [False, None, False, False, False, False]  # used to become False
-    df["operations"] = [1, 1, 1, 1, np.nan, 1]  # used to become 1
-    assert _problems(df) == [
-        ("S1", "load_kva", "not_finite"),
-        ("S2", "planned", "missing"),
-        ("M1", "operations", "missing"),
-    ]
+    assert _parse_error(df) == (2, "load_kva")
+    df = _r1().assign(planned=[False, None, False, False, False, False])  # used to become False
+    assert _parse_error(df) == (3, "planned")
+    df = _r1().assign(operations=[1, 1, 1, 1, np.nan, 1])  # used to become 1
+    assert _parse_error(df) == (6, "operations")
     bad = _r1().assign(operations=[1, 1, 1, 1, 2.5, 1])
-    assert _problems(bad) == [("M1", "operations", "malformed")]
+    assert _parse_error(bad) == (6, "operations")
+    # Words are read as the CSV layout reads them: yes/no are booleans, others are refused.
     words = _r1().assign(planned=["no"] * 6)
+    assert len(rel.outage_table(words, FEEDERS)) == 6
     with pytest.raises(gs.GridserveError, match="planned"):
-        rel.outage_table(words, FEEDERS)
+        rel.outage_table(_r1().assign(planned=["perhaps"] * 6), FEEDERS)
 
 
 def test_optional_columns_left_out_take_the_core_defaults() -> None:

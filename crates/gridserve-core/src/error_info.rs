@@ -103,6 +103,13 @@ pub fn detail(value: &str) -> String {
     excerpt_to(value, DETAIL_CHARS)
 }
 
+/// ", column `name`" for a parse error's field, or nothing: every reader's parse error reads
+/// `file:line, column `name`: message`.
+#[must_use]
+pub fn column_part(field: Option<&String>) -> String {
+    field.map_or_else(String::new, |f| format!(", column `{}`", excerpt(f)))
+}
+
 /// Serialises a value through its `Display` (for fields whose type has no serde form).
 pub(crate) fn ser_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)

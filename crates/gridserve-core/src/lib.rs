@@ -10,6 +10,7 @@ pub mod ports;
 pub mod reliability;
 pub mod rng;
 pub mod scoring;
+pub mod table;
 pub mod tariff;
 pub mod workflow;
 
@@ -41,6 +42,9 @@ pub enum Error {
     /// An error of the tariff engine: schedules, price tables, usage, bills, interval data.
     #[error(transparent)]
     Tariff(#[from] tariff::TariffError),
+    /// A table (Arrow, Parquet) that cannot be read or written.
+    #[error(transparent)]
+    Table(#[from] table::TableError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -51,5 +55,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table }
 }

@@ -30,6 +30,9 @@ from gridserve._gridserve import (
     render_report_html,
     render_report_summary,
     power_factor,
+    read_parquet,
+    table_spec,
+    write_parquet,
 )
 from gridserve._gridserve import (
     WechatPushGuard,
@@ -44,7 +47,10 @@ from gridserve._gridserve import (
     entropy_weights,
     g1_weights,
     interval_scores,
+    merge_topsis_stats,
+    rank_descending,
     topsis,
+    topsis_stats,
 )
 from gridserve.exceptions import (
     CommandRefusedError,
@@ -104,6 +110,12 @@ from gridserve.scoring import indicators_frame, topsis_frame
 from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usages_from_frame
 
 __all__ = [
+    "table_spec",
+    "topsis_stats",
+    "merge_topsis_stats",
+    "rank_descending",
+    "read_parquet",
+    "write_parquet",
     "FaultOutcome",
     "Network",
     "PlannedOutage",

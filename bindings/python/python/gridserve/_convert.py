@@ -72,3 +72,98 @@ def time_column_ms(values: Any, column: str, required: bool) -> Any:
             t = t.tz_localize(CST)
         out[i] = (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
     return out
+
+
+def arrow_table(what: str, obj: Any) -> Any:
+    """A table argument in a form the compiled module reads through the Arrow PyCapsule
+    interface: objects that speak it (pyarrow, polars, DuckDB) as they are; pandas DataFrames
+    (and anything ``pandas.DataFrame`` accepts: a dict of columns, a list of dicts) through
+    pyarrow, without their index. A column pyarrow cannot type (mixed texts and numbers) is an
+    :class:`~gridserve.exceptions.InvalidArgumentError` naming the table."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the environment
+        pd = None
+    if pd is None or not isinstance(obj, pd.DataFrame):
+        if hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_array__"):
+            return obj
+        if pd is None:  # pragma: no cover - depends on the environment
+            raise InvalidArgumentError(f"{what}: expected an Arrow table or a pandas DataFrame")
+        try:
+            obj = pd.DataFrame(obj)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise InvalidArgumentError(f"{what}: not a table: {str(e)[:200]}") from None
+    try:
+        import pyarrow as pa
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("DataFrames cross to gridserve as Arrow: pip install 'gridserve[pandas]'") from e
+    failures = (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+        pa.ArrowNotImplementedError,
+        OverflowError,
+        TypeError,
+        ValueError,
+    )
+    try:
+        return pa.Table.from_pandas(obj, preserve_index=False)
+    except failures:
+        pass
+    # An object column holding values of several types (True and "perhaps", 3 and "x") has no
+    # Arrow type: it crosses as text, each cell as it prints (missing cells stay missing), so
+    # the core refuses the bad cell by row and column exactly as it would in a CSV file.
+    frame = obj.copy(deep=False)
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        try:
+            pa.array(frame[column], from_pandas=True)
+        except failures:
+            frame[column] = [_cell_text(v) for v in frame[column].tolist()]
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except failures as e:
+        text = str(e).encode("utf-8", "backslashreplace").decode("utf-8")
+        if len(text) > 200:
+            text = text[:200] + "…"
+        raise InvalidArgumentError(f"{what}: a column cannot be read as one type: {text}") from None
+
+
+def _cell_text(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (list, tuple)):
+        return ";".join(str(x) for x in v)
+    return str(v)
+
+
+def aligned(obj: Any) -> Any:
+    """A pyarrow Table or RecordBatch whose buffers all start on an 8-byte boundary, copying
+    only when one does not. Arrow requires it, and the Rust reader relies on it; buffers of a
+    table unpickled from out-of-band frames (as Dask ships them) can start anywhere. Other
+    objects are returned as they are."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - depends on the environment
+        return obj
+    if isinstance(obj, pa.RecordBatch):
+        if not any(_misaligned(column) for column in obj.columns):
+            return obj
+        obj = pa.Table.from_batches([obj])
+    if not isinstance(obj, pa.Table):
+        return obj
+    if not any(_misaligned(chunk) for column in obj.columns for chunk in column.chunks):
+        return obj
+    # A round trip through the IPC format writes every buffer afresh, padded and aligned.
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, obj.schema) as writer:
+        writer.write_table(obj)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
+def _misaligned(array: Any) -> bool:
+    for buffer in array.buffers():
+        if buffer is not None and buffer.size and buffer.address % 8:
+            return True
+    return False
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
+from gridserve._convert import arrow_table
 from gridserve._gridserve import Network, Scope, Topology
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,14 +53,17 @@ def from_dataframes(
     *,
     allow_isolated_points: bool = False,
 ) -> Network:
-    """Builds a network from pandas DataFrames with the columns of the CSV layout.
+    """Builds a network from tables with the columns of the CSV layout.
 
-    Each argument is a DataFrame (or anything ``pandas.DataFrame`` accepts, or CSV text) with
-    the columns of the matching file of the layout (``docs/formats/network.md``); a column
-    the layout does not define is refused, naming the table and the column:
-    ``points`` needs ``asset``; lines need ``asset``, ``from``, ``to`` and their own columns;
-    ``contacts`` has a ``customer`` column. Errors name the table as ``<table>.csv`` and the
-    line as the row number plus 2 (the header is line 1).
+    Each argument is a table: a pandas DataFrame (or anything ``pandas.DataFrame`` accepts),
+    any object with ``__arrow_c_stream__`` (pyarrow, polars, DuckDB), or CSV text. Tables
+    cross as Arrow, read in place where the column types allow; CSV text (if any argument is
+    text, all go as CSV) is parsed as such. The columns are those of the matching file of the
+    layout (``docs/formats/network.md``, ``gridserve.table_spec(name)``); a column the layout
+    does not define is refused, naming the table and the column: ``points`` needs ``asset``;
+    lines need ``asset``, ``from``, ``to`` and their own columns; ``contacts`` has a
+    ``customer`` column. Errors name the table and the line as the row number plus 2 (the
+    header is line 1), whichever form the table came in.
     """
     given = dict(
         points=points,
@@ -70,20 +74,40 @@ def from_dataframes(
         customers=customers,
         contacts=contacts,
     )
-    texts = {name: _csv_text(name, frame) for name, frame in given.items() if frame is not None}
-    return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
+    present = {name: frame for name, frame in given.items() if frame is not None}
+    if any(isinstance(frame, str) for frame in present.values()):
+        texts = {name: _csv_text(name, frame) for name, frame in present.items()}
+        return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
+    tables = {name: arrow_table(name, frame) for name, frame in present.items()}
+    return Network.from_arrow(tables, allow_isolated_points=allow_isolated_points)
 
 
-def to_dataframes(network: Network, *, roles: Optional[Sequence[str]] = None) -> "dict[str, pd.DataFrame]":
-    """The network's records as DataFrames, one per table of the CSV layout.
+def to_dataframes(
+    network: Network, *, roles: Optional[Sequence[str]] = None, backend: str = "pandas"
+) -> "dict[str, Any]":
+    """The network's records as tables, one per table of the CSV layout: pandas DataFrames
+    (``backend="pandas"``, the default) or pyarrow Tables (``backend="pyarrow"``), built from
+    Arrow without a text round trip.
 
     Customer names and contact names and phone numbers are masked unless ``roles`` (the
     reader's role names) include one the masking policy lets read them in the clear
     (``customer_manager``, ``supervisor``).
     """
-    pd = _pandas()
-    columns: Mapping[str, Mapping[str, list]] = network.to_columns(roles=roles)
-    return {name: pd.DataFrame(dict(columns[name])) for name in _TABLES}
+    if backend not in ("pandas", "pyarrow"):
+        from gridserve.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError(f"backend must be 'pandas' or 'pyarrow', not {str(backend)[:40]!r}")
+    tables: Mapping[str, Any] = network.to_arrow(roles=roles)
+    if backend == "pyarrow":
+        return dict(tables)
+    _pandas()
+    frames = {}
+    for name in _TABLES:
+        frame = tables[name].to_pandas()
+        for column in _INTEGER_COLUMNS.get(name, ()):
+            frame[column] = frame[column].astype("Int64")
+        frames[name] = frame
+    return frames
 
 
 def exposure_frame(topology: Topology) -> "pd.DataFrame":

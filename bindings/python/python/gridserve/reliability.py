@@ -24,10 +24,9 @@ from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
-from gridserve._convert import time_column_ms
+from gridserve._convert import arrow_table
 from gridserve._gridserve import OutageTable
 from gridserve._gridserve import med_threshold as _med_threshold
-from gridserve.exceptions import InvalidArgumentError
 
 __all__ = [
     "outage_table",
@@ -43,8 +42,6 @@ __all__ = [
 ]
 
 _CST = _dt.timezone(_dt.timedelta(hours=8))
-_STAGES = ("reported", "dispatched", "arrived", "located", "restored")
-_NO_TIME = np.iinfo(np.int64).min
 When = Union[str, _dt.datetime, _dt.date]
 
 
@@ -54,39 +51,6 @@ def _pandas() -> Any:
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("this function needs pandas: pip install 'gridserve[pandas]'") from e
     return pandas
-
-
-def _refuse(column: str, row: int, ident: Any, value: Any, expected: str) -> Exception:
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return InvalidArgumentError(
-        f"column {column!r}, record {str(ident)[:40]!r} (row {row}): {text} is not {expected}"
-    )
-
-
-def _first_bad(series: Any, ids: List[str], column: str, ok: Any, expected: str) -> Exception:
-    for row, value in enumerate(series.tolist()):
-        if value is not None and not ok(value):
-            return _refuse(column, row, ids[row] if row < len(ids) else "", value, expected)
-    return InvalidArgumentError(f"column {column!r}: values are not {expected}")
-
-
-def _ms(series: Any, column: str = "time", required: bool = False) -> Any:
-    """Datetimes (naive = China Standard Time, mixed offsets allowed) to int64 ms since the
-    epoch; NaT → _NO_TIME, or an error naming the row when the column is ``required``."""
-    _pandas()
-    return time_column_ms(series, column, required)
-
-
-def _floats(series: Any, ids: List[str], column: str) -> Any:
-    """A numeric column as float64, a missing cell as NaN (which the core refuses by name)."""
-    try:
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise _first_bad(
-            series, ids, column, lambda v: isinstance(v, (int, float, np.number)), "a number"
-        ) from None
 
 
 def _when(t: When) -> str:
@@ -102,104 +66,20 @@ def _options(options: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return options or None
 
 
-def _feeder_value(column: str, v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        if v != v:
-            return None  # refused by the core: the cell is missing
-        if column == "customers" and v.is_integer():
-            return int(v)
-    return v
-
-
 def outage_table(outages: Any, feeders: Any) -> OutageTable:
-    """Validates outage records (a DataFrame) against the feeders served (a DataFrame or a list
-    of dicts) and returns the table every index and statistic reads.
+    """Validates outage records (a table) against the feeders served (a table) and returns the
+    table every index and statistic reads.
 
-    Optional columns left out take the core's defaults; a missing cell (None, NaN, NaT) of a
-    column that is present is refused by name (``InvalidOutageRecordsError``), as is a count
-    that differs from the row's customer list."""
-    pd = _pandas()
-    df = outages if isinstance(outages, pd.DataFrame) else pd.DataFrame(outages)
-    fd = feeders if isinstance(feeders, pd.DataFrame) else pd.DataFrame(feeders)
-    base = [{k: _feeder_value(k, v) for k, v in r.items()} for r in fd.to_dict("records")]
-    n = len(df)
-    known = {
-        "id",
-        "start",
-        "end",
-        "cause",
-        "planned",
-        "device",
-        "feeder",
-        "customers",
-        "customers_count",
-        "load_kva",
-        "load_kw",
-        "operations",
-        *_STAGES,
-    }
-    unknown = [str(c) for c in df.columns if c not in known]
-    if unknown:
-        raise InvalidArgumentError(
-            f"unknown outage column {unknown[0][:40]!r}; expected some of {', '.join(sorted(known))}"
-        )
-
-    def text(col: str, required: bool = False) -> Optional[List[str]]:
-        if col not in df.columns:
-            return [""] * n if required else None
-        return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
-
-    ids = text("id", required=True) or []
-
-    def numbers(col: str) -> Any:
-        return _floats(df[col], ids, col) if col in df.columns else None
-
-    list_offsets = has_list = customer_numbers = None
-    if "customers" in df.columns:
-        lists = df["customers"].tolist()
-        has = [isinstance(v, (list, tuple, np.ndarray)) for v in lists]
-        lengths = np.array([len(v) if h else 0 for v, h in zip(lists, has)], dtype=np.int64)
-        list_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        has_list = np.array(has, dtype=bool)
-        customer_numbers = [str(c) for v, h in zip(lists, has) if h for c in v]
-    planned = None
-    if "planned" in df.columns:
-        col = df["planned"]
-        planned = _floats(col, ids, "planned") if col.dtype != object else None
-        if planned is None:
-            ok = lambda v: isinstance(v, (bool, np.bool_)) or (  # noqa: E731
-                isinstance(v, float) and v != v
-            )
-            if not all(v is None or ok(v) for v in col.tolist()):
-                raise _first_bad(col, ids, "planned", ok, "True or False")
-            planned = np.array(
-                [np.nan if v is None or v != v else float(v) for v in col.tolist()],
-                dtype=np.float64,
-            )
-    stages = [_ms(df[s], s) if s in df.columns else None for s in _STAGES]
-    for col in ("start", "end", "feeder"):
-        if col not in df.columns:
-            raise InvalidArgumentError(f"the outage frame lacks the required column {col!r}")
-    return OutageTable.from_columns(
-        json.dumps(base),
-        ids,
-        _ms(df["start"], "start"),
-        _ms(df["end"], "end"),
-        text("feeder", required=True) or [],
-        cause=text("cause"),
-        planned=planned,
-        device=text("device"),
-        customers_count=numbers("customers_count"),
-        load_kva=numbers("load_kva"),
-        load_kw=numbers("load_kw"),
-        operations=numbers("operations"),
-        list_offsets=list_offsets,
-        has_list=has_list,
-        customer_numbers=customer_numbers,
-        stages_ms=stages,
-    )
+    Each argument is a pandas DataFrame (or a list of dicts), or any object with
+    ``__arrow_c_stream__`` (pyarrow, polars, DuckDB); it crosses as Arrow. The columns and
+    rules are those of the ``outages`` and ``feeders`` tables (``gridserve.table_spec``), the
+    same as the CSV layout's: optional columns left out take their defaults; a missing cell
+    (None, NaN, NaT) of a required column, or of ``planned``, ``load_kva``, ``load_kw`` and
+    ``operations`` when present, is a :class:`~gridserve.exceptions.ParseError` naming the
+    line (row + 2) and column; a count that differs from the row's customer list too. Naive
+    times are China Standard Time. Rule violations across records (end before start, unknown
+    feeder, …) raise ``InvalidOutageRecordsError`` listing every problem."""
+    return OutageTable.from_arrow(arrow_table("outages", outages), arrow_table("feeders", feeders))
 
 
 def _flatten(indices: Dict[str, Any]) -> Dict[str, Any]:

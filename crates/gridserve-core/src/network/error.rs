@@ -323,7 +323,7 @@ pub enum NetworkError {
         reason: String,
     },
     /// A CSV or JSON input could not be parsed.
-    #[error("{file}:{line}: {}", crate::error_info::detail(message))]
+    #[error("{file}:{line}{}: {}", crate::error_info::column_part(field.as_ref()), crate::error_info::detail(message))]
     Parse {
         /// The file (or stream) name.
         file: String,

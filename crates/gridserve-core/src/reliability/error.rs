@@ -193,7 +193,7 @@ pub enum ReliabilityError {
         expected: usize,
     },
     /// A CSV input could not be parsed.
-    #[error("{file}:{line}: {}", detail(message))]
+    #[error("{file}:{line}{}: {}", crate::error_info::column_part(field.as_ref()), detail(message))]
     Parse {
         /// The file (or stream) name.
         file: String,

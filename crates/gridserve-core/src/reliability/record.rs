@@ -185,6 +185,21 @@ pub fn parse_timestamp(text: &str, zone: FixedOffset) -> Result<DateTime<FixedOf
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d);
     }
+    // ISO 8601 with an offset (or Z) but without seconds, or with a space for the T.
+    let zoned = t
+        .strip_suffix('Z')
+        .map_or_else(|| t.to_owned(), |rest| format!("{rest}+00:00"));
+    for fmt in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(&zoned, fmt) {
+            return Ok(d);
+        }
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -201,16 +216,10 @@ pub fn parse_timestamp(text: &str, zone: FixedOffset) -> Result<DateTime<FixedOf
         }
     }
     Err(format!(
-        "{t:?} is not a timestamp (RFC 3339 or YYYY-MM-DD HH:MM[:SS])"
+        "{:?} is not a timestamp (ISO 8601 with or without offset, e.g. 2024-03-01T08:00+08:00 \
+         or 2024-03-01 08:00)",
+        crate::excerpt(t)
     ))
-}
-
-fn parse_bool(t: &str) -> Option<bool> {
-    match t.trim().to_ascii_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "n" | "f" => Some(false),
-        "true" | "1" | "yes" | "y" | "t" => Some(true),
-        _ => None,
-    }
 }
 
 /// Reads outage records from CSV text (see the [module documentation](self) for the layout).
@@ -229,44 +238,11 @@ pub fn read_csv<R: Read>(
         .trim(csv::Trim::All)
         .flexible(false)
         .from_reader(reader);
-    let perr = |line: u64, field: Option<&str>, message: String| ReliabilityError::Parse {
-        file: file.to_owned(),
-        line,
-        field: field.map(str::to_owned),
-        message,
-    };
     let headers = rdr
         .headers()
-        .map_err(|e| perr(1, None, e.to_string()))?
+        .map_err(|e| parse_error(file, 1, None, e.to_string()))?
         .clone();
-    let mut col = [usize::MAX; COLUMNS.len()];
-    for (i, h) in headers.iter().enumerate() {
-        match COLUMNS.iter().position(|c| *c == h) {
-            Some(k) if col[k] == usize::MAX => col[k] = i,
-            Some(_) => return Err(perr(1, Some(h), "column given twice".into())),
-            None => {
-                return Err(perr(
-                    1,
-                    Some(h),
-                    format!("unknown column; expected some of {}", COLUMNS.join(", ")),
-                ));
-            }
-        }
-    }
-    for required in ["id", "start", "end", "cause", "device", "feeder"] {
-        if let Some(k) = COLUMNS.iter().position(|c| *c == required)
-            && col[k] == usize::MAX
-        {
-            return Err(perr(1, Some(required), "required column missing".into()));
-        }
-    }
-    if col[7] == usize::MAX && col[8] == usize::MAX {
-        return Err(perr(
-            1,
-            Some("customers"),
-            "one of customers_count or customers is required".into(),
-        ));
-    }
+    let col = columns(file, headers.iter())?;
     let mut out = Vec::new();
     let mut row = csv::StringRecord::new();
     loop {
@@ -274,114 +250,219 @@ pub fn read_csv<R: Read>(
         match rdr.read_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(perr(line, None, e.to_string())),
+            Err(e) => return Err(parse_error(file, line, None, e.to_string())),
         }
-        let get = |k: usize| -> &str {
-            match col[k] {
-                usize::MAX => "",
-                i => row.get(i).unwrap_or(""),
-            }
+        let cells = CsvCells {
+            row: &row,
+            col: &col,
+            zone,
         };
-        let ts = |k: usize| -> Result<Option<DateTime<FixedOffset>>, ReliabilityError> {
-            let t = get(k);
-            if t.is_empty() {
-                return Ok(None);
-            }
-            parse_timestamp(t, zone)
-                .map(Some)
-                .map_err(|m| perr(line, Some(COLUMNS[k]), m))
-        };
-        let required_ts = |k: usize| -> Result<DateTime<FixedOffset>, ReliabilityError> {
-            ts(k)?.ok_or_else(|| perr(line, Some(COLUMNS[k]), "is empty".into()))
-        };
-        let num = |k: usize| -> Result<f64, ReliabilityError> {
-            let t = get(k);
-            if t.is_empty() {
-                return Ok(0.0);
-            }
-            t.parse::<f64>()
-                .map_err(|_| perr(line, Some(COLUMNS[k]), format!("{t:?} is not a number")))
-        };
-        let count_text = get(7);
-        let list_text = get(8);
-        let customers = if !list_text.is_empty() || count_text.is_empty() {
-            let list: Vec<String> = list_text
-                .split(';')
+        out.push(read_row(&cells, file, line)?);
+    }
+    Ok(out)
+}
+
+fn parse_error(file: &str, line: u64, field: Option<&str>, message: String) -> ReliabilityError {
+    ReliabilityError::Parse {
+        file: file.to_owned(),
+        line,
+        field: field.map(str::to_owned),
+        message,
+    }
+}
+
+/// The position of each of [`COLUMNS`] in a header (`usize::MAX` if absent), after the table
+/// spec's column checks.
+fn columns<'a>(
+    file: &str,
+    header: impl IntoIterator<Item = &'a str>,
+) -> Result<[usize; COLUMNS.len()], ReliabilityError> {
+    let header: Vec<&str> = header.into_iter().collect();
+    let spec = &crate::table::OUTAGES;
+    spec.check_columns(header.iter().copied())
+        .map_err(|p| parse_error(file, 1, Some(&p.column()), p.message(spec)))?;
+    let mut col = [usize::MAX; COLUMNS.len()];
+    for (i, h) in header.iter().enumerate() {
+        if let Some(k) = COLUMNS.iter().position(|c| c == h) {
+            col[k] = i;
+        }
+    }
+    Ok(col)
+}
+
+/// The cells of one outage row, by position in [`COLUMNS`]; each accessor returns `None` for
+/// a missing cell (absent column, empty cell, null, NaN, NaT).
+pub(crate) trait OutageCells {
+    fn text(&self, k: usize) -> Result<Option<std::borrow::Cow<'_, str>>, String>;
+    fn number(&self, k: usize) -> Result<Option<f64>, String>;
+    fn integer(&self, k: usize) -> Result<Option<i64>, String>;
+    fn boolean(&self, k: usize) -> Result<Option<bool>, String>;
+    fn time(&self, k: usize) -> Result<Option<DateTime<FixedOffset>>, String>;
+    fn list(&self, k: usize) -> Result<Option<Vec<String>>, String>;
+    /// Whether the column is present.
+    fn has(&self, k: usize) -> bool;
+    /// Whether a row with a blank customer list and a blank count is an empty list (CSV, which
+    /// writes an empty list so and cannot tell it from a missing one) rather than missing.
+    fn blank_is_empty_list(&self) -> bool {
+        false
+    }
+}
+
+struct CsvCells<'a> {
+    row: &'a csv::StringRecord,
+    col: &'a [usize; COLUMNS.len()],
+    zone: FixedOffset,
+}
+
+impl CsvCells<'_> {
+    fn get(&self, k: usize) -> Option<&str> {
+        match self.col[k] {
+            usize::MAX => None,
+            i => self.row.get(i).filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+impl OutageCells for CsvCells<'_> {
+    fn text(&self, k: usize) -> Result<Option<std::borrow::Cow<'_, str>>, String> {
+        Ok(self.get(k).map(std::borrow::Cow::Borrowed))
+    }
+    fn number(&self, k: usize) -> Result<Option<f64>, String> {
+        self.get(k)
+            .map(|t| {
+                t.parse::<f64>()
+                    .map_err(|_| format!("{t:?} is not a number"))
+            })
+            .transpose()
+    }
+    fn integer(&self, k: usize) -> Result<Option<i64>, String> {
+        self.get(k)
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| format!("{t:?} is not an integer"))
+            })
+            .transpose()
+    }
+    fn boolean(&self, k: usize) -> Result<Option<bool>, String> {
+        self.get(k).map(crate::table::parse_bool).transpose()
+    }
+    fn time(&self, k: usize) -> Result<Option<DateTime<FixedOffset>>, String> {
+        self.get(k)
+            .map(|t| parse_timestamp(t, self.zone))
+            .transpose()
+    }
+    fn list(&self, k: usize) -> Result<Option<Vec<String>>, String> {
+        Ok(self.get(k).map(|t| {
+            t.split(';')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-                .collect();
-            if !count_text.is_empty() {
-                let n: i64 = count_text.parse().map_err(|_| {
-                    perr(
-                        line,
-                        Some("customers_count"),
-                        format!("{count_text:?} is not an integer"),
-                    )
-                })?;
-                if n != list.len() as i64 {
-                    return Err(perr(
-                        line,
-                        Some("customers_count"),
-                        format!("{n} differs from the {} customers listed", list.len()),
-                    ));
-                }
+                .collect()
+        }))
+    }
+    fn has(&self, k: usize) -> bool {
+        self.col[k] != usize::MAX
+    }
+    fn blank_is_empty_list(&self) -> bool {
+        true
+    }
+}
+
+/// One outage record from its cells, by the rules of the `outages` table spec: required
+/// cells must hold a value; `planned`, `load_kva`, `load_kw` and `operations` may be left out
+/// (false, 0, 0, 1) but a present column's missing cell is refused; a row's customers are its
+/// list when it has one (a count beside it must agree), else its count.
+pub(crate) fn read_row(
+    cells: &impl OutageCells,
+    file: &str,
+    line: u64,
+) -> Result<OutageRecord, ReliabilityError> {
+    let perr = |k: usize, message: String| parse_error(file, line, Some(COLUMNS[k]), message);
+    let missing = |k: usize| {
+        perr(
+            k,
+            "the cell is empty but the column requires a value (leave the column out to use \
+             its default)"
+                .to_owned(),
+        )
+    };
+    let text = |k: usize| -> Result<String, ReliabilityError> {
+        Ok(cells
+            .text(k)
+            .map_err(|m| perr(k, m))?
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default())
+    };
+    let time = |k: usize| cells.time(k).map_err(|m| perr(k, m));
+    let required_time = |k: usize| time(k)?.ok_or_else(|| missing(k));
+    // A column that may be left out, but whose cells must then all hold a value.
+    let strict = |k: usize, value: Result<Option<f64>, String>, default: f64| match value
+        .map_err(|m| perr(k, m))?
+    {
+        Some(v) => Ok(v),
+        None if cells.has(k) => Err(missing(k)),
+        None => Ok(default),
+    };
+    let count = cells.integer(7).map_err(|m| perr(7, m))?;
+    let list = cells.list(8).map_err(|m| perr(8, m))?;
+    let customers = match (list, count) {
+        (Some(list), count) => {
+            if let Some(n) = count
+                && n != list.len() as i64
+            {
+                return Err(perr(
+                    7,
+                    format!("{n} differs from the {} customers listed", list.len()),
+                ));
             }
             CustomersInterrupted::List(list)
+        }
+        (None, Some(n)) => CustomersInterrupted::Count(
+            u64::try_from(n).map_err(|_| perr(7, format!("{n} is negative")))?,
+        ),
+        // CSV's blank list and count: an empty list (the form the writer gives it).
+        (None, None) if cells.has(8) && cells.blank_is_empty_list() => {
+            CustomersInterrupted::List(Vec::new())
+        }
+        // A missing list (null) and no count: refused, never 0 customers.
+        (None, None) => {
+            return Err(perr(
+                7,
+                "the row has neither a customer list nor a count (customers or customers_count)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let planned = match cells.boolean(4).map_err(|m| perr(4, m))? {
+        Some(v) => v,
+        None if cells.has(4) => return Err(missing(4)),
+        None => false,
+    };
+    let operations = strict(11, cells.integer(11).map(|v| v.map(|n| n as f64)), 1.0)?;
+    let operations =
+        if operations.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&operations) {
+            operations as u32
         } else {
-            let n: i64 = count_text.parse().map_err(|_| {
-                perr(
-                    line,
-                    Some("customers_count"),
-                    format!("{count_text:?} is not an integer"),
-                )
-            })?;
-            let n = u64::try_from(n)
-                .map_err(|_| perr(line, Some("customers_count"), format!("{n} is negative")))?;
-            CustomersInterrupted::Count(n)
+            return Err(perr(11, format!("{operations} is negative or too large")));
         };
-        let planned = parse_bool(get(4)).ok_or_else(|| {
-            perr(
-                line,
-                Some("planned"),
-                format!("{:?} is not true/false", get(4)),
-            )
-        })?;
-        let operations = match get(11) {
-            "" => 1,
-            t => {
-                let n: i64 = t.parse().map_err(|_| {
-                    perr(line, Some("operations"), format!("{t:?} is not an integer"))
-                })?;
-                u32::try_from(n).map_err(|_| {
-                    perr(
-                        line,
-                        Some("operations"),
-                        format!("{n} is negative or too large"),
-                    )
-                })?
-            }
-        };
-        out.push(OutageRecord {
-            id: get(0).to_owned(),
-            start: required_ts(1)?,
-            end: required_ts(2)?,
-            cause: get(3).to_owned(),
-            planned,
-            device: get(5).to_owned(),
-            feeder: get(6).to_owned(),
-            customers,
-            load_kva: num(9)?,
-            load_kw: num(10)?,
-            operations,
-            reported: ts(12)?,
-            dispatched: ts(13)?,
-            arrived: ts(14)?,
-            located: ts(15)?,
-            restored: ts(16)?,
-        });
-    }
-    Ok(out)
+    Ok(OutageRecord {
+        id: text(0)?,
+        start: required_time(1)?,
+        end: required_time(2)?,
+        cause: text(3)?,
+        planned,
+        device: text(5)?,
+        feeder: text(6)?,
+        customers,
+        load_kva: strict(9, cells.number(9), 0.0)?,
+        load_kw: strict(10, cells.number(10), 0.0)?,
+        operations,
+        reported: time(12)?,
+        dispatched: time(13)?,
+        arrived: time(14)?,
+        located: time(15)?,
+        restored: time(16)?,
+    })
 }
 
 /// Reads outage records from a CSV file (see [`read_csv`]).
@@ -450,4 +531,170 @@ pub fn write_csv<W: Write>(writer: W, records: &[OutageRecord]) -> Result<(), Re
         path: "<csv>".into(),
         source,
     })
+}
+
+/// Outage records and the service base from Arrow record batches (`arrow` feature), by the
+/// same rules and with the same errors as [`read_csv`]: a row's "line" is its 0-based index
+/// plus 2, as if the table were a CSV file with its header on line 1.
+#[cfg(feature = "arrow")]
+pub mod arrow {
+    use std::borrow::Cow;
+
+    use arrow_array::RecordBatch;
+    use arrow_schema::SchemaRef;
+    use chrono::{DateTime, FixedOffset};
+
+    use super::{COLUMNS, OutageCells, OutageRecord, columns, parse_error, read_row};
+    use crate::reliability::error::ReliabilityError;
+    use crate::reliability::table::{FeederService, ServiceBase};
+    use crate::table::arrow::{ArrowRow, ArrowTable, CellError};
+
+    struct Cells<'a, 'r> {
+        row: &'a ArrowRow<'r>,
+        col: &'a [usize; COLUMNS.len()],
+    }
+
+    impl Cells<'_, '_> {
+        fn at(&self, k: usize) -> Option<usize> {
+            (self.col[k] != usize::MAX).then_some(self.col[k])
+        }
+    }
+
+    impl OutageCells for Cells<'_, '_> {
+        fn text(&self, k: usize) -> Result<Option<Cow<'_, str>>, String> {
+            let Some(c) = self.at(k) else { return Ok(None) };
+            Ok(self.row.text(c)?.filter(|t| !t.is_empty()))
+        }
+        fn number(&self, k: usize) -> Result<Option<f64>, String> {
+            self.at(k).map_or(Ok(None), |c| self.row.number(c))
+        }
+        fn integer(&self, k: usize) -> Result<Option<i64>, String> {
+            self.at(k).map_or(Ok(None), |c| self.row.integer(c))
+        }
+        fn boolean(&self, k: usize) -> Result<Option<bool>, String> {
+            self.at(k).map_or(Ok(None), |c| self.row.boolean(c))
+        }
+        fn time(&self, k: usize) -> Result<Option<DateTime<FixedOffset>>, String> {
+            self.at(k).map_or(Ok(None), |c| self.row.timestamp(c))
+        }
+        fn list(&self, k: usize) -> Result<Option<Vec<String>>, String> {
+            self.at(k).map_or(Ok(None), |c| self.row.text_list(c))
+        }
+        fn has(&self, k: usize) -> bool {
+            self.col[k] != usize::MAX
+        }
+    }
+
+    enum Walk {
+        Cell(CellError),
+        Record(ReliabilityError),
+    }
+
+    impl From<CellError> for Walk {
+        fn from(err: CellError) -> Self {
+            Self::Cell(err)
+        }
+    }
+
+    fn cell_error(file: &str, err: CellError) -> ReliabilityError {
+        parse_error(
+            file,
+            err.row.map_or(1, |r| r + 2),
+            Some(&err.column),
+            err.message,
+        )
+    }
+
+    /// Reads outage records from Arrow batches; `file` names the table in errors.
+    ///
+    /// # Errors
+    /// [`ReliabilityError::Parse`] naming the line (row + 2) and column, as [`super::read_csv`].
+    pub fn read_arrow(
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        file: &str,
+    ) -> Result<Vec<OutageRecord>, ReliabilityError> {
+        let col = columns(file, schema.fields().iter().map(|f| f.name().as_str()))?;
+        let table = ArrowTable::unchecked(schema, batches);
+        let mut out = Vec::with_capacity(table.num_rows());
+        table
+            .for_each_row(|row| {
+                let cells = Cells { row, col: &col };
+                out.push(read_row(&cells, file, row.index() + 2).map_err(Walk::Record)?);
+                Ok::<(), Walk>(())
+            })
+            .map_err(|err| match err {
+                Walk::Cell(err) => cell_error(file, err),
+                Walk::Record(err) => err,
+            })?;
+        Ok(out)
+    }
+
+    /// Reads the service base (the `feeders` table) from Arrow batches.
+    ///
+    /// # Errors
+    /// [`ReliabilityError::Parse`] for a column or cell problem, and the errors of
+    /// [`ServiceBase::new`].
+    pub fn read_feeders_arrow(
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        file: &str,
+    ) -> Result<ServiceBase, ReliabilityError> {
+        let spec = &crate::table::FEEDERS;
+        spec.check_columns(schema.fields().iter().map(|f| f.name().as_str()))
+            .map_err(|p| parse_error(file, 1, Some(&p.column()), p.message(spec)))?;
+        let at = |name: &str| schema.index_of(name).ok();
+        let (feeder, substation, customers, load) = (
+            at("feeder"),
+            at("substation"),
+            at("customers"),
+            at("load_kva"),
+        );
+        let table = ArrowTable::unchecked(schema, batches);
+        let mut feeders = Vec::new();
+        table
+            .for_each_row(|row| {
+                let line = row.index() + 2;
+                let fail = |c: usize, m: String| {
+                    Walk::Record(parse_error(file, line, Some(table.column_name(c)), m))
+                };
+                let need = |c: usize| {
+                    fail(
+                        c,
+                        "the cell is empty but the column requires a value".into(),
+                    )
+                };
+                let text = |c: Option<usize>| -> Result<Option<String>, Walk> {
+                    c.map_or(Ok(None), |c| {
+                        Ok(row.text(c).map_err(|m| fail(c, m))?.map(Cow::into_owned))
+                    })
+                };
+                let f = feeder.expect("checked: required");
+                let n = customers.expect("checked: required");
+                let count = row
+                    .integer(n)
+                    .map_err(|m| fail(n, m))?
+                    .ok_or_else(|| need(n))?;
+                let load_kva = match load {
+                    Some(c) => row
+                        .number(c)
+                        .map_err(|m| fail(c, m))?
+                        .ok_or_else(|| need(c))?,
+                    None => 0.0,
+                };
+                feeders.push(FeederService {
+                    feeder: text(Some(f))?.ok_or_else(|| need(f))?,
+                    substation: text(substation)?.unwrap_or_default(),
+                    customers: u64::try_from(count)
+                        .map_err(|_| fail(n, format!("{count} is negative")))?,
+                    load_kva,
+                });
+                Ok::<(), Walk>(())
+            })
+            .map_err(|err| match err {
+                Walk::Cell(err) => cell_error(file, err),
+                Walk::Record(err) => err,
+            })?;
+        ServiceBase::new(feeders)
+    }
 }

@@ -64,8 +64,9 @@ pub use error::ScoringError;
 pub use indicators::{Indicator, IndicatorOptions, UsageRecord, compute_indicators};
 pub use matrix::{Criterion, DecisionMatrix, Direction, IndicatorValue, Layout, MatrixView};
 pub use topsis::{
-    MAX_THREADS, Normalisation, Score, TopsisOptions, TopsisOutputs, TopsisResult, rank_descending,
-    topsis, topsis_batch, topsis_batch_into,
+    ColumnStats, MAX_THREADS, Normalisation, Score, TopsisOptions, TopsisOutputs, TopsisResult,
+    TopsisStats, rank_descending, topsis, topsis_batch, topsis_batch_exact, topsis_batch_into,
+    topsis_batch_with_stats, topsis_stats,
 };
 pub use weights::{
     Combination, CombineMethod, EntropyNormalisation, GAME_THEORY_ZERO_TOLERANCE,

@@ -64,6 +64,8 @@
 //! # Ok::<(), gridserve_core::tariff::TariffError>(())
 //! ```
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod bill;
 pub mod decision;
 pub mod defaults;

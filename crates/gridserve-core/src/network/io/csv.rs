@@ -4,20 +4,24 @@
 //! About 820 lines of code: the seven tables' readers and writers share the streaming row
 //! reader and the column checks, and are kept in one file so a format change is made in one place.
 
-use std::collections::{HashMap, VecDeque};
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
 use ::csv::{ByteRecord, ReaderBuilder, StringRecord, Trim, WriterBuilder};
 use serde::Serialize;
-use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use crate::network::error::NetworkError;
+use crate::table::TableSpec;
+
+use super::cells::{
+    Cells, FromCell, Input, read_contacts, read_customers, read_points, read_segments,
+    read_sources, read_switches, read_transformers,
+};
 use crate::network::records::{
-    Contact, ContactRole, CustomerRecord, Importance, NetworkData, PointKind, PointRecord,
-    SegmentKind, SegmentRecord, SourceRecord, SwitchKind, SwitchRecord, TransformerRecord,
-    TransformerUsage,
+    ContactRole, Importance, NetworkData, PointKind, SegmentKind, SwitchKind, TransformerUsage,
 };
 
 use super::{
@@ -222,169 +226,6 @@ fn read_optional<R: Read, T>(
     reader.map_or_else(|| Ok(Vec::new()), |reader| read(Table::new(file, reader)?))
 }
 
-fn read_points<R: Read>(table: Table<R>) -> Result<Vec<PointRecord>, NetworkError> {
-    table.only(&POINT_COLUMNS)?;
-    let asset = table.required("asset")?;
-    let kind = table.column("kind")?;
-    let name = table.column("name")?;
-    let in_service = table.column("in_service")?;
-    table.rows(|row| {
-        Ok(PointRecord {
-            asset: row.text(asset)?,
-            kind: row.opt_value(kind)?.unwrap_or_default(),
-            name: row.opt_text(name)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
-        })
-    })
-}
-
-fn read_segments<R: Read>(table: Table<R>) -> Result<Vec<SegmentRecord>, NetworkError> {
-    table.only(&SEGMENT_COLUMNS)?;
-    let asset = table.required("asset")?;
-    let from = table.required("from")?;
-    let to = table.required("to")?;
-    let kind = table.column("kind")?;
-    let length_m = table.required("length_m")?;
-    let rated_current_a = table.column("rated_current_a")?;
-    let in_service = table.column("in_service")?;
-    table.rows(|row| {
-        Ok(SegmentRecord {
-            asset: row.text(asset)?,
-            from: row.text(from)?,
-            to: row.text(to)?,
-            kind: row.opt_value(kind)?.unwrap_or_default(),
-            length_m: row.value(length_m)?,
-            rated_current_a: row.opt_value(rated_current_a)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
-        })
-    })
-}
-
-fn read_switches<R: Read>(table: Table<R>) -> Result<Vec<SwitchRecord>, NetworkError> {
-    table.only(&SWITCH_COLUMNS)?;
-    let asset = table.required("asset")?;
-    let from = table.required("from")?;
-    let to = table.required("to")?;
-    let kind = table.required("kind")?;
-    let normally_open = table.column("normally_open")?;
-    let protective = table.required("protective")?;
-    let remote = table.column("remote")?;
-    let in_service = table.column("in_service")?;
-    table.rows(|row| {
-        Ok(SwitchRecord {
-            asset: row.text(asset)?,
-            from: row.text(from)?,
-            to: row.text(to)?,
-            kind: row.value(kind)?,
-            normally_open: row.opt_value(normally_open)?.unwrap_or(false),
-            protective: row.value(protective)?,
-            remote: row.opt_value(remote)?.unwrap_or(false),
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
-        })
-    })
-}
-
-fn read_transformers<R: Read>(table: Table<R>) -> Result<Vec<TransformerRecord>, NetworkError> {
-    table.only(&TRANSFORMER_COLUMNS)?;
-    let asset = table.required("asset")?;
-    let from = table.required("from")?;
-    let to = table.required("to")?;
-    let rated_kva = table.required("rated_kva")?;
-    let model = table.column("model")?;
-    let year_in_service = table.column("year_in_service")?;
-    let usage = table.column("usage")?;
-    let in_service = table.column("in_service")?;
-    table.rows(|row| {
-        Ok(TransformerRecord {
-            asset: row.text(asset)?,
-            from: row.text(from)?,
-            to: row.text(to)?,
-            rated_kva: row.value(rated_kva)?,
-            model: row.opt_text(model)?.unwrap_or_default(),
-            year_in_service: row.opt_value(year_in_service)?,
-            usage: row.opt_value(usage)?.unwrap_or_default(),
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
-        })
-    })
-}
-
-fn read_sources<R: Read>(table: Table<R>) -> Result<Vec<SourceRecord>, NetworkError> {
-    table.only(&SOURCE_COLUMNS)?;
-    let asset = table.required("asset")?;
-    let point = table.required("point")?;
-    let name = table.column("name")?;
-    let capacity_kva = table.required("capacity_kva")?;
-    let in_service = table.column("in_service")?;
-    table.rows(|row| {
-        Ok(SourceRecord {
-            asset: row.text(asset)?,
-            point: row.text(point)?,
-            name: row.opt_text(name)?,
-            capacity_kva: row.value(capacity_kva)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
-        })
-    })
-}
-
-fn read_customers<R: Read>(table: Table<R>) -> Result<Vec<CustomerRecord>, NetworkError> {
-    table.only(&CUSTOMER_COLUMNS)?;
-    let number = table.required("number")?;
-    let name = table.column("name")?;
-    let point = table.required("point")?;
-    let contracted_kva = table.required("contracted_kva")?;
-    let load_kw = table.required("load_kw")?;
-    let importance = table.column("importance")?;
-    table.rows(|row| {
-        Ok(CustomerRecord {
-            number: row.text(number)?,
-            name: row.opt_text(name)?,
-            point: row.text(point)?,
-            contracted_kva: row.value(contracted_kva)?,
-            load_kw: row.value(load_kw)?,
-            importance: row.opt_value(importance)?.unwrap_or_default(),
-            contacts: Vec::new(),
-        })
-    })
-}
-
-/// Reads the contacts and appends each to its customer's, in file order. A number used by
-/// several customers attaches to the first of them.
-fn read_contacts<R: Read>(
-    table: Table<R>,
-    customers: &mut [CustomerRecord],
-) -> Result<(), NetworkError> {
-    table.only(&CONTACT_COLUMNS)?;
-    let customer = table.required("customer")?;
-    let name = table.required("name")?;
-    let phone = table.required("phone")?;
-    let role = table.column("role")?;
-    let level = table.column("level")?;
-    let mut by_number = HashMap::with_capacity(customers.len());
-    for (index, record) in customers.iter().enumerate() {
-        by_number.entry(record.number.as_str()).or_insert(index);
-    }
-    let contacts = table.rows(|row| {
-        let number = row.cell(customer)?;
-        let &owner = by_number.get(number).ok_or_else(|| {
-            row.error(
-                customer,
-                format!("no customer numbered {number:?} in {CUSTOMERS_CSV}"),
-            )
-        })?;
-        let contact = Contact {
-            name: row.text(name)?,
-            phone: row.text(phone)?,
-            role: row.opt_value(role)?.unwrap_or_default(),
-            level: row.opt_value(level)?.unwrap_or(1),
-        };
-        Ok((owner, contact))
-    })?;
-    for (owner, contact) in contacts {
-        customers[owner].contacts.push(contact);
-    }
-    Ok(())
-}
-
 /// A CSV file being read: its name in errors, its reader, its header and the header's line.
 struct Table<R> {
     file: String,
@@ -441,29 +282,6 @@ impl<R: Read> Table<R> {
         })
     }
 
-    /// Refuses a header column that the table's layout does not define (a misspelt or foreign
-    /// column would otherwise be read as absent, and its field take the default), naming the
-    /// column and listing the layout's columns.
-    fn only(&self, columns: &[&str]) -> Result<(), NetworkError> {
-        let Some(unknown) = self.header.iter().find(|c| !columns.contains(c)) else {
-            return Ok(());
-        };
-        let message = if unknown.is_empty() {
-            format!(
-                "an unnamed column (an empty header cell) is not part of the layout; the \
-                 columns of this table are {}",
-                columns.join(", ")
-            )
-        } else {
-            format!(
-                "the layout has no column `{}`; the columns of this table are {}",
-                excerpt(unknown),
-                columns.join(", ")
-            )
-        };
-        Err(self.header_error(unknown, &message))
-    }
-
     fn header_error(&self, column: &str, message: &str) -> NetworkError {
         NetworkError::Parse {
             file: self.file.clone(),
@@ -472,8 +290,32 @@ impl<R: Read> Table<R> {
             message: message.to_owned(),
         }
     }
+}
 
-    /// Reads every row with `parse`, in file order.
+impl<R: Read> Input for Table<R> {
+    type Row<'r>
+        = Row<'r>
+    where
+        Self: 'r;
+
+    fn check(&self, spec: &'static TableSpec) -> Result<(), NetworkError> {
+        spec.check_columns(self.header.iter())
+            .map_err(|problem| NetworkError::Parse {
+                file: self.file.clone(),
+                line: self.header_line,
+                field: Some(problem.column()),
+                message: problem.message(spec),
+            })
+    }
+
+    fn column_opt(&self, name: &str) -> Result<Option<usize>, NetworkError> {
+        self.column(name)
+    }
+
+    fn required(&self, name: &str) -> Result<usize, NetworkError> {
+        Table::required(self, name)
+    }
+
     fn rows<T>(
         self,
         mut parse: impl FnMut(&Row<'_>) -> Result<T, NetworkError>,
@@ -503,13 +345,9 @@ impl<R: Read> Table<R> {
     }
 }
 
-/// At most 40 characters of a header cell, for a message.
+/// An excerpt of a header cell, for a message (the one rule of `crate::excerpt`).
 fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
+    crate::excerpt(text)
 }
 
 /// The line the record just read starts on: the line of its last byte, less the line breaks
@@ -583,42 +421,16 @@ struct Row<'a> {
     cells: &'a ByteRecord,
 }
 
-impl Row<'_> {
-    /// The text of a cell, verbatim.
-    fn cell(&self, column: usize) -> Result<&str, NetworkError> {
-        str::from_utf8(&self.cells[column]).map_err(|_| self.error(column, NOT_UTF8.to_owned()))
+impl Cells for Row<'_> {
+    fn raw(&self, column: usize) -> Result<Option<Cow<'_, str>>, NetworkError> {
+        str::from_utf8(&self.cells[column])
+            .map(|cell| Some(Cow::Borrowed(cell)))
+            .map_err(|_| self.error(column, NOT_UTF8.to_owned()))
     }
 
-    /// The text of a required text column.
-    fn text(&self, column: usize) -> Result<String, NetworkError> {
-        self.cell(column).map(str::to_owned)
-    }
-
-    /// The text of an optional text column, `None` if the column is absent or the cell empty.
-    fn opt_text(&self, column: Option<usize>) -> Result<Option<String>, NetworkError> {
-        let Some(column) = column else {
-            return Ok(None);
-        };
+    fn typed<T: FromCell>(&self, column: usize) -> Result<Option<T>, NetworkError> {
         let cell = self.cell(column)?;
-        Ok((!cell.is_empty()).then(|| cell.to_owned()))
-    }
-
-    /// The value of a required column; an empty cell is an error.
-    fn value<T: FromCell>(&self, column: usize) -> Result<T, NetworkError> {
-        self.opt_value(Some(column))?.ok_or_else(|| {
-            self.error(
-                column,
-                "the cell is empty but the column requires a value".to_owned(),
-            )
-        })
-    }
-
-    /// The value of an optional column, `None` if the column is absent or the cell empty.
-    fn opt_value<T: FromCell>(&self, column: Option<usize>) -> Result<Option<T>, NetworkError> {
-        let Some(column) = column else {
-            return Ok(None);
-        };
-        let cell = self.cell(column)?.trim();
+        let cell = cell.trim();
         if cell.is_empty() {
             return Ok(None);
         }
@@ -673,70 +485,6 @@ fn csv_error(
         ),
         other => parse(None, format!("{other:?}")),
     }
-}
-
-/// A value read from one trimmed, non-empty cell; the error is the message for the user.
-trait FromCell: Sized {
-    fn from_cell(cell: &str) -> Result<Self, String>;
-}
-
-impl FromCell for f64 {
-    fn from_cell(cell: &str) -> Result<Self, String> {
-        cell.parse()
-            .map_err(|_| format!("{cell:?} is not a number"))
-    }
-}
-
-impl FromCell for bool {
-    fn from_cell(cell: &str) -> Result<Self, String> {
-        let is = |words: [&str; 3]| words.iter().any(|word| cell.eq_ignore_ascii_case(word));
-        if is(["true", "yes", "1"]) {
-            Ok(true)
-        } else if is(["false", "no", "0"]) {
-            Ok(false)
-        } else {
-            Err(format!(
-                "{cell:?} is not a boolean (true/false, yes/no or 1/0)"
-            ))
-        }
-    }
-}
-
-macro_rules! integer_cells {
-    ($($int:ty),*) => {$(
-        impl FromCell for $int {
-            fn from_cell(cell: &str) -> Result<Self, String> {
-                cell.parse()
-                    .map_err(|_| format!("{cell:?} is not a whole number from 0 to {}", <$int>::MAX))
-            }
-        }
-    )*};
-}
-
-integer_cells!(u8, u16);
-
-macro_rules! enumeration_cells {
-    ($($enumeration:ty),*) => {$(
-        impl FromCell for $enumeration {
-            fn from_cell(cell: &str) -> Result<Self, String> {
-                by_name(cell)
-            }
-        }
-    )*};
-}
-
-enumeration_cells!(
-    PointKind,
-    SegmentKind,
-    SwitchKind,
-    TransformerUsage,
-    Importance,
-    ContactRole
-);
-
-/// An enumeration value by its serde name; serde's message lists the accepted names.
-fn by_name<T: DeserializeOwned>(cell: &str) -> Result<T, String> {
-    T::deserialize(cell.into_deserializer()).map_err(|err: serde::de::value::Error| err.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,11 +12,18 @@
 //! (<https://github.com/gridserve/gridserve/blob/main/docs/formats/network.md>). The CSV reader
 //! and writers are in `csv`, the JSON ones in `json`.
 
+#[cfg(feature = "arrow")]
+mod arrow;
+mod cells;
 mod csv;
 mod json;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "arrow")]
+pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
+#[cfg(feature = "parquet")]
+pub use self::arrow::{read_parquet_dir, write_parquet_dir};
 pub use self::csv::{
     CONTACT_COLUMNS, CUSTOMER_COLUMNS, CsvReaders, CsvTables, POINT_COLUMNS, SEGMENT_COLUMNS,
     SOURCE_COLUMNS, SWITCH_COLUMNS, TRANSFORMER_COLUMNS, read_csv, read_csv_dir, write_csv_dir,

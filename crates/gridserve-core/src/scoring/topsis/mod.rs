@@ -55,7 +55,10 @@ use super::error::{Result, ScoringError};
 use super::matrix::Direction;
 use super::weights::normalised_weights;
 
-pub use batch::{MAX_THREADS, TopsisOutputs, topsis_batch, topsis_batch_into};
+pub use batch::{
+    ColumnStats, MAX_THREADS, TopsisOutputs, TopsisStats, topsis_batch, topsis_batch_exact,
+    topsis_batch_into, topsis_batch_with_stats, topsis_stats,
+};
 pub use reference::topsis;
 
 /// How TOPSIS normalises each column.
