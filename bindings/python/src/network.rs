@@ -420,6 +420,26 @@ impl PyNetwork {
         self.inner.memory_bytes()
     }
 
+    /// This network as compact, versioned bytes (`gridserve.from_bytes` reads them back); what
+    /// pickling ships.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        crate::persist::encode(py, &*self.inner)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
+    /// Immutable: a copy is the object itself.
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Immutable: a deep copy is the object itself.
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+
     fn __repr__(&self) -> String {
         let n = &self.inner;
         format!(
@@ -513,7 +533,7 @@ struct Spare {
 }
 
 impl TopoCell {
-    fn new(topo: Topology) -> Self {
+    pub(crate) fn new(topo: Topology) -> Self {
         Self {
             current: RwLock::new(Arc::new(topo)),
             writer: Mutex::new(Spare {
@@ -567,8 +587,8 @@ pub(crate) fn read(t: &TopoCell) -> Arc<Topology> {
 /// A network indexed in one state; answers scope, fault, planned-outage and exposure queries.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Topology")]
 pub struct PyTopology {
-    net: Arc<Network>,
-    inner: Arc<TopoCell>,
+    pub(crate) net: Arc<Network>,
+    pub(crate) inner: Arc<TopoCell>,
 }
 
 pub(crate) fn element(py: Python<'_>, net: &Network, asset: &str) -> PyResult<ElementId> {
@@ -869,6 +889,27 @@ impl PyTopology {
             .open_switches()
             .map(|l| self.net.line_asset(l).to_owned())
             .collect()
+    }
+
+    /// This topology as compact bytes: its network and the operations from the normal state
+    /// to its state; decoding re-indexes (`gridserve.from_bytes`). What pickling ships.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let t = read(&self.inner);
+        crate::persist::encode(py, &*t)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
+    /// An independent copy, as `copy()`.
+    fn __copy__(&self, py: Python<'_>) -> Self {
+        self.copy(py)
+    }
+
+    /// An independent copy, as `copy()`.
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> Self {
+        self.copy(py)
     }
 
     fn __repr__(&self) -> String {

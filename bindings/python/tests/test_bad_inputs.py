@@ -376,3 +376,30 @@ def test_render_report(report: Any) -> None:
 @given(customers=json_values, issued=times)
 def test_build_reports(tariff: gs.Tariff, customers: Any, issued: Any) -> None:
     call("build_reports", gs.build_reports, customers if isinstance(customers, (dict, list, str)) else [customers], tariff, issued)
+
+
+# ---- pickling ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def encodings(small_net: gs.Network, tariff: gs.Tariff) -> list[bytes]:
+    topo = gs.Topology(small_net, [("open", "SW1")])
+    return [small_net.to_bytes(), topo.to_bytes(), tariff.to_bytes(), topo.fault("L2").to_bytes()]
+
+
+@SETTINGS
+@given(
+    which=st.integers(min_value=0, max_value=3),
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), max_size=4),
+    cut=st.one_of(st.none(), st.integers(min_value=0)),
+    junk=st.binary(max_size=64),
+)
+def test_from_bytes(encodings: list[bytes], which: int, edits: list[tuple[int, int]], cut: Any, junk: bytes) -> None:
+    data = bytearray(encodings[which])
+    for at, value in edits:
+        data[at % len(data)] = value
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    call("from_bytes", gs.from_bytes, bytes(data))
+    call("from_bytes(junk)", gs.from_bytes, junk)
+    call("from_bytes(header+junk)", gs.from_bytes, encodings[which][:28] + junk)

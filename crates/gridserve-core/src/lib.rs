@@ -6,6 +6,7 @@ pub mod advice;
 pub mod network;
 pub mod notify;
 pub mod outbox;
+pub mod persist;
 pub mod ports;
 pub mod reliability;
 pub mod rng;
@@ -41,6 +42,9 @@ pub enum Error {
     /// An error of the tariff engine: schedules, price tables, usage, bills, interval data.
     #[error(transparent)]
     Tariff(#[from] tariff::TariffError),
+    /// Bytes that are not a valid encoding of the object asked for (see [`persist`]).
+    #[error(transparent)]
+    Persist(#[from] persist::PersistError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -51,5 +55,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Persist }
 }

@@ -26,6 +26,7 @@ from gridserve._gridserve import (
     break_even_demand_kw,
     build_reports,
     default_advice_rules,
+    from_bytes,
     pf_adjustment_pct,
     render_report_html,
     render_report_summary,
@@ -79,6 +80,9 @@ from gridserve.exceptions import (
     UnknownPeriodError,
     AdviceInputError,
     AdviceRuleError,
+    NotPicklableError,
+    PersistError,
+    UnsupportedFormatError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -163,4 +167,8 @@ __all__ = [
     "render_report_summary",
     "AdviceInputError",
     "AdviceRuleError",
+    "from_bytes",
+    "PersistError",
+    "UnsupportedFormatError",
+    "NotPicklableError",
 ]

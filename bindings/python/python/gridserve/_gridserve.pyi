@@ -33,6 +33,7 @@ __all__ = [
     "default_advice_rules",
     "render_report_html",
     "render_report_summary",
+    "from_bytes",
     "_error_examples",
 ]
 __version__: str
@@ -42,6 +43,9 @@ _Path = Union[str, PathLike[str]]
 _Time = Union[str, _dt.date]
 _Ids = Union[Sequence[int], npt.NDArray[np.integer[Any]]]
 _Ops = Sequence[Tuple[str, str]]
+_Bytes = Union[bytes, bytearray, memoryview]
+# What ``__reduce__`` returns: ``(from_bytes, (data,))``.
+_Reduced = Tuple[Any, Tuple[bytes]]
 
 @final
 class Network:
@@ -101,6 +105,11 @@ class Network:
     def line_kinds(self) -> List[str]: ...
     def line_ends(self) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
     def customer_points(self) -> npt.NDArray[np.uint32]: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> Network: ...
+    def __deepcopy__(self, memo: Any) -> Network: ...
 
 @final
 class Topology:
@@ -136,6 +145,12 @@ class Topology:
     def feeding_sources(self, point: str) -> List[str]: ...
     def faulted(self) -> List[str]: ...
     def out_of_service(self) -> List[str]: ...
+    def to_bytes(self) -> bytes:
+        """The network and the operations from the normal state to this state, as compact
+        bytes; :func:`from_bytes` re-indexes. What pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> Topology: ...
+    def __deepcopy__(self, memo: Any) -> Topology: ...
 
 @final
 class Scope:
@@ -162,6 +177,10 @@ class Scope:
     def restored_ids(self) -> npt.NDArray[np.uint32]: ...
     def report(self, *, roles: Optional[Sequence[str]] = None) -> Dict[str, Any]: ...
     def __len__(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class FaultOutcome:
@@ -173,6 +192,10 @@ class FaultOutcome:
     def meshed(self) -> bool: ...
     @property
     def scope(self) -> Scope: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class PlannedOutage:
@@ -190,6 +213,10 @@ class PlannedOutage:
     def operations(self) -> List[Tuple[str, str]]: ...
     @property
     def scope(self) -> Scope: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class OutageTable:
@@ -217,6 +244,11 @@ class OutageTable:
     @staticmethod
     def from_csv_text(text: str, feeders_json: str) -> OutageTable: ...
     def __len__(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> OutageTable: ...
+    def __deepcopy__(self, memo: Any) -> OutageTable: ...
     def indices(
         self, start: str, end: str, grouping: str = "system", options_json: Optional[_Json] = None
     ) -> str: ...
@@ -258,6 +290,9 @@ def med_threshold(
 class SystemActor:
     """The system actor, handed out only by ``Workflows.system_actor()``."""
 
+    def __reduce__(self) -> _Reduced:
+        """Refused with ``NotPicklableError``: the actor is a capability."""
+
 @final
 class Workflows:
     """The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
@@ -271,6 +306,8 @@ class Workflows:
         path: Optional[_Path] = None,
         check_integrity: bool = False,
     ) -> Workflows: ...
+    def __reduce__(self) -> _Reduced:
+        """Refused with ``NotPicklableError``: the workflows hold a store (a file or memory)."""
     @property
     def path(self) -> Optional[str]: ...
     @staticmethod
@@ -396,6 +433,11 @@ class Tariff:
         what_if: bool = False,
     ) -> Dict[str, Any]: ...
     def tou_finding(self, usages: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> Tariff: ...
+    def __deepcopy__(self, memo: Any) -> Tariff: ...
 
 def power_factor(
     energy_kwh: _Number, kvarh_forward: _Number, kvarh_reverse: Optional[_Number] = None
@@ -423,4 +465,10 @@ def build_reports(
 def default_advice_rules() -> str: ...
 def render_report_html(report: _Json) -> str: ...
 def render_report_summary(report: _Json) -> str: ...
+def from_bytes(data: _Bytes) -> Any:
+    """The ``Network``, ``Topology``, ``Tariff``, ``OutageTable``, ``Scope``, ``FaultOutcome`` or
+    ``PlannedOutage`` that ``to_bytes()`` (or pickling) wrote. Raises ``PersistError`` for bytes
+    that are not one (wrong magic, truncated, corrupt, another kind) and
+    ``UnsupportedFormatError`` for a newer format version."""
+
 def _error_examples() -> List[Tuple[str, str, BaseException]]: ...

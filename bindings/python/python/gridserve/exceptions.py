@@ -59,6 +59,9 @@ __all__ = [
     "UnknownOutboxEntryError",
     "OutboxEntryNotPendingError",
     "CorruptStoreError",
+    "PersistError",
+    "UnsupportedFormatError",
+    "NotPicklableError",
 ]
 
 
@@ -358,3 +361,21 @@ class AdviceInputError(GridserveError, ValueError):
 class AdviceRuleError(GridserveError, ValueError):
     """A report rule or loss-table value is out of its domain (``rule``, ``field``,
     ``value``, ``reason``)."""
+
+
+class PersistError(GridserveError, ValueError):
+    """Bytes given to ``from_bytes`` (or unpickled) are not a gridserve object of the kind asked
+    for: ``error_kind`` ``bad_magic`` (``found``), ``wrong_kind`` (``expected``, ``found``),
+    ``truncated`` (``expected``, ``found`` bytes), ``corrupt`` or ``invalid`` (``what``,
+    ``reason``), or ``encode`` when an object cannot be written."""
+
+
+class UnsupportedFormatError(PersistError):
+    """The bytes were written in a format version this gridserve does not read (``version``,
+    ``supported``): a newer gridserve wrote them."""
+
+
+class NotPicklableError(GridserveError, TypeError):
+    """The object holds something that cannot move to another process (a store, a file, a
+    connection) or a capability (the system actor). Derives from ``TypeError``, which is what
+    ``pickle`` and ``copy`` callers catch."""
