@@ -14,6 +14,7 @@ mod convert;
 mod errors;
 mod network;
 mod persist;
+mod progress;
 mod reliability;
 mod scope;
 mod scoring;

@@ -403,3 +403,34 @@ def test_from_bytes(encodings: list[bytes], which: int, edits: list[tuple[int, i
     call("from_bytes", gs.from_bytes, bytes(data))
     call("from_bytes(junk)", gs.from_bytes, junk)
     call("from_bytes(header+junk)", gs.from_bytes, encodings[which][:28] + junk)
+
+
+# ---- progress arguments -----------------------------------------------------------------------
+
+
+class _Bar:
+    def __init__(self, total: Any) -> None:
+        self.total = total
+
+    def update(self, n: Any) -> None:
+        pass
+
+
+progress_targets = st.one_of(
+    st.none(),
+    json_values,
+    json_values.map(lambda v: (lambda done, total: v)),
+    st.sampled_from([False, True, None, 0, ""]).map(lambda v: (lambda done, total: v)),
+    st.one_of(st.none(), ints, texts.filter(lambda s: len(s) < 100)).map(_Bar),
+)
+
+
+@SETTINGS
+@given(progress=progress_targets, rows=st.integers(min_value=0, max_value=300))
+def test_progress_arguments(tariff: gs.Tariff, progress: Any, rows: int) -> None:
+    energy = np.full((rows, 96), 0.5)
+    terms = [{"customer": f"C{i}", "capacity_kva": 630} for i in range(rows)]
+    call("Tariff.bill_intervals(progress)", tariff.bill_intervals, energy, "2026-03-01", terms, progress=progress)
+    call("Tariff.aggregate_intervals(progress)", tariff.aggregate_intervals, energy, "2026-03-01", progress=progress)
+    call("Tariff.bills(progress)", tariff.bills, [VALID_USAGE] * min(rows, 5), progress=progress)
+    call("build_reports(progress)", gs.build_reports, [], tariff, "2026-04-05", progress=progress)

@@ -8,6 +8,7 @@ pub mod notify;
 pub mod outbox;
 pub mod persist;
 pub mod ports;
+pub mod progress;
 pub mod reliability;
 pub mod rng;
 pub mod scoring;

@@ -80,6 +80,7 @@ from gridserve.exceptions import (
     UnknownPeriodError,
     AdviceInputError,
     AdviceRuleError,
+    CancelledError,
     NotPicklableError,
     PersistError,
     UnsupportedFormatError,
@@ -171,4 +172,5 @@ __all__ = [
     "PersistError",
     "UnsupportedFormatError",
     "NotPicklableError",
+    "CancelledError",
 ]

@@ -46,6 +46,9 @@ _Ops = Sequence[Tuple[str, str]]
 _Bytes = Union[bytes, bytearray, memoryview]
 # What ``__reduce__`` returns: ``(from_bytes, (data,))``.
 _Reduced = Tuple[Any, Tuple[bytes]]
+# A progress target: a callable (done, total) -> Optional[bool] (False cancels), or a
+# tqdm-like object with update(n) and total.
+_Progress = Any
 
 @final
 class Network:
@@ -399,7 +402,12 @@ class Tariff:
     def unit_price(self, period: str) -> Optional[Decimal]: ...
     def period_at(self, time: _Time, calendar: Optional[_Json] = None) -> str: ...
     def bill(self, usage: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
-    def bills(self, usages: _Json, *, what_if: bool = False) -> List[Dict[str, Any]]: ...
+    def bills(
+        self, usages: _Json, *, what_if: bool = False, progress: Optional[_Progress] = None
+    ) -> List[Dict[str, Any]]:
+        """Bills many months. ``progress``: a callable ``(done, total)`` (returning ``False``
+        cancels with ``CancelledError``; an exception it raises propagates) or a tqdm-like
+        object with ``update(n)`` (its ``total`` is set when unset), told every 1 %."""
     def aggregate_intervals(
         self,
         energy_kwh: npt.ArrayLike,
@@ -409,7 +417,11 @@ class Tariff:
         kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         ids: Optional[List[str]] = None,
-    ) -> Dict[str, npt.NDArray[np.float64]]: ...
+        *,
+        progress: Optional[_Progress] = None,
+    ) -> Dict[str, npt.NDArray[np.float64]]:
+        """Per-customer monthly figures from interval energy. ``progress`` as in ``bills``:
+        told the customers summed every 1 % (at most every 65,536) while the threads run."""
     def bill_intervals(
         self,
         energy_kwh: npt.ArrayLike,
@@ -420,7 +432,12 @@ class Tariff:
         kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         columns: bool = False,
-    ) -> Any: ...
+        *,
+        progress: Optional[_Progress] = None,
+    ) -> Any:
+        """Monthly bills from interval energy. ``progress`` as in ``bills``: told the customers
+        done every 1 % (at most every 65,536); a customer counts half when its readings are
+        summed and half when it is billed."""
     def compare_basic_methods(
         self, history: _Json, step_kw: Optional[_Number] = None
     ) -> Dict[str, Any]: ...
@@ -456,11 +473,14 @@ def build_reports(
     issued: _Time,
     rules: Optional[_Json] = None,
     losses: Optional[_Json] = None,
+    *,
+    progress: Optional[_Progress] = None,
 ) -> List[Dict[str, Any]]:
     """Energy reports of one peer group: each customer is ``{"info": {...}, "history": [monthly
     usage, ...], "transformers": [...], "usage": {indicator inputs}, "direct_trading_saving_yuan":
     ...}``; ``issued`` is a date (``date``, ``datetime`` or ISO 8601 text); ``rules`` and ``losses`` default to
-    :func:`default_advice_rules` and the GB 20052 table."""
+    :func:`default_advice_rules` and the GB 20052 table. ``progress`` as in ``Tariff.bills``:
+    told the customers done every 1 %."""
 
 def default_advice_rules() -> str: ...
 def render_report_html(report: _Json) -> str: ...

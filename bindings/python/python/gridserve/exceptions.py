@@ -62,6 +62,7 @@ __all__ = [
     "PersistError",
     "UnsupportedFormatError",
     "NotPicklableError",
+    "CancelledError",
 ]
 
 
@@ -379,3 +380,8 @@ class NotPicklableError(GridserveError, TypeError):
     """The object holds something that cannot move to another process (a store, a file, a
     connection) or a capability (the system actor). Derives from ``TypeError``, which is what
     ``pickle`` and ``copy`` callers catch."""
+
+
+class CancelledError(GridserveError, RuntimeError):
+    """A ``progress`` callback returned ``False``: the call stopped after ``done`` of ``total``
+    items and returned nothing."""
