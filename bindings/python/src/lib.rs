@@ -27,6 +27,7 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(errors::_error_examples, m)?)?;
     m.add_function(wrap_pyfunction!(persist::from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(persist::_topology_in_state, m)?)?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;

@@ -35,6 +35,18 @@ pub(crate) fn reduce<'py>(
     PyTuple::new(py, [f, args.into_any()])
 }
 
+/// `(gridserve._gridserve.<function>, args)`: what `__reduce__` returns for an object rebuilt
+/// from several parts.
+pub(crate) fn reduce_with<'py>(
+    py: Python<'py>,
+    function: &str,
+    args: (Py<PyAny>, Py<PyAny>),
+) -> PyResult<Bound<'py, PyTuple>> {
+    let f = py.import("gridserve._gridserve")?.getattr(function)?;
+    let args = PyTuple::new(py, [args.0, args.1])?;
+    PyTuple::new(py, [f, args.into_any()])
+}
+
 /// Raises `NotPicklableError` for an object that holds a handle or a capability.
 pub(crate) fn refuse(py: Python<'_>, class: &str, reason: &str) -> PyErr {
     crate::errors::raise(
@@ -101,7 +113,21 @@ pub(crate) fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py
         .into_any(),
         Kind::Topology => {
             let (net, inner) = cell(Arc::new(decode(py, &bytes)?));
-            Bound::new(py, PyTopology { net, inner })?.into_any()
+            let network = Py::new(
+                py,
+                PyNetwork {
+                    inner: Arc::clone(&net),
+                },
+            )?;
+            Bound::new(
+                py,
+                PyTopology {
+                    net,
+                    inner,
+                    network,
+                },
+            )?
+            .into_any()
         }
         Kind::Tariff => Bound::new(
             py,
@@ -165,4 +191,25 @@ pub(crate) fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py
         }
     };
     Ok(obj.unbind())
+}
+
+/// Rebuilds a pickled `Topology`: `network` indexed in the state `data` holds (bytes of a
+/// topology state, as `Topology.__reduce__` writes them). Raises `PersistError` for bytes that
+/// are not one, and for a state that does not fit the network.
+#[pyfunction]
+pub(crate) fn _topology_in_state(
+    py: Python<'_>,
+    network: &Bound<'_, PyNetwork>,
+    data: &Bound<'_, PyAny>,
+) -> PyResult<PyTopology> {
+    let bytes = data_arg(py, data)?;
+    let state: persist::TopologyState = decode(py, &bytes)?;
+    let net = Arc::clone(&network.get().inner);
+    let shared = Arc::clone(&net);
+    let topo = py.detach(|| state.index(shared)).py_err(py)?;
+    Ok(PyTopology {
+        net,
+        inner: Arc::new(TopoCell::new(topo)),
+        network: network.clone().unbind(),
+    })
 }

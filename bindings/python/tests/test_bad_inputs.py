@@ -384,7 +384,7 @@ def test_build_reports(tariff: gs.Tariff, customers: Any, issued: Any) -> None:
 @pytest.fixture(scope="module")
 def encodings(small_net: gs.Network, tariff: gs.Tariff) -> list[bytes]:
     topo = gs.Topology(small_net, [("open", "SW1")])
-    return [small_net.to_bytes(), topo.to_bytes(), tariff.to_bytes(), topo.fault("L2").to_bytes()]
+    return [small_net.to_bytes(), topo.to_bytes(), tariff.to_bytes(), topo.__reduce__()[1][1]]
 
 
 @SETTINGS
@@ -394,7 +394,7 @@ def encodings(small_net: gs.Network, tariff: gs.Tariff) -> list[bytes]:
     cut=st.one_of(st.none(), st.integers(min_value=0)),
     junk=st.binary(max_size=64),
 )
-def test_from_bytes(encodings: list[bytes], which: int, edits: list[tuple[int, int]], cut: Any, junk: bytes) -> None:
+def test_from_bytes(small_net: gs.Network, encodings: list[bytes], which: int, edits: list[tuple[int, int]], cut: Any, junk: bytes) -> None:
     data = bytearray(encodings[which])
     for at, value in edits:
         data[at % len(data)] = value
@@ -403,6 +403,9 @@ def test_from_bytes(encodings: list[bytes], which: int, edits: list[tuple[int, i
     call("from_bytes", gs.from_bytes, bytes(data))
     call("from_bytes(junk)", gs.from_bytes, junk)
     call("from_bytes(header+junk)", gs.from_bytes, encodings[which][:28] + junk)
+    from gridserve._gridserve import _topology_in_state
+
+    call("_topology_in_state", _topology_in_state, small_net, bytes(data))
 
 
 # ---- progress arguments -----------------------------------------------------------------------

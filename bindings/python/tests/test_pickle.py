@@ -28,11 +28,12 @@ def _answers(t: gs.Topology):
     closed = [s for s in x["switch"] if s not in set(t.open_switches())][:150]
     scopes = [t.scope([("open", s)]).point_ids().tolist() for s in closed]
     return (
-        t.energized().tolist(),
+        t.energized().tolist(),  # a mask in point id order
         sorted(t.open_switches()),
         sorted(t.faulted()),
         sorted(t.out_of_service()),
-        {k: np.asarray(v).tolist() for k, v in x.items()},
+        # Loads are differences of prefix sums taken in the index's order: equal to 1e-6 kW.
+        {k: np.round(np.asarray(v), 6).tolist() if k == "load_kw" else np.asarray(v).tolist() for k, v in x.items()},
         scopes,
     )
 
@@ -76,6 +77,33 @@ def test_topology_round_trips_its_state_and_answers(county: gs.Network) -> None:
     deep.apply([("repair", seg)])
     assert seg in t.faulted() and seg not in deep.faulted()
     assert seg in back.faulted()
+
+
+def test_topologies_of_one_network_pickle_it_once(county: gs.Network) -> None:
+    t1 = gs.Topology(county)
+    t2 = t1.copy()
+    t2.apply([("close", t1.open_switches()[0])])
+    assert t1.network is county and t2.network is county
+    one = len(pickle.dumps(county))
+    both = pickle.dumps([county, t1, t2])
+    assert len(both) < one + 2_000, (len(both), one)
+    net, b1, b2 = pickle.loads(both)
+    assert b1.network is net and b2.network is net
+    assert _answers(b1) == _answers(t1) and _answers(b2) == _answers(t2)
+
+
+def test_a_state_for_another_network_is_refused(small: gs.Network, county: gs.Network) -> None:
+    from gridserve._gridserve import _topology_in_state
+
+    t = gs.Topology(county)
+    t.apply([("close", t.open_switches()[0])])
+    state = t.__reduce__()[1][1]
+    with pytest.raises(gs.PersistError) as e:
+        _topology_in_state(small, state)
+    assert e.value.error_kind == "invalid"
+    with pytest.raises(gs.PersistError) as e:
+        _topology_in_state(small, small.to_bytes())
+    assert e.value.error_kind == "wrong_kind"
 
 
 def test_scope_fault_and_plan_round_trip(small: gs.Network) -> None:

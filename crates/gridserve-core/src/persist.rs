@@ -109,11 +109,13 @@ pub enum Kind {
     Weights,
     /// A weight [`Combination`](crate::scoring::Combination).
     Combination,
+    /// A [`TopologyState`]: a topology's state without its network.
+    TopologyState,
 }
 
 impl Kind {
     /// Every kind, in code order (code = position + 1).
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Network,
         Self::Topology,
         Self::Tariff,
@@ -133,6 +135,7 @@ impl Kind {
         Self::TopsisOptions,
         Self::Weights,
         Self::Combination,
+        Self::TopologyState,
     ];
 
     /// The code written in the header.
@@ -174,6 +177,7 @@ impl Kind {
             Self::TopsisOptions => "topsis_options",
             Self::Weights => "weights",
             Self::Combination => "combination",
+            Self::TopologyState => "topology_state",
         }
     }
 }
@@ -649,6 +653,46 @@ impl Persist for Topology {
     fn decode_body(body: &[u8]) -> Result<Self> {
         decode::<TopologyForm>("topology", body)?.build("topology")
     }
+}
+
+/// The state of a topology without its network: the operations from the network's normal state.
+/// Ships many topologies of one network (or a topology whose network travels separately)
+/// without repeating the network; [`TopologyState::index`] rebuilds the topology on the network
+/// it is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyState {
+    /// The operations from the normal state, in the order they apply.
+    pub operations: Vec<Operation>,
+}
+
+impl TopologyState {
+    /// The state of `t`.
+    #[must_use]
+    pub fn of(t: &Topology) -> Self {
+        let net = t.network();
+        Self {
+            operations: operations_between(net, &NetworkState::normal(net), t.state()),
+        }
+    }
+
+    /// Indexes `net` in this state.
+    ///
+    /// # Errors
+    /// [`PersistError::Invalid`] if the operations do not apply to `net` (an id out of its
+    /// range, or an operation its normal state refuses: the state was made for another network).
+    pub fn index(&self, net: Arc<Network>) -> Result<Topology> {
+        let what = Kind::TopologyState.name();
+        let mut state = NetworkState::normal(&net);
+        state
+            .apply(&net, &self.operations)
+            .map_err(|e| invalid(what, &e))?;
+        Topology::new(net, state).map_err(|e| invalid(what, &e))
+    }
+}
+
+persist_serde! {
+    TopologyState => TopologyState,
 }
 
 /// The answer of a topology query together with the topology that gave it. Encoded as the

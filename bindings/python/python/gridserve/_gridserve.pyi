@@ -34,6 +34,7 @@ __all__ = [
     "render_report_html",
     "render_report_summary",
     "from_bytes",
+    "_topology_in_state",
     "_error_examples",
 ]
 __version__: str
@@ -44,8 +45,9 @@ _Time = Union[str, _dt.date]
 _Ids = Union[Sequence[int], npt.NDArray[np.integer[Any]]]
 _Ops = Sequence[Tuple[str, str]]
 _Bytes = Union[bytes, bytearray, memoryview]
-# What ``__reduce__`` returns: ``(from_bytes, (data,))``.
-_Reduced = Tuple[Any, Tuple[bytes]]
+# What ``__reduce__`` returns: ``(from_bytes, (data,))``, or for a Topology
+# ``(_topology_in_state, (network, state))``.
+_Reduced = Tuple[Any, Tuple[Any, ...]]
 # A progress target: a callable (done, total) -> Optional[bool] (False cancels), or a
 # tqdm-like object with update(n) and total.
 _Progress = Any
@@ -124,7 +126,8 @@ class Topology:
 
     def __new__(cls, network: Network, operations: Optional[_Ops] = None) -> Topology: ...
     @property
-    def network(self) -> Network: ...
+    def network(self) -> Network:
+        """The network (the object the topology was made from)."""
     @property
     def version(self) -> int: ...
     @property
@@ -150,8 +153,10 @@ class Topology:
     def out_of_service(self) -> List[str]: ...
     def to_bytes(self) -> bytes:
         """The network and the operations from the normal state to this state, as compact
-        bytes; :func:`from_bytes` re-indexes. What pickling ships."""
-    def __reduce__(self) -> _Reduced: ...
+        bytes; :func:`from_bytes` re-indexes."""
+    def __reduce__(self) -> _Reduced:
+        """Pickles as the ``Network`` object (pickled once however many topologies share it)
+        and the state's operations; unpickling re-indexes."""
     def __copy__(self) -> Topology: ...
     def __deepcopy__(self, memo: Any) -> Topology: ...
 
@@ -490,5 +495,8 @@ def from_bytes(data: _Bytes) -> Any:
     ``PlannedOutage`` that ``to_bytes()`` (or pickling) wrote. Raises ``PersistError`` for bytes
     that are not one (wrong magic, truncated, corrupt, another kind) and
     ``UnsupportedFormatError`` for a newer format version."""
+
+def _topology_in_state(network: Network, data: _Bytes) -> Topology:
+    """A pickled ``Topology`` rebuilt: ``network`` indexed in the state ``data`` holds."""
 
 def _error_examples() -> List[Tuple[str, str, BaseException]]: ...
