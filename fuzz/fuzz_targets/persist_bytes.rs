@@ -20,6 +20,7 @@ fn all(bytes: &[u8]) {
     let _ = persist::from_bytes::<Answered<Scope>>(bytes);
     let _ = persist::from_bytes::<Answered<FaultOutcome>>(bytes);
     let _ = persist::from_bytes::<Answered<PlannedOutage>>(bytes);
+    let _ = persist::from_bytes::<persist::TopologyState>(bytes);
 }
 
 fuzz_target!(|data: &[u8]| {
