@@ -94,6 +94,7 @@ pub use gridserve_core::advice;
 pub use gridserve_core::network;
 pub use gridserve_core::notify;
 pub use gridserve_core::outbox;
+pub use gridserve_core::persist;
 pub use gridserve_core::ports;
 pub use gridserve_core::reliability;
 pub use gridserve_core::scoring;

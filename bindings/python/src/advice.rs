@@ -16,9 +16,11 @@ fn parse<T: DeserializeOwned>(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>
 }
 
 /// Builds the energy report of every customer of one peer group (see the stubs for the
-/// layout of a customer).
+/// layout of a customer). `progress`: a callable `(done, total)` (returning `False` cancels
+/// with `CancelledError`) or a tqdm-like object with `update(n)`, told the customers done every
+/// 1 % (at most every 65,536).
 #[pyfunction]
-#[pyo3(signature = (customers, tariff, issued, rules=None, losses=None))]
+#[pyo3(signature = (customers, tariff, issued, rules=None, losses=None, *, progress=None))]
 pub(crate) fn build_reports<'py>(
     py: Python<'py>,
     customers: &Bound<'py, PyAny>,
@@ -26,7 +28,9 @@ pub(crate) fn build_reports<'py>(
     issued: &Bound<'_, PyAny>,
     rules: Option<&Bound<'py, PyAny>>,
     losses: Option<&Bound<'py, PyAny>>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
+    let target = crate::progress::PyProgress::arg(py, progress)?;
     let customers: Vec<CustomerInput> = parse(py, "customers", customers)?;
     let rules = match rules {
         Some(r) => AdviceRules::from_json(&json_text(py, r)?).py_err(py)?,
@@ -38,9 +42,9 @@ pub(crate) fn build_reports<'py>(
     };
     let issued = crate::convert::cst_time_arg(py, "issued", issued)?.date();
     let t = &tariff.inner;
-    let reports = py
-        .detach(|| advice::build_reports(&customers, t, &rules, &losses, issued))
-        .py_err(py)?;
+    let reports = crate::progress::run(py, target, customers.len(), 1, |progress| {
+        advice::build_reports_tracked(&customers, t, &rules, &losses, issued, progress)
+    })?;
     let out = PyList::empty(py);
     for r in &reports {
         out.append(to_py(py, r)?)?;

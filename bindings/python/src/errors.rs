@@ -104,7 +104,7 @@ pub(crate) fn invalid_argument(py: Python<'_>, message: String) -> PyErr {
 #[pyfunction]
 pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str, Py<PyAny>)> {
     use gridserve_core::{
-        advice, network, notify, outbox, ports, reliability, scoring, tariff, workflow,
+        advice, network, notify, outbox, persist, ports, reliability, scoring, tariff, workflow,
     };
     fn add<E: ErrorInfo>(
         py: Python<'_>,
@@ -148,5 +148,6 @@ pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str
         gridserve_core::table::TableError::examples(),
         &mut out,
     );
+    add(py, "persist", persist::PersistError::examples(), &mut out);
     out
 }

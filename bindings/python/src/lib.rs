@@ -15,6 +15,8 @@ mod convert;
 mod errors;
 mod inbound;
 mod network;
+mod persist;
+mod progress;
 mod reliability;
 mod scope;
 mod scoring;
@@ -29,6 +31,8 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow::table_spec, m)?)?;
     m.add_function(wrap_pyfunction!(arrow::read_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(arrow::write_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(persist::from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(persist::_topology_in_state, m)?)?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;

@@ -525,6 +525,26 @@ impl PyNetwork {
         self.inner.memory_bytes()
     }
 
+    /// This network as compact, versioned bytes (`gridserve.from_bytes` reads them back); what
+    /// pickling ships.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        crate::persist::encode(py, &*self.inner)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
+    /// Immutable: a copy is the object itself.
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Immutable: a deep copy is the object itself.
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+
     fn __repr__(&self) -> String {
         let n = &self.inner;
         format!(
@@ -618,7 +638,7 @@ struct Spare {
 }
 
 impl TopoCell {
-    fn new(topo: Topology) -> Self {
+    pub(crate) fn new(topo: Topology) -> Self {
         Self {
             current: RwLock::new(Arc::new(topo)),
             writer: Mutex::new(Spare {
@@ -672,8 +692,11 @@ pub(crate) fn read(t: &TopoCell) -> Arc<Topology> {
 /// A network indexed in one state; answers scope, fault, planned-outage and exposure queries.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Topology")]
 pub struct PyTopology {
-    net: Arc<Network>,
-    inner: Arc<TopoCell>,
+    pub(crate) net: Arc<Network>,
+    pub(crate) inner: Arc<TopoCell>,
+    /// The `Network` object it was made from: `topology.network` returns it, and pickling refers
+    /// to it, so that a pickle holding several topologies of one network holds the network once.
+    pub(crate) network: Py<PyNetwork>,
 }
 
 pub(crate) fn element(py: Python<'_>, net: &Network, asset: &str) -> PyResult<ElementId> {
@@ -702,10 +725,10 @@ impl PyTopology {
     #[pyo3(signature = (network, operations = None))]
     fn new(
         py: Python<'_>,
-        network: &PyNetwork,
+        network: &Bound<'_, PyNetwork>,
         operations: Option<Vec<(crate::convert::Text, crate::convert::Text)>>,
     ) -> PyResult<Self> {
-        let net = Arc::clone(&network.inner);
+        let net = Arc::clone(&network.get().inner);
         let ops = convert::operations(py, &net, operations.unwrap_or_default())?;
         let shared = Arc::clone(&net);
         let topo = py
@@ -717,15 +740,14 @@ impl PyTopology {
         Ok(Self {
             net,
             inner: Arc::new(TopoCell::new(topo)),
+            network: network.clone().unbind(),
         })
     }
 
-    /// The network.
+    /// The network (the object the topology was made from).
     #[getter]
-    fn network(&self) -> PyNetwork {
-        PyNetwork {
-            inner: Arc::clone(&self.net),
-        }
+    fn network(&self, py: Python<'_>) -> Py<PyNetwork> {
+        self.network.clone_ref(py)
     }
 
     /// An independent copy (applying operations to one leaves the other as it is).
@@ -735,6 +757,7 @@ impl PyTopology {
         Self {
             net: Arc::clone(&self.net),
             inner: Arc::new(TopoCell::new(copy)),
+            network: self.network.clone_ref(py),
         }
     }
 
@@ -974,6 +997,39 @@ impl PyTopology {
             .open_switches()
             .map(|l| self.net.line_asset(l).to_owned())
             .collect()
+    }
+
+    /// This topology as compact bytes: its network and the operations from the normal state
+    /// to its state; decoding re-indexes (`gridserve.from_bytes`).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let t = read(&self.inner);
+        crate::persist::encode(py, &*t)
+    }
+
+    /// Pickles as the `Network` object (pickled once however many topologies refer to it) and
+    /// the state's operations; unpickling re-indexes.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        let t = read(&self.inner);
+        let state = gridserve_core::persist::TopologyState::of(&t);
+        let bytes = crate::persist::encode(py, &state)?;
+        crate::persist::reduce_with(
+            py,
+            "_topology_in_state",
+            (
+                self.network.clone_ref(py).into_any(),
+                bytes.into_any().unbind(),
+            ),
+        )
+    }
+
+    /// An independent copy, as `copy()`.
+    fn __copy__(&self, py: Python<'_>) -> Self {
+        self.copy(py)
+    }
+
+    /// An independent copy, as `copy()`.
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> Self {
+        self.copy(py)
     }
 
     fn __repr__(&self) -> String {

@@ -84,11 +84,31 @@ const STAT_KEYS: &str = "feeder, substation, cause, device, planned, month, hour
 /// Outage records validated against a service base, in columnar form.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "OutageTable")]
 pub struct PyOutageTable {
-    inner: OutageTable,
+    pub(crate) inner: OutageTable,
 }
 
 #[pymethods]
 impl PyOutageTable {
+    /// This outage table as compact, versioned bytes (`gridserve.from_bytes` reads them back); what
+    /// pickling ships.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        crate::persist::encode(py, &self.inner)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
+    /// Immutable: a copy is the object itself.
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Immutable: a deep copy is the object itself.
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+
     /// Builds from columns and the service base as JSON. Timestamps are ms since the epoch,
     /// the smallest int64 (numpy's NaT) marking a missing value; counts, operations and
     /// planned flags are float64 with NaN marking a missing value. Optional columns left out

@@ -127,6 +127,21 @@ impl PyScope {
         to_py(py, &r)
     }
 
+    /// This scope with the topology that computed it, as compact bytes: decoding
+    /// re-indexes the topology and asks again (`gridserve.from_bytes`). A scope whose topology
+    /// changed since is refused with `StaleScopeError`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let value = gridserve_core::persist::Answered {
+            topology: read(&self.topo),
+            answer: self.scope.clone(),
+        };
+        crate::persist::encode(py, &value)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
     fn __len__(&self) -> usize {
         self.scope.summary().points
     }
@@ -182,6 +197,21 @@ impl PyFaultOutcome {
             topo: Arc::clone(&self.topo),
         }
     }
+    /// This fault outcome with the topology that computed it, as compact bytes: decoding
+    /// re-indexes the topology and asks again (`gridserve.from_bytes`). A fault outcome whose topology
+    /// changed since is refused with `StaleScopeError`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let value = gridserve_core::persist::Answered {
+            topology: read(&self.topo),
+            answer: self.out.clone(),
+        };
+        crate::persist::encode(py, &value)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "FaultOutcome(tripped={:?}, {} customers out)",
@@ -243,6 +273,21 @@ impl PyPlannedOutage {
             topo: Arc::clone(&self.topo),
         }
     }
+    /// This planned outage with the topology that computed it, as compact bytes: decoding
+    /// re-indexes the topology and asks again (`gridserve.from_bytes`). A planned outage whose topology
+    /// changed since is refused with `StaleScopeError`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let value = gridserve_core::persist::Answered {
+            topology: read(&self.topo),
+            answer: self.plan.clone(),
+        };
+        crate::persist::encode(py, &value)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "PlannedOutage(open={:?}, {} customers out)",

@@ -19,6 +19,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::errors::IntoPy;
+use crate::progress::PyProgress;
+use gridserve_core::progress::Progress;
 
 const DECIMAL_SUFFIXES: [&str; 11] = [
     "_yuan",
@@ -242,23 +244,28 @@ impl PyTariff {
     }
 
     /// Bills many months (a list of usage dicts); the first error stops. `what_if` as in
-    /// `bill`.
-    #[pyo3(signature = (usages, *, what_if = false))]
+    /// `bill`. `progress`: a callable `(done, total)` (returning `False` cancels with
+    /// `CancelledError`) or a tqdm-like object with `update(n)`, told every 1 % of the months.
+    #[pyo3(signature = (usages, *, what_if = false, progress = None))]
     fn bills<'py>(
         &self,
         py: Python<'py>,
         usages: &Bound<'py, PyAny>,
         what_if: bool,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let target = crate::progress::PyProgress::arg(py, progress)?;
         let usages: Vec<MonthlyUsage> = parse(py, "usages", usages)?;
-        let bills = py
-            .detach(|| {
-                usages
-                    .iter()
-                    .map(|u| self.bill_one(u, what_if))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .py_err(py)?;
+        let bills = crate::progress::run(py, target, usages.len(), 1, |mut progress| {
+            let mut bills = Vec::with_capacity(usages.len());
+            for (i, u) in usages.iter().enumerate() {
+                if let Some(p) = progress.as_deref_mut() {
+                    p.report(i)?;
+                }
+                bills.push(self.bill_one(u, what_if)?);
+            }
+            Ok::<_, TariffError>(bills)
+        })?;
         to_py(py, &bills)
     }
 
@@ -266,8 +273,10 @@ impl PyTariff {
     /// shape (customers, intervals) read in place. Returns numpy arrays: `energy_kwh`
     /// (customers × 5, periods sharp, peak, flat, valley, deep_valley), `total_kwh`,
     /// `max_demand_kw`, `load_factor`, `peak_share`, `valley_share`, `kvarh_forward`,
-    /// `kvarh_reverse`.
-    #[pyo3(signature = (energy_kwh, start, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None, ids = None))]
+    /// `kvarh_reverse`. `progress`: a callable `(done, total)` (returning `False` cancels with
+    /// `CancelledError`) or a tqdm-like object with `update(n)`, told the customers summed every
+    /// 1 % (at most every 65,536) while the threads run.
+    #[pyo3(signature = (energy_kwh, start, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None, ids = None, *, progress = None))]
     #[allow(clippy::too_many_arguments)]
     fn aggregate_intervals<'py>(
         &self,
@@ -279,7 +288,9 @@ impl PyTariff {
         kvarh_reverse: Option<&Bound<'py, PyAny>>,
         calendar: Option<&Bound<'py, PyAny>>,
         ids: Option<Vec<String>>,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let mut target = PyProgress::arg(py, progress)?;
         let energy = Column::new(py, "energy_kwh", energy_kwh)?;
         let fwd = kvarh_forward
             .map(|a| Column::new(py, "kvarh_forward", a))
@@ -287,17 +298,31 @@ impl PyTariff {
         let rev = kvarh_reverse
             .map(|a| Column::new(py, "kvarh_reverse", a))
             .transpose()?;
-        let (layout, totals) = self.aggregate(
-            py,
-            &energy,
-            start,
-            interval_min,
-            fwd.as_ref(),
-            rev.as_ref(),
-            calendar,
-            ids.as_deref(),
-        )?;
-        let _ = layout;
+        let given = target.is_some();
+        let outcome = {
+            let mut callback =
+                |done: usize, total: usize| target.as_mut().is_none_or(|t| t.call(done, total));
+            let mut tracked = Progress::new(&mut callback, energy.shape()[0]);
+            let result = self.aggregate(
+                py,
+                &energy,
+                start,
+                interval_min,
+                fwd.as_ref(),
+                rev.as_ref(),
+                calendar,
+                ids.as_deref(),
+                given.then_some(&mut tracked),
+            );
+            if result.is_ok() && given {
+                let _ = tracked.finish();
+            }
+            result
+        };
+        if let Some(e) = PyProgress::raised(target) {
+            return Err(e);
+        }
+        let (_, totals) = outcome?;
         let out = PyDict::new(py);
         let n = totals.customers;
         let energy = totals.energy_kwh.into_pyarray(py).reshape([n, 5])?;
@@ -323,8 +348,11 @@ impl PyTariff {
     /// month's `kvarh_forward` / `kvarh_reverse` registers). With `columns=True` the result is
     /// one list per figure instead (`customer`, `<period>_yuan`, `energy_yuan`, `basic_yuan`,
     /// `power_factor`, `pf_adjustment_pct`, `pf_yuan`, `funds_yuan`, `total_yuan`,
-    /// `max_demand_kw`), ready for a DataFrame.
-    #[pyo3(signature = (energy_kwh, start, terms, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None, columns = false))]
+    /// `max_demand_kw`), ready for a DataFrame. `progress`: a callable `(done, total)`
+    /// (returning `False` cancels with `CancelledError`) or a tqdm-like object with
+    /// `update(n)`, told the customers done every 1 % (at most every 65,536) while the threads
+    /// run; a customer counts half when its readings are summed and half when it is billed.
+    #[pyo3(signature = (energy_kwh, start, terms, interval_min = 15, kvarh_forward = None, kvarh_reverse = None, calendar = None, columns = false, *, progress = None))]
     #[allow(clippy::too_many_arguments)]
     fn bill_intervals<'py>(
         &self,
@@ -337,7 +365,9 @@ impl PyTariff {
         kvarh_reverse: Option<&Bound<'py, PyAny>>,
         calendar: Option<&Bound<'py, PyAny>>,
         columns: bool,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let mut target = PyProgress::arg(py, progress)?;
         let terms: Vec<CustomerTerms> = parse(py, "terms", terms)?;
         let ids: Vec<String> = terms.iter().map(|t| t.customer.clone()).collect();
         let energy = Column::new(py, "energy_kwh", energy_kwh)?;
@@ -347,27 +377,49 @@ impl PyTariff {
         let rev = kvarh_reverse
             .map(|a| Column::new(py, "kvarh_reverse", a))
             .transpose()?;
-        let (layout, totals) = self.aggregate(
-            py,
-            &energy,
-            start,
-            interval_min,
-            fwd.as_ref(),
-            rev.as_ref(),
-            calendar,
-            Some(&ids),
-        )?;
-        let bills = py
-            .detach(|| {
-                tariff::bill_batch(
-                    &self.inner,
-                    &totals,
-                    &layout,
-                    &terms,
-                    IntervalOptions::default(),
+        let given = target.is_some();
+        let outcome = {
+            let mut callback =
+                |done: usize, total: usize| target.as_mut().is_none_or(|t| t.call(done, total));
+            let mut tracked = Progress::with_phases(&mut callback, terms.len(), 2);
+            let mut tracked = given.then_some(&mut tracked);
+            let result = self
+                .aggregate(
+                    py,
+                    &energy,
+                    start,
+                    interval_min,
+                    fwd.as_ref(),
+                    rev.as_ref(),
+                    calendar,
+                    Some(&ids),
+                    tracked.as_deref_mut(),
                 )
-            })
-            .py_err(py)?;
+                .and_then(|(layout, totals)| {
+                    if let Some(p) = tracked.as_deref_mut() {
+                        p.next_phase();
+                    }
+                    py.detach(|| {
+                        tariff::bill_batch_tracked(
+                            &self.inner,
+                            &totals,
+                            &layout,
+                            &terms,
+                            IntervalOptions::default(),
+                            tracked.as_deref_mut(),
+                        )
+                    })
+                    .py_err(py)
+                });
+            if let (Ok(_), Some(p)) = (&result, tracked) {
+                let _ = p.finish();
+            }
+            result
+        };
+        if let Some(e) = PyProgress::raised(target) {
+            return Err(e);
+        }
+        let bills = outcome?;
         if columns {
             return bill_columns(py, &bills).map(Bound::into_any);
         }
@@ -537,6 +589,26 @@ impl PyTariff {
             .collect::<Result<Vec<_>, _>>()
             .py_err(py)?;
         to_py(py, &tariff::tou_finding(&bills))
+    }
+
+    /// This tariff as compact, versioned bytes (`gridserve.from_bytes` reads them back); what
+    /// pickling ships.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        crate::persist::encode(py, &self.inner)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        crate::persist::reduce(py, self.to_bytes(py)?)
+    }
+
+    /// Immutable: a copy is the object itself.
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Immutable: a deep copy is the object itself.
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
     }
 
     fn __repr__(&self) -> String {
@@ -741,6 +813,7 @@ impl PyTariff {
         rev: Option<&Column<'_>>,
         calendar: Option<&Bound<'_, PyAny>>,
         ids: Option<&[String]>,
+        progress: Option<&mut Progress<'_>>,
     ) -> PyResult<(IntervalLayout, tariff::IntervalTotals)> {
         let shape = energy.shape();
         let (customers, intervals) = (shape[0], shape[1]);
@@ -780,7 +853,7 @@ impl PyTariff {
         }
         let totals = py
             .detach(|| {
-                tariff::aggregate(
+                tariff::aggregate_tracked(
                     &layout,
                     &IntervalBatch {
                         customers,
@@ -789,6 +862,8 @@ impl PyTariff {
                         kvarh_reverse: r,
                         ids,
                     },
+                    IntervalOptions::default(),
+                    progress,
                 )
             })
             .py_err(py)?;

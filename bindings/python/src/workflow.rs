@@ -89,6 +89,14 @@ impl PySystemActor {
     fn __repr__(&self) -> &'static str {
         "SystemActor()"
     }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Err(crate::persist::refuse(
+            py,
+            "SystemActor",
+            "it is a capability handed out only by Workflows.system_actor(); ask the workflows of the receiving process for theirs",
+        ))
+    }
 }
 
 /// The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
@@ -144,6 +152,16 @@ impl PyWorkflows {
 
 #[pymethods]
 impl PyWorkflows {
+    /// Refused: the workflows hold an event store and outbox (a SQLite file or memory) that
+    /// cannot move to another process; open the same file there with `Workflows(...)`.
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Err(crate::persist::refuse(
+            py,
+            "Workflows",
+            "it holds an event store and outbox (a file or connection); open the same SQLite file in the other process instead",
+        ))
+    }
+
     /// The workflows over `network`, with rules (JSON of the core's `DeskRules`, defaults for
     /// what is left out) and contact settings (JSON: customer → phone → settings).
     ///

@@ -494,3 +494,64 @@ def test_read_parquet(tmp_path_factory: Any, content: bytes, table: str, columns
     path = tmp_path_factory.mktemp("pq") / "x.parquet"
     path.write_bytes(content)
     call("read_parquet", gs.read_parquet, table, path, columns=columns)
+
+
+# ---- pickling ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def encodings(small_net: gs.Network, tariff: gs.Tariff) -> list[bytes]:
+    topo = gs.Topology(small_net, [("open", "SW1")])
+    return [small_net.to_bytes(), topo.to_bytes(), tariff.to_bytes(), topo.__reduce__()[1][1]]
+
+
+@SETTINGS
+@given(
+    which=st.integers(min_value=0, max_value=3),
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), max_size=4),
+    cut=st.one_of(st.none(), st.integers(min_value=0)),
+    junk=st.binary(max_size=64),
+)
+def test_from_bytes(small_net: gs.Network, encodings: list[bytes], which: int, edits: list[tuple[int, int]], cut: Any, junk: bytes) -> None:
+    data = bytearray(encodings[which])
+    for at, value in edits:
+        data[at % len(data)] = value
+    if cut is not None:
+        data = data[: cut % (len(data) + 1)]
+    call("from_bytes", gs.from_bytes, bytes(data))
+    call("from_bytes(junk)", gs.from_bytes, junk)
+    call("from_bytes(header+junk)", gs.from_bytes, encodings[which][:28] + junk)
+    from gridserve._gridserve import _topology_in_state
+
+    call("_topology_in_state", _topology_in_state, small_net, bytes(data))
+
+
+# ---- progress arguments -----------------------------------------------------------------------
+
+
+class _Bar:
+    def __init__(self, total: Any) -> None:
+        self.total = total
+
+    def update(self, n: Any) -> None:
+        pass
+
+
+progress_targets = st.one_of(
+    st.none(),
+    json_values,
+    json_values.map(lambda v: (lambda done, total: v)),
+    st.sampled_from([False, True, None, 0, ""]).map(lambda v: (lambda done, total: v)),
+    st.one_of(st.none(), ints, texts.filter(lambda s: len(s) < 100)).map(_Bar),
+)
+
+
+@SETTINGS
+@given(progress=progress_targets, rows=st.integers(min_value=0, max_value=300))
+def test_progress_arguments(tariff: gs.Tariff, progress: Any, rows: int) -> None:
+    energy = np.full((rows, 96), 0.5)
+    terms = [{"customer": f"C{i}", "capacity_kva": 630} for i in range(rows)]
+    call("Tariff.bill_intervals(progress)", tariff.bill_intervals, energy, "2026-03-01", terms, progress=progress)
+    call("Tariff.aggregate_intervals(progress)", tariff.aggregate_intervals, energy, "2026-03-01", progress=progress)
+    call("Tariff.bills(progress)", tariff.bills, [VALID_USAGE] * min(rows, 5), progress=progress)
+    call("build_reports(progress)", gs.build_reports, [], tariff, "2026-04-05", progress=progress)

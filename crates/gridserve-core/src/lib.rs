@@ -6,7 +6,9 @@ pub mod advice;
 pub mod network;
 pub mod notify;
 pub mod outbox;
+pub mod persist;
 pub mod ports;
+pub mod progress;
 pub mod reliability;
 pub mod rng;
 pub mod scoring;
@@ -45,6 +47,9 @@ pub enum Error {
     /// A table (Arrow, Parquet) that cannot be read or written.
     #[error(transparent)]
     Table(#[from] table::TableError),
+    /// Bytes that are not a valid encoding of the object asked for (see [`persist`]).
+    #[error(transparent)]
+    Persist(#[from] persist::PersistError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -55,5 +60,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist }
 }

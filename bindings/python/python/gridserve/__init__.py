@@ -26,6 +26,7 @@ from gridserve._gridserve import (
     break_even_demand_kw,
     build_reports,
     default_advice_rules,
+    from_bytes,
     pf_adjustment_pct,
     render_report_html,
     render_report_summary,
@@ -98,6 +99,10 @@ from gridserve.exceptions import (
     PushTooLargeError,
     ReplayedPushError,
     StalePushError,
+    CancelledError,
+    NotPicklableError,
+    PersistError,
+    UnsupportedFormatError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -199,4 +204,9 @@ __all__ = [
     "ReplayedPushError",
     "PushTooLargeError",
     "MalformedPushError",
+    "from_bytes",
+    "PersistError",
+    "UnsupportedFormatError",
+    "NotPicklableError",
+    "CancelledError",
 ]

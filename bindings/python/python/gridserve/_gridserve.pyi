@@ -38,6 +38,8 @@ __all__ = [
     "parse_wechat_push",
     "parse_sms_reports",
     "parse_sms_replies",
+    "from_bytes",
+    "_topology_in_state",
     "_error_examples",
     "table_spec",
     "topsis_stats",
@@ -53,6 +55,13 @@ _Path = Union[str, PathLike[str]]
 _Time = Union[str, _dt.date]
 _Ids = Union[Sequence[int], npt.NDArray[np.integer[Any]]]
 _Ops = Sequence[Tuple[str, str]]
+_Bytes = Union[bytes, bytearray, memoryview]
+# What ``__reduce__`` returns: ``(from_bytes, (data,))``, or for a Topology
+# ``(_topology_in_state, (network, state))``.
+_Reduced = Tuple[Any, Tuple[Any, ...]]
+# A progress target: a callable (done, total) -> Optional[bool] (False cancels), or a
+# tqdm-like object with update(n) and total.
+_Progress = Any
 
 @final
 class Network:
@@ -118,6 +127,11 @@ class Network:
     def line_kinds(self) -> List[str]: ...
     def line_ends(self) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
     def customer_points(self) -> npt.NDArray[np.uint32]: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> Network: ...
+    def __deepcopy__(self, memo: Any) -> Network: ...
 
 @final
 class Topology:
@@ -129,7 +143,8 @@ class Topology:
 
     def __new__(cls, network: Network, operations: Optional[_Ops] = None) -> Topology: ...
     @property
-    def network(self) -> Network: ...
+    def network(self) -> Network:
+        """The network (the object the topology was made from)."""
     @property
     def version(self) -> int: ...
     @property
@@ -153,6 +168,14 @@ class Topology:
     def feeding_sources(self, point: str) -> List[str]: ...
     def faulted(self) -> List[str]: ...
     def out_of_service(self) -> List[str]: ...
+    def to_bytes(self) -> bytes:
+        """The network and the operations from the normal state to this state, as compact
+        bytes; :func:`from_bytes` re-indexes."""
+    def __reduce__(self) -> _Reduced:
+        """Pickles as the ``Network`` object (pickled once however many topologies share it)
+        and the state's operations; unpickling re-indexes."""
+    def __copy__(self) -> Topology: ...
+    def __deepcopy__(self, memo: Any) -> Topology: ...
 
 @final
 class Scope:
@@ -179,6 +202,10 @@ class Scope:
     def restored_ids(self) -> npt.NDArray[np.uint32]: ...
     def report(self, *, roles: Optional[Sequence[str]] = None) -> Dict[str, Any]: ...
     def __len__(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class FaultOutcome:
@@ -190,6 +217,10 @@ class FaultOutcome:
     def meshed(self) -> bool: ...
     @property
     def scope(self) -> Scope: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class PlannedOutage:
@@ -207,6 +238,10 @@ class PlannedOutage:
     def operations(self) -> List[Tuple[str, str]]: ...
     @property
     def scope(self) -> Scope: ...
+    def to_bytes(self) -> bytes:
+        """The answer with its topology as bytes; decoding re-indexes and asks again. Raises
+        ``StaleScopeError`` if the topology changed since."""
+    def __reduce__(self) -> _Reduced: ...
 
 @final
 class OutageTable:
@@ -238,6 +273,11 @@ class OutageTable:
     @staticmethod
     def from_csv_text(text: str, feeders_json: str) -> OutageTable: ...
     def __len__(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> OutageTable: ...
+    def __deepcopy__(self, memo: Any) -> OutageTable: ...
     def indices(
         self, start: str, end: str, grouping: str = "system", options_json: Optional[_Json] = None
     ) -> str: ...
@@ -279,6 +319,9 @@ def med_threshold(
 class SystemActor:
     """The system actor, handed out only by ``Workflows.system_actor()``."""
 
+    def __reduce__(self) -> _Reduced:
+        """Refused with ``NotPicklableError``: the actor is a capability."""
+
 @final
 class Workflows:
     """The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
@@ -292,6 +335,8 @@ class Workflows:
         path: Optional[_Path] = None,
         check_integrity: bool = False,
     ) -> Workflows: ...
+    def __reduce__(self) -> _Reduced:
+        """Refused with ``NotPicklableError``: the workflows hold a store (a file or memory)."""
     @property
     def path(self) -> Optional[str]: ...
     @staticmethod
@@ -388,7 +433,12 @@ class Tariff:
     def unit_price(self, period: str) -> Optional[Decimal]: ...
     def period_at(self, time: _Time, calendar: Optional[_Json] = None) -> str: ...
     def bill(self, usage: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
-    def bills(self, usages: _Json, *, what_if: bool = False) -> List[Dict[str, Any]]: ...
+    def bills(
+        self, usages: _Json, *, what_if: bool = False, progress: Optional[_Progress] = None
+    ) -> List[Dict[str, Any]]:
+        """Bills many months. ``progress``: a callable ``(done, total)`` (returning ``False``
+        cancels with ``CancelledError``; an exception it raises propagates) or a tqdm-like
+        object with ``update(n)`` (its ``total`` is set when unset), told every 1 %."""
     def aggregate_intervals(
         self,
         energy_kwh: npt.ArrayLike,
@@ -398,7 +448,11 @@ class Tariff:
         kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         ids: Optional[List[str]] = None,
-    ) -> Dict[str, npt.NDArray[np.float64]]: ...
+        *,
+        progress: Optional[_Progress] = None,
+    ) -> Dict[str, npt.NDArray[np.float64]]:
+        """Per-customer monthly figures from interval energy. ``progress`` as in ``bills``:
+        told the customers summed every 1 % (at most every 65,536) while the threads run."""
     def bill_intervals(
         self,
         energy_kwh: npt.ArrayLike,
@@ -409,7 +463,12 @@ class Tariff:
         kvarh_reverse: Optional[npt.ArrayLike] = None,
         calendar: Optional[_Json] = None,
         columns: bool = False,
-    ) -> Any: ...
+        *,
+        progress: Optional[_Progress] = None,
+    ) -> Any:
+        """Monthly bills from interval energy. ``progress`` as in ``bills``: told the customers
+        done every 1 % (at most every 65,536); a customer counts half when its readings are
+        summed and half when it is billed."""
     def bill_table(self, usage: Any, what_if: bool = False) -> Any: ...
     def bill_parquet(self, path: _Path, what_if: bool = False) -> Any: ...
     def bill_curves(self, curves: Any, terms: Any, calendar: Optional[_Json] = None) -> Any: ...
@@ -425,6 +484,11 @@ class Tariff:
         what_if: bool = False,
     ) -> Dict[str, Any]: ...
     def tou_finding(self, usages: _Json, *, what_if: bool = False) -> Dict[str, Any]: ...
+    def to_bytes(self) -> bytes:
+        """Compact, versioned bytes that :func:`from_bytes` reads back; what pickling ships."""
+    def __reduce__(self) -> _Reduced: ...
+    def __copy__(self) -> Tariff: ...
+    def __deepcopy__(self, memo: Any) -> Tariff: ...
 
 def power_factor(
     energy_kwh: _Number, kvarh_forward: _Number, kvarh_reverse: Optional[_Number] = None
@@ -443,11 +507,14 @@ def build_reports(
     issued: _Time,
     rules: Optional[_Json] = None,
     losses: Optional[_Json] = None,
+    *,
+    progress: Optional[_Progress] = None,
 ) -> List[Dict[str, Any]]:
     """Energy reports of one peer group: each customer is ``{"info": {...}, "history": [monthly
     usage, ...], "transformers": [...], "usage": {indicator inputs}, "direct_trading_saving_yuan":
     ...}``; ``issued`` is a date (``date``, ``datetime`` or ISO 8601 text); ``rules`` and ``losses`` default to
-    :func:`default_advice_rules` and the GB 20052 table."""
+    :func:`default_advice_rules` and the GB 20052 table. ``progress`` as in ``Tariff.bills``:
+    told the customers done every 1 %."""
 
 def default_advice_rules() -> str: ...
 def render_report_html(report: _Json) -> str: ...
@@ -473,6 +540,15 @@ def parse_sms_reports(body: str, blocked_codes: Optional[_Json] = None) -> List[
 def parse_sms_replies(
     body: str, address_book: Optional[_Json] = None, keywords: Optional[_Json] = None
 ) -> List[Dict[str, Any]]: ...
+def from_bytes(data: _Bytes) -> Any:
+    """The ``Network``, ``Topology``, ``Tariff``, ``OutageTable``, ``Scope``, ``FaultOutcome`` or
+    ``PlannedOutage`` that ``to_bytes()`` (or pickling) wrote. Raises ``PersistError`` for bytes
+    that are not one (wrong magic, truncated, corrupt, another kind) and
+    ``UnsupportedFormatError`` for a newer format version."""
+
+def _topology_in_state(network: Network, data: _Bytes) -> Topology:
+    """A pickled ``Topology`` rebuilt: ``network`` indexed in the state ``data`` holds."""
+
 def _error_examples() -> List[Tuple[str, str, BaseException]]: ...
 def table_spec(name: Optional[str] = None) -> Any: ...
 def read_parquet(

@@ -65,6 +65,10 @@ __all__ = [
     "ReplayedPushError",
     "PushTooLargeError",
     "MalformedPushError",
+    "PersistError",
+    "UnsupportedFormatError",
+    "NotPicklableError",
+    "CancelledError",
 ]
 
 
@@ -388,3 +392,24 @@ class PushTooLargeError(PushRefusedError):
 
 class MalformedPushError(PushRefusedError, ParseError):
     """A push field is missing or unreadable (``source_kind``, ``field``, ``problem``)."""
+class PersistError(GridserveError, ValueError):
+    """Bytes given to ``from_bytes`` (or unpickled) are not a gridserve object of the kind asked
+    for: ``error_kind`` ``bad_magic`` (``found``), ``wrong_kind`` (``expected``, ``found``),
+    ``truncated`` (``expected``, ``found`` bytes), ``corrupt`` or ``invalid`` (``what``,
+    ``reason``), or ``encode`` when an object cannot be written."""
+
+
+class UnsupportedFormatError(PersistError):
+    """The bytes were written in a format version this gridserve does not read (``version``,
+    ``supported``): a newer gridserve wrote them."""
+
+
+class NotPicklableError(GridserveError, TypeError):
+    """The object holds something that cannot move to another process (a store, a file, a
+    connection) or a capability (the system actor). Derives from ``TypeError``, which is what
+    ``pickle`` and ``copy`` callers catch."""
+
+
+class CancelledError(GridserveError, RuntimeError):
+    """A ``progress`` callback returned ``False``: the call stopped after ``done`` of ``total``
+    items and returned nothing."""

@@ -228,11 +228,14 @@ def bill_frame(
     defaults: Optional[Mapping[str, Any]] = None,
     ignore: Iterable[str] = (),
     what_if: bool = False,
+    progress: Any = None,
 ) -> Any:
     """Bills every row of a usage frame (see :func:`usages_from_frame` for ``defaults`` and
-    ``ignore``) with ``tariff``; ``what_if`` as in ``Tariff.bill``."""
+    ``ignore``) with ``tariff``; ``what_if`` as in ``Tariff.bill``. ``progress`` is a callable
+    ``(done, total)`` (returning ``False`` cancels with :class:`~gridserve.exceptions.CancelledError`)
+    or a tqdm-like object with ``update(n)`` and ``total``, told the rows billed every 1 %."""
     usages = usages_from_frame(frame, defaults=defaults, ignore=ignore)
-    return bills_frame(tariff.bills(usages, what_if=what_if))
+    return bills_frame(tariff.bills(usages, what_if=what_if, progress=progress))
 
 
 def interval_totals_frame(totals: Mapping[str, Any], ids: Optional[List[str]] = None) -> Any:

@@ -25,6 +25,7 @@ use super::report::{
 };
 use super::rules::{self, AdviceRules, WeightSpec};
 use super::transformer::{self, LossTable, TransformerInput};
+use crate::progress::Progress;
 use crate::scoring::{
     CombineMethod, DecisionMatrix, Direction, EntropyNormalisation, TopsisOptions, UsageRecord,
     combine_weights, compute_indicators, entropy_weights_matrix, g1_weights, topsis,
@@ -130,9 +131,29 @@ pub fn build_reports(
     losses: &LossTable,
     issued: NaiveDate,
 ) -> Result<Vec<EnergyReport>, AdviceError> {
+    build_reports_tracked(customers, tariff, rules, losses, issued, None)
+}
+
+/// [`build_reports`], reporting the customers done to `progress` (every 1 % or 65,536
+/// customers, then once at the end); the callback's `false` stops with
+/// [`AdviceError::Cancelled`].
+///
+/// # Errors
+/// As [`build_reports`], and [`AdviceError::Cancelled`].
+pub fn build_reports_tracked(
+    customers: &[CustomerInput],
+    tariff: &Tariff,
+    rules: &AdviceRules,
+    losses: &LossTable,
+    issued: NaiveDate,
+    mut progress: Option<&mut Progress<'_>>,
+) -> Result<Vec<EnergyReport>, AdviceError> {
     rules.validate()?;
     let mut reports = Vec::with_capacity(customers.len());
-    for c in customers {
+    for (i, c) in customers.iter().enumerate() {
+        if let Some(p) = progress.as_deref_mut() {
+            p.report(i)?;
+        }
         if c.history.is_empty() {
             return Err(AdviceError::InvalidInput {
                 record: c.info.number.clone(),
@@ -256,6 +277,9 @@ pub fn build_reports(
                     percentile: s.percentile,
                 });
         }
+    }
+    if let Some(p) = progress {
+        p.finish()?;
     }
     Ok(reports)
 }

@@ -16,7 +16,7 @@ pub mod report;
 pub mod rules;
 pub mod transformer;
 
-pub use build::{CustomerInput, build_reports};
+pub use build::{CustomerInput, build_reports, build_reports_tracked};
 pub use report::{EnergyReport, Finding, render_html, render_summary};
 pub use rules::{AdviceRules, WeightSpec};
 
@@ -60,6 +60,14 @@ pub enum AdviceError {
         /// The parser's message.
         detail: String,
     },
+    /// The progress callback asked to stop (see [`crate::progress`]).
+    #[error("cancelled by the progress callback after {done} of {total} customers")]
+    Cancelled {
+        /// Reports done.
+        done: usize,
+        /// Customers in the call.
+        total: usize,
+    },
     /// A month could not be billed or the tariff decision failed.
     #[error(transparent)]
     #[serde(skip_serializing)]
@@ -70,11 +78,21 @@ pub enum AdviceError {
     Scoring(#[from] crate::scoring::ScoringError),
 }
 
+impl From<crate::progress::Cancelled> for AdviceError {
+    fn from(c: crate::progress::Cancelled) -> Self {
+        Self::Cancelled {
+            done: c.done,
+            total: c.total,
+        }
+    }
+}
+
 crate::impl_error_info! {
     AdviceError {
         InvalidInput => ("invalid_input", "AdviceInputError"),
         InvalidRule => ("invalid_rule", "AdviceRuleError"),
         Parse => ("parse", "ParseError"),
+        Cancelled => ("cancelled", "CancelledError"),
     }
     delegate { Tariff, Scoring }
 }
@@ -100,6 +118,10 @@ impl AdviceError {
             Self::Parse {
                 what: "advice rules".into(),
                 detail: "expected value".into(),
+            },
+            Self::Cancelled {
+                done: 40,
+                total: 1_000,
             },
         ]
     }

@@ -285,6 +285,23 @@ pub enum TariffError {
         #[serde(rename = "field")]
         what: &'static str,
     },
+    /// The progress callback asked to stop (see [`crate::progress`]).
+    #[error("cancelled by the progress callback after {done} of {total} customers")]
+    Cancelled {
+        /// Customers done.
+        done: usize,
+        /// Customers in the call.
+        total: usize,
+    },
+}
+
+impl From<crate::progress::Cancelled> for TariffError {
+    fn from(c: crate::progress::Cancelled) -> Self {
+        Self::Cancelled {
+            done: c.done,
+            total: c.total,
+        }
+    }
 }
 
 crate::impl_error_info! {
@@ -310,6 +327,7 @@ crate::impl_error_info! {
         BadReading => ("bad_reading", "IntervalDataError"),
         BadLayout => ("bad_layout", "IntervalDataError"),
         Overflow => ("overflow", "TariffInputError"),
+        Cancelled => ("cancelled", "CancelledError"),
     }
     delegate {}
 }
@@ -438,6 +456,10 @@ impl TariffError {
                 name: s("Huizhou 2026-02"),
                 valid: s("from 2026-02-01"),
                 date: s("2020-03-01"),
+            },
+            Self::Cancelled {
+                done: 4_000,
+                total: 100_000,
             },
         ]
     }

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use super::bill::{Bill, BillingMethod, MonthlyUsage, Tariff};
 use super::schedule::{Calendar, CompiledSchedule};
 use super::{Period, PeriodValues, TariffError};
+use crate::progress::{Progress, Tracker, rows_per_tick, watch};
 
 /// The decimal grid of interval readings and the rounding of their sums when they become a
 /// [`MonthlyUsage`].
@@ -500,6 +501,20 @@ pub fn aggregate_with(
     batch: &IntervalBatch<'_>,
     options: IntervalOptions,
 ) -> Result<IntervalTotals, TariffError> {
+    aggregate_tracked(layout, batch, options, None)
+}
+
+/// [`aggregate_with`], reporting the rows summed to `progress` (in its current pass) while the
+/// worker threads run; the callback's `false` stops them with [`TariffError::Cancelled`].
+///
+/// # Errors
+/// As [`aggregate_with`], and [`TariffError::Cancelled`].
+pub fn aggregate_tracked(
+    layout: &IntervalLayout,
+    batch: &IntervalBatch<'_>,
+    options: IntervalOptions,
+    mut progress: Option<&mut Progress<'_>>,
+) -> Result<IntervalTotals, TariffError> {
     if options.reading_decimals > 6 {
         return Err(TariffError::BadLayout {
             reason: format!(
@@ -562,9 +577,24 @@ pub fn aggregate_with(
     let per = c.div_ceil(threads.max(1)).max(1);
     let to_kw = 60.0 / f64::from(layout.interval_min);
     let hours = n as f64 * f64::from(layout.interval_min) / 60.0;
+    let tracker = progress.is_some().then(Tracker::new);
+    let tracker = tracker.as_ref();
+    let tick = rows_per_tick(n);
     let work = |row0: usize, o: Out<'_>| -> Result<(), TariffError> {
         let rows = o.total.len();
         for r in 0..rows {
+            if let Some(tr) = tracker
+                && r % tick == 0
+                && r > 0
+            {
+                tr.add(tick);
+                if tr.stopped() {
+                    return Err(TariffError::Cancelled {
+                        done: tr.done(),
+                        total: c,
+                    });
+                }
+            }
             let base = (row0 + r) * n;
             let row = &batch.energy_kwh[base..base + n];
             let customer = || {
@@ -680,6 +710,10 @@ pub fn aggregate_with(
                 }
             }
         }
+        if let Some(tr) = tracker {
+            tr.add(rows - (rows.saturating_sub(1) / tick) * tick);
+            tr.wake();
+        }
         Ok(())
     };
     let results: Vec<Result<(), TariffError>> = std::thread::scope(|scope| {
@@ -720,11 +754,19 @@ pub fn aggregate_with(
                 qr,
             };
             let work = &work;
-            if threads == 1 {
+            // With progress, the calling thread watches instead of working.
+            if threads == 1 && tracker.is_none() {
                 handles.push(Err(work(k * per, o)));
             } else {
                 handles.push(Ok(scope.spawn(move || work(k * per, o))));
             }
+        }
+        if let (Some(tr), Some(p)) = (tracker, progress.as_deref_mut()) {
+            watch(tr, p, || {
+                handles
+                    .iter()
+                    .all(|h| h.as_ref().map_or(true, |h| h.is_finished()))
+            });
         }
         handles
             .into_iter()
@@ -738,8 +780,14 @@ pub fn aggregate_with(
             })
             .collect()
     });
+    if let Some(cancelled) = progress.as_ref().and_then(|p| p.cancelled()) {
+        return Err(cancelled.into());
+    }
     // The first error in row order.
     results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    if let Some(p) = progress {
+        p.report(c)?;
+    }
     Ok(t)
 }
 
@@ -756,6 +804,25 @@ pub fn bill_batch(
     terms: &[CustomerTerms],
     options: IntervalOptions,
 ) -> Result<Vec<Bill>, TariffError> {
+    bill_batch_tracked(tariff, totals, layout, terms, options, None)
+}
+
+/// Rows billed between two counts of a [`Tracker`].
+const BILLS_PER_TICK: usize = 256;
+
+/// [`bill_batch`], reporting the customers billed to `progress` (in its current pass) while the
+/// worker threads run; the callback's `false` stops them with [`TariffError::Cancelled`].
+///
+/// # Errors
+/// As [`bill_batch`], and [`TariffError::Cancelled`].
+pub fn bill_batch_tracked(
+    tariff: &Tariff,
+    totals: &IntervalTotals,
+    layout: &IntervalLayout,
+    terms: &[CustomerTerms],
+    options: IntervalOptions,
+    mut progress: Option<&mut Progress<'_>>,
+) -> Result<Vec<Bill>, TariffError> {
     if terms.len() != totals.customers {
         return Err(TariffError::ShapeMismatch {
             quantity: "terms",
@@ -768,15 +835,35 @@ pub fn bill_batch(
     let (year, month) = (layout.start.year(), layout.start.month());
     let threads = threads_for(terms.len());
     let per = terms.len().div_ceil(threads.max(1)).max(1);
+    let tracker = progress.is_some().then(Tracker::new);
+    let tracker = tracker.as_ref();
+    let all = terms.len();
     let bill_rows = |row0: usize, terms: &[CustomerTerms]| -> Result<Vec<Bill>, TariffError> {
         let mut out = Vec::with_capacity(terms.len());
         for (k, term) in terms.iter().enumerate() {
+            if let Some(tr) = tracker
+                && k % BILLS_PER_TICK == 0
+                && k > 0
+            {
+                tr.add(BILLS_PER_TICK);
+                if tr.stopped() {
+                    return Err(TariffError::Cancelled {
+                        done: tr.done(),
+                        total: all,
+                    });
+                }
+            }
             let usage = totals
                 .usage(row0 + k, year, month, term, options)
                 .ok_or_else(|| TariffError::BadLayout {
                     reason: format!("row {} is outside the totals", row0 + k),
                 })?;
             out.push(tariff.bill(&usage)?);
+        }
+        if let Some(tr) = tracker {
+            let n = terms.len();
+            tr.add(n - (n.saturating_sub(1) / BILLS_PER_TICK) * BILLS_PER_TICK);
+            tr.wake();
         }
         Ok(out)
     };
@@ -787,6 +874,9 @@ pub fn bill_batch(
             .enumerate()
             .map(|(k, chunk)| scope.spawn(move || bill_rows(k * per, chunk)))
             .collect();
+        if let (Some(tr), Some(p)) = (tracker, progress.as_deref_mut()) {
+            watch(tr, p, || handles.iter().all(|h| h.is_finished()));
+        }
         handles
             .into_iter()
             .map(|h| {
@@ -798,9 +888,15 @@ pub fn bill_batch(
             })
             .collect()
     });
+    if let Some(cancelled) = progress.as_ref().and_then(|p| p.cancelled()) {
+        return Err(cancelled.into());
+    }
     let mut bills = Vec::with_capacity(terms.len());
     for p in parts {
         bills.extend(p?);
+    }
+    if let Some(p) = progress {
+        p.report(all)?;
     }
     Ok(bills)
 }

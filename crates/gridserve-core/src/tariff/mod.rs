@@ -93,7 +93,7 @@ pub use decision::{
 pub use error::TariffError;
 pub use interval::{
     CustomerTerms, IntervalBatch, IntervalLayout, IntervalOptions, IntervalTotals, aggregate,
-    bill_batch,
+    aggregate_tracked, bill_batch, bill_batch_tracked,
 };
 pub use power_factor::{PfStandard, adjustment_pct, compensation_kvar, power_factor};
 pub use prices::{

@@ -1694,3 +1694,93 @@ mod interval_props {
         }
     }
 }
+
+// ---------------------------------------------------------------- progress
+
+/// 1,000 customers × 31 days of readings and their terms (enough rows for several threads and
+/// several reports).
+fn progress_batch(t: &Tariff) -> (IntervalLayout, Vec<f64>, Vec<CustomerTerms>) {
+    let l = layout(t, 2026, 8, 31);
+    let n = l.intervals();
+    let customers = 1_000;
+    let e: Vec<f64> = (0..customers * n)
+        .map(|i| ((i * 7_919) % 1_000) as f64 / 40.0)
+        .collect();
+    let terms = (0..customers)
+        .map(|c| CustomerTerms {
+            customer: format!("C{c}"),
+            capacity_kva: d("630"),
+            method: BillingMethod::Capacity,
+            contract_demand_kw: None,
+            kvarh_forward: None,
+            kvarh_reverse: None,
+        })
+        .collect();
+    (l, e, terms)
+}
+
+#[test]
+fn progress_reports_customers_in_both_passes_and_changes_no_result() {
+    let t = huizhou_10kv();
+    let (l, e, terms) = progress_batch(&t);
+    let batch = IntervalBatch {
+        customers: terms.len(),
+        energy_kwh: &e,
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    let opts = IntervalOptions::default();
+    let plain_totals = aggregate(&l, &batch).unwrap();
+    let plain = bill_batch(&t, &plain_totals, &l, &terms, opts).unwrap();
+
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    let mut cb = |done: usize, total: usize| {
+        seen.push((done, total));
+        true
+    };
+    let mut p = crate::progress::Progress::with_phases(&mut cb, terms.len(), 2);
+    let totals = super::interval::aggregate_tracked(&l, &batch, opts, Some(&mut p)).unwrap();
+    p.next_phase();
+    let bills =
+        super::interval::bill_batch_tracked(&t, &totals, &l, &terms, opts, Some(&mut p)).unwrap();
+    p.finish().unwrap();
+    assert_eq!(bills, plain);
+    assert_eq!(totals.total_kwh, plain_totals.total_kwh);
+    // Never per item: at most one report per 1 % plus the end; counts only grow; the end once.
+    assert!(seen.len() <= 102, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+    assert!(seen.iter().all(|&(_, total)| total == 1_000));
+    assert_eq!(seen.last(), Some(&(1_000, 1_000)));
+    // The aggregation pass counts up to half the customers while its threads run.
+    assert!(
+        seen.iter().any(|&(done, _)| done > 0 && done <= 500),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_false_from_the_callback_cancels() {
+    let t = huizhou_10kv();
+    let (l, e, terms) = progress_batch(&t);
+    let batch = IntervalBatch {
+        customers: terms.len(),
+        energy_kwh: &e,
+        kvarh_forward: None,
+        kvarh_reverse: None,
+        ids: None,
+    };
+    let mut calls = 0;
+    let mut stop_at_once = |_: usize, _: usize| {
+        calls += 1;
+        false
+    };
+    let mut p = crate::progress::Progress::new(&mut stop_at_once, terms.len());
+    let r =
+        super::interval::aggregate_tracked(&l, &batch, IntervalOptions::default(), Some(&mut p));
+    assert!(
+        matches!(r, Err(TariffError::Cancelled { total: 1_000, .. })),
+        "{r:?}"
+    );
+    assert_eq!(calls, 1);
+}
