@@ -1,6 +1,8 @@
 //! Integration tests of the gridserve facade (one binary, many modules).
 
 mod advice;
+mod capacity;
+mod feeders;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod queries;

@@ -5,6 +5,7 @@
 //! - [`NetworkState`]: switch positions and faulted / out-of-service elements, cheap to copy.
 //! - [`Topology`]: the compiled index of a network in one state; answers energized sets, the
 //!   scope of any set of operations, faults, planned outages and switch exposure.
+//! - [`capacity`]: loading of sources and rated lines against their capacities.
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
 //!
@@ -12,6 +13,7 @@
 //! `gridserve-synth` (`gridserve::synth` in the facade).
 
 pub mod busbranch;
+pub mod capacity;
 pub mod error;
 pub mod io;
 mod model;

@@ -330,6 +330,28 @@ impl Topology {
         self.hangs.get(v as usize)
     }
 
+    /// The code of the line a point hangs from in the depth-first tree (`SRC | source` at a
+    /// root, `NONE` if the point is not energized).
+    pub(crate) fn parent_code(&self, p: u32) -> u32 {
+        self.parent[p as usize]
+    }
+
+    /// The counts and load of everything at and below an energized point in the depth-first
+    /// tree, in O(1).
+    pub(crate) fn below(&self, p: u32) -> ScopeSummary {
+        let (c, s, e) = self.subtree(p);
+        self.comps[c as usize].sums(s, e)
+    }
+
+    /// The energized components with their slot numbers.
+    pub(crate) fn components(&self) -> impl Iterator<Item = (u32, &Component)> + '_ {
+        self.comps
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.order.len() > 1)
+            .map(|(i, c)| (i as u32, c))
+    }
+
     pub(crate) fn component(&self, c: u32) -> &Component {
         &self.comps[c as usize]
     }
