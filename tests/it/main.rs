@@ -3,6 +3,7 @@
 mod advice;
 mod capacity;
 mod feeders;
+mod infer;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod queries;

@@ -6,6 +6,7 @@
 //! - [`Topology`]: the compiled index of a network in one state; answers energized sets, the
 //!   scope of any set of operations, faults, planned outages and switch exposure.
 //! - [`capacity`]: loading of sources and rated lines against their capacities.
+//! - [`infer`]: outage inference from AMI, DA and call evidence.
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
 //!
@@ -15,6 +16,7 @@
 pub mod busbranch;
 pub mod capacity;
 pub mod error;
+pub mod infer;
 pub mod io;
 mod model;
 pub mod records;

@@ -343,6 +343,11 @@ impl Topology {
         self.comps[c as usize].sums(s, e)
     }
 
+    /// The depth-first range `(component, first, last)` of an energized point.
+    pub(crate) fn range_of(&self, p: u32) -> (u32, u32, u32) {
+        self.subtree(p)
+    }
+
     /// The energized components with their slot numbers.
     pub(crate) fn components(&self) -> impl Iterator<Item = (u32, &Component)> + '_ {
         self.comps
