@@ -17,8 +17,8 @@
 //!
 //! Breakers CBA, CBB, CBC are protective and remote; S1 is a remote load-break switch, S2 a
 //! manual one; A4 also has a fused tap F4 to A7 (50 kW). Customers sit on the points shown, one
-//! per point (numbers `C-<point>`). Every segment is rated 100 A (1,732 kVA at 10 kV) except LB2,
-//! rated 30 A (519.6 kVA at 10 kV).
+//! per point (numbers `C-<point>`). Every segment is rated 100 A (1,732.05 kVA at 10 kV) except
+//! LB2, rated 20 A (346.41 kVA at 10 kV).
 
 use gridserve::network::records::*;
 
@@ -104,7 +104,7 @@ pub(crate) fn three_feeders() -> NetworkData {
             segment("LA2", "A3", "A4", 100.0),
             segment("LA3", "A5", "A6", 100.0),
             segment("LB1", "B1", "B2", 100.0),
-            segment("LB2", "B2", "B3", 30.0),
+            segment("LB2", "B2", "B3", 20.0),
             segment("LC1", "C1", "C2", 100.0),
         ],
         switches: vec![

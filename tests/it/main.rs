@@ -3,6 +3,7 @@
 mod advice;
 mod capacity;
 mod feeders;
+mod flisr;
 mod infer;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;

@@ -7,6 +7,7 @@
 //!   scope of any set of operations, faults, planned outages and switch exposure.
 //! - [`capacity`]: loading of sources and rated lines against their capacities.
 //! - [`infer`]: outage inference from AMI, DA and call evidence.
+//! - [`restore`]: FLISR switching plans (isolate, re-close, transfer through ties).
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
 //!
@@ -20,6 +21,7 @@ pub mod infer;
 pub mod io;
 mod model;
 pub mod records;
+pub mod restore;
 mod scope;
 mod state;
 mod text;
