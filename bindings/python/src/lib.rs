@@ -14,6 +14,7 @@ mod convert;
 mod errors;
 mod network;
 mod reliability;
+mod restore;
 mod scope;
 mod scoring;
 mod tariff;
