@@ -201,6 +201,24 @@ impl Topology {
             c.pre_transformers[t] += c.pre_transformers[t - 1];
             c.pre_loops[t] += c.pre_loops[t - 1];
         }
+        if !c.loop_lines.is_empty() {
+            let mut acc = vec![0u64; len];
+            for &code in &c.loop_lines {
+                let label = loop_label(code);
+                if code & SRC != 0 {
+                    let p = net.source(SourceId(code & !SRC)).point;
+                    acc[self.tin[p.index()] as usize] ^= label;
+                } else {
+                    let (a, b) = net.line_ends(LineId(code));
+                    acc[self.tin[a.index()] as usize] ^= label;
+                    acc[self.tin[b.index()] as usize] ^= label;
+                }
+            }
+            for t in 1..len {
+                acc[t] ^= acc[t - 1];
+            }
+            c.pre_xor = acc;
+        }
         c
     }
 
