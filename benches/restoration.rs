@@ -4,7 +4,9 @@
 //! - a FLISR switching plan per fault (≤ 1 ms): faults on every 97th segment, cycled;
 //! - outage inference from 10,000 evidence items (≤ 10 ms): power-off reports from 60 % of the
 //!   customers below 40 random switches, topped up with scattered power-on reports to 10,000;
-//! - the loading of every source and rated line (one pass over the index).
+//! - the loading of every source and rated line (one pass over the index);
+//! - predictive SAIFI / SAIDI / ENS of every feeder with and without FLISR (target ≤ 1 s; one
+//!   plan per switch section, so expect it above the target at 1M points).
 //!
 //! Run with `cargo bench --bench restoration` on an otherwise idle machine.
 
@@ -15,6 +17,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridserve::network::capacity::CapacityOptions;
 use gridserve::network::infer::{Evidence, EvidenceKind, InferenceOptions};
+use gridserve::network::predict::FailureRates;
 use gridserve::network::restore::RestorationOptions;
 use gridserve::network::{CustomerId, ElementId, LineId, LineKind, Network, Operation, Topology};
 use gridserve::synth::{SplitMix64, SynthConfig, generate};
@@ -86,6 +89,13 @@ fn restoration(c: &mut Criterion) {
     let copt = CapacityOptions::default();
     g.bench_function("loading_every_source_and_line", |b| {
         b.iter(|| topo.loading(black_box(&copt)).unwrap());
+    });
+    g.finish();
+    let mut g = c.benchmark_group("predict_1m");
+    g.sample_size(10).measurement_time(Duration::from_secs(60));
+    let rates = FailureRates::default();
+    g.bench_function("predict_every_feeder", |b| {
+        b.iter(|| topo.predict_reliability(black_box(&rates), &opt).unwrap());
     });
     g.finish();
 }

@@ -8,6 +8,7 @@ mod infer;
 mod meshed;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
+mod predict;
 mod queries;
 #[cfg(feature = "sqlite")]
 mod quickstart;

@@ -837,6 +837,20 @@ impl PyTopology {
         crate::restore::restoration_plan(py, &self.net, read(&self.inner), &fault, options)
     }
 
+    /// Expected SAIFI, SAIDI (minutes) and ENS (kWh) a year per feeder and for the system,
+    /// without and with FLISR: `{"feeders": {column: list}, "system": dict,
+    /// "system_flisr": dict, "sections": int}`. `rates` are failure rates and times,
+    /// `options` the restoration options.
+    #[pyo3(signature = (rates = None, options = None))]
+    fn predict_reliability<'py>(
+        &self,
+        py: Python<'py>,
+        rates: Option<&Bound<'py, PyAny>>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        crate::restore::predict_reliability(py, &self.net, read(&self.inner), rates, options)
+    }
+
     /// The loading of every energized source and rated line: `{"sources": {column: list},
     /// "lines": {column: list}}`.
     #[pyo3(signature = (options = None))]

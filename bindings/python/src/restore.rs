@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use gridserve_core::network::capacity::CapacityOptions;
 use gridserve_core::network::infer::{Evidence, InferenceOptions};
+use gridserve_core::network::predict::{FailureRates, Indices};
 use gridserve_core::network::restore::RestorationOptions;
 use gridserve_core::network::{ElementId, Network, Topology, Trip};
 use pyo3::prelude::*;
@@ -179,6 +180,50 @@ pub(crate) fn loading<'py>(
     let out = json!({
         "sources": columns(&sources, &["source", "load_kw", "load_kva", "capacity_kva", "utilisation"]),
         "lines": columns(&lines, &["line", "flow_kva", "limit_kva", "utilisation"]),
+    });
+    Ok(value_to_py(py, &out)?.cast_into::<PyDict>()?)
+}
+
+/// `Topology.predict_reliability`.
+pub(crate) fn predict_reliability<'py>(
+    py: Python<'py>,
+    net: &Arc<Network>,
+    topo: Arc<Topology>,
+    rates: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let r: FailureRates = match rates {
+        Some(o) if !o.is_none() => json_arg(py, "rates", o)?,
+        _ => FailureRates::default(),
+    };
+    let o: RestorationOptions = opt(py, options)?;
+    let p = py.detach(|| topo.predict_reliability(&r, &o)).py_err(py)?;
+    let rows: Vec<Value> = p
+        .feeders
+        .iter()
+        .map(|f| {
+            json!({
+                "source": net.source_asset(f.source),
+                "customers": f.without_flisr.customers,
+                "saifi": f.without_flisr.saifi,
+                "saidi_min": f.without_flisr.saidi_min,
+                "ens_kwh": f.without_flisr.ens_kwh,
+                "saifi_flisr": f.with_flisr.saifi,
+                "saidi_min_flisr": f.with_flisr.saidi_min,
+                "ens_kwh_flisr": f.with_flisr.ens_kwh,
+            })
+        })
+        .collect();
+    let sys = |i: &Indices| {
+        json!({"customers": i.customers, "saifi": i.saifi, "saidi_min": i.saidi_min,
+               "ens_kwh": i.ens_kwh})
+    };
+    let out = json!({
+        "feeders": columns(&rows, &["source", "customers", "saifi", "saidi_min", "ens_kwh",
+            "saifi_flisr", "saidi_min_flisr", "ens_kwh_flisr"]),
+        "system": sys(&p.system_without_flisr),
+        "system_flisr": sys(&p.system_with_flisr),
+        "sections": p.sections,
     });
     Ok(value_to_py(py, &out)?.cast_into::<PyDict>()?)
 }

@@ -305,6 +305,8 @@ def test_topology_restoration_plan(small_net: gs.Network, asset: str, options: A
     call("Topology.restoration_plan", topo.restoration_plan, asset)
     call("Topology.restoration_plan", topo.restoration_plan, "L2", options)
     call("Topology.loading", topo.loading, options)
+    call("Topology.predict_reliability", topo.predict_reliability, options)
+    call("Topology.predict_reliability", topo.predict_reliability, None, options)
 
 
 EVIDENCE_KINDS = ["power_off", "power_on", "call", "trip", "fault_indicator", "", "x"]

@@ -109,3 +109,31 @@ def test_loading_columns(topo: gs.Topology) -> None:
     assert load["sources"]["utilisation"][0] == pytest.approx(350 / 0.9 / 8000)
     # Only the transformer T1 is rated: 300 kW → 333.3 kVA of 400.
     assert load["lines"]["line"] == ["T1"]
+
+
+def test_predict_reliability(topo: gs.Topology) -> None:
+    # Only segments fail, 1 a km-year; L1 and L2 are 100 m: 0.1 a year each. A fault on L1
+    # trips CB1 (C1, C2 out, 350 kW) and on L2 too. Without FLISR: CI 0.2 × 2 = 0.4 over 2
+    # customers, SAIFI 0.2; SAIDI 0.2 × 240 = 48 min; ENS 0.2 × 350 × 4 = 280 kWh.
+    rates = {
+        "overhead_per_km_year": 1.0,
+        "cable_per_km_year": 0,
+        "transformer_per_year": 0,
+        "switch_per_year": 0,
+    }
+    p = topo.predict_reliability(rates)
+    # S2 feeds only X (no customers): a feeder of 0 customers with nothing to count.
+    assert p["feeders"]["source"] == ["S1", "S2"]
+    assert p["feeders"]["customers"] == [2, 0]
+    assert p["feeders"]["saifi"][0] == pytest.approx(0.2)
+    assert p["feeders"]["saidi_min"][0] == pytest.approx(48.0)
+    assert p["feeders"]["ens_kwh"][0] == pytest.approx(280.0)
+    # With FLISR: L1: SW1 3 min, F1 63 (manual), TIE 66 (C2, 300 kW); C1 waits 240.
+    # L2: SW1 3, CB1 6 (C1, 50 kW); C2 waits 240 in the section.
+    # CMI 0.1 × (66 + 240) + 0.1 × (6 + 240) = 55.2 → SAIDI 27.6.
+    assert p["feeders"]["saidi_min_flisr"][0] == pytest.approx(27.6)
+    assert p["system_flisr"]["customers"] == 2
+    with pytest.raises(gs.exceptions.InvalidOptionError):
+        topo.predict_reliability({"repair_h": 0})
+    with pytest.raises(gs.exceptions.ArgumentParseError):
+        topo.predict_reliability({"repair_hours": 4})

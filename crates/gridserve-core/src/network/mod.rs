@@ -8,6 +8,7 @@
 //! - [`capacity`]: loading of sources and rated lines against their capacities.
 //! - [`infer`]: outage inference from AMI, DA and call evidence.
 //! - [`restore`]: FLISR switching plans (isolate, re-close, transfer through ties).
+//! - [`predict`]: expected SAIFI, SAIDI and ENS per feeder, with and without FLISR.
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
 //!
@@ -20,6 +21,7 @@ pub mod error;
 pub mod infer;
 pub mod io;
 mod model;
+pub mod predict;
 pub mod records;
 pub mod restore;
 mod scope;
