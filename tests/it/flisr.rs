@@ -290,3 +290,37 @@ fn random_faults_plans_hold_their_invariants() {
         assert!(transfers >= 15, "{transfers} transfers");
     }
 }
+
+#[test]
+fn plans_on_meshed_networks_close_no_loop_and_keep_the_section_dead() {
+    // Half the ties normally closed: feeders are meshed. A plan must never close a switch
+    // between two live parts (so no loop is added) and never energize the faulted section.
+    let data = generate(&SynthConfig {
+        tie_fraction: 1.0,
+        closed_tie_fraction: 0.5,
+        ..SynthConfig::with_points(3_000, 8)
+    });
+    let net = Arc::new(Network::from_data(&data).unwrap());
+    let topo = Topology::normal(net.clone());
+    let loops_before = topo.loops().len();
+    let normal = NetworkState::normal(&net);
+    let all_on = customers_on(&net, &normal);
+    let segments: Vec<_> = net
+        .line_ids()
+        .filter(|&l| matches!(net.line(l).kind, gridserve::network::LineKind::Segment(_)))
+        .collect();
+    let mut rng = SplitMix64::new(8);
+    for _ in 0..100 {
+        let l = segments[rng.below(segments.len())];
+        let p = topo
+            .restoration_plan(ElementId::Line(l), &RestorationOptions::default())
+            .unwrap();
+        let mut st = normal.clone();
+        st.apply(&net, &p.operations()).unwrap();
+        let on = energized(&net, &st);
+        assert!(p.section.iter().all(|x| !on.contains(&x.0)));
+        assert_eq!(customers_on(&net, &st), all_on - p.customers_remaining);
+        let after = Topology::new(net.clone(), st).unwrap();
+        assert!(after.loops().len() <= loops_before);
+    }
+}
