@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use super::error::NetworkError;
 use super::model::{ElementId, LineId, LineKind, PointId, SourceId};
 use super::records::SegmentKind;
-use super::restore::RestorationOptions;
+use super::restore::{RestorationOptions, RestorationPlan};
+use super::scope::Trip;
 use super::topology::{NONE, SRC, Topology};
 
 /// Failure rates and times. JSON keys are the field names; unknown keys are errors.
@@ -237,6 +238,31 @@ impl Topology {
                 *rate.entry(root(&mut up, at.0)).or_default() += r;
             }
         }
+        // Sections whose only passing edge switch is the protective line they hang from: a
+        // fault there trips that line, loses exactly the section and has nothing to restore
+        // (a transformer's fuse zone, a fused lateral end). Their outcome needs no plan.
+        let mut edge: HashMap<u32, (u32, u32)> = HashMap::new();
+        for l in net.line_ids() {
+            let line = net.line(l);
+            if line.as_switch().is_none() || !st.line_passes(l) {
+                continue;
+            }
+            let (a, b) = net.line_ends(l);
+            if !self.is_energized(a) || !self.is_energized(b) {
+                continue;
+            }
+            let (ra, rb) = (root(&mut up, a.0), root(&mut up, b.0));
+            if ra == rb {
+                continue;
+            }
+            for (r, end) in [(ra, a.0), (rb, b.0)] {
+                let e = edge.entry(r).or_insert((0, NONE));
+                e.0 += 1;
+                if self.parent_code(end) == l.0 && line.is_protective() {
+                    e.1 = end;
+                }
+            }
+        }
         // Feeder of each component: its root source.
         let mut feeder_of_comp: HashMap<u32, u32> = HashMap::new();
         let mut customers: HashMap<u32, usize> = HashMap::new();
@@ -254,7 +280,14 @@ impl Topology {
         for &(p, lambda) in &sections {
             let (c, _) = self.comp_tin(p);
             let feeder = feeder_of_comp.get(&c).copied().unwrap_or(NONE);
-            let plan = self.restoration_plan(ElementId::Point(PointId(p)), options)?;
+            let trivial = match edge.get(&p) {
+                Some(&(1, top)) if top != NONE => Some(top),
+                _ => None,
+            };
+            let plan = match trivial {
+                Some(top) => self.trivial_plan(p, top),
+                None => self.restoration_plan(ElementId::Point(PointId(p)), options)?,
+            };
             let w = without.entry(feeder).or_default();
             let sustained = repair_min > momentary;
             if sustained {
@@ -319,6 +352,140 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// The plan of a fault in a section that hangs alone below its protective line (`top` is
+    /// the point below that line): the line trips, the section is lost, nothing is restored.
+    fn trivial_plan(&self, p: u32, top: u32) -> RestorationPlan {
+        let below = self.below(top);
+        RestorationPlan {
+            fault: ElementId::Point(PointId(p)),
+            tripped: vec![Trip::Switch(LineId(self.parent_code(top)))],
+            section: Vec::new(),
+            isolators: Vec::new(),
+            steps: Vec::new(),
+            customers_out: below.customers,
+            load_out_kw: below.load_kw,
+            customers_remaining: below.customers,
+            load_remaining_kw: below.load_kw,
+        }
+    }
+}
+
 fn is_remote(topo: &Topology, l: LineId) -> bool {
     topo.network().line(l).as_switch().is_some_and(|s| s.remote)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::network::Network;
+    use crate::network::records::*;
+
+    /// A feeder whose lateral ends in a fused zone and a fused transformer: the fast outcome of
+    /// those sections equals the full plan's.
+    #[test]
+    fn trivial_sections_match_their_full_plans() {
+        let pt = |a: &str| PointRecord {
+            asset: a.into(),
+            kind: PointKind::Pole,
+            name: None,
+            in_service: true,
+        };
+        let sw = |a: &str, f: &str, t: &str, kind: SwitchKind| SwitchRecord {
+            asset: a.into(),
+            from: f.into(),
+            to: t.into(),
+            kind,
+            normally_open: false,
+            protective: kind.protective_by_default(),
+            remote: false,
+            in_service: true,
+        };
+        let seg = |a: &str, f: &str, t: &str| SegmentRecord {
+            asset: a.into(),
+            from: f.into(),
+            to: t.into(),
+            kind: SegmentKind::Overhead,
+            length_m: 500.0,
+            rated_current_a: None,
+            in_service: true,
+        };
+        let cust = |n: &str, p: &str, kw: f64| CustomerRecord {
+            number: n.into(),
+            name: None,
+            point: p.into(),
+            contracted_kva: 100.0,
+            load_kw: kw,
+            importance: Importance::Normal,
+            contacts: Vec::new(),
+        };
+        let data = NetworkData {
+            points: ["BUS", "A", "B", "C", "D", "HV", "LV"]
+                .into_iter()
+                .map(pt)
+                .collect(),
+            segments: vec![seg("L1", "A", "B"), seg("L2", "C", "D")],
+            switches: vec![
+                sw("CB", "BUS", "A", SwitchKind::Breaker),
+                sw("F1", "B", "C", SwitchKind::Fuse),
+                sw("F2", "B", "HV", SwitchKind::Fuse),
+            ],
+            transformers: vec![TransformerRecord {
+                asset: "T".into(),
+                from: "HV".into(),
+                to: "LV".into(),
+                rated_kva: 200.0,
+                model: String::new(),
+                year_in_service: None,
+                usage: TransformerUsage::Public,
+                in_service: true,
+            }],
+            sources: vec![SourceRecord {
+                asset: "S".into(),
+                point: "BUS".into(),
+                name: None,
+                capacity_kva: 1000.0,
+                in_service: true,
+            }],
+            customers: vec![
+                cust("1", "B", 10.0),
+                cust("2", "D", 20.0),
+                cust("3", "LV", 30.0),
+            ],
+        };
+        let net = Arc::new(Network::from_data(&data).unwrap());
+        let topo = Topology::normal(net.clone());
+        for (point, fuse) in [("C", "F1"), ("HV", "F2")] {
+            let p = net.point_id(point).unwrap().0;
+            let top = p;
+            assert_eq!(topo.parent_code(top), net.line_id(fuse).unwrap().0);
+            let fast = topo.trivial_plan(p, top);
+            let full = topo
+                .restoration_plan(ElementId::Point(PointId(p)), &RestorationOptions::default())
+                .unwrap();
+            assert!(full.steps.is_empty());
+            assert_eq!(fast.tripped, full.tripped);
+            assert_eq!(
+                (
+                    fast.customers_out,
+                    fast.load_out_kw,
+                    fast.customers_remaining
+                ),
+                (
+                    full.customers_out,
+                    full.load_out_kw,
+                    full.customers_remaining
+                )
+            );
+        }
+        // And the prediction counts every section with a rate: BUS (the breaker's own failures,
+        // counted on its supply side), A–B (L1 and the fuses F1, F2), C–D (L2) and HV–LV (T).
+        let r = FailureRates::default();
+        let pr = topo
+            .predict_reliability(&r, &RestorationOptions::default())
+            .unwrap();
+        assert_eq!(pr.sections, 4);
+    }
 }
