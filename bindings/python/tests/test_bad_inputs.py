@@ -307,6 +307,8 @@ def test_topology_restoration_plan(small_net: gs.Network, asset: str, options: A
     call("Topology.loading", topo.loading, options)
     call("Topology.predict_reliability", topo.predict_reliability, options)
     call("Topology.predict_reliability", topo.predict_reliability, None, options)
+    call("plan_frame", gs.plan_frame, topo, asset, options)
+    call("predict_reliability", gs.predict_reliability, topo, options)
 
 
 EVIDENCE_KINDS = ["power_off", "power_on", "call", "trip", "fault_indicator", "", "x"]
@@ -330,6 +332,7 @@ def test_topology_infer(small_net: gs.Network, evidence: Any, options: Any) -> N
     topo = gs.Topology(small_net)
     call("Topology.infer", topo.infer, evidence)
     call("Topology.infer", topo.infer, [{"kind": "call", "customer": "C1"}], options)
+    call("inference_frame", gs.inference_frame, topo, evidence)
 
 
 @SETTINGS

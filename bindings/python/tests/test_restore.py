@@ -137,3 +137,21 @@ def test_predict_reliability(topo: gs.Topology) -> None:
         topo.predict_reliability({"repair_h": 0})
     with pytest.raises(gs.exceptions.ArgumentParseError):
         topo.predict_reliability({"repair_hours": 4})
+
+
+def test_frames(topo: gs.Topology) -> None:
+    pd = pytest.importorskip("pandas")
+    evidence = pd.DataFrame(
+        {"kind": ["power_off", "call"], "customer": ["C2", None], "asset": [None, None]}
+    )
+    evidence.loc[1, "customer"] = "C1"
+    frame = gs.inference_frame(topo, evidence, {"report_rate": 0.8})
+    assert list(frame["device"]) == ["CB1"]
+    # A missing cell is left out, not sent as NaN.
+    assert gs.evidence_records(evidence)[0] == {"kind": "power_off", "customer": "C2"}
+    steps = gs.plan_frame(topo, "L1")
+    assert list(steps.index) == [1, 2, 3]
+    assert list(steps["device"]) == ["SW1", "F1", "TIE"]
+    pred = gs.predict_reliability(topo)
+    assert list(pred.index) == ["S1", "S2"]
+    assert (pred["saidi_min_flisr"] <= pred["saidi_min"]).all()
