@@ -6,7 +6,7 @@
 //! 1. **Trip**: the protection that clears the fault ([`Topology::fault`]).
 //! 2. **Isolate**: the *faulted section* is everything the fault reaches through lines other
 //!    than switches; every closed switch on its edge is opened, remote-operable devices first,
-//!    then manual ones. For each manual isolator the nearest remote-operable alternative is
+//!    then manual ones. A faulted source has no section: only the source is out. For each manual isolator the nearest remote-operable alternative is
 //!    reported with the customers choosing it would leave out.
 //! 3. **Re-close upstream**: every tripped device that is not itself an isolator closes again
 //!    (a tripped source returns to service), restoring what lies between it and the section.
@@ -309,6 +309,11 @@ impl Builder<'_> {
 
     /// Finds the faulted section and opens its closed edge switches, remote ones first.
     fn isolate(&mut self, element: ElementId) -> Result<(), NetworkError> {
+        if matches!(element, ElementId::Source(_)) {
+            // A faulted source takes only itself out: the network it fed is sound and is
+            // picked up through ties (other sources at its point keep feeding it).
+            return Ok(());
+        }
         let topo = self.topo;
         let net = &**topo.network();
         let st = topo.state();
@@ -325,8 +330,10 @@ impl Builder<'_> {
                 // The faulted line itself passes nothing; both its ends are in the section.
                 skip = l.0;
             }
-            ElementId::Source(s) => points.push(net.source(s).point.0),
+            ElementId::Source(_) => {}
         }
+        // Points that carry no power (faulted or out of service) neither join nor extend it.
+        points.retain(|&p| st.point_passes(PointId(p)));
         let mut inside: HashSet<u32> = points.iter().copied().collect();
         let mut edges: Vec<(u32, u32, u32)> = Vec::new();
         let mut i = 0;
@@ -335,6 +342,9 @@ impl Builder<'_> {
             i += 1;
             for &(w, l) in net.neighbours(PointId(p)) {
                 if l == skip || !st.line_passes(LineId(l)) {
+                    continue;
+                }
+                if !st.point_passes(PointId(w)) {
                     continue;
                 }
                 if self.is_switch(l) {
