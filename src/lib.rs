@@ -101,6 +101,10 @@ pub use gridserve_core::workflow;
 pub use gridserve_core::{Error, Result};
 #[cfg(feature = "messengers")]
 pub use gridserve_messengers as messengers;
+/// The event store and outbox on PostgreSQL (feature `postgres`), for several application
+/// instances on one server database.
+#[cfg(feature = "postgres")]
+pub use gridserve_postgres as postgres;
 #[cfg(feature = "sqlite")]
 pub use gridserve_sqlite as sqlite;
 pub use gridserve_synth as synth;

@@ -12,6 +12,8 @@ use gridserve_core::ports::{
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
+pub use gridserve_core::ports::{AppendRequest, OutboxCounts};
+
 use crate::error::{corrupt, store_err};
 use crate::{SqliteError, schema};
 
@@ -68,32 +70,6 @@ impl Default for SqliteOptions {
             check_integrity_on_open: false,
         }
     }
-}
-
-/// One append of a batch given to [`SqliteStore::append_many`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppendRequest {
-    /// The stream.
-    pub stream: String,
-    /// The version the caller decided on (0 for a new stream).
-    pub expected_version: u64,
-    /// The events to append.
-    pub events: Vec<NewEvent>,
-    /// The notices they cause.
-    pub notices: Vec<OutboundMessage>,
-}
-
-/// How many outbox entries are in each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxCounts {
-    /// Waiting to be sent or retried.
-    pub pending: u64,
-    /// Handed to their channel.
-    pub sent: u64,
-    /// Dead-lettered.
-    pub dead: u64,
-    /// Not sent on purpose.
-    pub suppressed: u64,
 }
 
 /// The event log and transactional outbox in one SQLite database (WAL mode).

@@ -28,3 +28,6 @@ pub use outbox::{
     AttemptResult, OptOuts, OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus, OutboxStore,
 };
 pub use store::{Appended, EventStore, NewEvent, StoreError, StoredEvent};
+// Batches and counts shared by the SQLite and PostgreSQL stores.
+pub use outbox::OutboxCounts;
+pub use store::AppendRequest;

@@ -44,6 +44,19 @@ pub struct OutboxEntry {
     pub receipt: Option<ReceiptStatus>,
 }
 
+/// How many outbox entries are in each status (`counts` of the SQLite and PostgreSQL stores).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxCounts {
+    /// Waiting to be sent or retried.
+    pub pending: u64,
+    /// Handed to their channel.
+    pub sent: u64,
+    /// Dead-lettered.
+    pub dead: u64,
+    /// Not sent on purpose.
+    pub suppressed: u64,
+}
+
 /// What became of one attempt, reported back to the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AttemptResult {

@@ -95,6 +95,20 @@ pub struct Appended {
     pub superseded: usize,
 }
 
+/// One append of a batch, for stores that write several appends in one transaction
+/// (`append_many` of the SQLite and PostgreSQL stores).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppendRequest {
+    /// The stream.
+    pub stream: String,
+    /// The version the caller decided on (0 for a new stream).
+    pub expected_version: u64,
+    /// The events to append.
+    pub events: Vec<NewEvent>,
+    /// The notices they cause.
+    pub notices: Vec<OutboundMessage>,
+}
+
 /// The append-only event log with its transactional outbox.
 pub trait EventStore {
     /// Appends `events` to `stream` and enqueues `notices`, all in one transaction: either all

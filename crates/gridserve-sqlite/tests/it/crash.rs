@@ -2,7 +2,9 @@
 //! event and notice is there and nothing is half-written.
 //!
 //! The test re-runs its own test binary as the writer (`writer_child`, selected with
-//! `--exact --ignored` and given the database path in an environment variable). The writer
+//! `--exact --ignored` and given the database's location in an environment variable).
+//! Written against the test binary's `backend` module, so the PostgreSQL store's tests run
+//! this same file (`location` is a path there, a connection URL here). The writer
 //! prints `ack STREAM VERSION` after each `append` returns; the parent kills it with SIGKILL
 //! after a few hundred acknowledgements, while it is still appending.
 
@@ -10,11 +12,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use gridserve_core::ports::{EventStore, NewEvent, OutboxQueries};
-use gridserve_sqlite::SqliteStore;
 
+use crate::backend::{after_crash, fresh_store, location, open_at};
 use crate::{notice, t};
 
-const DB_ENV: &str = "GRIDSERVE_SQLITE_CRASH_WRITER_DB";
+const DB_ENV: &str = "GRIDSERVE_CRASH_WRITER_AT";
 const STREAMS: u64 = 8;
 const NOTICES_PER_EVENT: u64 = 2;
 
@@ -27,10 +29,10 @@ fn key(stream: &str, version: u64, j: u64) -> String {
 #[test]
 #[ignore = "the child process of killed_writer_leaves_no_half_written_append"]
 fn writer_child() {
-    let Ok(path) = std::env::var(DB_ENV) else {
+    let Ok(at) = std::env::var(DB_ENV) else {
         return;
     };
-    let mut store = SqliteStore::open(&path).expect("open");
+    let mut store = open_at(&at);
     let filler = "x".repeat(3000);
     let stdout = std::io::stdout();
     for i in 0..100_000u64 {
@@ -65,10 +67,10 @@ fn writer_child() {
 #[cfg(unix)]
 #[test]
 fn killed_writer_leaves_no_half_written_append() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("burst.db");
     // Create the schema first so the child spends its time appending.
-    drop(SqliteStore::open(&path).unwrap());
+    let (guard, store) = fresh_store();
+    drop(store);
+    let at = location(&guard);
 
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
@@ -79,7 +81,7 @@ fn killed_writer_leaves_no_half_written_append() {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(DB_ENV, &path)
+        .env(DB_ENV, &at)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -121,8 +123,8 @@ fn killed_writer_leaves_no_half_written_append() {
         );
     }
 
-    let store = SqliteStore::open(&path).unwrap();
-    store.integrity_check().unwrap();
+    let store = open_at(&at);
+    after_crash(&guard, &store);
     for (stream, version) in &acked {
         assert!(
             store.version(stream).unwrap() >= *version,

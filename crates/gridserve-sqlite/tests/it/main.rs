@@ -1,79 +1,51 @@
 //! Integration tests of gridserve-sqlite (one binary, many modules).
+//!
+//! `semantics` holds every semantic of the store traits, written against the `backend`
+//! module below, and so is `crash`; the PostgreSQL store's tests run the same files against
+//! their own `backend`.
 
 mod crash;
 mod migrations;
+mod options;
 mod semantics;
+mod support;
 
-use chrono::TimeZone;
-use gridserve_core::ports::{
-    Channel, EventStore, MessageCategory, NewEvent, OutboundMessage, OutboxEntry, OutboxStatus,
-    OutboxStore, StoredEvent, Timestamp, china_offset,
-};
+pub(crate) use support::*;
 
-/// 2026-03-01 08:00:00 +08:00 plus `secs`.
-pub(crate) fn t(secs: i64) -> Timestamp {
-    china_offset()
-        .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-        .single()
-        .expect("a valid fixed time")
-        + chrono::Duration::seconds(secs)
-}
+/// The store under test, for `semantics`.
+pub(crate) mod backend {
+    pub(crate) use gridserve_sqlite::SqliteStore as Store;
+    pub(crate) use gridserve_sqlite::{AppendRequest, OutboxCounts};
 
-pub(crate) fn event(kind: &str, at: Timestamp) -> NewEvent {
-    NewEvent {
-        event_type: kind.to_string(),
-        payload_json: format!(r#"{{"kind":"{kind}"}}"#),
-        actor: "dispatcher-1".to_string(),
-        at,
+    /// What keeps a store's database alive (here: its temporary directory).
+    pub(crate) type Guard = tempfile::TempDir;
+
+    /// A store on a new, empty database.
+    pub(crate) fn fresh_store() -> (Guard, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path().join("g.db")).expect("open");
+        (dir, store)
     }
-}
 
-pub(crate) fn notice(key: &str, stream: &str, version: u64, address: &str) -> OutboundMessage {
-    OutboundMessage {
-        dedupe_key: key.to_string(),
-        stream: stream.to_string(),
-        stream_version: version,
-        channel: Channel::Sms,
-        address: address.to_string(),
-        customer: Some("0100001".to_string()),
-        template: "outage.progress".to_string(),
-        fields: vec![("phrase1".into(), "抢修中".into())],
-        text: Some("您所在区域停电抢修中".into()),
-        link: None,
-        category: MessageCategory::Urgent,
-        not_before: t(0),
-        expires_at: None,
-        supersede_key: None,
+    /// A second store (another connection) on the database of `guard`.
+    pub(crate) fn second_store(guard: &Guard) -> Store {
+        open_at(&location(guard))
     }
-}
 
-/// Everything the public API can see, for "nothing changed" comparisons.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Snapshot {
-    streams: Vec<(String, u64, Vec<StoredEvent>)>,
-    entries: Vec<OutboxEntry>,
-}
-
-pub(crate) fn snapshot<S: EventStore + OutboxStore>(store: &S) -> Snapshot {
-    let streams = store
-        .streams("")
-        .expect("streams")
-        .into_iter()
-        .map(|s| {
-            let v = store.version(&s).expect("version");
-            let ev = store.load(&s, 0).expect("load");
-            (s, v, ev)
-        })
-        .collect();
-    let mut entries = Vec::new();
-    for st in [
-        OutboxStatus::Pending,
-        OutboxStatus::Sent,
-        OutboxStatus::Dead,
-        OutboxStatus::Suppressed,
-    ] {
-        entries.extend(store.list(st, usize::MAX).expect("list"));
+    /// Where the database of `guard` is, for another process: its path.
+    pub(crate) fn location(guard: &Guard) -> String {
+        guard.path().join("g.db").display().to_string()
     }
-    entries.sort_by_key(|e| e.id);
-    Snapshot { streams, entries }
+
+    /// A store on the database at `location`.
+    pub(crate) fn open_at(location: &str) -> Store {
+        Store::open(location).expect("open")
+    }
+
+    /// Checks after a writer was killed: the file passes SQLite's integrity check.
+    pub(crate) fn after_crash(_guard: &Guard, store: &Store) {
+        store
+            .integrity_check()
+            .expect("integrity check after the crash");
+    }
 }
