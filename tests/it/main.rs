@@ -1,8 +1,14 @@
 //! Integration tests of the gridserve facade (one binary, many modules).
 
 mod advice;
+mod capacity;
+mod feeders;
+mod flisr;
+mod infer;
+mod meshed;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
+mod predict;
 mod queries;
 #[cfg(feature = "sqlite")]
 mod quickstart;

@@ -18,6 +18,7 @@ mod network;
 mod persist;
 mod progress;
 mod reliability;
+mod restore;
 mod scope;
 mod scoring;
 mod tariff;

@@ -938,6 +938,58 @@ impl PyTopology {
         Ok(out)
     }
 
+    /// Infers the operated devices from evidence items: a list of dicts (or JSON text) with
+    /// `kind` (`power_off`, `power_on`, `call`, `trip`, `fault_indicator`) and a `customer`
+    /// or an `asset`. Returns `{"outages": {column: list}, "already_out": [index],
+    /// "contradicting": [index]}`; `options` are the inference thresholds.
+    #[pyo3(signature = (evidence, options = None))]
+    fn infer<'py>(
+        &self,
+        py: Python<'py>,
+        evidence: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        crate::restore::infer(py, &self.net, read(&self.inner), evidence, options)
+    }
+
+    /// The FLISR switching plan for a fault on the element with asset number `fault`: a dict
+    /// with the tripped devices, the faulted section, the isolators and the steps (both as
+    /// dicts of columns), the customers and load out and remaining, and the operations.
+    #[pyo3(signature = (fault, options = None))]
+    fn restoration_plan<'py>(
+        &self,
+        py: Python<'py>,
+        fault: crate::convert::Text,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        crate::restore::restoration_plan(py, &self.net, read(&self.inner), &fault, options)
+    }
+
+    /// Expected SAIFI, SAIDI (minutes) and ENS (kWh) a year per feeder and for the system,
+    /// without and with FLISR: `{"feeders": {column: list}, "system": dict,
+    /// "system_flisr": dict, "sections": int}`. `rates` are failure rates and times,
+    /// `options` the restoration options.
+    #[pyo3(signature = (rates = None, options = None))]
+    fn predict_reliability<'py>(
+        &self,
+        py: Python<'py>,
+        rates: Option<&Bound<'py, PyAny>>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        crate::restore::predict_reliability(py, &self.net, read(&self.inner), rates, options)
+    }
+
+    /// The loading of every energized source and rated line: `{"sources": {column: list},
+    /// "lines": {column: list}}`.
+    #[pyo3(signature = (options = None))]
+    fn loading<'py>(
+        &self,
+        py: Python<'py>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        crate::restore::loading(py, &self.net, read(&self.inner), options)
+    }
+
     /// What closes each loop of the energized network (asset numbers of lines or sources).
     fn loops(&self) -> Vec<String> {
         read(&self.inner)

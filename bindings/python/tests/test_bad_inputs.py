@@ -300,6 +300,43 @@ def test_topology_asset_queries(small_net: gs.Network, asset: str) -> None:
 
 
 @SETTINGS
+@given(asset=texts, options=json_values)
+def test_topology_restoration_plan(small_net: gs.Network, asset: str, options: Any) -> None:
+    topo = gs.Topology(small_net)
+    call("Topology.restoration_plan", topo.restoration_plan, asset)
+    call("Topology.restoration_plan", topo.restoration_plan, "L2", options)
+    call("Topology.loading", topo.loading, options)
+    call("Topology.predict_reliability", topo.predict_reliability, options)
+    call("Topology.predict_reliability", topo.predict_reliability, None, options)
+    call("plan_frame", gs.plan_frame, topo, asset, options)
+    call("predict_reliability", gs.predict_reliability, topo, options)
+
+
+EVIDENCE_KINDS = ["power_off", "power_on", "call", "trip", "fault_indicator", "", "x"]
+
+
+@SETTINGS
+@given(
+    evidence=st.one_of(
+        json_values,
+        st.lists(
+            st.fixed_dictionaries(
+                {"kind": st.sampled_from(EVIDENCE_KINDS)},
+                optional={"customer": st.one_of(texts, ints, floats), "asset": st.one_of(texts, ints)},
+            ),
+            max_size=4,
+        ),
+    ),
+    options=json_values,
+)
+def test_topology_infer(small_net: gs.Network, evidence: Any, options: Any) -> None:
+    topo = gs.Topology(small_net)
+    call("Topology.infer", topo.infer, evidence)
+    call("Topology.infer", topo.infer, [{"kind": "call", "customer": "C1"}], options)
+    call("inference_frame", gs.inference_frame, topo, evidence)
+
+
+@SETTINGS
 @given(line=ints)
 def test_topology_line_ids(small_net: gs.Network, line: int) -> None:
     topo = gs.Topology(small_net)

@@ -13,8 +13,17 @@
 //!
 //! - **Substations** (35 kV or 110 kV stations), each with [`SynthConfig::feeders_per_substation`]
 //!   10 kV feeders. A feeder starts at a feeder-head point ([`PointKind::SubstationBus`]) carrying
-//!   a [`SourceRecord`] named like `10kV 城关3号线` with 6,000–10,000 kVA of capacity, followed by
-//!   the feeder breaker (protective, remote) to the feeder's exit point.
+//!   a [`SourceRecord`] named like `10kV 城关3号线`, followed by the feeder breaker (protective,
+//!   remote) to the feeder's exit point.
+//! - **Capacities**: once a feeder is built, its source's capacity is sized so that the feeder's
+//!   normal load (its customers' `load_kw` at power factor 0.9, in kVA) is a share of it drawn
+//!   uniformly from 30–70 % (capacity rounded up to 100 kVA). Trunk segments are rated to carry
+//!   the whole capacity at 10 kV; lateral and service segments so that their normal flow is at
+//!   most 70 % of their rating. A standard conductor that is too small is doubled, tripled, …
+//!   (parallel circuits), so a rating is a whole multiple of a standard ampacity. The customer
+//!   loads are representative (non-coincident) loads, so feeders carry 4–17 MW and capacities and
+//!   trunk ratings come out larger than on a real 10 kV feeder; the *shares* are realistic, which
+//!   is what a capacity check needs.
 //! - **Trunk**: a chain of overhead segments (40–260 m) and some cables (30–400 m) between poles
 //!   and ring-main units. Every 3 to 6 segments a sectionalizing load-break switch
 //!   (non-protective, remote in 40 % of cases) takes the place of a segment, and trunks of 12
@@ -71,6 +80,7 @@ use serde::{Deserialize, Serialize};
 
 pub use gridserve_core::rng::{Rng, SplitMix64};
 
+use gridserve_core::network::capacity::{DEFAULT_NOMINAL_KV, DEFAULT_POWER_FACTOR};
 use gridserve_core::network::records::{
     Contact, ContactRole, CustomerRecord, Importance, NetworkData, PointKind, PointRecord,
     SegmentKind, SegmentRecord, SourceRecord, SwitchKind, SwitchRecord, TransformerRecord,
@@ -388,6 +398,14 @@ const GIVEN_NAMES: [&str; 32] = [
     "晓东", "玉兰", "建国", "红梅",
 ];
 
+/// The range of a feeder's normal load as a share of its source's capacity. Chinese planning
+/// practice keeps a tied 10 kV feeder at no more than 50 % (two-feeder ties) to 67 %
+/// (three-feeder ties) in the normal state so that it can take over a neighbour's load
+/// (N-1) [M]; the range is wider on both sides so that some feeders are tight and some roomy.
+const UTILISATION: (f64, f64) = (0.30, 0.70);
+/// The largest share of its rating a lateral or service segment carries in the normal state.
+const LINE_DESIGN_UTILISATION: f64 = 0.7;
+
 /// Conductor ampacities in amperes: trunk overhead (JKLYJ-240, LGJ-185, LGJ-150, LGJ-120) …
 const TRUNK_OVERHEAD_A: [f64; 4] = [530.0, 450.0, 445.0, 380.0];
 /// … trunk cable (YJV22-3×300, 3×240) …
@@ -490,6 +508,12 @@ struct Builder {
     place: &'static str,
     /// The share of cable segments on the current feeder's trunk.
     cable_share: f64,
+    /// The upstream point of every point (`u32::MAX` for feeder heads), for the load roll-up.
+    up: Vec<u32>,
+    /// The load in kW of the customers of every point.
+    point_load_kw: Vec<f64>,
+    /// The downstream point of every segment and whether it is on a trunk.
+    segment_child: Vec<(u32, bool)>,
 }
 
 impl Builder {
@@ -508,6 +532,9 @@ impl Builder {
             limit: 0,
             place: PLACES[0],
             cable_share: 0.0,
+            up: Vec::new(),
+            point_load_kw: Vec::new(),
+            segment_child: Vec::new(),
         }
     }
 
@@ -563,6 +590,8 @@ impl Builder {
             name,
             in_service: true,
         });
+        self.up.push(u32::MAX);
+        self.point_load_kw.push(0.0);
         index
     }
 
@@ -571,7 +600,16 @@ impl Builder {
         self.data.points[index].asset.clone()
     }
 
-    fn segment(&mut self, from: usize, to: usize, kind: SegmentKind, rated_current_a: f64) {
+    fn segment(
+        &mut self,
+        from: usize,
+        to: usize,
+        kind: SegmentKind,
+        rated_current_a: f64,
+        trunk: bool,
+    ) {
+        self.up[to] = from as u32;
+        self.segment_child.push((to as u32, trunk));
         let length_m = match kind {
             SegmentKind::Overhead => self.rng.uniform(40.0, 260.0),
             SegmentKind::Cable => self.rng.uniform(30.0, 400.0),
@@ -596,6 +634,9 @@ impl Builder {
         normally_open: bool,
         remote: bool,
     ) {
+        if !normally_open {
+            self.up[to] = from as u32;
+        }
         self.data.switches.push(SwitchRecord {
             asset: asset_number(SWITCH, self.data.switches.len()),
             from: self.point_asset(from),
@@ -616,20 +657,23 @@ impl Builder {
             PointKind::SubstationBus,
             Some(format!("{} {number}号出线", station.name)),
         );
-        let capacity_kva = self.rng.uniform(60.0, 100.0).round() * 100.0;
+        let utilisation = self.rng.uniform(UTILISATION.0, UTILISATION.1);
+        let source = self.data.sources.len();
         self.data.sources.push(SourceRecord {
-            asset: asset_number(SOURCE, self.data.sources.len()),
+            asset: asset_number(SOURCE, source),
             point: self.point_asset(head),
             name: Some(format!("10kV {}{number}号线", station.label)),
-            capacity_kva,
+            capacity_kva: 0.0,
             in_service: true,
         });
+        let first_segment = self.segment_child.len();
         let trunk = self.trunk(head, share);
         let mut lateral_ends = Vec::new();
         while !self.full() {
             let host = *self.rng.pick(&trunk);
             self.lateral(host, 1, &mut lateral_ends);
         }
+        self.size_feeder(head, source, first_segment, utilisation);
         Feeder {
             trunk,
             lateral_ends,
@@ -671,11 +715,11 @@ impl Builder {
                     until_switch = self.rng.between(3, 6);
                 }
                 None if in_cable => {
-                    self.segment(previous, point, SegmentKind::Cable, cable_a);
+                    self.segment(previous, point, SegmentKind::Cable, cable_a, true);
                     until_switch -= 1;
                 }
                 None => {
-                    self.segment(previous, point, SegmentKind::Overhead, overhead_a);
+                    self.segment(previous, point, SegmentKind::Overhead, overhead_a, true);
                     until_switch -= 1;
                 }
             }
@@ -717,7 +761,7 @@ impl Builder {
                 break;
             }
             let point = self.point(point_kind, None);
-            self.segment(end, point, segment_kind, rated_a);
+            self.segment(end, point, segment_kind, rated_a, false);
             self.hang_transformers(point);
             if depth < MAX_LATERAL_DEPTH && self.rng.chance(SUB_LATERAL_CHANCE) {
                 self.lateral(point, depth + 1, lateral_ends);
@@ -757,6 +801,7 @@ impl Builder {
         let hv = self.point(PointKind::TransformerTerminal, None);
         self.switch(host, hv, SwitchKind::Fuse, false, false);
         let lv = self.point(PointKind::TransformerTerminal, None);
+        self.up[lv] = hv as u32;
         let rated_kva = f64::from(kva);
         self.data.transformers.push(TransformerRecord {
             asset: asset_number(TRANSFORMER, self.data.transformers.len()),
@@ -800,6 +845,7 @@ impl Builder {
             )
         };
         let load_kw = round_to_tenth(rated_kva * self.rng.uniform(0.2, 0.8));
+        self.point_load_kw[point] += load_kw;
         let count = self.rng.weighted(&HV_CONTACT_COUNTS);
         let contacts = HV_CONTACTS[..count]
             .iter()
@@ -828,6 +874,7 @@ impl Builder {
             let name = self.person();
             let contracted_kva = f64::from(self.rng.weighted(&LV_CONTRACT_KVA));
             let load_kw = round_to_tenth(contracted_kva * self.rng.uniform(0.05, 0.6));
+            self.point_load_kw[point] += load_kw;
             let contact = Contact {
                 name: name.clone(),
                 phone: self.phone(),
@@ -861,6 +908,41 @@ impl Builder {
         phone.push(*self.rng.pick(&['3', '5', '8']));
         push_digits(&mut phone, self.rng.below(1_000_000_000), 9);
         phone
+    }
+
+    /// Sizes a finished feeder (its points are `head..`, its segments `first_segment..`): the
+    /// source's capacity so that the feeder's normal load is `utilisation` of it (rounded up to
+    /// 100 kVA, at least 100 kVA), trunk segments so that they carry the whole capacity, other
+    /// segments so that their normal flow is at most [`LINE_DESIGN_UTILISATION`] of their rating.
+    /// A conductor too small for that is doubled, tripled, … (parallel circuits), so ratings are
+    /// whole multiples of the standard ampacities.
+    fn size_feeder(&mut self, head: usize, source: usize, first_segment: usize, utilisation: f64) {
+        let end = self.point_load_kw.len();
+        // Points are created after their upstream point, so a reverse pass rolls loads up.
+        let mut below = self.point_load_kw[head..end].to_vec();
+        for i in (head + 1..end).rev() {
+            let up = self.up[i];
+            if up != u32::MAX && up as usize >= head {
+                below[up as usize - head] += below[i - head];
+            }
+        }
+        let kva = |kw: f64| kw / DEFAULT_POWER_FACTOR;
+        let amps = |kva: f64| kva / (3f64.sqrt() * DEFAULT_NOMINAL_KV);
+        let capacity_kva = ((kva(below[0]) / utilisation / 100.0).ceil() * 100.0).max(100.0);
+        self.data.sources[source].capacity_kva = capacity_kva;
+        let capacity_a = amps(capacity_kva);
+        for k in first_segment..self.segment_child.len() {
+            let (child, trunk) = self.segment_child[k];
+            let segment = &mut self.data.segments[k];
+            let conductor = segment.rated_current_a.unwrap_or(LATERAL_CABLE_A[1]);
+            let needed = if trunk {
+                capacity_a
+            } else {
+                amps(kva(below[child as usize - head])) / LINE_DESIGN_UTILISATION
+            };
+            let circuits = (needed / conductor).ceil().max(1.0);
+            segment.rated_current_a = Some(circuits * conductor);
+        }
     }
 
     /// The tie switches, after all feeders are built.

@@ -365,11 +365,22 @@ fn numbers_are_in_range() {
             SegmentKind::Overhead => assert!((40.0..=260.0).contains(&s.length_m)),
             SegmentKind::Cable => assert!((30.0..=400.0).contains(&s.length_m)),
         }
+        // A rating is a standard conductor's ampacity, or a whole multiple of one (parallel
+        // circuits on heavily loaded lines).
         let rated = s.rated_current_a.expect("rated current");
-        assert!(rated.is_finite() && (200.0..=530.0).contains(&rated));
+        let conductors = [
+            530.0, 450.0, 445.0, 380.0, 470.0, 420.0, 330.0, 275.0, 220.0, 280.0, 200.0,
+        ];
+        assert!(
+            rated.is_finite()
+                && conductors
+                    .iter()
+                    .any(|c| rated >= *c && (rated / c).fract() == 0.0),
+            "{rated}"
+        );
     }
     for s in &data.sources {
-        assert!((6_000.0..=10_000.0).contains(&s.capacity_kva));
+        assert!(s.capacity_kva >= 100.0 && s.capacity_kva % 100.0 == 0.0);
         assert_eq!(kind_of[s.point.as_str()], PointKind::SubstationBus);
         let name = s.name.as_deref().expect("feeder name");
         assert!(name.starts_with("10kV ") && name.ends_with("号线"));
@@ -546,6 +557,129 @@ fn county_preset_is_unchanged_by_the_move_out_of_the_core() {
     let hash = out.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
-    assert_eq!(out.len(), 9_124_302);
-    assert_eq!(hash, 0x0404_88ef_8237_65e1);
+    // Recomputed by the same separate Python script over the output once sources were sized
+    // to their feeders' load (item 1 of issue 15).
+    assert_eq!(out.len(), 9_126_414);
+    assert_eq!(hash, 0x24fa_b40e_fd4b_14a1);
+}
+
+#[test]
+fn county_changes_only_capacities_and_ratings_when_sizing_feeders() {
+    // Sizing sources and segments to the load must not change anything else: with every
+    // `capacity_kva` and `rated_current_a` set to 1.0, the compact JSON is the one the
+    // generator wrote before sizing existed. The length and FNV-1a 64 hash were computed by a
+    // separate Python script over the earlier output with those numbers replaced by `1.0`.
+    let mut data = generate(&SynthConfig::county(2024));
+    for s in &mut data.sources {
+        s.capacity_kva = 1.0;
+    }
+    for s in &mut data.segments {
+        s.rated_current_a = Some(1.0);
+    }
+    let mut out = Vec::new();
+    gridserve_core::network::io::write_json(&data, &mut out, false).expect("finite records");
+    let hash = out.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    assert_eq!(out.len(), 9_104_181);
+    assert_eq!(hash, 0xdc30_cc60_ab79_ddee);
+}
+
+/// For each source, the load in kW it carries in the normal state, and for each segment the
+/// load in kW flowing through it, by a plain search over the records (no index): from each
+/// source, depth-first over segments, closed switches and transformers, then loads summed
+/// from the leaves up.
+fn normal_flows(data: &NetworkData) -> (Vec<f64>, HashMap<&str, f64>) {
+    let index: HashMap<&str, usize> = data
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.asset.as_str(), i))
+        .collect();
+    let mut adj: Vec<Vec<(usize, Option<&str>)>> = vec![Vec::new(); data.points.len()];
+    let link = |a: &str, b: &str| (index[a], index[b]);
+    let mut edges: Vec<(usize, usize, Option<&str>)> = Vec::new();
+    for s in &data.segments {
+        let (a, b) = link(&s.from, &s.to);
+        edges.push((a, b, Some(s.asset.as_str())));
+    }
+    for s in data.switches.iter().filter(|s| !s.normally_open) {
+        let (a, b) = link(&s.from, &s.to);
+        edges.push((a, b, None));
+    }
+    for t in &data.transformers {
+        let (a, b) = link(&t.from, &t.to);
+        edges.push((a, b, None));
+    }
+    for &(a, b, seg) in &edges {
+        adj[a].push((b, seg));
+        adj[b].push((a, seg));
+    }
+    let mut load = vec![0.0; data.points.len()];
+    for c in &data.customers {
+        load[index[c.point.as_str()]] += c.load_kw;
+    }
+    let mut seen = vec![false; data.points.len()];
+    let mut per_source = Vec::new();
+    let mut per_segment = HashMap::new();
+    for s in &data.sources {
+        let root = index[s.point.as_str()];
+        let mut order = vec![(root, None)];
+        seen[root] = true;
+        let mut i = 0;
+        let mut parent = HashMap::new();
+        while i < order.len() {
+            let (v, _) = order[i];
+            i += 1;
+            for &(w, seg) in &adj[v] {
+                if !seen[w] {
+                    seen[w] = true;
+                    parent.insert(w, v);
+                    order.push((w, seg));
+                }
+            }
+        }
+        let mut below: HashMap<usize, f64> = order.iter().map(|&(v, _)| (v, load[v])).collect();
+        for &(v, seg) in order.iter().rev() {
+            let b = below[&v];
+            if let Some(&p) = parent.get(&v) {
+                *below.get_mut(&p).expect("parent visited") += b;
+            }
+            if let Some(seg) = seg {
+                per_segment.insert(seg, b);
+            }
+        }
+        per_source.push(below[&root]);
+    }
+    (per_source, per_segment)
+}
+
+#[test]
+fn feeders_are_loaded_within_the_documented_utilisation() {
+    for seed in [2024, 5] {
+        let data = generate(&SynthConfig::county(seed));
+        let (loads, flows) = normal_flows(&data);
+        let mut utilisations = Vec::new();
+        for (s, &load_kw) in data.sources.iter().zip(&loads) {
+            let load_kva = load_kw / 0.9;
+            let u = load_kva / s.capacity_kva;
+            // Drawn in [0.30, 0.70); rounding the capacity up to 100 kVA lowers it a little.
+            assert!(u < 0.70, "{} at {u}", s.asset);
+            assert!(
+                u > 0.30 * load_kva / (load_kva + 100.0),
+                "{} at {u}",
+                s.asset
+            );
+            utilisations.push(u);
+        }
+        // The draws spread over the range: some feeders tight, some roomy.
+        assert!(utilisations.iter().any(|&u| u > 0.6));
+        assert!(utilisations.iter().any(|&u| u < 0.4));
+        // No segment is loaded beyond its ampacity at 10 kV in the normal state.
+        for s in &data.segments {
+            let flow_a = flows[s.asset.as_str()] / 0.9 / (3f64.sqrt() * 10.0);
+            let rated = s.rated_current_a.expect("rated");
+            assert!(flow_a <= rated, "{} carries {flow_a} A of {rated}", s.asset);
+        }
+    }
 }

@@ -111,6 +111,12 @@ from gridserve.frames import (
     to_dataframes,
 )
 from gridserve.pandapower import PandapowerImport, from_pandapower
+from gridserve.restore import (
+    evidence_records,
+    inference_frame,
+    plan_frame,
+    predict_reliability,
+)
 from gridserve.scoring import indicators_frame, topsis_frame
 from gridserve.tariff import bill_frame, bills_frame, interval_totals_frame, usages_from_frame
 
@@ -130,6 +136,10 @@ __all__ = [
     "from_dataframes",
     "to_dataframes",
     "exposure_frame",
+    "evidence_records",
+    "inference_frame",
+    "plan_frame",
+    "predict_reliability",
     "customers_frame",
     "from_pandapower",
     "PandapowerImport",

@@ -52,6 +52,7 @@ __all__ = [
     "ArgumentParseError",
     "InvalidPeriodError",
     "InvalidOptionError",
+    "InvalidEvidenceError",
     "InvalidDailyValueError",
     "ColumnLengthError",
     "NoticeRulesError",
@@ -165,6 +166,11 @@ class InvalidPeriodError(InvalidArgumentError):
 
 class InvalidOptionError(InvalidArgumentError):
     """An option has a value out of its domain (``field``, ``value``, ``reason``)."""
+
+
+class InvalidEvidenceError(InvalidArgumentError):
+    """An evidence item for outage inference is not usable (``index``, ``field``, ``value``,
+    ``reason``)."""
 
 
 class InvalidDailyValueError(InvalidArgumentError):

@@ -335,6 +335,28 @@ pub enum NetworkError {
         #[serde(rename = "detail")]
         message: String,
     },
+    /// An option of a network query (capacity, inference, restoration) is out of its range.
+    #[error("option {field} = {}: {reason}", quoted(value))]
+    InvalidOption {
+        /// The option's name (its JSON key).
+        field: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// The allowed range.
+        reason: &'static str,
+    },
+    /// An evidence item for outage inference is not usable.
+    #[error("evidence item {index}: {field} = {}: {reason}", quoted(value))]
+    InvalidEvidence {
+        /// The item's position in the input (0-based).
+        index: usize,
+        /// The field concerned.
+        field: &'static str,
+        /// The value given, as text (cut if long).
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -363,12 +385,23 @@ crate::impl_error_info! {
         StaleScope => ("stale_scope", "StaleScopeError"),
         Unmappable => ("unmappable", "UnmappableError"),
         Parse => ("parse", "ParseError"),
+        InvalidOption => ("invalid_option", "InvalidOptionError"),
+        InvalidEvidence => ("invalid_evidence", "InvalidEvidenceError"),
         Io => ("io", "GridserveIOError"),
     }
     delegate {}
 }
 
 impl NetworkError {
+    /// An [`NetworkError::InvalidOption`] for a number.
+    pub(crate) fn invalid_option(field: &'static str, value: f64, reason: &'static str) -> Self {
+        Self::InvalidOption {
+            field,
+            value: value.to_string(),
+            reason,
+        }
+    }
+
     /// One error of every kind, for tests of the bindings' conversion.
     #[doc(hidden)]
     #[must_use]
@@ -427,6 +460,17 @@ impl NetworkError {
                 line: 3,
                 field: Some("x".into()),
                 message: "not a number".into(),
+            },
+            Self::InvalidOption {
+                field: "reserve_margin",
+                value: "1.5".into(),
+                reason: "must be in [0, 1)",
+            },
+            Self::InvalidEvidence {
+                index: 3,
+                field: "kind",
+                value: "power_off".into(),
+                reason: "needs a customer or an asset",
             },
             Self::Io {
                 path: "missing.csv".into(),

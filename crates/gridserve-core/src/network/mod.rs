@@ -5,6 +5,10 @@
 //! - [`NetworkState`]: switch positions and faulted / out-of-service elements, cheap to copy.
 //! - [`Topology`]: the compiled index of a network in one state; answers energized sets, the
 //!   scope of any set of operations, faults, planned outages and switch exposure.
+//! - [`capacity`]: loading of sources and rated lines against their capacities.
+//! - [`infer`]: outage inference from AMI, DA and call evidence.
+//! - [`restore`]: FLISR switching plans (isolate, re-close, transfer through ties).
+//! - [`predict`]: expected SAIFI, SAIDI and ENS per feeder, with and without FLISR.
 //! - [`busbranch`]: the mapping from a bus-branch model with element switches (pandapower's) to
 //!   the point-line records, and back.
 //!
@@ -12,10 +16,14 @@
 //! `gridserve-synth` (`gridserve::synth` in the facade).
 
 pub mod busbranch;
+pub mod capacity;
 pub mod error;
+pub mod infer;
 pub mod io;
 mod model;
+pub mod predict;
 pub mod records;
+pub mod restore;
 mod scope;
 mod state;
 mod text;

@@ -201,6 +201,24 @@ impl Topology {
             c.pre_transformers[t] += c.pre_transformers[t - 1];
             c.pre_loops[t] += c.pre_loops[t - 1];
         }
+        if !c.loop_lines.is_empty() {
+            let mut acc = vec![0u64; len];
+            for &code in &c.loop_lines {
+                let label = loop_label(code);
+                if code & SRC != 0 {
+                    let p = net.source(SourceId(code & !SRC)).point;
+                    acc[self.tin[p.index()] as usize] ^= label;
+                } else {
+                    let (a, b) = net.line_ends(LineId(code));
+                    acc[self.tin[a.index()] as usize] ^= label;
+                    acc[self.tin[b.index()] as usize] ^= label;
+                }
+            }
+            for t in 1..len {
+                acc[t] ^= acc[t - 1];
+            }
+            c.pre_xor = acc;
+        }
         c
     }
 
@@ -328,6 +346,33 @@ impl Topology {
     /// Whether everything below `v` hangs on `v`'s parent line alone.
     pub(super) fn hangs(&self, v: u32) -> bool {
         self.hangs.get(v as usize)
+    }
+
+    /// The code of the line a point hangs from in the depth-first tree (`SRC | source` at a
+    /// root, `NONE` if the point is not energized).
+    pub(crate) fn parent_code(&self, p: u32) -> u32 {
+        self.parent[p as usize]
+    }
+
+    /// The counts and load of everything at and below an energized point in the depth-first
+    /// tree, in O(1).
+    pub(crate) fn below(&self, p: u32) -> ScopeSummary {
+        let (c, s, e) = self.subtree(p);
+        self.comps[c as usize].sums(s, e)
+    }
+
+    /// The depth-first range `(component, first, last)` of an energized point.
+    pub(crate) fn range_of(&self, p: u32) -> (u32, u32, u32) {
+        self.subtree(p)
+    }
+
+    /// The energized components with their slot numbers.
+    pub(crate) fn components(&self) -> impl Iterator<Item = (u32, &Component)> + '_ {
+        self.comps
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.order.len() > 1)
+            .map(|(i, c)| (i as u32, c))
     }
 
     pub(crate) fn component(&self, c: u32) -> &Component {

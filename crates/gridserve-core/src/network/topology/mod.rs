@@ -67,6 +67,18 @@ pub(crate) struct Component {
     /// What closes each loop: passing lines not in the depth-first tree, and extra sources
     /// (coded `SRC | source`).
     pub(crate) loop_lines: Vec<u32>,
+    /// Cut-space labels of meshed components (empty when radial): every loop closer gets a
+    /// pseudo-random 64-bit label XOR-ed into both of its ends (one end for an extra source,
+    /// whose other end is the virtual root); `pre_xor[t]` is the XOR of those up to local
+    /// number `t`, so the label of the tree line above a point is the XOR over its subtree:
+    /// the XOR of the labels of the loops through that line. A set of lines contains a cut
+    /// only if some non-empty subset of their labels XORs to zero.
+    pub(crate) pre_xor: Vec<u64>,
+}
+
+/// The cut-space label of a loop closer (a non-tree line code or `SRC | source`).
+pub(crate) fn loop_label(code: u32) -> u64 {
+    crate::rng::SplitMix64::new(u64::from(code) ^ 0x005E_ED0F_C07C_0DE5).next_u64() | 1
 }
 
 impl Component {
@@ -94,7 +106,7 @@ impl Component {
                 + self.pre_transformers.capacity()
                 + self.pre_loops.capacity())
                 * 4
-            + self.pre_load_kw.capacity() * 8
+            + (self.pre_load_kw.capacity() + self.pre_xor.capacity()) * 8
             + (self.sources.capacity() + self.loop_lines.capacity()) * 4
     }
 }
