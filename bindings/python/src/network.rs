@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use gridserve_core::access::{Masking, MaskingPolicy, Role};
+use gridserve_core::access::{MaskPersonal, Masking, MaskingPolicy, Role};
 use gridserve_core::network::records::{Contact, NetworkData};
 use gridserve_core::network::{
     Applied, ElementId, LineId, LineKind, Network, NetworkError, Operation, PointId, Topology,
@@ -51,14 +51,7 @@ impl PyNetwork {
         let masking = reader_masking(py, roles)?;
         let net = &self.inner;
         let mut data = py.detach(|| net.to_data());
-        if masking == Masking::Masked {
-            for c in &mut data.customers {
-                c.name = c.name.as_deref().map(|n| masking.name(n));
-                for k in &mut c.contacts {
-                    mask_contact(k, masking);
-                }
-            }
-        }
+        data.mask_personal(masking);
         Ok(data)
     }
 }
@@ -607,10 +600,6 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// Masks a contact's name and phone number as `masking` says.
-pub(crate) fn mask_contact(c: &mut Contact, masking: Masking) {
-    c.name = masking.name(&c.name);
-    c.phone = masking.phone(&c.phone);
-}
 
 /// A compressed list of lists: `(offsets, values)`.
 type Compressed<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>);

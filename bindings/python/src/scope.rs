@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gridserve_core::access::Masking;
+use gridserve_core::access::MaskPersonal;
 use gridserve_core::network::{FaultOutcome, LineId, Network, PlannedOutage, Scope};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
@@ -116,14 +116,7 @@ impl PyScope {
         let masking = reader_masking(py, roles)?;
         let t = read(&self.topo);
         let mut r = py.detach(|| self.scope.report(&t)).py_err(py)?;
-        if masking == Masking::Masked {
-            for c in &mut r.customers {
-                c.name = c.name.as_deref().map(|n| masking.name(n));
-                for k in &mut c.contacts {
-                    mask_contact(k, masking);
-                }
-            }
-        }
+        r.mask_personal(masking);
         to_py(py, &r)
     }
 

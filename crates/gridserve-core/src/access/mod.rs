@@ -263,6 +263,76 @@ impl Masking {
     }
 }
 
+/// Personal data in a typed value (names, phone numbers, addresses), masked in place by what
+/// each field is. The network's own records and answers ([`Scope::report`],
+/// [`Network::to_data`]) carry personal data as it was given, because the core computes with
+/// it; anything shown or exported to a reader goes through this with the reader's
+/// [`Masking`] (from [`MaskingPolicy::for_roles`]). Nothing changes with [`Masking::Clear`].
+///
+/// ```
+/// use gridserve_core::access::{MaskPersonal, MaskingPolicy, Role};
+/// use gridserve_core::network::records::{Contact, ContactRole};
+///
+/// let mut c = Contact {
+///     name: "王建国".into(),
+///     phone: "13812345678".into(),
+///     role: ContactRole::default(),
+///     level: 1,
+/// };
+/// c.mask_personal(MaskingPolicy::default().for_roles(&[Role::Dispatcher]));
+/// assert_eq!(c.phone, "138****5678");
+/// assert_ne!(c.name, "王建国");
+/// ```
+///
+/// [`Scope::report`]: crate::network::Scope::report
+/// [`Network::to_data`]: crate::network::Network::to_data
+
+pub trait MaskPersonal {
+    /// Masks the personal data of `self` for a reader with `masking`.
+    fn mask_personal(&mut self, masking: Masking);
+}
+
+impl MaskPersonal for crate::network::records::Contact {
+    fn mask_personal(&mut self, masking: Masking) {
+        self.name = masking.name(&self.name);
+        self.phone = masking.phone(&self.phone);
+    }
+}
+
+impl MaskPersonal for crate::network::records::CustomerRecord {
+    fn mask_personal(&mut self, masking: Masking) {
+        self.name = self.name.as_deref().map(|n| masking.name(n));
+        self.contacts
+            .iter_mut()
+            .for_each(|c| c.mask_personal(masking));
+    }
+}
+
+impl MaskPersonal for crate::network::AffectedCustomer {
+    fn mask_personal(&mut self, masking: Masking) {
+        self.name = self.name.as_deref().map(|n| masking.name(n));
+        self.contacts
+            .iter_mut()
+            .for_each(|c| c.mask_personal(masking));
+    }
+}
+
+impl MaskPersonal for crate::network::ScopeReport {
+    fn mask_personal(&mut self, masking: Masking) {
+        self.customers
+            .iter_mut()
+            .for_each(|c| c.mask_personal(masking));
+    }
+}
+
+impl MaskPersonal for crate::network::records::NetworkData {
+    fn mask_personal(&mut self, masking: Masking) {
+        self.customers
+            .iter_mut()
+            .for_each(|c| c.mask_personal(masking));
+    }
+}
+
 /// Masks a phone number or address: with 8 or more characters the first 3 and the last 4 stay
 /// (`13812345678` → `138****5678`); shorter ones keep only their last 2.
 #[must_use]
@@ -564,5 +634,69 @@ mod tests {
             p.for_roles(&[Role::RepairCrew, Role::CustomerManager]),
             Masking::Clear
         );
+    }
+
+    #[test]
+    fn scope_reports_and_network_records_masked_for_the_reader() {
+        use crate::network::{ElementId, Network, Topology};
+        use std::sync::Arc;
+        // BUS -CB1- A -L1- B; C1 (two contacts) at B, C2 (one contact) at A.
+        let json = r#"{
+            "points": [{"asset": "BUS", "kind": "substation_bus"}, {"asset": "A", "kind": "pole"},
+                       {"asset": "B", "kind": "pole"}],
+            "segments": [{"asset": "L1", "from": "A", "to": "B", "kind": "overhead",
+                          "length_m": 100.0}],
+            "switches": [{"asset": "CB1", "from": "BUS", "to": "A", "kind": "breaker",
+                          "normally_open": false, "protective": true}],
+            "sources": [{"asset": "S1", "point": "BUS", "capacity_kva": 8000.0}],
+            "customers": [
+                {"number": "C1", "name": "城关水泥厂", "point": "B", "contracted_kva": 400.0,
+                 "load_kw": 50.0, "contacts": [
+                    {"name": "王建国", "phone": "13800000001", "role": "electrician"},
+                    {"name": "李红", "phone": "138-0000-0002", "role": "manager", "level": 2}]},
+                {"number": "C2", "name": "客户二", "point": "A", "contracted_kva": 400.0,
+                 "load_kw": 30.0, "contacts": [
+                    {"name": "赵六", "phone": "13900000003", "role": "manager"}]}]
+        }"#;
+        let data = crate::network::io::read_json(json.as_bytes()).unwrap();
+        let net = Arc::new(Network::from_data(&data).unwrap());
+        let topo = Topology::normal(net.clone());
+        let l1 = net.line_id("L1").unwrap();
+        let report = topo
+            .fault(ElementId::Line(l1))
+            .unwrap()
+            .scope
+            .report(&topo)
+            .unwrap();
+        assert_eq!(report.customers.len(), 2);
+        let phones: Vec<String> = report
+            .customers
+            .iter()
+            .flat_map(|c| c.contacts.iter().map(|k| k.phone.clone()))
+            .collect();
+        assert!(!phones.is_empty());
+        let policy = MaskingPolicy::default();
+        let mut masked = report.clone();
+        masked.mask_personal(policy.for_roles(&[Role::Dispatcher]));
+        let text = serde_json::to_string(&masked).unwrap();
+        for p in &phones {
+            assert!(!text.contains(p.as_str()), "{p} in the clear");
+            assert!(text.contains(&mask_phone(p)));
+        }
+        for (a, b) in report.customers.iter().zip(&masked.customers) {
+            assert_eq!(a.number, b.number);
+            if let (Some(a), Some(b)) = (&a.name, &b.name) {
+                assert_ne!(a, b);
+            }
+        }
+        // A customer manager reads them as they are.
+        let mut clear = report.clone();
+        clear.mask_personal(policy.for_roles(&[Role::CustomerManager]));
+        assert_eq!(clear, report);
+        // The same for the network's records.
+        let mut records = net.to_data();
+        records.mask_personal(Masking::Masked);
+        let text = serde_json::to_string(&records).unwrap();
+        assert!(phones.iter().all(|p| !text.contains(p.as_str())));
     }
 }

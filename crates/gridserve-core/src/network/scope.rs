@@ -339,6 +339,10 @@ impl Scope {
     /// The full report: counts, lost points, transformers, customers with contacts (critical
     /// first), boundary devices and restored points, by asset and customer number.
     ///
+    /// Names and phone numbers are as the network holds them: before the report is shown or
+    /// exported, mask it for its reader with [`MaskPersonal`](crate::access::MaskPersonal)
+    /// (`report.mask_personal(policy.for_roles(&reader.roles))`).
+    ///
     /// # Errors
     /// [`NetworkError::StaleScope`].
     pub fn report(&self, topology: &Topology) -> Result<ScopeReport, NetworkError> {
