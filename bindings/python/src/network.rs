@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use gridserve_core::access::{MaskPersonal, Masking, MaskingPolicy, Role};
-use gridserve_core::network::records::{Contact, NetworkData};
+use gridserve_core::network::records::NetworkData;
 use gridserve_core::network::{
     Applied, ElementId, LineId, LineKind, Network, NetworkError, Operation, PointId, Topology,
     Trip, ValidationOptions, busbranch, io,
