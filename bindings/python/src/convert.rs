@@ -163,7 +163,7 @@ fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<(Value, Option<&'static str>)> 
 }
 
 /// The columns of the bus-branch rows, as `'static` names for [`NetworkError::Unmappable`].
-const BUS_BRANCH_COLUMNS: [&str; 24] = [
+const BUS_BRANCH_COLUMNS: [&str; 25] = [
     "id",
     "name",
     "in_service",
@@ -188,9 +188,10 @@ const BUS_BRANCH_COLUMNS: [&str; 24] = [
     "q_mvar",
     "type",
     "slack",
+    "control_mode_ac",
 ];
 
-const BUS_BRANCH_TABLES: [&str; 10] = [
+const BUS_BRANCH_TABLES: [&str; 13] = [
     "buses",
     "lines",
     "trafos",
@@ -199,6 +200,9 @@ const BUS_BRANCH_TABLES: [&str; 10] = [
     "dclines",
     "tcscs",
     "switches",
+    "ext_grids",
+    "gens",
+    "vscs",
     "slacks",
     "loads",
 ];
@@ -267,6 +271,9 @@ pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult
             "dclines" => bb.dclines = parse_rows(py, rows)?,
             "tcscs" => bb.tcscs = parse_rows(py, rows)?,
             "switches" => bb.switches = parse_rows(py, rows)?,
+            "ext_grids" => bb.ext_grids = parse_rows(py, rows)?,
+            "gens" => bb.gens = parse_rows(py, rows)?,
+            "vscs" => bb.vscs = parse_rows(py, rows)?,
             "slacks" => bb.slacks = parse_rows(py, rows)?,
             _ => bb.loads = parse_rows(py, rows)?,
         }

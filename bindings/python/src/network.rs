@@ -280,7 +280,7 @@ impl PyNetwork {
 
     /// Maps a bus-branch model (pandapower's tables) to a network: `tables` maps each table of
     /// `gridserve_core::network::busbranch::BusBranch` (`buses`, `lines`, `trafos`,
-    /// `trafo3ws`, `impedances`, `dclines`, `tcscs`, `switches`, `slacks`, `loads`) to its
+    /// `trafo3ws`, `impedances`, `dclines`, `tcscs`, `switches`, `ext_grids`, `gens`, `vscs`, `slacks`, `loads`) to its
     /// columns (`{column: list}`). Returns the network and the index maps as numpy arrays
     /// (`point_buses` uses -1 for points the mapping adds; `trafo3w_lines` is flat, three per
     /// row).

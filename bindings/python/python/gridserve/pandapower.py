@@ -240,13 +240,6 @@ def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
     trafo3w, ext_grid, load, gen, vsc = (
         _table(net, n) for n in ("trafo3w", "ext_grid", "load", "gen", "vsc")
     )
-    # pandapower's slacks: ext_grids, gens with slack = True, vscs whose AC side is the slack.
-    slack_gen = gen[gen["slack"].astype(bool)] if "slack" in gen.columns else gen.iloc[0:0]
-    if "control_mode_ac" in vsc.columns:
-        slack_vsc = vsc[vsc["control_mode_ac"] == "slack"]
-    else:
-        slack_vsc = vsc.iloc[0:0]
-    slacks = [("ext_grid", ext_grid), ("gen", slack_gen), ("vsc", slack_vsc)]
     return {
         "buses": {"id": _index(bus), "name": _texts(bus, "name"), "in_service": _bools(bus, "in_service")},
         "lines": {
@@ -284,11 +277,26 @@ def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
             "name": _texts(switch, "name"),
             "in_service": _bools(switch, "in_service"),
         },
-        "slacks": {
-            "id": [f"{kind}/{i}" for kind, t in slacks for i in _index(t)],
-            "bus": [b for _, t in slacks for b in _ints(t, "bus")],
-            "name": [n for _, t in slacks for n in _texts(t, "name")],
-            "in_service": [f for _, t in slacks for f in _bools(t, "in_service")],
+        # Which gens and vscs are slacks is the core's rule (BusBranch::all_slacks).
+        "ext_grids": {
+            "id": _index(ext_grid),
+            "bus": _ints(ext_grid, "bus"),
+            "name": _texts(ext_grid, "name"),
+            "in_service": _bools(ext_grid, "in_service"),
+        },
+        "gens": {
+            "id": _index(gen),
+            "bus": _ints(gen, "bus"),
+            **({"slack": _bools(gen, "slack", default=False)} if "slack" in gen.columns else {}),
+            "name": _texts(gen, "name"),
+            "in_service": _bools(gen, "in_service"),
+        },
+        "vscs": {
+            "id": _index(vsc),
+            "bus": _ints(vsc, "bus"),
+            **({"control_mode_ac": _texts(vsc, "control_mode_ac")} if "control_mode_ac" in vsc.columns else {}),
+            "name": _texts(vsc, "name"),
+            "in_service": _bools(vsc, "in_service"),
         },
         "loads": {
             "id": _index(load),

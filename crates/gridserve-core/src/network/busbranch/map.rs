@@ -602,6 +602,20 @@ pub fn to_network_data(
     bb: &BusBranch,
     options: &BusBranchOptions,
 ) -> Result<(NetworkData, BusBranchMap), NetworkError> {
+    // pandapower's slack rule, resolved once: the mapping reads `slacks` alone.
+    let resolved;
+    let bb = if bb.ext_grids.is_empty() && bb.gens.is_empty() && bb.vscs.is_empty() {
+        bb
+    } else {
+        resolved = BusBranch {
+            slacks: bb.all_slacks(),
+            ext_grids: Vec::new(),
+            gens: Vec::new(),
+            vscs: Vec::new(),
+            ..bb.clone()
+        };
+        &resolved
+    };
     let ix = RowIndex::new(bb)?;
     let mut m = Mapping::branch_ends(bb, ix)?;
     m.place_switches()?;

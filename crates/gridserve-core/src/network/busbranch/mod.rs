@@ -138,6 +138,6 @@ mod types;
 
 pub use map::{to_network, to_network_data};
 pub use types::{
-    BbImpedance, BbLine, BbLoad, BbSlack, BbSwitch, BbTrafo, BbTrafo3w, Bus, BusBranch,
-    BusBranchMap, BusBranchOptions, SwitchElement,
+    BbExtGrid, BbGen, BbImpedance, BbLine, BbLoad, BbSlack, BbSwitch, BbTrafo, BbTrafo3w, BbVsc,
+    Bus, BusBranch, BusBranchMap, BusBranchOptions, SwitchElement,
 };

@@ -1255,3 +1255,78 @@ fn nets_built_in_pandapower_match_its_unsupplied_buses() {
         check(&case.bb, &case.unsupplied);
     }
 }
+
+#[test]
+fn slacks_from_ext_grids_slack_gens_and_slack_vscs() {
+    // Islands {0,1}, {2,3}, {4,5}, {6,7}. pandapower's `unsupplied_buses` counts as supply
+    // the buses of every ext_grid, of the gens with slack == True and of the vscs with
+    // control_mode_ac == "slack": bus 0 (ext_grid 0), bus 2 (gen 0), bus 7 (vsc 1). Gen 1
+    // (slack False) and vsc 0 ("vq") at bus 4 supply nothing, so {4, 5} is unsupplied.
+    let mut bb = BusBranch {
+        buses: (0..8).map(bus).collect(),
+        lines: vec![line(0, 0, 1), line(1, 2, 3), line(2, 4, 5), line(3, 6, 7)],
+        ext_grids: vec![BbExtGrid {
+            id: 0,
+            bus: 0,
+            name: Some("grid".into()),
+            in_service: true,
+        }],
+        gens: vec![
+            BbGen {
+                id: 0,
+                bus: 2,
+                slack: true,
+                name: None,
+                in_service: true,
+            },
+            BbGen {
+                id: 1,
+                bus: 4,
+                slack: false,
+                name: None,
+                in_service: true,
+            },
+        ],
+        vscs: vec![
+            BbVsc {
+                id: 0,
+                bus: 4,
+                control_mode_ac: Some("vq".into()),
+                name: None,
+                in_service: true,
+            },
+            BbVsc {
+                id: 1,
+                bus: 7,
+                control_mode_ac: Some("slack".into()),
+                name: None,
+                in_service: true,
+            },
+        ],
+        ..BusBranch::default()
+    };
+    let (data, map) = to_network_data(&bb, &BusBranchOptions::default()).unwrap();
+    let assets: Vec<&str> = data.sources.iter().map(|s| s.asset.as_str()).collect();
+    assert_eq!(assets, ["slack/ext_grid/0", "slack/gen/0", "slack/vsc/1"]);
+    assert_eq!(map.slack_sources.len(), 3);
+    let (net, map) = to_network(&bb, &BusBranchOptions::default()).unwrap();
+    let topo = Topology::normal(Arc::new(net));
+    assert_eq!(map.unsupplied_buses(&topo), vec![4, 5]);
+    // The same slacks named by the caller give the same network.
+    let named = BusBranch {
+        slacks: bb.all_slacks(),
+        ext_grids: Vec::new(),
+        gens: Vec::new(),
+        vscs: Vec::new(),
+        ..bb.clone()
+    };
+    assert_eq!(
+        to_network_data(&named, &BusBranchOptions::default())
+            .unwrap()
+            .0,
+        data
+    );
+    // An explicit slack with the id of a derived one is a duplicate.
+    bb.slacks = vec![ext_grid(0, 1)];
+    expect_unmappable(&bb, "slack", "ext_grid/0", "id", "ext_grid/0");
+}

@@ -197,8 +197,8 @@ pub struct BbSwitch {
     pub in_service: bool,
 }
 
-/// A slack: an `ext_grid`, a `gen` with `slack == True`, or a `vsc` with
-/// `control_mode_ac == "slack"` — the elements `unsupplied_buses` counts as supply.
+/// A slack named by the caller (the `ext_grids`, `gens` and `vscs` tables give pandapower's own;
+/// see [`BusBranch::all_slacks`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BbSlack {
@@ -206,6 +206,61 @@ pub struct BbSlack {
     pub id: String,
     /// `bus`.
     pub bus: i64,
+    /// The name, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `in_service`.
+    #[serde(default = "yes")]
+    pub in_service: bool,
+}
+
+/// An external grid (`net.ext_grid` row): always a slack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BbExtGrid {
+    /// The ext_grid index.
+    pub id: i64,
+    /// `bus`.
+    pub bus: i64,
+    /// The name, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `in_service`.
+    #[serde(default = "yes")]
+    pub in_service: bool,
+}
+
+/// A generator (`net.gen` row): a slack when its `slack` flag is set, else not a source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BbGen {
+    /// The gen index.
+    pub id: i64,
+    /// `bus`.
+    pub bus: i64,
+    /// `slack` (absent: false, pandapower's default).
+    #[serde(default)]
+    pub slack: bool,
+    /// The name, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `in_service`.
+    #[serde(default = "yes")]
+    pub in_service: bool,
+}
+
+/// A voltage source converter (`net.vsc` row): a slack when its AC side is
+/// (`control_mode_ac == "slack"`), else not a source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BbVsc {
+    /// The vsc index.
+    pub id: i64,
+    /// `bus` (the AC bus).
+    pub bus: i64,
+    /// `control_mode_ac`, if given.
+    #[serde(default)]
+    pub control_mode_ac: Option<String>,
     /// The name, if any.
     #[serde(default)]
     pub name: Option<String>,
@@ -262,12 +317,54 @@ pub struct BusBranch {
     /// `net.switch`.
     #[serde(default)]
     pub switches: Vec<BbSwitch>,
-    /// The slacks: `net.ext_grid`, the slack rows of `net.gen` and of `net.vsc`.
+    /// `net.ext_grid`: every row is a slack (`"ext_grid/<index>"`).
+    #[serde(default)]
+    pub ext_grids: Vec<BbExtGrid>,
+    /// `net.gen`: the rows with `slack` set are slacks (`"gen/<index>"`).
+    #[serde(default)]
+    pub gens: Vec<BbGen>,
+    /// `net.vsc`: the rows whose `control_mode_ac` is `"slack"` are slacks (`"vsc/<index>"`).
+    #[serde(default)]
+    pub vscs: Vec<BbVsc>,
+    /// Further slacks the caller names itself, after those of `ext_grids`, `gens` and `vscs`.
     #[serde(default)]
     pub slacks: Vec<BbSlack>,
     /// `net.load`.
     #[serde(default)]
     pub loads: Vec<BbLoad>,
+}
+
+impl BusBranch {
+    /// Every slack, in the order the sources are numbered: each `ext_grid`, each `gen` with
+    /// `slack` set, each `vsc` with `control_mode_ac == "slack"` (pandapower's rule in
+    /// `unsupplied_buses`), then `slacks`.
+    #[must_use]
+    pub fn all_slacks(&self) -> Vec<BbSlack> {
+        let row =
+            |kind: &str, id: i64, bus: i64, name: &Option<String>, in_service: bool| BbSlack {
+                id: format!("{kind}/{id}"),
+                bus,
+                name: name.clone(),
+                in_service,
+            };
+        self.ext_grids
+            .iter()
+            .map(|g| row("ext_grid", g.id, g.bus, &g.name, g.in_service))
+            .chain(
+                self.gens
+                    .iter()
+                    .filter(|g| g.slack)
+                    .map(|g| row("gen", g.id, g.bus, &g.name, g.in_service)),
+            )
+            .chain(
+                self.vscs
+                    .iter()
+                    .filter(|v| v.control_mode_ac.as_deref() == Some("slack"))
+                    .map(|v| row("vsc", v.id, v.bus, &v.name, v.in_service)),
+            )
+            .chain(self.slacks.iter().cloned())
+            .collect()
+    }
 }
 
 /// Options of the mapping.
