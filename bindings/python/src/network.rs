@@ -599,8 +599,6 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".to_owned(), |n| n.to_string())
 }
 
-/// Masks a contact's name and phone number as `masking` says.
-
 /// A compressed list of lists: `(offsets, values)`.
 type Compressed<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>);
 

@@ -286,7 +286,6 @@ impl Masking {
 ///
 /// [`Scope::report`]: crate::network::Scope::report
 /// [`Network::to_data`]: crate::network::Network::to_data
-
 pub trait MaskPersonal {
     /// Masks the personal data of `self` for a reader with `masking`.
     fn mask_personal(&mut self, masking: Masking);
