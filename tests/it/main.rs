@@ -17,6 +17,7 @@ mod report;
 mod roundtrip;
 mod scope_props;
 mod scoring;
+mod staff;
 mod tariff;
 mod validation;
 mod workflow;

@@ -268,7 +268,9 @@ struct FreshOptOuts(Mutex<HashSet<(Channel, String)>>);
 
 impl FreshOptOuts {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(Channel, String)>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn contains(&self, entry: &OutboxEntry) -> bool {

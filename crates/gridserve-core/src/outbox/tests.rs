@@ -385,7 +385,11 @@ mod concurrent {
         const N: usize = 1_500;
         let notices: Vec<_> = (0..N)
             .map(|i| {
-                let channel = if i % 3 == 0 { Channel::App } else { Channel::Sms };
+                let channel = if i % 3 == 0 {
+                    Channel::App
+                } else {
+                    Channel::Sms
+                };
                 notice(i, channel, &format!("addr-{i}"))
             })
             .collect();

@@ -14,6 +14,7 @@ use super::bill::{BillCommand, BillEvent, BillRules, BillStatus, BillWorkflow};
 use super::defect::{DefectRules, DefectWorkflow};
 use super::invoice::{InvoiceCommand, InvoiceEvent, InvoiceRules, InvoiceWorkflow};
 use super::outage::{OutageRules, OutageWorkflow};
+use super::staff::{StaffNotifier, StaffUnreached};
 use super::{
     Actor, AuditRecord, Engine, Executed, SystemGrant, TickReport, Workflow, WorkflowError,
 };
@@ -127,6 +128,9 @@ pub struct ExecutedJson {
     pub appended: Appended,
     /// The notices that reached nobody, with the reason.
     pub unreached: Vec<Unreached>,
+    /// The work reminders that reached no member of staff, with the reason.
+    #[serde(default)]
+    pub staff_unreached: Vec<StaffUnreached>,
 }
 
 fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
@@ -140,6 +144,7 @@ fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
             .collect(),
         appended: x.appended,
         unreached: x.unreached,
+        staff_unreached: x.staff_unreached,
     }
 }
 
@@ -174,6 +179,17 @@ impl Desk {
                 notifier,
             ),
         }
+    }
+
+    /// The same desk sending work reminders to staff through `staff` (all four workflows;
+    /// see [`staff`](super::staff)).
+    #[must_use]
+    pub fn with_staff(mut self, staff: StaffNotifier) -> Self {
+        self.defects.staff = Some(staff.clone());
+        self.bills.staff = Some(staff.clone());
+        self.invoices.staff = Some(staff.clone());
+        self.outages.staff = Some(staff);
+        self
     }
 
     /// Gives a bill command, then starts the paper invoice if the bill became paid (and the

@@ -64,6 +64,7 @@ mod error;
 pub mod invoice;
 mod names;
 pub mod outage;
+pub mod staff;
 
 pub use crate::access::{Actor, Denied, Permissions, Role, SystemGrant};
 pub use desk::{Desk, DeskRules, ExecutedJson, WorkflowKind};
@@ -181,6 +182,13 @@ pub trait Workflow {
         event: &Self::Event,
         at: Timestamp,
     ) -> Vec<NoticeRequest>;
+
+    /// The work reminders to staff `event` causes, given the state before it (see
+    /// [`staff`]); none by default.
+    fn staff_signals(&self, before: &Self::State, event: &Self::Event) -> Vec<staff::StaffSignal> {
+        let _ = (before, event);
+        Vec::new()
+    }
 }
 
 /// The common refusals of a decision, made once per command: the permission check, then
