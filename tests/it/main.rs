@@ -14,6 +14,7 @@ mod queries;
 mod quickstart;
 mod reliability;
 mod report;
+mod report_push;
 mod roundtrip;
 mod scope_props;
 mod scoring;

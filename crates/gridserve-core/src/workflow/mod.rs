@@ -64,10 +64,11 @@ mod error;
 pub mod invoice;
 mod names;
 pub mod outage;
+pub mod report_push;
 pub mod staff;
 
 pub use crate::access::{Actor, Denied, Permissions, Role, SystemGrant};
-pub use desk::{Desk, DeskRules, ExecutedJson, WorkflowKind};
+pub use desk::{Desk, DeskRules, ExecutedJson, ReportPushSummary, WorkflowKind};
 pub use engine::{AuditRecord, Engine, Executed, Loaded, TickReport};
 pub use error::WorkflowError;
 
