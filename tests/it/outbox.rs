@@ -226,9 +226,9 @@ fn concurrent_webhook_sends_reuse_their_connections() {
         .collect();
     s.append("outage/O-9", 0, &[outage_event()], &notices)
         .unwrap();
-    let open = Arc::new(AtomicUsize::new(0));
+    let o = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
-    let (o, m) = (open.clone(), most.clone());
+    let m = most.clone();
     let rx = WebhookReceiver::start(move |_| {
         let n = o.fetch_add(1, Ordering::SeqCst) + 1;
         m.fetch_max(n, Ordering::SeqCst);

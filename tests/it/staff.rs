@@ -378,7 +378,7 @@ fn a_broken_promise_reminds_the_collector_and_payment_stands_the_escalation_down
         Some(0),
         &BillCommand::Issue {
             customer: customer.number().to_owned(),
-            amount: Decimal::new(1_234_50, 2),
+            amount: Decimal::new(123_450, 2),
             due: now + Duration::days(15),
         },
         &collector,
@@ -434,7 +434,7 @@ fn a_broken_promise_reminds_the_collector_and_payment_stands_the_escalation_down
         "B1",
         None,
         &BillCommand::RecordPayment {
-            amount: Decimal::new(1_234_50, 2),
+            amount: Decimal::new(123_450, 2),
         },
         &collector,
         at(6, 9, 0),

@@ -382,11 +382,8 @@ impl StaffNotifier {
                             crate::excerpt(crew.as_deref().unwrap_or(""))
                         )
                     } else {
-                        let roles: Vec<_> = rule
-                            .roles
-                            .iter()
-                            .map(|r| super::names::serde_tag(r))
-                            .collect();
+                        let roles: Vec<_> =
+                            rule.roles.iter().map(super::names::serde_tag).collect();
                         format!("no member with a contact holds role {}", roles.join(" or "))
                     };
                     out.unreached = Some(StaffUnreached {
