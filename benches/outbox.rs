@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use gridserve::messengers::receiver::WebhookReceiver;
 use gridserve::messengers::{WebhookConfig, WebhookMessenger};
-use gridserve::outbox::{DispatchPolicy, Dispatcher};
+use gridserve::outbox::{DispatchPolicy, Dispatcher, MemoryMessenger};
+use gridserve::ports::memory::MemoryStore;
 use gridserve::ports::{
     Channel, EventStore, ManualClock, MessageCategory, NewEvent, OutboundMessage, OutboxStore,
     Timestamp, china_offset,
@@ -114,6 +115,7 @@ fn storm() {
         rx.connections()
     );
     let clock = ManualClock::new(t0());
+    ceilings(&dir, &rx);
 
     // The strict setting: one commit per result.
     let n = 5_000;
@@ -136,12 +138,47 @@ fn storm() {
     );
 }
 
+/// Where the time goes: the same dispatch with one side made free. The store alone (SQLite,
+/// `synchronous = FULL`, to a messenger that does no I/O) and the HTTP path alone (the memory
+/// store to the local receiver), each for 50,000 notices, with the CPU they cost.
+fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
+    const N: usize = 50_000;
+    let notices: Vec<OutboundMessage> = (0..N).map(|i| notice("outage/O-19", 1, i)).collect();
+    let clock = ManualClock::new(t0());
+    let mut s = open(dir, "ceiling.db", Synchronous::Full);
+    s.append("outage/O-19", 0, &[event(1)], &notices)
+        .expect("append");
+    let mut d = Dispatcher::new(storm_policy(1)).expect("policy");
+    d.register(Arc::new(MemoryMessenger::new(Channel::Webhook)));
+    let (cpu, start) = (cpu_seconds(), Instant::now());
+    assert_eq!(d.run_until_idle(&mut s, &clock).expect("dispatch").sent, N);
+    let took = start.elapsed().as_secs_f64();
+    println!(
+        "  store alone (SQLite FULL, no-I/O messenger): {:.0} notices/s, CPU {:.1} µs per notice",
+        N as f64 / took,
+        (cpu_seconds() - cpu) * 1e6 / N as f64
+    );
+    for in_flight in [1, STORM_IN_FLIGHT] {
+        let mut m = MemoryStore::new();
+        m.append("outage/O-19", 0, &[event(1)], &notices)
+            .expect("append");
+        let (cpu, start) = (cpu_seconds(), Instant::now());
+        dispatch_all(&mut m, rx, in_flight, N);
+        let took = start.elapsed().as_secs_f64();
+        println!(
+            "  HTTP alone (memory store to the local receiver, in_flight={in_flight}): {:.0} notices/s, CPU {:.1} µs per notice",
+            N as f64 / took,
+            (cpu_seconds() - cpu) * 1e6 / N as f64
+        );
+    }
+}
+
 /// Sends in flight per channel in the concurrent runs.
 const STORM_IN_FLIGHT: usize = 32;
 /// Results per transaction in the throughput runs.
 const RECORD_BATCH: usize = 512;
 /// Notices per timed dispatch in the criterion throughput benchmarks.
-const DISPATCH_N: usize = 20_000;
+const DISPATCH_N: usize = 10_000;
 
 /// The dispatch policy of the throughput runs.
 fn storm_policy(in_flight: usize) -> DispatchPolicy {
@@ -150,6 +187,25 @@ fn storm_policy(in_flight: usize) -> DispatchPolicy {
         record_batch: RECORD_BATCH,
         in_flight,
         ..DispatchPolicy::default()
+    }
+}
+
+/// CPU seconds used by this process so far (user + system, all threads: the dispatcher, its
+/// senders and the receiver), from `/proc/self/stat`; 0 where that is not available.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and
+    // 13th, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match (f.get(11), f.get(12)) {
+        (Some(u), Some(s)) => (u + s) / 100.0,
+        _ => 0.0,
     }
 }
 
@@ -166,10 +222,18 @@ fn dispatch_all<S: OutboxStore + ?Sized>(
     let mut d = Dispatcher::new(storm_policy(in_flight)).expect("policy");
     d.register(Arc::new(WebhookMessenger::new(config).expect("webhook")));
     let clock = ManualClock::new(t0());
+    let cpu = cpu_seconds();
     let start = Instant::now();
     let report = d.run_until_idle(store, &clock).expect("dispatch");
     let took = start.elapsed();
     assert_eq!(report.sent, n);
+    if n >= STORM {
+        println!(
+            "  (CPU {:.1} µs per notice over {} cores: dispatcher, senders and receiver together)",
+            (cpu_seconds() - cpu) * 1e6 / n as f64,
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        );
+    }
     took
 }
 
@@ -183,7 +247,8 @@ fn dispatch_group<S: OutboxStore + EventStore>(
     let rx = WebhookReceiver::counting().expect("receiver");
     let mut g = c.benchmark_group(format!("dispatch_{name}"));
     g.sample_size(10)
-        .measurement_time(Duration::from_secs(20))
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(DISPATCH_N as u64));
     let mut run = 0usize;
     for in_flight in [1, 8, STORM_IN_FLIGHT] {
@@ -283,6 +348,7 @@ mod pg {
             (0..STORM).map(|i| notice("outage/O-17", 1, i)).collect();
         let mut g = c.benchmark_group("storm_enqueue_postgres");
         g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
             .measurement_time(Duration::from_secs(30))
             .throughput(Throughput::Elements(STORM as u64));
         let mut run = 0usize;

@@ -181,8 +181,15 @@ impl Messenger for WebhookMessenger {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
         // A short excerpt of the answer for the error text; a failure to read it is not the
-        // message's fault and does not change the classification.
+        // message's fault and does not change the classification. A success's body is read
+        // (and dropped) too: only a connection whose answer was read to its end goes back to
+        // the keep-alive pool.
         let excerpt = if (200..300).contains(&status) {
+            let _ = response
+                .body_mut()
+                .with_config()
+                .limit(4_096)
+                .read_to_vec();
             String::new()
         } else {
             response
