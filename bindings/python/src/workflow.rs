@@ -7,12 +7,12 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use gridserve_core::advice::EnergyReport;
 use gridserve_core::notify::{ContactBook, Masking};
 use gridserve_core::ports::memory::MemoryStore;
 use gridserve_core::ports::{
     AttemptResult, EventStore, OutboxStatus, OutboxStore, StoreError, Timestamp,
 };
-use gridserve_core::advice::EnergyReport;
 use gridserve_core::workflow::staff::{StaffNotifier, StaffRules};
 use gridserve_core::workflow::{Actor, Desk, DeskRules, SystemGrant, WorkflowError, WorkflowKind};
 use gridserve_sqlite::{SqliteOptions, SqliteStore};

@@ -185,11 +185,7 @@ impl Messenger for WebhookMessenger {
         // (and dropped) too: only a connection whose answer was read to its end goes back to
         // the keep-alive pool.
         let excerpt = if (200..300).contains(&status) {
-            let _ = response
-                .body_mut()
-                .with_config()
-                .limit(4_096)
-                .read_to_vec();
+            let _ = response.body_mut().with_config().limit(4_096).read_to_vec();
             String::new()
         } else {
             response
