@@ -154,7 +154,7 @@ fn issued() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 4, 5).unwrap()
 }
 
-fn build() -> Vec<gridserve::advice::EnergyReport> {
+pub(crate) fn build() -> Vec<gridserve::advice::EnergyReport> {
     build_reports(
         &[customer_a(), customer_b()],
         &tariff(),

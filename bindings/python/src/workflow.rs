@@ -1,4 +1,4 @@
-//! The four workflows over an in-memory store or a SQLite file, for scripting: commands in as
+//! The five workflows over an in-memory store or a SQLite file, for scripting: commands in as
 //! dicts, events, state, audit trail and outbox out as dicts.
 //!
 //! Dicts cross as JSON (Python's `json` module with `default=str`, so `datetime` with a time
@@ -7,11 +7,13 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use gridserve_core::advice::EnergyReport;
 use gridserve_core::notify::{ContactBook, Masking};
 use gridserve_core::ports::memory::MemoryStore;
 use gridserve_core::ports::{
     AttemptResult, EventStore, OutboxStatus, OutboxStore, StoreError, Timestamp,
 };
+use gridserve_core::workflow::staff::{StaffNotifier, StaffRules};
 use gridserve_core::workflow::{Actor, Desk, DeskRules, SystemGrant, WorkflowError, WorkflowKind};
 use gridserve_sqlite::{SqliteOptions, SqliteStore};
 use pyo3::prelude::*;
@@ -51,7 +53,7 @@ fn to_actor(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
     })
 }
 
-/// The workflow named `name` (`defect`, `bill`, `invoice`, `outage`).
+/// The workflow named `name` (`defect`, `bill`, `invoice`, `outage`, `report`).
 fn kind(py: Python<'_>, name: &str) -> PyResult<WorkflowKind> {
     name.parse::<WorkflowKind>().py_err(py)
 }
@@ -170,8 +172,12 @@ impl PyWorkflows {
     /// later `Workflows` on the same path sees them; without it they live in memory. A file
     /// of another application is refused; with `check_integrity=True` the whole file is
     /// checked first (`PRAGMA integrity_check`) and a damaged one refused.
+    ///
+    /// With `staff` (JSON of the core's `StaffNotifier`: `{"directory": [members], "rules":
+    /// {...}}`), the workflows also send work reminders to staff (a traced outage, a dispatched
+    /// crew, a defect due soon, a broken promise) with quiet hours and escalation.
     #[new]
-    #[pyo3(signature = (network, rules=None, contacts=None, path=None, check_integrity=false))]
+    #[pyo3(signature = (network, rules=None, contacts=None, path=None, check_integrity=false, staff=None))]
     fn new(
         py: Python<'_>,
         network: &PyNetwork,
@@ -179,7 +185,12 @@ impl PyWorkflows {
         contacts: Option<crate::convert::Text>,
         path: Option<std::path::PathBuf>,
         check_integrity: bool,
+        staff: Option<crate::convert::Text>,
     ) -> PyResult<Self> {
+        let staff: Option<StaffNotifier> = match staff.as_deref() {
+            Some(s) => Some(crate::convert::json_text_arg(py, "staff", s)?),
+            None => None,
+        };
         let rules: Option<&str> = rules.as_deref();
         let contacts: Option<&str> = contacts.as_deref();
         let rules: DeskRules = match rules {
@@ -205,8 +216,12 @@ impl PyWorkflows {
             }
             None => (Box::new(MemoryStore::new()), None),
         };
+        let mut desk = Desk::with_rules(network.inner.clone(), rules, book);
+        if let Some(staff) = staff {
+            desk = desk.with_staff(staff);
+        }
         Ok(Self {
-            desk: Desk::with_rules(network.inner.clone(), rules, book),
+            desk,
             store: Mutex::new(store),
             path,
         })
@@ -223,6 +238,51 @@ impl PyWorkflows {
     fn default_rules(py: Python<'_>) -> PyResult<String> {
         serde_json::to_string_pretty(&DeskRules::default())
             .map_err(|e| invalid_argument(py, e.to_string()))
+    }
+
+    /// The shipped staff reminder rules as JSON text (edit and pass back as `staff`'s
+    /// `rules`).
+    #[staticmethod]
+    fn default_staff_rules(py: Python<'_>) -> PyResult<String> {
+        serde_json::to_string_pretty(&StaffRules::default())
+            .map_err(|e| invalid_argument(py, e.to_string()))
+    }
+
+    /// Pushes the monthly energy report of each of `reports` (dicts from `build_reports`) for
+    /// `period` (`"YYYY-MM"`): sent once per customer and period; a second run sends nothing;
+    /// a changed report is sent again only with `resend=True`. Returns the counts
+    /// (`published`, `resent`, `revised`, `unchanged`, `notices`), `unreached` and `failures`
+    /// (`[instance, message]`, one per refused customer).
+    #[pyo3(signature = (reports, period, actor, now, resend=false))]
+    fn push_reports(
+        &self,
+        py: Python<'_>,
+        reports: &Bound<'_, PyAny>,
+        period: crate::convert::Text,
+        actor: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+        resend: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let reports: Vec<EnergyReport> = crate::convert::json_arg(py, "reports", reports)?;
+        let period: &str = &period;
+        let actor = to_actor(py, actor)?;
+        let now = to_time(py, now)?;
+        let r = self.with_store(py, |desk, store| {
+            Ok(desk.push_reports(store, &reports, period, resend, &actor, now))
+        })?;
+        let failures: Vec<(String, String)> = r
+            .failures
+            .iter()
+            .map(|(s, e)| (s.clone(), e.to_string()))
+            .collect();
+        to_py(
+            py,
+            &serde_json::json!({
+                "published": r.published, "resent": r.resent, "revised": r.revised,
+                "unchanged": r.unchanged, "notices": r.notices, "unreached": r.unreached,
+                "failures": failures,
+            }),
+        )
     }
 
     /// The system actor, for the host's own scheduler and integrations (commands reserved to
@@ -338,7 +398,7 @@ impl PyWorkflows {
             &serde_json::json!({
                 "checked": r.checked, "advanced": r.advanced, "events": r.events,
                 "notices": r.notices, "conflicts": r.conflicts, "failures": failures,
-                "unreached": r.unreached,
+                "unreached": r.unreached, "staff_unreached": r.staff_unreached,
             }),
         )
     }

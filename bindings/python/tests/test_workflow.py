@@ -341,3 +341,53 @@ def test_shared_between_threads_with_writers_and_readers(small):
     assert errors == []
     assert len(wf.instances("defect")) == 80
     assert all(wf.state("defect", f"W{k}-{i}")["version"] == 2 for k in range(2) for i in range(40))
+
+
+STAFF = {
+    "directory": [
+        {"id": "disp-1", "roles": ["dispatcher"], "contacts": [{"channel": "app", "address": "disp-1"}]},
+        {"id": "sup-1", "roles": ["supervisor"], "contacts": [{"channel": "app", "address": "sup-1"}]},
+    ]
+}
+
+
+def test_staff_reminders_with_escalation(small):
+    wf = gs.Workflows(small, staff=json.dumps(STAFF))
+    dispatcher = {"id": "disp-1", "roles": ["dispatcher"]}
+    detect = {"type": "detect", "area": "城关镇东街", "element": "L1", "cause": "线路故障"}
+    wf.execute("outage", "O1", detect, dispatcher, T0)
+    x = wf.execute(
+        "outage", "O1", {"type": "trace_scope", "customers": ["C2", "C1"], "tripped": ["CB1"]}, dispatcher, T0
+    )
+    assert x["staff_unreached"] == []
+    staff = [e for e in wf.outbox(limit=100) if e["message"]["template"].startswith("staff.")]
+    by_template = {e["message"]["template"]: e["message"] for e in staff}
+    assert by_template["staff.outage_traced"]["text"] == "停电 O1 已研判：影响 2 户，请派单抢修"
+    # The supervisor's escalation waits the default 15 minutes.
+    esc = by_template["staff.outage_traced.escalated"]
+    assert datetime.fromisoformat(esc["not_before"]) == T0 + timedelta(minutes=15)
+    rules = json.loads(gs.Workflows.default_staff_rules())
+    assert rules["outage_traced"]["escalate_after_min"] == 15
+    with pytest.raises(gs.GridserveError):
+        gs.Workflows(small, staff=json.dumps({"directory": [], "rulez": {}}))
+
+
+def test_monthly_report_push_once_per_period(small):
+    from test_advice import PRICES, RULES, SCHEDULE, customer_a, customer_b
+
+    tariff = gs.Tariff(SCHEDULE, PRICES)
+    reports = gs.build_reports([customer_a(), customer_b()], tariff, "2026-04-05", rules=RULES)
+    reports[0]["customer"]["number"] = "C1"
+    reports[1]["customer"]["number"] = "C2"
+    wf = gs.Workflows(small)
+    system = wf.system_actor()
+    first = wf.push_reports(reports, "2026-03", system, T0)
+    assert (first["published"], first["failures"]) == (2, [])
+    pushed = [e for e in wf.outbox(limit=100) if e["message"]["template"] == "report.monthly"]
+    assert len(pushed) == first["notices"] >= 2
+    assert {e["message"]["link"] for e in pushed} == {"/report/C1/2026-03", "/report/C2/2026-03"}
+    again = wf.push_reports(reports, "2026-03", system, T0)
+    assert (again["unchanged"], again["notices"]) == (2, 0)
+    assert wf.state("report", "C1/2026-03")["status"] == "published"
+    bad = wf.push_reports(reports, "2026-3", system, T0)
+    assert len(bad["failures"]) == 2 and "period" in bad["failures"][0][1]

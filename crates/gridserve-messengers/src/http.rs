@@ -32,12 +32,16 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub(crate) fn new(connect_timeout_ms: u64, timeout_ms: u64) -> Self {
+    /// `idle` keep-alive connections are kept for reuse, all of them to one host if need be
+    /// (a messenger talks to one provider).
+    pub(crate) fn new(connect_timeout_ms: u64, timeout_ms: u64, idle: usize) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(Duration::from_millis(connect_timeout_ms)))
             .timeout_global(Some(Duration::from_millis(timeout_ms)))
+            .max_idle_connections(idle)
+            .max_idle_connections_per_host(idle)
             .build()
             .into();
         Self { agent }

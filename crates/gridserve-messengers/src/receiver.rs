@@ -81,6 +81,7 @@ type Responder = dyn Fn(&ReceivedRequest) -> Reply + Send + Sync;
 struct Shared {
     stop: AtomicBool,
     count: AtomicUsize,
+    connections: AtomicUsize,
     keep: bool,
     received: Mutex<Vec<ReceivedRequest>>,
     respond: Box<Responder>,
@@ -142,6 +143,7 @@ impl WebhookReceiver {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             count: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
             keep,
             received: Mutex::new(Vec::new()),
             respond: Box::new(respond),
@@ -155,6 +157,7 @@ impl WebhookReceiver {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    accept_shared.connections.fetch_add(1, Ordering::SeqCst);
                     let conn_shared = accept_shared.clone();
                     // A connection thread ends when the client closes or the receiver stops.
                     let _ = std::thread::Builder::new()
@@ -182,6 +185,11 @@ impl WebhookReceiver {
     /// Requests answered so far.
     pub fn count(&self) -> usize {
         self.shared.count.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far (a client that reuses keep-alive connections opens few).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// The requests received so far, in order of arrival (empty for a counting receiver).

@@ -80,6 +80,11 @@ pub struct SmsConfig {
     /// Time allowed for one exchange, in milliseconds (default 10,000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Idle keep-alive connections kept open to the provider for reuse (default 64). Set it
+    /// to at least the dispatcher's in-flight limit for this channel, or concurrent sends
+    /// open a new connection each time the pool is full.
+    #[serde(default = "default_idle_connections")]
+    pub max_idle_connections: usize,
     /// Overrides of the code classification (see [`sms_error_classes`]); a code in neither is
     /// [`ErrorClass::Invalid`].
     #[serde(default)]
@@ -109,6 +114,9 @@ fn default_connect_ms() -> u64 {
 fn default_timeout_ms() -> u64 {
     10_000
 }
+fn default_idle_connections() -> usize {
+    64
+}
 
 impl SmsConfig {
     /// A configuration with the defaults and no templates.
@@ -122,6 +130,7 @@ impl SmsConfig {
             throttle_retry_after_s: default_throttle_s(),
             connect_timeout_ms: default_connect_ms(),
             timeout_ms: default_timeout_ms(),
+            max_idle_connections: default_idle_connections(),
             error_classes: BTreeMap::new(),
         }
     }
@@ -378,7 +387,11 @@ impl SmsMessenger {
         }
         let mut classes = sms_error_classes();
         classes.extend(config.error_classes.clone());
-        let http = Http::new(config.connect_timeout_ms, config.timeout_ms);
+        let http = Http::new(
+            config.connect_timeout_ms,
+            config.timeout_ms,
+            config.max_idle_connections,
+        );
         Ok(Self {
             signature: format!("【{sign}】"),
             config,

@@ -24,6 +24,11 @@ pub struct WebhookConfig {
     /// (default 10,000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Idle keep-alive connections kept open to the provider for reuse (default 64). Set it
+    /// to at least the dispatcher's in-flight limit for this channel, or concurrent sends
+    /// open a new connection each time the pool is full.
+    #[serde(default = "default_idle_connections")]
+    pub max_idle_connections: usize,
     /// Extra headers sent with every request (for example an `Authorization` token).
     #[serde(default)]
     pub headers: Vec<(String, String)>,
@@ -38,6 +43,9 @@ fn default_connect_ms() -> u64 {
 fn default_timeout_ms() -> u64 {
     10_000
 }
+fn default_idle_connections() -> usize {
+    64
+}
 
 impl WebhookConfig {
     /// A configuration for `url` with the defaults.
@@ -47,6 +55,7 @@ impl WebhookConfig {
             channel: default_channel(),
             connect_timeout_ms: default_connect_ms(),
             timeout_ms: default_timeout_ms(),
+            max_idle_connections: default_idle_connections(),
             headers: Vec::new(),
         }
     }
@@ -130,6 +139,8 @@ impl WebhookMessenger {
             .max_redirects(0)
             .timeout_connect(Some(Duration::from_millis(config.connect_timeout_ms)))
             .timeout_global(Some(Duration::from_millis(config.timeout_ms)))
+            .max_idle_connections(config.max_idle_connections)
+            .max_idle_connections_per_host(config.max_idle_connections)
             .build()
             .into();
         Ok(Self { config, agent })
@@ -170,8 +181,11 @@ impl Messenger for WebhookMessenger {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
         // A short excerpt of the answer for the error text; a failure to read it is not the
-        // message's fault and does not change the classification.
+        // message's fault and does not change the classification. A success's body is read
+        // (and dropped) too: only a connection whose answer was read to its end goes back to
+        // the keep-alive pool.
         let excerpt = if (200..300).contains(&status) {
+            let _ = response.body_mut().with_config().limit(4_096).read_to_vec();
             String::new()
         } else {
             response

@@ -177,6 +177,11 @@ pub struct WechatConfig {
     /// Time allowed for one exchange, in milliseconds (default 10,000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Idle keep-alive connections kept open to the provider for reuse (default 64). Set it
+    /// to at least the dispatcher's in-flight limit for this channel, or concurrent sends
+    /// open a new connection each time the pool is full.
+    #[serde(default = "default_idle_connections")]
+    pub max_idle_connections: usize,
     /// Overrides of the errcode classification (see [`wechat_error_classes`]); an errcode
     /// in neither is [`ErrorClass::Invalid`].
     #[serde(default)]
@@ -214,6 +219,9 @@ fn default_connect_ms() -> u64 {
 fn default_timeout_ms() -> u64 {
     10_000
 }
+fn default_idle_connections() -> usize {
+    64
+}
 
 impl WechatConfig {
     /// A configuration with the defaults and no templates or link.
@@ -232,6 +240,7 @@ impl WechatConfig {
             throttle_retry_after_s: default_throttle_s(),
             connect_timeout_ms: default_connect_ms(),
             timeout_ms: default_timeout_ms(),
+            max_idle_connections: default_idle_connections(),
             error_classes: BTreeMap::new(),
         }
     }
@@ -476,7 +485,11 @@ impl WechatMessenger {
         }
         let mut classes = wechat_error_classes();
         classes.extend(config.error_classes.iter().map(|(k, v)| (*k, *v)));
-        let http = Http::new(config.connect_timeout_ms, config.timeout_ms);
+        let http = Http::new(
+            config.connect_timeout_ms,
+            config.timeout_ms,
+            config.max_idle_connections,
+        );
         Ok(Self {
             config,
             classes,

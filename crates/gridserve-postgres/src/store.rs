@@ -147,6 +147,7 @@ struct Statements {
     opt_set: Statement,
     opt_clear: Statement,
     opt_is: Statement,
+    opt_among: Statement,
     lease: Statement,
 }
 
@@ -247,6 +248,9 @@ impl Statements {
             )?,
             opt_clear: p("DELETE FROM opt_outs WHERE channel = $1 AND address = $2")?,
             opt_is: p("SELECT 1 FROM opt_outs WHERE channel = $1 AND address = $2")?,
+            opt_among: p(
+                "SELECT address FROM opt_outs WHERE channel = $1 AND address = ANY($2::TEXT[])",
+            )?,
             lease: p("SELECT lease_owner, lease_until_ns FROM outbox WHERE id = $1")?,
         })
     }
@@ -1260,6 +1264,31 @@ impl OptOuts for PostgresStore {
             .query(&st.opt_is, &[&channel.as_str(), &address])
             .map_err(|e| store_err("opt-out", e))?;
         Ok(!rows.is_empty())
+    }
+
+    /// One query for all of `addresses`.
+    fn opted_out_among(
+        &self,
+        channel: Channel,
+        addresses: &[&str],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let list: Vec<&str> = addresses
+            .iter()
+            .copied()
+            .filter(|a| !a.contains('\0'))
+            .collect();
+        if list.is_empty() {
+            return Ok(std::collections::HashSet::new());
+        }
+        let mut c = self.conn()?;
+        let Conn { client, st } = &mut *c;
+        let err = |e| store_err("opt-out", e);
+        let rows = client
+            .query(&st.opt_among, &[&channel.as_str(), &list])
+            .map_err(err)?;
+        rows.iter()
+            .map(|r| r.try_get::<_, String>(0).map_err(err))
+            .collect()
     }
 }
 

@@ -330,8 +330,10 @@ class SystemActor:
 
 @final
 class Workflows:
-    """The four closed-loop workflows (defect, bill, invoice, outage) over an event store and
-    outbox: in memory, or the SQLite database at ``path``."""
+    """The closed-loop workflows (defect, bill, invoice, outage) and the monthly report push
+    (report) over an event store and outbox: in memory, or the SQLite database at ``path``.
+    With ``staff`` (JSON: ``{"directory": [members], "rules": {...}}``) events also send work
+    reminders to staff."""
 
     def __new__(
         cls,
@@ -340,6 +342,7 @@ class Workflows:
         contacts: Optional[str] = None,
         path: Optional[_Path] = None,
         check_integrity: bool = False,
+        staff: Optional[str] = None,
     ) -> Workflows: ...
     def __reduce__(self) -> _Reduced:
         """Refused with ``NotPicklableError``: the workflows hold a store (a file or memory)."""
@@ -347,6 +350,16 @@ class Workflows:
     def path(self) -> Optional[str]: ...
     @staticmethod
     def default_rules() -> str: ...
+    @staticmethod
+    def default_staff_rules() -> str: ...
+    def push_reports(
+        self,
+        reports: Sequence[Dict[str, Any]],
+        period: str,
+        actor: Union[Dict[str, Any], SystemActor],
+        now: Any,
+        resend: bool = False,
+    ) -> Dict[str, Any]: ...
     def system_actor(self) -> SystemActor: ...
     def integrity_check(self) -> None: ...
     def execute(

@@ -524,6 +524,27 @@ impl TemplateSet {
             "{area}已于{restored}恢复供电，您处是否仍停电？如仍停电请回复OUT。",
             outage_link,
         );
+        add(
+            "report.monthly",
+            svc,
+            vec![
+                f("thing1", FieldKind::Thing, "{customer_name}"),
+                f(
+                    "character_string2",
+                    FieldKind::CharacterString,
+                    "{customer}",
+                ),
+                f("thing3", FieldKind::Thing, "{month}用能报告"),
+                f("phrase4", FieldKind::Phrase, "{status}"),
+                f("amount5", FieldKind::Amount, "{saving}元"),
+            ],
+            "{customer_name}：户号{customer}{month}用能报告已生成，综合评价{status}，预计年可节约电费{saving}元，详情请查看报告。",
+            Some("/report/{customer}/{period}"),
+        );
+        // The app inbox shows the whole summary.
+        if let Some(t) = m.get_mut("report.monthly") {
+            t.app = Some("{summary}".to_owned());
+        }
         Self { templates: m }
     }
 }

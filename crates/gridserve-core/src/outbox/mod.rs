@@ -26,9 +26,10 @@
 //! entries the store returns as pending; recording `Sent` takes an entry out of the pending
 //! set for good. So a notice is handed to its channel at most once **unless the process dies
 //! (or the store fails) between a successful send and the durable record of it**: the entry
-//! is then still pending and is sent again after a restart. With `record_batch = 1` (the
-//! default) that window is one send long; a larger batch, faster for storms, widens it to that
-//! many sends. Three things narrow it further:
+//! is then still pending and is sent again after a restart. With `record_batch = 1` and
+//! `in_flight = 1` (the defaults) that window is one send long; larger values, faster for
+//! storms, widen it to about `record_batch` plus the channels' in-flight sends. Three things
+//! narrow it further:
 //! - the dedupe key travels with the message: WeChat's `client_msg_id` drops a repeat for the
 //!   same openid within 10 minutes (reference §2.1), and the webhook messenger sends it as an
 //!   `Idempotency-Key` header for the receiver to drop repeats;
@@ -36,7 +37,23 @@
 //! - a durable store with `synchronous = FULL` makes the record survive a power loss once
 //!   written.
 //!
-//! Run one dispatcher per store: [`OutboxStore::due`] does not lease entries.
+//! # Concurrency
+//!
+//! Each round sends the entries of a channel through up to that channel's in-flight limit
+//! ([`DispatchPolicy::in_flight`], [`DispatchPolicy::in_flight_per_channel`]) at once: that
+//! many threads of the round share the channel's entries and call [`Messenger::send`]
+//! (the ports stay synchronous). The calling thread meanwhile classifies each answer as it
+//! comes and writes the results, `record_batch` per transaction, so sending and recording
+//! overlap. The pacing stays the channel's: an entry is given a send only after its token is
+//! taken from the channel's [`RateLimit`] bucket, so concurrency never raises the rate above
+//! the limit, it only fills it. Opt-outs are looked up once per round and channel
+//! ([`OptOuts::opted_out_among`](crate::ports::OptOuts::opted_out_among)); an opt-out
+//! recorded during the round keeps the round's later entries to that address from being
+//! sent (one already in flight is sent).
+//!
+//! Run one dispatcher per store unless the store leases what [`OutboxStore::due`] returns
+//! (the SQLite store does not; the PostgreSQL store does, so several dispatchers may share
+//! one PostgreSQL database).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -55,15 +72,16 @@ mod memory;
 mod pace;
 mod policy;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 pub use memory::{MemoryMessenger, RandomFailures, SendRecord};
-pub use policy::{DispatchPolicy, RateLimit};
+pub use policy::{DispatchPolicy, MAX_IN_FLIGHT, RateLimit};
 
 use pace::{SplitMix64, TokenBucket};
 
@@ -233,6 +251,120 @@ fn decide(
     Decision { result, opt_out }
 }
 
+/// What a messenger answered.
+type SendResult = Result<SendOutcome, SendError>;
+
+/// The result of an entry whose address opted out of its channel.
+fn opted_out_result(channel: Channel) -> AttemptResult {
+    AttemptResult::Suppressed {
+        reason: format!("the address opted out of {channel}"),
+    }
+}
+
+/// Opt-outs recorded during a round, so a later entry of the round to the same address is
+/// not sent (one already in flight when the opt-out comes back is).
+#[derive(Default)]
+struct FreshOptOuts(Mutex<HashSet<(Channel, String)>>);
+
+impl FreshOptOuts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(Channel, String)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn contains(&self, entry: &OutboxEntry) -> bool {
+        let set = self.lock();
+        !set.is_empty() && set.contains(&(entry.message.channel, entry.message.address.clone()))
+    }
+
+    fn insert(&self, channel: Channel, address: &str) {
+        self.lock().insert((channel, address.to_owned()));
+    }
+}
+
+/// Results waiting to be written, `batch` per transaction.
+struct Recorder {
+    pending: Vec<(u64, AttemptResult)>,
+    batch: usize,
+}
+
+impl Recorder {
+    fn new(batch: usize) -> Self {
+        Self {
+            pending: Vec::with_capacity(batch.min(4_096)),
+            batch,
+        }
+    }
+
+    fn push<S: OutboxStore + ?Sized>(
+        &mut self,
+        store: &mut S,
+        id: u64,
+        result: AttemptResult,
+        report: &mut DispatchReport,
+    ) -> Result<(), OutboxError> {
+        match &result {
+            AttemptResult::Sent { .. } => report.sent += 1,
+            AttemptResult::Retry { .. } => report.retried += 1,
+            AttemptResult::Dead { .. } => report.dead += 1,
+            AttemptResult::Suppressed { .. } => report.suppressed += 1,
+        }
+        self.pending.push((id, result));
+        if self.pending.len() >= self.batch {
+            self.flush(store)?;
+        }
+        Ok(())
+    }
+
+    fn flush<S: OutboxStore + ?Sized>(&mut self, store: &mut S) -> Result<(), OutboxError> {
+        if !self.pending.is_empty() {
+            store.record_many(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Turns one answer into a recorded result (on the dispatching thread).
+struct Settle<'a> {
+    policy: &'a DispatchPolicy,
+    rng: &'a mut SplitMix64,
+    fresh: &'a FreshOptOuts,
+    now: Timestamp,
+    rec: &'a mut Recorder,
+    report: &'a mut DispatchReport,
+}
+
+impl Settle<'_> {
+    /// `outcome` is `None` when the entry was not sent because its address opted out
+    /// earlier in the round.
+    fn one<S: OutboxStore + ?Sized>(
+        &mut self,
+        store: &mut S,
+        entry: &OutboxEntry,
+        outcome: Option<SendResult>,
+    ) -> Result<(), OutboxError> {
+        let channel = entry.message.channel;
+        let result = match outcome {
+            None => opted_out_result(channel),
+            Some(outcome) => {
+                let decision = decide(self.policy, entry, &outcome, self.now, self.rng);
+                if decision.opt_out {
+                    let reason = match &outcome {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "opted out".to_string(),
+                    };
+                    self.fresh.insert(channel, &entry.message.address);
+                    store.set_opt_out(channel, &entry.message.address, self.now, &reason)?;
+                }
+                decision.result
+            }
+        };
+        self.rec.push(store, entry.id, result, self.report)
+    }
+}
+
 /// Sends due notices through the registered messengers; see the module docs.
 pub struct Dispatcher {
     policy: DispatchPolicy,
@@ -287,11 +419,14 @@ impl Dispatcher {
     }
 
     /// One round: takes up to `batch_size` due entries at `now` and sends, suppresses,
-    /// retries, dead-letters or defers each.
+    /// retries, dead-letters or defers each. Each channel's entries are sent by up to its
+    /// in-flight limit ([`DispatchPolicy::in_flight_for`]) at once, on threads of this round;
+    /// the results are recorded on the calling thread as they come in, `record_batch` per
+    /// transaction.
     ///
     /// # Errors
     /// [`OutboxError::Store`] when the store fails; results not yet recorded are lost and
-    /// their entries stay pending.
+    /// their entries stay pending (no new send starts once the failure is seen).
     pub fn dispatch_once<S: OutboxStore + ?Sized>(
         &mut self,
         store: &mut S,
@@ -302,51 +437,125 @@ impl Dispatcher {
             fetched: due.len(),
             ..DispatchReport::default()
         };
-        let mut pending: Vec<(u64, AttemptResult)> = Vec::with_capacity(self.policy.record_batch);
-        for entry in &due {
+        if due.is_empty() {
+            return Ok(report);
+        }
+        // Opt-outs: one question per channel.
+        let mut addresses: BTreeMap<Channel, Vec<&str>> = BTreeMap::new();
+        for e in &due {
+            addresses
+                .entry(e.message.channel)
+                .or_default()
+                .push(e.message.address.as_str());
+        }
+        let mut opted: HashMap<Channel, HashSet<String>> = HashMap::new();
+        for (channel, list) in &addresses {
+            opted.insert(*channel, store.opted_out_among(*channel, list)?);
+        }
+        let mut rec = Recorder::new(self.policy.record_batch);
+        let mut sends: BTreeMap<Channel, Vec<usize>> = BTreeMap::new();
+        for (i, entry) in due.iter().enumerate() {
             let channel = entry.message.channel;
-            let address = entry.message.address.as_str();
-            let result = if store.is_opted_out(channel, address)? {
-                AttemptResult::Suppressed {
-                    reason: format!("the address opted out of {channel}"),
-                }
-            } else if let Some(messenger) = self.messengers.get(&channel) {
-                if let Some(bucket) = self.buckets.get_mut(&channel)
-                    && !bucket.try_take(now)
-                {
-                    report.deferred += 1;
-                    continue;
-                }
-                let outcome = messenger.send(&entry.message);
-                let decision = decide(&self.policy, entry, &outcome, now, &mut self.rng);
-                if decision.opt_out {
-                    let reason = match &outcome {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "opted out".to_string(),
-                    };
-                    store.set_opt_out(channel, address, now, &reason)?;
-                }
-                decision.result
-            } else {
-                AttemptResult::Dead {
+            if opted
+                .get(&channel)
+                .is_some_and(|o| o.contains(&entry.message.address))
+            {
+                rec.push(store, entry.id, opted_out_result(channel), &mut report)?;
+            } else if !self.messengers.contains_key(&channel) {
+                let dead = AttemptResult::Dead {
                     reason: format!("no messenger for channel {channel}"),
+                };
+                rec.push(store, entry.id, dead, &mut report)?;
+            } else if let Some(bucket) = self.buckets.get_mut(&channel)
+                && !bucket.try_take(now)
+            {
+                report.deferred += 1;
+            } else {
+                sends.entry(channel).or_default().push(i);
+            }
+        }
+        let fresh = FreshOptOuts::default();
+        let workers: usize = sends
+            .iter()
+            .map(|(c, idx)| self.policy.in_flight_for(*c).min(idx.len()))
+            .sum();
+        let mut settle = Settle {
+            policy: &self.policy,
+            rng: &mut self.rng,
+            fresh: &fresh,
+            now,
+            rec: &mut rec,
+            report: &mut report,
+        };
+        let mut handled = 0usize;
+        if workers <= 1 {
+            // One send at a time, on this thread.
+            for (channel, idx) in &sends {
+                let messenger = &self.messengers[channel];
+                for &i in idx {
+                    let entry = &due[i];
+                    let outcome = if fresh.contains(entry) {
+                        None
+                    } else {
+                        Some(messenger.send(&entry.message))
+                    };
+                    handled += 1;
+                    settle.one(store, entry, outcome)?;
                 }
-            };
-            match &result {
-                AttemptResult::Sent { .. } => report.sent += 1,
-                AttemptResult::Retry { .. } => report.retried += 1,
-                AttemptResult::Dead { .. } => report.dead += 1,
-                AttemptResult::Suppressed { .. } => report.suppressed += 1,
             }
-            pending.push((entry.id, result));
-            if pending.len() >= self.policy.record_batch {
-                store.record_many(&pending)?;
-                pending.clear();
-            }
+        } else {
+            let stop = AtomicBool::new(false);
+            let queues: Vec<(Channel, &[usize], AtomicUsize)> = sends
+                .iter()
+                .map(|(c, idx)| (*c, idx.as_slice(), AtomicUsize::new(0)))
+                .collect();
+            let messengers = &self.messengers;
+            let due = &due;
+            std::thread::scope(|scope| -> Result<(), OutboxError> {
+                let (tx, rx) = mpsc::channel::<(usize, Option<SendResult>)>();
+                for (channel, idx, next) in &queues {
+                    let messenger = &messengers[channel];
+                    for _ in 0..self.policy.in_flight_for(*channel).min(idx.len()) {
+                        let tx = tx.clone();
+                        let (stop, fresh) = (&stop, &fresh);
+                        let worker = move || {
+                            loop {
+                                let k = next.fetch_add(1, Ordering::Relaxed);
+                                if k >= idx.len() || stop.load(Ordering::Relaxed) {
+                                    return;
+                                }
+                                let entry = &due[idx[k]];
+                                let outcome = if fresh.contains(entry) {
+                                    None
+                                } else {
+                                    Some(messenger.send(&entry.message))
+                                };
+                                if tx.send((idx[k], outcome)).is_err() {
+                                    return;
+                                }
+                            }
+                        };
+                        // A thread that cannot be started leaves its share to the others; if
+                        // none starts, the channel's entries stay pending (deferred).
+                        let _ = std::thread::Builder::new()
+                            .name(format!("gridserve-send-{channel}"))
+                            .spawn_scoped(scope, worker);
+                    }
+                }
+                drop(tx);
+                for (i, outcome) in rx {
+                    handled += 1;
+                    if let Err(e) = settle.one(store, &due[i], outcome) {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            })?;
         }
-        if !pending.is_empty() {
-            store.record_many(&pending)?;
-        }
+        let planned: usize = sends.values().map(Vec::len).sum();
+        report.deferred += planned - handled;
+        rec.flush(store)?;
         Ok(report)
     }
 

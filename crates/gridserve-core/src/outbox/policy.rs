@@ -51,6 +51,14 @@ pub struct DispatchPolicy {
     /// faster on a durable store but widen the window in which a crash makes already-sent
     /// notices pending again (see the module docs).
     pub record_batch: usize,
+    /// Sends in flight at once per channel, unless [`DispatchPolicy::in_flight_per_channel`]
+    /// names the channel (default 1: one send at a time, the narrowest crash window). Each
+    /// in-flight send is a thread of the dispatcher blocked in
+    /// [`Messenger::send`](crate::ports::Messenger::send); at most [`MAX_IN_FLIGHT`].
+    pub in_flight: usize,
+    /// Per-channel overrides of [`DispatchPolicy::in_flight`] (none by default; a provider's
+    /// contract or a gateway's connection limit decides them, so the host sets these).
+    pub in_flight_per_channel: BTreeMap<Channel, usize>,
     /// How long [`Dispatcher::run`](super::Dispatcher::run) waits when a round found nothing
     /// to do, in milliseconds (default 1,000).
     pub idle_poll_ms: u64,
@@ -73,12 +81,17 @@ impl Default for DispatchPolicy {
             max_retry_after_ms: 48 * 3_600_000,
             batch_size: 256,
             record_batch: 1,
+            in_flight: 1,
+            in_flight_per_channel: BTreeMap::new(),
             idle_poll_ms: 1_000,
             rate_limits: BTreeMap::new(),
             seed: 0x6772_6964,
         }
     }
 }
+
+/// The largest in-flight limit a policy may set (each in-flight send is a thread).
+pub const MAX_IN_FLIGHT: usize = 1_024;
 
 /// A token bucket: `burst` sends at once, refilled at `per_second`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -91,6 +104,15 @@ pub struct RateLimit {
 }
 
 impl DispatchPolicy {
+    /// The in-flight limit of `channel`: its entry in
+    /// [`DispatchPolicy::in_flight_per_channel`], else [`DispatchPolicy::in_flight`].
+    pub fn in_flight_for(&self, channel: Channel) -> usize {
+        self.in_flight_per_channel
+            .get(&channel)
+            .copied()
+            .unwrap_or(self.in_flight)
+    }
+
     /// Checks that every value is usable.
     ///
     /// # Errors
@@ -131,6 +153,21 @@ impl DispatchPolicy {
         }
         if self.record_batch == 0 {
             return bad("record_batch", "0".into(), "must be at least 1");
+        }
+        let in_flight = |field: &str, v: usize| {
+            if v == 0 || v > MAX_IN_FLIGHT {
+                bad(
+                    field,
+                    v.to_string(),
+                    &format!("must be between 1 and {MAX_IN_FLIGHT}"),
+                )
+            } else {
+                Ok(())
+            }
+        };
+        in_flight("in_flight", self.in_flight)?;
+        for (channel, v) in &self.in_flight_per_channel {
+            in_flight(&format!("in_flight_per_channel.{channel}"), *v)?;
         }
         for (channel, limit) in &self.rate_limits {
             if !(limit.per_second.is_finite() && limit.per_second > 0.0) {

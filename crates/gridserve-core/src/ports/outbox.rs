@@ -3,6 +3,8 @@
 //! [`OutboxQueries`] (read entries) and [`OptOuts`] (who refuses which channel).
 //! [`OutboxStore`] is all three; every type implementing them is one.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Channel, OutboundMessage, ReceiptStatus, StoreError, Timestamp};
@@ -192,6 +194,26 @@ pub trait OptOuts {
     /// # Errors
     /// A backend error.
     fn is_opted_out(&self, channel: Channel, address: &str) -> Result<bool, StoreError>;
+
+    /// Which of `addresses` have opted out of `channel` (the dispatcher asks once per round
+    /// and channel). The default asks [`OptOuts::is_opted_out`] for each; stores with a
+    /// round trip per query answer in one.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn opted_out_among(
+        &self,
+        channel: Channel,
+        addresses: &[&str],
+    ) -> Result<HashSet<String>, StoreError> {
+        let mut out = HashSet::new();
+        for a in addresses {
+            if !out.contains(*a) && self.is_opted_out(channel, a)? {
+                out.insert((*a).to_owned());
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The whole outbox: delivery, queries and opt-outs. Implemented for every type that

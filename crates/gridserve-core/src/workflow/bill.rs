@@ -33,6 +33,7 @@ use crate::network::Network;
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
+use super::staff::{StaffReminderKind, StaffSignal};
 use super::{Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// One step of the reminder schedule.
@@ -447,6 +448,32 @@ impl Workflow for BillWorkflow {
                     step: due_steps,
                     level,
                     skipped: due_steps - s.reminder_steps - 1,
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A broken promise reminds the collectors; a new promise, the bill's payment or its
+    /// closing resolves it.
+    fn staff_signals(&self, before: &BillState, e: &BillEvent) -> Vec<StaffSignal> {
+        match e {
+            BillEvent::PromiseBroken { pay_by } => vec![StaffSignal::Remind {
+                kind: StaffReminderKind::PromiseBroken,
+                crew: None,
+                vars: [
+                    ("bill".to_owned(), before.id.clone()),
+                    (
+                        "customer".to_owned(),
+                        before.customer.clone().unwrap_or_default(),
+                    ),
+                    ("pay_by".to_owned(), crate::notify::format_time(*pay_by)),
+                ]
+                .into(),
+            }],
+            BillEvent::Promised { .. } | BillEvent::Paid | BillEvent::Closed => {
+                vec![StaffSignal::Resolve {
+                    kind: StaffReminderKind::PromiseBroken,
                 }]
             }
             _ => Vec::new(),

@@ -31,6 +31,7 @@ use crate::network::Network;
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
+use super::staff::{StaffReminderKind, StaffSignal};
 use super::{Attachment, Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// How serious a defect is (缺陷等级).
@@ -615,6 +616,28 @@ impl Workflow for DefectWorkflow {
             out.push(DefectEvent::DueSoon { due });
         }
         out
+    }
+
+    /// A nearing rectification deadline reminds the inspectors; a submitted rectification or
+    /// the defect's closing resolves it.
+    fn staff_signals(&self, before: &DefectState, e: &DefectEvent) -> Vec<StaffSignal> {
+        match e {
+            DefectEvent::DueSoon { due } => vec![StaffSignal::Remind {
+                kind: StaffReminderKind::DefectDueSoon,
+                crew: None,
+                vars: [
+                    ("defect".to_owned(), before.id.clone()),
+                    ("due".to_owned(), crate::notify::format_time(*due)),
+                ]
+                .into(),
+            }],
+            DefectEvent::RectificationSubmitted { .. } | DefectEvent::Closed => {
+                vec![StaffSignal::Resolve {
+                    kind: StaffReminderKind::DefectDueSoon,
+                }]
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn notices(&self, before: &DefectState, e: &DefectEvent, at: Timestamp) -> Vec<NoticeRequest> {

@@ -14,6 +14,10 @@ use super::bill::{BillCommand, BillEvent, BillRules, BillStatus, BillWorkflow};
 use super::defect::{DefectRules, DefectWorkflow};
 use super::invoice::{InvoiceCommand, InvoiceEvent, InvoiceRules, InvoiceWorkflow};
 use super::outage::{OutageRules, OutageWorkflow};
+use super::report_push::{
+    ReportDigest, ReportPushCommand, ReportPushEvent, ReportPushRules, ReportPushWorkflow,
+};
+use super::staff::{StaffNotifier, StaffUnreached};
 use super::{
     Actor, AuditRecord, Engine, Executed, SystemGrant, TickReport, Workflow, WorkflowError,
 };
@@ -40,11 +44,19 @@ pub enum WorkflowKind {
     Invoice,
     /// Outage notices.
     Outage,
+    /// The monthly energy-report push.
+    Report,
 }
 
 impl WorkflowKind {
-    /// The four, in a fixed order.
-    pub const ALL: [WorkflowKind; 4] = [Self::Defect, Self::Bill, Self::Invoice, Self::Outage];
+    /// The five, in a fixed order.
+    pub const ALL: [WorkflowKind; 5] = [
+        Self::Defect,
+        Self::Bill,
+        Self::Invoice,
+        Self::Outage,
+        Self::Report,
+    ];
 
     /// The stream prefix: the workflow's [`Workflow::KIND`].
     #[must_use]
@@ -54,6 +66,7 @@ impl WorkflowKind {
             Self::Bill => BillWorkflow::KIND,
             Self::Invoice => InvoiceWorkflow::KIND,
             Self::Outage => OutageWorkflow::KIND,
+            Self::Report => ReportPushWorkflow::KIND,
         }
     }
 }
@@ -93,6 +106,8 @@ pub struct DeskRules {
     pub invoice: InvoiceRules,
     /// Outages.
     pub outage: OutageRules,
+    /// The monthly report push.
+    pub report: ReportPushRules,
     /// Notices.
     pub notices: NoticeRules,
 }
@@ -112,6 +127,8 @@ pub struct Desk {
     pub invoices: Engine<InvoiceWorkflow>,
     /// Outage notices.
     pub outages: Engine<OutageWorkflow>,
+    /// The monthly energy-report push.
+    pub reports: Engine<ReportPushWorkflow>,
 }
 
 /// A JSON view of what an accepted command wrote (for scripting).
@@ -127,6 +144,28 @@ pub struct ExecutedJson {
     pub appended: Appended,
     /// The notices that reached nobody, with the reason.
     pub unreached: Vec<Unreached>,
+    /// The work reminders that reached no member of staff, with the reason.
+    #[serde(default)]
+    pub staff_unreached: Vec<StaffUnreached>,
+}
+
+/// What a [`Desk::push_reports`] run did.
+#[derive(Debug, Default)]
+pub struct ReportPushSummary {
+    /// Reports sent for the first time.
+    pub published: usize,
+    /// Changed reports sent again (`resend`).
+    pub resent: usize,
+    /// Changed reports recorded but not sent.
+    pub revised: usize,
+    /// Reports already sent as they are: nothing done.
+    pub unchanged: usize,
+    /// Notices enqueued.
+    pub notices: usize,
+    /// Pushes that reached no contact, with the reason.
+    pub unreached: Vec<Unreached>,
+    /// Refused pushes: the instance id and why.
+    pub failures: Vec<(String, WorkflowError)>,
 }
 
 fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
@@ -140,6 +179,7 @@ fn to_json<E: Serialize>(x: Executed<E>) -> ExecutedJson {
             .collect(),
         appended: x.appended,
         unreached: x.unreached,
+        staff_unreached: x.staff_unreached,
     }
 }
 
@@ -171,9 +211,65 @@ impl Desk {
             ),
             outages: Engine::new(
                 OutageWorkflow::new(network).with_rules(rules.outage),
-                notifier,
+                notifier.clone(),
             ),
+            reports: Engine::new(ReportPushWorkflow::with_rules(rules.report), notifier),
         }
+    }
+
+    /// The same desk sending work reminders to staff through `staff` (all four workflows;
+    /// see [`staff`](super::staff)).
+    #[must_use]
+    pub fn with_staff(mut self, staff: StaffNotifier) -> Self {
+        self.defects.staff = Some(staff.clone());
+        self.bills.staff = Some(staff.clone());
+        self.invoices.staff = Some(staff.clone());
+        self.outages.staff = Some(staff);
+        self
+    }
+
+    /// Pushes the monthly report of each of `reports` for `period` (`YYYY-MM`): the first
+    /// push of a customer's period sends it; a second run sends nothing; a changed report is
+    /// recorded and sent again only with `resend` (see [`report_push`](super::report_push)).
+    /// A customer whose push is refused (an unknown customer, a bad period) is listed in the
+    /// summary's `failures`; the others go on.
+    ///
+    /// # Errors
+    /// None of its own: every failure is per customer, in the summary.
+    pub fn push_reports<S: EventStore + ?Sized>(
+        &self,
+        store: &mut S,
+        reports: &[crate::advice::EnergyReport],
+        period: &str,
+        resend: bool,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> ReportPushSummary {
+        let mut out = ReportPushSummary::default();
+        for report in reports {
+            let customer = report.customer.number.clone();
+            let id = ReportPushWorkflow::instance(&customer, period);
+            let command = ReportPushCommand::Publish {
+                customer,
+                period: period.to_owned(),
+                report: ReportDigest::of(report),
+                resend,
+            };
+            match self.reports.execute(store, &id, None, &command, actor, now) {
+                Ok(x) => {
+                    match x.events.first() {
+                        None => out.unchanged += 1,
+                        Some(ReportPushEvent::Published { .. }) => out.published += 1,
+                        Some(ReportPushEvent::Resent { .. }) => out.resent += 1,
+                        Some(ReportPushEvent::Revised { .. }) => out.revised += 1,
+                    }
+                    out.notices += x.appended.enqueued;
+                    out.unreached.extend(x.unreached);
+                }
+                Err(e) => out.failures.push((id, e)),
+            }
+        }
+        out
     }
 
     /// Gives a bill command, then starts the paper invoice if the bill became paid (and the
@@ -337,6 +433,14 @@ impl Desk {
                 actor,
                 now,
             )?),
+            WorkflowKind::Report => to_json(self.reports.execute(
+                store,
+                id,
+                expected_version,
+                &parse(kind, id, command)?,
+                actor,
+                now,
+            )?),
         })
     }
 
@@ -368,6 +472,7 @@ impl Desk {
             WorkflowKind::Bill => view(&self.bills, store, id, masking),
             WorkflowKind::Invoice => view(&self.invoices, store, id, masking),
             WorkflowKind::Outage => view(&self.outages, store, id, masking),
+            WorkflowKind::Report => view(&self.reports, store, id, masking),
         }
     }
 
@@ -387,6 +492,7 @@ impl Desk {
             WorkflowKind::Bill => self.bills.history(store, id, masking),
             WorkflowKind::Invoice => self.invoices.history(store, id, masking),
             WorkflowKind::Outage => self.outages.history(store, id, masking),
+            WorkflowKind::Report => self.reports.history(store, id, masking),
         }
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::notify::{Masking, Notifier, Unreached};
 use crate::ports::{Appended, EventStore, NewEvent, OutboundMessage, StoredEvent, Timestamp};
 
+use super::staff::{StaffNotifier, StaffUnreached};
 use super::{Actor, Ctx, Workflow, WorkflowError};
 
 /// Runs workflow `W` over any [`EventStore`]: the store is passed to each call, so one store
@@ -15,6 +16,8 @@ pub struct Engine<W> {
     pub workflow: W,
     /// Renders the notices events cause.
     pub notifier: Notifier,
+    /// Renders the work reminders to staff events cause; `None` (the default) sends none.
+    pub staff: Option<StaffNotifier>,
 }
 
 /// An instance's folded state and version.
@@ -42,6 +45,8 @@ pub struct Executed<E> {
     /// The notices the events caused that reached nobody (no contact, or none permitted and
     /// reachable), with the reason: nothing was enqueued for them.
     pub unreached: Vec<Unreached>,
+    /// The work reminders the events caused that reached no member of staff, with the reason.
+    pub staff_unreached: Vec<StaffUnreached>,
 }
 
 /// What a tick did.
@@ -61,6 +66,8 @@ pub struct TickReport {
     pub failures: Vec<(String, WorkflowError)>,
     /// Notices of the deadline events that reached nobody, with the reason.
     pub unreached: Vec<Unreached>,
+    /// Work reminders of the deadline events that reached no member of staff.
+    pub staff_unreached: Vec<StaffUnreached>,
 }
 
 impl TickReport {
@@ -72,6 +79,7 @@ impl TickReport {
         self.conflicts += o.conflicts;
         self.failures.extend(o.failures);
         self.unreached.extend(o.unreached);
+        self.staff_unreached.extend(o.staff_unreached);
     }
 }
 
@@ -93,7 +101,18 @@ pub struct AuditRecord {
 impl<W: Workflow> Engine<W> {
     /// An engine for `workflow` rendering notices with `notifier`.
     pub fn new(workflow: W, notifier: Notifier) -> Self {
-        Self { workflow, notifier }
+        Self {
+            workflow,
+            notifier,
+            staff: None,
+        }
+    }
+
+    /// The same engine sending work reminders to staff through `staff`.
+    #[must_use]
+    pub fn with_staff(mut self, staff: StaffNotifier) -> Self {
+        self.staff = Some(staff);
+        self
     }
 
     /// The stream of instance `id`: `"{KIND}/{id}"`.
@@ -249,12 +268,20 @@ impl<W: Workflow> Engine<W> {
         let mut new_events = Vec::with_capacity(events.len());
         let mut notices: Vec<OutboundMessage> = Vec::new();
         let mut unreached = Vec::new();
+        let mut staff_unreached = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let v = version + i as u64 + 1;
             for request in self.workflow.notices(&state, event, now) {
                 let rendered = self.notifier.render_notice(&stream, v, &request)?;
                 notices.extend(rendered.messages);
                 unreached.extend(rendered.unreached);
+            }
+            if let Some(staff) = &self.staff {
+                for signal in self.workflow.staff_signals(&state, event) {
+                    let rendered = staff.render(&stream, v, now, &signal);
+                    notices.extend(rendered.messages);
+                    staff_unreached.extend(rendered.unreached);
+                }
             }
             state = W::apply(state, event);
             let payload_json =
@@ -278,6 +305,7 @@ impl<W: Workflow> Engine<W> {
             version: appended.version,
             appended,
             unreached,
+            staff_unreached,
         })
     }
 
@@ -318,6 +346,7 @@ impl<W: Workflow> Engine<W> {
                     report.events += x.events.len();
                     report.notices += x.appended.enqueued;
                     report.unreached.extend(x.unreached);
+                    report.staff_unreached.extend(x.staff_unreached);
                 }
                 Err(WorkflowError::Conflict { .. }) => report.conflicts += 1,
                 Err(e) => report.failures.push((stream.clone(), e)),

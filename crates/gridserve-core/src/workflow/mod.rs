@@ -64,9 +64,11 @@ mod error;
 pub mod invoice;
 mod names;
 pub mod outage;
+pub mod report_push;
+pub mod staff;
 
 pub use crate::access::{Actor, Denied, Permissions, Role, SystemGrant};
-pub use desk::{Desk, DeskRules, ExecutedJson, WorkflowKind};
+pub use desk::{Desk, DeskRules, ExecutedJson, ReportPushSummary, WorkflowKind};
 pub use engine::{AuditRecord, Engine, Executed, Loaded, TickReport};
 pub use error::WorkflowError;
 
@@ -181,6 +183,13 @@ pub trait Workflow {
         event: &Self::Event,
         at: Timestamp,
     ) -> Vec<NoticeRequest>;
+
+    /// The work reminders to staff `event` causes, given the state before it (see
+    /// [`staff`]); none by default.
+    fn staff_signals(&self, before: &Self::State, event: &Self::Event) -> Vec<staff::StaffSignal> {
+        let _ = (before, event);
+        Vec::new()
+    }
 }
 
 /// The common refusals of a decision, made once per command: the permission check, then

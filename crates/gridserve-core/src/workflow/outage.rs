@@ -47,6 +47,7 @@ use crate::network::{FaultOutcome, NetworkError, Topology};
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
+use super::staff::{StaffReminderKind, StaffSignal};
 use super::{Attachment, Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, vars};
 
 /// The outage workflow's rules.
@@ -797,6 +798,41 @@ impl Workflow for OutageWorkflow {
                 }
                 out
             }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A traced scope reminds the dispatcher on duty; a dispatch resolves that and reminds
+    /// the crew's leader; the crew's first report (located, repairing) or the restoration
+    /// resolves the crew reminder; a cancellation or restoration resolves both.
+    fn staff_signals(&self, before: &OutageState, e: &OutageEvent) -> Vec<StaffSignal> {
+        use StaffReminderKind::{CrewAssigned, OutageTraced};
+        let outage = ("outage".to_owned(), before.id.clone());
+        match e {
+            OutageEvent::ScopeTraced { customers, .. } => vec![StaffSignal::Remind {
+                kind: OutageTraced,
+                crew: None,
+                vars: [
+                    outage,
+                    ("customers".to_owned(), customers.len().to_string()),
+                ]
+                .into(),
+            }],
+            OutageEvent::CrewDispatched { crew, .. } => vec![
+                StaffSignal::Resolve { kind: OutageTraced },
+                StaffSignal::Remind {
+                    kind: CrewAssigned,
+                    crew: Some(crew.clone()),
+                    vars: [outage, ("crew".to_owned(), crew.clone())].into(),
+                },
+            ],
+            OutageEvent::Located { .. } | OutageEvent::RepairStarted { .. } => {
+                vec![StaffSignal::Resolve { kind: CrewAssigned }]
+            }
+            OutageEvent::Restored { .. } | OutageEvent::Cancelled { .. } => vec![
+                StaffSignal::Resolve { kind: OutageTraced },
+                StaffSignal::Resolve { kind: CrewAssigned },
+            ],
             _ => Vec::new(),
         }
     }

@@ -10,7 +10,10 @@
 //! after `max_attempts`. The receiver counts the `200`s per `Idempotency-Key` (the dedupe
 //! key): the deliveries an outside observer saw.
 //!
-//! A second test kills one dispatcher with SIGKILL in the middle of a round: the other takes
+//! It runs with one send at a time and with 4 in flight in each dispatcher, results recorded
+//! 3 per transaction.
+//!
+//! A second test kills one dispatcher (4 sends in flight) with SIGKILL in the middle of a round: the other takes
 //! its leased notices once the lease runs out, so every notice is delivered, and only the
 //! killed one's last round can be delivered twice (the window the outbox documents).
 
@@ -35,6 +38,7 @@ const TARGET_ENV: &str = "GRIDSERVE_PG_DISPATCH_TARGET";
 const NAME_ENV: &str = "GRIDSERVE_PG_DISPATCH_NAME";
 const LEASE_ENV: &str = "GRIDSERVE_PG_DISPATCH_LEASE_MS";
 const BATCH_ENV: &str = "GRIDSERVE_PG_DISPATCH_BATCH";
+const IN_FLIGHT_ENV: &str = "GRIDSERVE_PG_DISPATCH_IN_FLIGHT";
 const NOTICES: usize = 600;
 const STREAMS: usize = 6;
 const MAX_ATTEMPTS: u32 = 4;
@@ -72,6 +76,8 @@ fn dispatcher_child() {
         max_delay_ms: 40,
         max_attempts: MAX_ATTEMPTS,
         batch_size: usize::try_from(env_num(BATCH_ENV, 8)).unwrap_or(8),
+        in_flight: usize::try_from(env_num(IN_FLIGHT_ENV, 1)).unwrap_or(1),
+        record_batch: 3,
         idle_poll_ms: 10,
         seed: name.bytes().map(u64::from).sum(),
         ..DispatchPolicy::default()
@@ -114,7 +120,14 @@ impl Faults {
 }
 
 /// Starts a dispatcher process on `url` posting to `target`.
-fn spawn_dispatcher(url: &str, target: &str, name: &str, lease_ms: u64, batch: usize) -> Child {
+fn spawn_dispatcher(
+    url: &str,
+    target: &str,
+    name: &str,
+    lease_ms: u64,
+    batch: usize,
+    in_flight: usize,
+) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
             "dispatchers::dispatcher_child",
@@ -128,6 +141,7 @@ fn spawn_dispatcher(url: &str, target: &str, name: &str, lease_ms: u64, batch: u
         .env(NAME_ENV, name)
         .env(LEASE_ENV, lease_ms.to_string())
         .env(BATCH_ENV, batch.to_string())
+        .env(IN_FLIGHT_ENV, in_flight.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -183,6 +197,16 @@ struct Seen {
 
 #[test]
 fn two_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
+    two_dispatchers(1, 8);
+}
+
+/// The same with 4 sends in flight in each dispatcher (8 at once on the receiver).
+#[test]
+fn two_concurrent_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
+    two_dispatchers(4, 24);
+}
+
+fn two_dispatchers(in_flight: usize, round: usize) {
     let db = TestDb::new();
     let mut store = db.store();
     let per = NOTICES / STREAMS;
@@ -234,7 +258,7 @@ fn two_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
 
     let mut children: Vec<_> = ["dispatcher-a", "dispatcher-b"]
         .into_iter()
-        .map(|name| spawn_dispatcher(db.url(), &receiver.url(), name, 120_000, 8))
+        .map(|name| spawn_dispatcher(db.url(), &receiver.url(), name, 120_000, round, in_flight))
         .collect();
     let deadline = Instant::now() + Duration::from_secs(150);
     let reports: Vec<String> = children
@@ -331,7 +355,7 @@ fn a_killed_dispatchers_notices_go_to_the_other_when_its_lease_runs_out() {
     })
     .unwrap();
 
-    let mut a = spawn_dispatcher(db.url(), &receiver.url(), "doomed", 2_000, BATCH);
+    let mut a = spawn_dispatcher(db.url(), &receiver.url(), "doomed", 2_000, BATCH, 4);
     let deadline = Instant::now() + Duration::from_secs(60);
     while delivered.lock().unwrap().len() < BATCH + BATCH / 2 {
         assert!(
@@ -357,7 +381,7 @@ fn a_killed_dispatchers_notices_go_to_the_other_when_its_lease_runs_out() {
     assert!(leased_by_a > 0, "A was killed holding leases");
     assert!(leased_by_a <= BATCH);
 
-    let mut b = spawn_dispatcher(db.url(), &receiver.url(), "survivor", 2_000, BATCH);
+    let mut b = spawn_dispatcher(db.url(), &receiver.url(), "survivor", 2_000, BATCH, 4);
     let report = report_of(&mut b, Instant::now() + Duration::from_secs(90));
     println!("{report}; A held {leased_by_a} leases when killed");
 
