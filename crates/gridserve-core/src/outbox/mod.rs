@@ -28,7 +28,9 @@
 //! (or the store fails) between a successful send and the durable record of it**: the entry
 //! is then still pending and is sent again after a restart. With `record_batch = 1` and
 //! `in_flight = 1` (the defaults) that window is one send long; larger values, faster for
-//! storms, widen it to about `record_batch` plus the channels' in-flight sends. Three things
+//! storms, widen it to at most `record_batch` plus twice the channels' in-flight sends (one
+//! under way and one answer waiting to be recorded per sending thread: senders wait while the
+//! recorder is behind). Three things
 //! narrow it further:
 //! - the dedupe key travels with the message: WeChat's `client_msg_id` drops a repeat for the
 //!   same openid within 10 minutes (reference §2.1), and the webhook messenger sends it as an
@@ -512,7 +514,14 @@ impl Dispatcher {
             let messengers = &self.messengers;
             let due = &due;
             std::thread::scope(|scope| -> Result<(), OutboxError> {
-                let (tx, rx) = mpsc::channel::<(usize, Option<SendResult>)>();
+                // Bounded: a sender waits while the recorder is behind, so the answers sent
+                // but not yet recorded never exceed the batch being written plus one answer
+                // waiting and one send under way per thread (the documented window).
+                let workers: usize = queues
+                    .iter()
+                    .map(|(c, idx, _)| self.policy.in_flight_for(*c).min(idx.len()))
+                    .sum();
+                let (tx, rx) = mpsc::sync_channel::<(usize, Option<SendResult>)>(workers.max(1));
                 for (channel, idx, next) in &queues {
                     let messenger = &messengers[channel];
                     for _ in 0..self.policy.in_flight_for(*channel).min(idx.len()) {

@@ -567,7 +567,7 @@ mod concurrent {
     }
 
     /// A store failure stops the round: sends already made but not recorded stay pending (the
-    /// documented window: at most the unrecorded batch plus the sends in flight), and no new
+    /// documented window: at most the unrecorded batch plus two per sending thread), and no new
     /// send starts.
     #[test]
     fn a_store_failure_stops_new_sends() {
@@ -592,8 +592,8 @@ mod concurrent {
         let sent = s.inner.list(OutboxStatus::Sent, usize::MAX).unwrap().len();
         assert_eq!(sent, 20, "two batches of 10 recorded");
         let calls = sms.calls.lock().unwrap().len();
-        // The third batch (10) failed to record; up to 4 more were in flight, and a worker
-        // may have taken one more entry before it saw the stop.
+        // The third batch (10) failed to record; each of the 4 senders may have had one answer
+        // waiting for the recorder (the channel holds 4) and one send under way.
         assert!((30..=30 + 2 * 4).contains(&calls), "{calls} sends");
     }
 }
