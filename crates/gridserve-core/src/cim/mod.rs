@@ -90,6 +90,10 @@ pub struct CimOptions {
     /// `RotatingMachine.ratedS`). Default `None`: such a source is an error when the network's
     /// records are built (`SourceRecord::capacity_kva` is required).
     pub source_capacity_kva: Option<f64>,
+    /// The length in metres of a segment whose file gives no `Conductor.length` (transmission
+    /// models often leave it out). Default `None`: such a segment is an error when the
+    /// network's records are built (`SegmentRecord::length_m` is required).
+    pub segment_length_m: Option<f64>,
     /// The load in kW of a consumer whose file gives no `EnergyConsumer.pfixed` (the EQ profile
     /// rarely does: loads are in the steady-state profile, or come from the customer system).
     /// Default `0.0`.
@@ -102,6 +106,7 @@ impl Default for CimOptions {
             asset_id: AssetId::Name,
             machines_as_sources: false,
             source_capacity_kva: None,
+            segment_length_m: None,
             consumer_load_kw: 0.0,
         }
     }
@@ -111,8 +116,8 @@ impl CimOptions {
     /// Checks the options' ranges.
     ///
     /// # Errors
-    /// [`CimError::InvalidOption`] for a capacity that is not finite and > 0, or a load that is
-    /// not finite and ≥ 0.
+    /// [`CimError::InvalidOption`] for a capacity that is not finite and > 0, or a length or
+    /// load that is not finite and ≥ 0.
     pub fn validate(&self) -> Result<(), CimError> {
         if let Some(kva) = self.source_capacity_kva
             && !(kva.is_finite() && kva > 0.0)
@@ -121,6 +126,15 @@ impl CimOptions {
                 field: "source_capacity_kva",
                 value: kva.to_string(),
                 reason: "a finite number > 0",
+            });
+        }
+        if let Some(m) = self.segment_length_m
+            && !(m.is_finite() && m >= 0.0)
+        {
+            return Err(CimError::InvalidOption {
+                field: "segment_length_m",
+                value: m.to_string(),
+                reason: "a finite number ≥ 0",
             });
         }
         if !(self.consumer_load_kw.is_finite() && self.consumer_load_kw >= 0.0) {
@@ -324,7 +338,8 @@ impl CimModel {
     ///
     /// # Errors
     /// [`CimError::Missing`] for a source without a capacity when
-    /// [`CimOptions::source_capacity_kva`] is `None`, or a segment without a length;
+    /// [`CimOptions::source_capacity_kva`] is `None`, a segment without a length when
+    /// [`CimOptions::segment_length_m`] is `None`, a transformer without `ratedS`;
     /// [`CimError::InvalidOption`] for options out of range.
     pub fn to_network_data(&self, options: &CimOptions) -> Result<NetworkData, CimError> {
         options.validate()?;

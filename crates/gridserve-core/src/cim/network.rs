@@ -63,6 +63,7 @@ pub(super) fn to_network_data(
                 kind: SegmentKind::Overhead,
                 length_m: d
                     .length_m
+                    .or(options.segment_length_m)
                     .ok_or_else(|| missing(model, d, "Conductor.length"))?,
                 rated_current_a: None,
                 in_service: true,

@@ -716,6 +716,15 @@ impl State<'_> {
                 if !ok {
                     return Err(self.value_error(attribute, text, line, reason));
                 }
+                // Every one of these is scaled by 1000 (km → m, MVA → kVA, MW → kW).
+                if x.abs() > f64::MAX / 1000.0 {
+                    return Err(self.value_error(
+                        attribute,
+                        text,
+                        line,
+                        "out of range (the value × 1000 is not finite)",
+                    ));
+                }
                 if let Some(cur) = self.cur.as_mut() {
                     let slot = match prop {
                         Prop::Length => &mut cur.length,

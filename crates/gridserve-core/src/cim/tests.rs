@@ -447,6 +447,21 @@ fn a_non_numeric_length_names_element_and_attribute() {
         );
         assert!(matches!(read(&xml), Err(CimError::Value { .. })), "{bad}");
     }
+    // A rating whose kVA would overflow (Java's Double.MAX_VALUE, written by some tools for
+    // "unlimited").
+    let xml = FEEDER.replace(
+        "<cim:RotatingMachine.ratedS>0.5<",
+        "<cim:RotatingMachine.ratedS>1.7976931348623157E308<",
+    );
+    match read(&xml) {
+        Err(CimError::Value { attribute, id, .. }) => {
+            assert_eq!(
+                (attribute.as_str(), id.as_str()),
+                ("RotatingMachine.ratedS", "G1")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     let xml = FEEDER.replace(
         "<cim:Switch.normalOpen>true<",
         "<cim:Switch.normalOpen>yes please<",
