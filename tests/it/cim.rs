@@ -217,3 +217,95 @@ fn eurostag_example_connectivity_equals_pypowsybl() {
 fn four_substations_node_breaker_connectivity_equals_pypowsybl() {
     check("four_substations");
 }
+
+mod round_trip {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use gridserve::cim::{CimOptions, read_cim};
+    use gridserve::network::records::NetworkData;
+    use gridserve::network::{Network, Operation, Topology};
+    use gridserve::synth::{SynthConfig, generate, write_cim};
+
+    /// The points and customers a set of operations cuts off, by asset and customer number.
+    fn cut(topo: &Topology, ops: &[Operation]) -> (BTreeSet<String>, BTreeSet<String>) {
+        let net = topo.network();
+        let scope = topo.scope(ops).unwrap();
+        let points = scope
+            .point_ids(topo)
+            .unwrap()
+            .into_iter()
+            .map(|p| net.point_asset(p).to_owned())
+            .collect();
+        let customers = scope
+            .customer_ids(topo)
+            .unwrap()
+            .into_iter()
+            .map(|c| net.customer(c).number().to_owned())
+            .collect();
+        (points, customers)
+    }
+
+    fn energized(topo: &Topology) -> BTreeSet<String> {
+        let net = topo.network();
+        topo.energized_points()
+            .map(|p| net.point_asset(p).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn synth_to_cim_to_network_gives_the_same_scope_for_every_single_switching() {
+        let mut config = SynthConfig::with_points(400, 11);
+        // Every feeder tied to another, some ties closed: open and closed switches of each kind.
+        config.tie_fraction = 1.0;
+        config.closed_tie_fraction = 0.3;
+        let data = generate(&config);
+        let mut xml = Vec::new();
+        write_cim(&data, &mut xml).unwrap();
+        let model = read_cim(xml.as_slice(), "synth.xml", &CimOptions::default()).unwrap();
+        let back: NetworkData = model.to_network_data(&CimOptions::default()).unwrap();
+
+        // Element for element, what CIM carries.
+        assert_eq!(back.points.len(), data.points.len());
+        assert_eq!(back.segments.len(), data.segments.len());
+        for (a, b) in data.segments.iter().zip(&back.segments) {
+            assert_eq!((&a.asset, &a.from, &a.to), (&b.asset, &b.from, &b.to));
+            assert!((a.length_m - b.length_m).abs() <= 1e-9 * a.length_m.max(1.0));
+        }
+        for (a, b) in data.switches.iter().zip(&back.switches) {
+            assert_eq!(
+                (&a.asset, &a.from, &a.to, a.kind, a.normally_open),
+                (&b.asset, &b.from, &b.to, b.kind, b.normally_open)
+            );
+        }
+        for (a, b) in data.transformers.iter().zip(&back.transformers) {
+            assert_eq!((&a.asset, &a.from, &a.to), (&b.asset, &b.from, &b.to));
+            assert!((a.rated_kva - b.rated_kva).abs() <= 1e-9 * a.rated_kva);
+        }
+        assert_eq!(back.sources.len(), data.sources.len());
+        assert_eq!(back.customers.len(), data.customers.len());
+        for (a, b) in data.customers.iter().zip(&back.customers) {
+            assert_eq!((&a.number, &a.point), (&b.number, &b.point));
+        }
+
+        let original = Topology::normal(Arc::new(Network::from_data(&data).unwrap()));
+        let read = Topology::normal(Arc::new(Network::from_data(&back).unwrap()));
+        assert_eq!(energized(&original), energized(&read));
+        let mut checked = 0;
+        for s in &data.switches {
+            let op = |topo: &Topology| {
+                let id = topo.network().line_id(&s.asset).unwrap();
+                if s.normally_open {
+                    Operation::close(id)
+                } else {
+                    Operation::open(id)
+                }
+            };
+            let expected = cut(&original, &[op(&original)]);
+            assert_eq!(cut(&read, &[op(&read)]), expected, "switching {}", s.asset);
+            checked += usize::from(!expected.0.is_empty());
+        }
+        // The comparison is not vacuous: most openings cut something off.
+        assert!(checked * 2 > data.switches.len(), "{checked}");
+    }
+}
