@@ -294,10 +294,24 @@ pub fn read_cim<R: BufRead>(
     file: &str,
     options: &CimOptions,
 ) -> Result<CimModel, CimError> {
+    read_with_hint(reader, file, options, 0)
+}
+
+fn read_with_hint<R: BufRead>(
+    reader: R,
+    file: &str,
+    options: &CimOptions,
+    ids_hint: usize,
+) -> Result<CimModel, CimError> {
     options.validate()?;
-    let raw = parse::parse(reader, file)?;
+    let raw = parse::parse(reader, file, ids_hint)?;
     resolve::resolve(raw, file, options)
 }
+
+/// Bytes of RDF/XML per object id, about (CGMES files run 200–400 bytes per object, terse ones
+/// 200): the id
+/// table is sized from the file's length so that it is not grown many times over.
+const BYTES_PER_ID: u64 = 200;
 
 /// Reads a CIM RDF/XML file.
 ///
@@ -310,10 +324,14 @@ pub fn read_cim_file(path: impl AsRef<Path>, options: &CimOptions) -> Result<Cim
         path: name.clone(),
         message: e.to_string(),
     })?;
-    read_cim(
+    let hint = file
+        .metadata()
+        .map_or(0, |m| usize::try_from(m.len() / BYTES_PER_ID).unwrap_or(0));
+    read_with_hint(
         std::io::BufReader::with_capacity(1 << 16, file),
         &name,
         options,
+        hint,
     )
 }
 

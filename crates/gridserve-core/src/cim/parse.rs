@@ -284,12 +284,16 @@ struct State<'f> {
     /// The property's element name (reused buffer).
     prop_local: String,
     text: String,
-    /// The class name of the innermost open element, for messages.
-    element: String,
+    /// The class (index into `raw.class_names`) of the innermost open object, for messages;
+    /// `None` at the top of the document.
+    element: Option<u16>,
 }
 
 /// Reads the document into compact records.
-pub(super) fn parse<R: BufRead>(reader: R, file: &str) -> Result<Raw, CimError> {
+///
+/// `ids_hint`: how many ids to make room for at the start (an estimate from the file's size;
+/// 0 if unknown), which saves growing the id table many times over a large file.
+pub(super) fn parse<R: BufRead>(reader: R, file: &str, ids_hint: usize) -> Result<Raw, CimError> {
     let mut reader = NsReader::from_reader(reader);
     {
         let config = reader.config_mut();
@@ -299,7 +303,7 @@ pub(super) fn parse<R: BufRead>(reader: R, file: &str) -> Result<Raw, CimError> 
     }
     let mut st = State {
         file,
-        map: HashMap::new(),
+        map: HashMap::with_capacity(ids_hint),
         class_map: HashMap::new(),
         raw: Raw::default(),
         depth: 0,
@@ -309,7 +313,7 @@ pub(super) fn parse<R: BufRead>(reader: R, file: &str) -> Result<Raw, CimError> 
         prop: None,
         prop_local: String::new(),
         text: String::new(),
-        element: String::new(),
+        element: None,
     };
     let mut buf = Vec::with_capacity(1024);
     // Lines completed before the event being read; every byte of the input belongs to one
@@ -387,7 +391,7 @@ pub(super) fn parse<R: BufRead>(reader: R, file: &str) -> Result<Raw, CimError> 
 }
 
 fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    bytes.iter().fold(0, |n, &b| n + u64::from(b == b'\n'))
 }
 
 impl State<'_> {
@@ -395,7 +399,9 @@ impl State<'_> {
         CimError::Xml {
             file: self.file.to_owned(),
             line,
-            element: self.element.clone(),
+            element: self.element.map_or_else(String::new, |c| {
+                self.raw.class_names[c as usize].to_string()
+            }),
             message,
         }
     }
@@ -451,14 +457,15 @@ impl State<'_> {
                     ));
                 }
                 self.root_seen = true;
-                self.element = "RDF".into();
+                self.element = Some(self.class_index("RDF"));
                 if empty {
                     self.root_closed = true;
                     return Ok(());
                 }
             }
             1 => {
-                self.element = local.to_owned();
+                let class = self.class_index(local);
+                self.element = Some(class);
                 let mut id = None;
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| self.xml_error(line, err.to_string()))?;
@@ -466,13 +473,13 @@ impl State<'_> {
                     if matches!(ans, ResolveResult::Bound(n) if n.0 == RDF_NS)
                         && matches!(alocal.as_ref(), "ID" | "about")
                     {
-                        let v = attr
-                            .normalized_value(XmlVersion::Implicit1_0)
-                            .map_err(|err| self.xml_error(line, err.to_string()))?;
-                        id = Some(normalise_id(&v).to_owned());
+                        id = Some(
+                            attr.normalized_value(XmlVersion::Implicit1_0)
+                                .map_err(|err| self.xml_error(line, err.to_string()))?,
+                        );
                     }
                 }
-                let Some(id) = id else {
+                let Some(id) = id.as_deref().map(normalise_id) else {
                     return Err(
                         self.xml_error(line, "an object without rdf:ID or rdf:about".into())
                     );
@@ -485,14 +492,13 @@ impl State<'_> {
                 } else {
                     Kind::Other
                 };
-                let class = self.class_index(local);
-                let sym = self.sym(&id);
+                let sym = self.sym(id);
                 if let Some(first) = self.raw.defs[sym as usize] {
                     return Err(CimError::DuplicateId {
                         file: self.file.to_owned(),
                         line,
                         element: local.to_owned(),
-                        id: excerpt(&id),
+                        id: excerpt(id),
                         first_element: self.raw.class_names[first.class as usize].to_string(),
                         first_line: first.line,
                     });
@@ -519,14 +525,14 @@ impl State<'_> {
                         if matches!(ans, ResolveResult::Bound(n) if n.0 == RDF_NS)
                             && alocal.as_ref() == "resource"
                         {
-                            let v = attr
-                                .normalized_value(XmlVersion::Implicit1_0)
-                                .map_err(|err| self.xml_error(line, err.to_string()))?;
-                            resource = Some(normalise_id(&v).to_owned());
+                            resource = Some(
+                                attr.normalized_value(XmlVersion::Implicit1_0)
+                                    .map_err(|err| self.xml_error(line, err.to_string()))?,
+                            );
                         }
                     }
                     if let Some(target) = resource {
-                        self.set_reference(prop, &target, local, line)?;
+                        self.set_reference(prop, normalise_id(&target), local, line)?;
                     } else if empty {
                         self.set_value(prop, "", local, line)?;
                     } else {
@@ -557,13 +563,13 @@ impl State<'_> {
             0 => return Err(self.xml_error(line, "an end tag without a start tag".into())),
             1 => {
                 self.root_closed = true;
-                self.element.clear();
+                self.element = None;
             }
             2 => {
                 if let Some(cur) = self.cur.take() {
                     self.finish_object(cur);
                 }
-                self.element = "RDF".into();
+                self.element = Some(self.class_index("RDF"));
             }
             3 => {
                 if let Some((prop, pline)) = self.prop.take() {
