@@ -20,9 +20,9 @@ pub enum CimError {
     #[error("{path}: {message}")]
     Io {
         /// The path concerned.
-        path: String,
+        path: Box<str>,
         /// What the system said.
-        message: String,
+        message: Box<str>,
     },
     /// The text is not well-formed XML, or not RDF/XML as CIM writes it (a truncated file, a
     /// mismatched end tag, an object without `rdf:ID`/`rdf:about`, a property nested too deep).
@@ -33,13 +33,13 @@ pub enum CimError {
     )]
     Xml {
         /// The file (or stream) name.
-        file: String,
+        file: Box<str>,
         /// 1-based line where the problem was found.
         line: u64,
         /// The element being read (empty at the top of the document).
-        element: String,
+        element: Box<str>,
         /// What is wrong.
-        message: String,
+        message: Box<str>,
     },
     /// A property's value is not of its type (a length that is not a number, a boolean that is
     /// neither `true` nor `false`, a negative or non-finite quantity).
@@ -50,19 +50,19 @@ pub enum CimError {
     )]
     Value {
         /// The file name.
-        file: String,
+        file: Box<str>,
         /// 1-based line of the property.
         line: u64,
         /// The object's CIM class.
-        element: String,
+        element: Box<str>,
         /// The object's mRID.
-        id: String,
+        id: Box<str>,
         /// The CIM property.
-        attribute: String,
+        attribute: Box<str>,
         /// The value as written (cut if long).
-        value: String,
+        value: Box<str>,
         /// What is wrong with it.
-        reason: String,
+        reason: Box<str>,
     },
     /// A property that the reader needs is missing (a terminal without its equipment or
     /// connectivity node, an object without the name chosen as its asset number, a source
@@ -70,15 +70,15 @@ pub enum CimError {
     #[error("{file}:{line}: {element} {}: {attribute} is missing", quoted(id))]
     Missing {
         /// The file name.
-        file: String,
+        file: Box<str>,
         /// 1-based line of the object.
         line: u64,
         /// The object's CIM class.
-        element: String,
+        element: Box<str>,
         /// The object's mRID.
-        id: String,
+        id: Box<str>,
         /// The CIM property that is missing.
-        attribute: String,
+        attribute: Box<str>,
     },
     /// A reference (`rdf:resource`) names no object of the file, or an object of the wrong class.
     #[error(
@@ -88,19 +88,19 @@ pub enum CimError {
     )]
     UnknownReference {
         /// The file name.
-        file: String,
+        file: Box<str>,
         /// 1-based line of the referring object.
         line: u64,
         /// The referring object's CIM class.
-        element: String,
+        element: Box<str>,
         /// The referring object's mRID.
-        id: String,
+        id: Box<str>,
         /// The referring property.
-        attribute: String,
+        attribute: Box<str>,
         /// The mRID referred to.
-        target: String,
+        target: Box<str>,
         /// Why it does not resolve (`which no object of the file has`, or the class found).
-        reason: String,
+        reason: Box<str>,
     },
     /// A device has another number of terminals (or a transformer of ends) than its class has.
     #[error(
@@ -109,13 +109,13 @@ pub enum CimError {
     )]
     WrongCount {
         /// The file name.
-        file: String,
+        file: Box<str>,
         /// 1-based line of the device.
         line: u64,
         /// The device's CIM class.
-        element: String,
+        element: Box<str>,
         /// The device's mRID.
-        id: String,
+        id: Box<str>,
         /// What was counted: `terminals` or `ends`.
         what: &'static str,
         /// How many the file gives.
@@ -130,15 +130,15 @@ pub enum CimError {
     )]
     DuplicateId {
         /// The file name.
-        file: String,
+        file: Box<str>,
         /// 1-based line of the second object.
         line: u64,
         /// The second object's CIM class.
-        element: String,
+        element: Box<str>,
         /// The mRID.
-        id: String,
+        id: Box<str>,
         /// The first object's CIM class.
-        first_element: String,
+        first_element: Box<str>,
         /// 1-based line of the first object.
         first_line: u64,
     },
@@ -148,7 +148,7 @@ pub enum CimError {
         /// The option's name.
         field: &'static str,
         /// The value given, as text.
-        value: String,
+        value: Box<str>,
         /// The allowed range.
         reason: &'static str,
     },
@@ -194,7 +194,7 @@ impl CimError {
                 element: "ACLineSegment".into(),
                 id: "L-1".into(),
                 attribute: "Conductor.length".into(),
-                value: excerpt("1,2"),
+                value: excerpt("1,2").into(),
                 reason: "not a number".into(),
             },
             Self::Missing {

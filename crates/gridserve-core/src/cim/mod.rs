@@ -124,7 +124,7 @@ impl CimOptions {
         {
             return Err(CimError::InvalidOption {
                 field: "source_capacity_kva",
-                value: kva.to_string(),
+                value: kva.to_string().into(),
                 reason: "a finite number > 0",
             });
         }
@@ -133,14 +133,14 @@ impl CimOptions {
         {
             return Err(CimError::InvalidOption {
                 field: "segment_length_m",
-                value: m.to_string(),
+                value: m.to_string().into(),
                 reason: "a finite number ≥ 0",
             });
         }
         if !(self.consumer_load_kw.is_finite() && self.consumer_load_kw >= 0.0) {
             return Err(CimError::InvalidOption {
                 field: "consumer_load_kw",
-                value: self.consumer_load_kw.to_string(),
+                value: self.consumer_load_kw.to_string().into(),
                 reason: "a finite number ≥ 0",
             });
         }
@@ -305,11 +305,10 @@ fn read_with_hint<R: BufRead>(
 ) -> Result<CimModel, CimError> {
     options.validate()?;
     let raw = parse::parse(reader, file, ids_hint)?;
-    resolve::resolve(raw, file, options)
+    resolve::resolve(&raw, file, options)
 }
 
-/// Bytes of RDF/XML per object id, about (CGMES files run 200–400 bytes per object, terse ones
-/// 200): the id
+/// Bytes of RDF/XML per object id, about (CGMES files run 200–400 bytes per object): the id
 /// table is sized from the file's length so that it is not grown many times over.
 const BYTES_PER_ID: u64 = 200;
 
@@ -321,8 +320,8 @@ pub fn read_cim_file(path: impl AsRef<Path>, options: &CimOptions) -> Result<Cim
     let path = path.as_ref();
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| CimError::Io {
-        path: name.clone(),
-        message: e.to_string(),
+        path: name.as_str().into(),
+        message: e.to_string().into(),
     })?;
     let hint = file
         .metadata()

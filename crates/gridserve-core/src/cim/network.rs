@@ -9,11 +9,11 @@ use crate::network::records::{
 
 fn missing(model: &CimModel, d: &CimDevice, attribute: &str) -> CimError {
     CimError::Missing {
-        file: model.file.clone(),
+        file: model.file.as_str().into(),
         line: d.line,
-        element: d.class.clone(),
-        id: excerpt(&d.mrid),
-        attribute: attribute.to_owned(),
+        element: d.class.as_str().into(),
+        id: excerpt(&d.mrid).into(),
+        attribute: attribute.into(),
     }
 }
 

@@ -397,12 +397,12 @@ fn count_lines(bytes: &[u8]) -> u64 {
 impl State<'_> {
     fn xml_error(&self, line: u64, message: String) -> CimError {
         CimError::Xml {
-            file: self.file.to_owned(),
+            file: self.file.into(),
             line,
-            element: self.element.map_or_else(String::new, |c| {
-                self.raw.class_names[c as usize].to_string()
-            }),
-            message,
+            element: self
+                .element
+                .map_or_else(Box::default, |c| self.raw.class_names[c as usize].clone()),
+            message: message.into(),
         }
     }
 
@@ -495,11 +495,13 @@ impl State<'_> {
                 let sym = self.sym(id);
                 if let Some(first) = self.raw.defs[sym as usize] {
                     return Err(CimError::DuplicateId {
-                        file: self.file.to_owned(),
+                        file: self.file.into(),
                         line,
-                        element: local.to_owned(),
-                        id: excerpt(id),
-                        first_element: self.raw.class_names[first.class as usize].to_string(),
+                        element: local.into(),
+                        id: excerpt(id).into(),
+                        first_element: self.raw.class_names[first.class as usize]
+                            .to_string()
+                            .into(),
                         first_line: first.line,
                     });
                 }
@@ -598,13 +600,13 @@ impl State<'_> {
             },
         );
         CimError::Value {
-            file: self.file.to_owned(),
+            file: self.file.into(),
             line,
-            element,
-            id,
-            attribute: attribute.to_owned(),
-            value: excerpt(value),
-            reason: reason.to_owned(),
+            element: element.into(),
+            id: id.into(),
+            attribute: attribute.into(),
+            value: excerpt(value).into(),
+            reason: reason.into(),
         }
     }
 

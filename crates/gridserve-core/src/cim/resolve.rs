@@ -34,10 +34,10 @@ impl Ctx<'_> {
             AssetId::Name => match names.name.as_deref() {
                 Some(name) if !name.is_empty() => Ok(name.to_owned()),
                 _ => Err(CimError::Missing {
-                    file: self.file.to_owned(),
+                    file: self.file.into(),
                     line,
-                    element: self.class_of(sym).to_owned(),
-                    id: excerpt(&self.mrid(sym, names)),
+                    element: self.class_of(sym).into(),
+                    id: excerpt(&self.mrid(sym, names)).into(),
                     attribute: "IdentifiedObject.name".into(),
                 }),
             },
@@ -58,11 +58,11 @@ impl Ctx<'_> {
             |n| self.mrid(sym, n),
         );
         CimError::Missing {
-            file: self.file.to_owned(),
+            file: self.file.into(),
             line,
-            element: self.class_of(sym).to_owned(),
-            id: excerpt(&id),
-            attribute: attribute.to_owned(),
+            element: self.class_of(sym).into(),
+            id: excerpt(&id).into(),
+            attribute: attribute.into(),
         }
     }
 
@@ -75,13 +75,13 @@ impl Ctx<'_> {
         reason: String,
     ) -> CimError {
         CimError::UnknownReference {
-            file: self.file.to_owned(),
+            file: self.file.into(),
             line,
-            element: self.class_of(sym).to_owned(),
-            id: excerpt(&self.raw.ids[sym as usize]),
-            attribute: attribute.to_owned(),
-            target: excerpt(&self.raw.ids[target as usize]),
-            reason,
+            element: self.class_of(sym).into(),
+            id: excerpt(&self.raw.ids[sym as usize]).into(),
+            attribute: attribute.into(),
+            target: excerpt(&self.raw.ids[target as usize]).into(),
+            reason: reason.into(),
         }
     }
 
@@ -148,9 +148,9 @@ fn device_type(class: DevClass) -> DeviceType {
 }
 
 /// Resolves the records of the first pass into nodes and devices.
-pub(super) fn resolve(raw: Raw, file: &str, options: &CimOptions) -> Result<CimModel, CimError> {
+pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<CimModel, CimError> {
     let cx = Ctx {
-        raw: &raw,
+        raw,
         file,
         asset_id: options.asset_id,
     };
@@ -224,10 +224,10 @@ pub(super) fn resolve(raw: Raw, file: &str, options: &CimOptions) -> Result<CimM
         let expected = device_type(d.class).terminals();
         if term_count[di] as usize != expected {
             return Err(CimError::WrongCount {
-                file: file.to_owned(),
+                file: file.into(),
                 line: d.line,
-                element: raw.class_names[d.class_name as usize].to_string(),
-                id: excerpt(&cx.mrid(d.sym, &d.names)),
+                element: raw.class_names[d.class_name as usize].to_string().into(),
+                id: excerpt(&cx.mrid(d.sym, &d.names)).into(),
                 what: "terminals",
                 count: term_count[di] as usize,
                 expected,
@@ -283,10 +283,10 @@ pub(super) fn resolve(raw: Raw, file: &str, options: &CimOptions) -> Result<CimM
             DeviceType::Transformer => {
                 if end_count[di] != 2 {
                     return Err(CimError::WrongCount {
-                        file: file.to_owned(),
+                        file: file.into(),
                         line: d.line,
-                        element: class,
-                        id: excerpt(&mrid),
+                        element: class.into(),
+                        id: excerpt(&mrid).into(),
                         what: "ends",
                         count: end_count[di] as usize,
                         expected: 2,

@@ -261,7 +261,7 @@ fn a_source_without_capacity_needs_a_default() {
     match m.to_network_data(&CimOptions::default()) {
         Err(CimError::Missing { attribute, id, .. }) => {
             assert_eq!(
-                (attribute.as_str(), id.as_str()),
+                (&*attribute, &*id),
                 ("ExternalNetworkInjection.maxP", "SRC")
             );
         }
@@ -299,9 +299,9 @@ fn a_malformed_element_names_its_line() {
             element,
             ..
         }) => {
-            assert_eq!(file, "feeder.xml");
+            assert_eq!(&*file, "feeder.xml");
             assert_eq!(line, line_of(&xml, "normalOpn"));
-            assert_eq!(element, "Breaker");
+            assert_eq!(&*element, "Breaker");
         }
         other => panic!("{other:?}"),
     }
@@ -329,11 +329,8 @@ fn a_terminal_at_an_unknown_node_is_named() {
             ..
         }) => {
             assert_eq!(line, line_of(&xml, "rdf:ID=\"_L1_T2\""));
-            assert_eq!((element.as_str(), id.as_str()), ("Terminal", "L1_T2"));
-            assert_eq!(
-                (attribute.as_str(), target.as_str()),
-                ("Terminal.ConnectivityNode", "N9")
-            );
+            assert_eq!((&*element, &*id), ("Terminal", "L1_T2"));
+            assert_eq!((&*attribute, &*target), ("Terminal.ConnectivityNode", "N9"));
         }
         other => panic!("{other:?}"),
     }
@@ -367,10 +364,7 @@ fn a_device_with_three_terminals_is_refused() {
                 unreachable!()
             };
             assert_eq!(*line, line_of(&xml, "rdf:ID=\"_CB1\""));
-            assert_eq!(
-                (element.as_str(), id.as_str(), *what),
-                ("Breaker", "CB1", "terminals")
-            );
+            assert_eq!((&**element, &**id, *what), ("Breaker", "CB1", "terminals"));
             assert_eq!((*count, *expected), (3, 2));
             assert_eq!(
                 e.to_string(),
@@ -402,7 +396,7 @@ fn a_duplicate_mrid_names_both_lines() {
             assert_eq!(line, line_of(&xml, "<cim:LoadBreakSwitch"));
             assert_eq!(first_line, line_of(&xml, "<cim:Breaker"));
             assert_eq!(
-                (element.as_str(), id.as_str(), first_element.as_str()),
+                (&*element, &*id, &*first_element),
                 ("LoadBreakSwitch", "CB1", "Breaker")
             );
         }
@@ -430,11 +424,8 @@ fn a_non_numeric_length_names_element_and_attribute() {
                 unreachable!()
             };
             assert_eq!(*line, line_of(&xml, "Conductor.length"));
-            assert_eq!((element.as_str(), id.as_str()), ("ACLineSegment", "L1"));
-            assert_eq!(
-                (attribute.as_str(), value.as_str()),
-                ("Conductor.length", "0,85")
-            );
+            assert_eq!((&**element, &**id), ("ACLineSegment", "L1"));
+            assert_eq!((&**attribute, &**value), ("Conductor.length", "0,85"));
             assert_eq!(e.kind(), "value");
             assert_eq!(e.class(), "ParseError");
         }
@@ -455,10 +446,7 @@ fn a_non_numeric_length_names_element_and_attribute() {
     );
     match read(&xml) {
         Err(CimError::Value { attribute, id, .. }) => {
-            assert_eq!(
-                (attribute.as_str(), id.as_str()),
-                ("RotatingMachine.ratedS", "G1")
-            );
+            assert_eq!((&*attribute, &*id), ("RotatingMachine.ratedS", "G1"));
         }
         other => panic!("{other:?}"),
     }
