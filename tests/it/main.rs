@@ -2,6 +2,7 @@
 
 mod advice;
 mod capacity;
+mod cim;
 mod feeders;
 mod flisr;
 mod infer;

@@ -213,6 +213,58 @@ impl PyNetwork {
         Self::build(py, data, allow_isolated_points)
     }
 
+    /// Reads a CIM RDF/XML file (the CGMES equipment-profile subset of `docs/formats/cim.md`)
+    /// and builds the network it describes. `asset_id`: `"name"` (`IdentifiedObject.name`, the
+    /// default) or `"mrid"`.
+    #[staticmethod]
+    #[pyo3(signature = (
+        path,
+        asset_id = "name",
+        *,
+        machines_as_sources = false,
+        source_capacity_kva = None,
+        segment_length_m = None,
+        consumer_load_kw = 0.0,
+        allow_isolated_points = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_cim(
+        py: Python<'_>,
+        path: PathBuf,
+        asset_id: &str,
+        machines_as_sources: bool,
+        source_capacity_kva: Option<f64>,
+        segment_length_m: Option<f64>,
+        consumer_load_kw: f64,
+        allow_isolated_points: bool,
+    ) -> PyResult<Self> {
+        use gridserve_core::cim::{AssetId, CimOptions, read_cim_file};
+        let asset_id = match asset_id {
+            "name" => AssetId::Name,
+            "mrid" => AssetId::Mrid,
+            other => {
+                return Err(crate::errors::invalid_argument(
+                    py,
+                    format!(
+                        "asset_id {:?}: expected \"name\" or \"mrid\"",
+                        gridserve_core::excerpt(other)
+                    ),
+                ));
+            }
+        };
+        let options = CimOptions {
+            asset_id,
+            machines_as_sources,
+            source_capacity_kva,
+            segment_length_m,
+            consumer_load_kw,
+        };
+        let data = py
+            .detach(|| read_cim_file(&path, &options)?.to_network_data(&options))
+            .py_err(py)?;
+        Self::build(py, data, allow_isolated_points)
+    }
+
     /// Parses the JSON form from a string and validates it.
     #[staticmethod]
     #[pyo3(signature = (text, allow_isolated_points = false))]

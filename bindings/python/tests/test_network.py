@@ -291,3 +291,42 @@ def test_an_empty_points_table_with_a_line_is_a_problem_list_from_every_importer
             {"buses": {"id": []}, "lines": {"id": [0], "from_bus": [0], "to_bus": [1], "length_km": [1.0]}}
         )
     assert (unmappable.value.table, unmappable.value.field) == ("line", "from_bus")
+
+
+_CIM_FEEDER = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:cim="http://iec.ch/TC57/2013/CIM-schema-cim16#">
+  <cim:ConnectivityNode rdf:ID="_BUS"><cim:IdentifiedObject.name>BUS</cim:IdentifiedObject.name></cim:ConnectivityNode>
+  <cim:ConnectivityNode rdf:ID="_N1"><cim:IdentifiedObject.name>N1</cim:IdentifiedObject.name></cim:ConnectivityNode>
+  <cim:ConnectivityNode rdf:ID="_N2"><cim:IdentifiedObject.name>N2</cim:IdentifiedObject.name></cim:ConnectivityNode>
+  <cim:ExternalNetworkInjection rdf:ID="_SRC"><cim:IdentifiedObject.name>SRC-1</cim:IdentifiedObject.name>
+    <cim:ExternalNetworkInjection.maxP>8</cim:ExternalNetworkInjection.maxP></cim:ExternalNetworkInjection>
+  <cim:Terminal rdf:ID="_SRC_T"><cim:Terminal.ConductingEquipment rdf:resource="#_SRC"/><cim:Terminal.ConnectivityNode rdf:resource="#_BUS"/></cim:Terminal>
+  <cim:Breaker rdf:ID="_CB1"><cim:IdentifiedObject.name>CB-1</cim:IdentifiedObject.name><cim:Switch.normalOpen>false</cim:Switch.normalOpen></cim:Breaker>
+  <cim:Terminal rdf:ID="_CB1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_CB1"/><cim:Terminal.ConnectivityNode rdf:resource="#_BUS"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_CB1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_CB1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N1"/></cim:Terminal>
+  <cim:ACLineSegment rdf:ID="_L1"><cim:IdentifiedObject.name>L-1</cim:IdentifiedObject.name><cim:Conductor.length>0.85</cim:Conductor.length></cim:ACLineSegment>
+  <cim:Terminal rdf:ID="_L1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_L1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N1"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_L1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_L1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N2"/></cim:Terminal>
+  <cim:EnergyConsumer rdf:ID="_C1"><cim:IdentifiedObject.name>C-1</cim:IdentifiedObject.name><cim:EnergyConsumer.pfixed>0.12</cim:EnergyConsumer.pfixed></cim:EnergyConsumer>
+  <cim:Terminal rdf:ID="_C1_T"><cim:Terminal.ConductingEquipment rdf:resource="#_C1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N2"/></cim:Terminal>
+</rdf:RDF>
+"""
+
+
+def test_from_cim_builds_the_network_and_names_bad_lines(tmp_path) -> None:
+    path = tmp_path / "feeder.xml"
+    path.write_text(_CIM_FEEDER, encoding="utf-8")
+    # BUS -CB-1- N1 -L-1- N2 with the source at BUS and consumer C-1 at N2: 3 points, 2 lines.
+    net = gs.Network.from_cim(path)
+    assert (net.point_count, net.line_count, net.source_count, net.customer_count) == (3, 2, 1, 1)
+    by_mrid = gs.Network.from_cim(path, "mrid")
+    assert by_mrid.point_count == 3
+    with pytest.raises(gs.InvalidArgumentError):
+        gs.Network.from_cim(path, "uuid")
+    # A length that is not a number, on line 12 of the file.
+    path.write_text(_CIM_FEEDER.replace(">0.85<", ">0,85<"), encoding="utf-8")
+    with pytest.raises(gs.ParseError) as err:
+        gs.Network.from_cim(path)
+    assert err.value.kind == "value"
+    assert err.value.line == 12
+    assert err.value.attribute == "Conductor.length"

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod advice;
+pub mod cim;
 pub mod network;
 pub mod notify;
 pub mod outbox;
@@ -50,6 +51,9 @@ pub enum Error {
     /// Bytes that are not a valid encoding of the object asked for (see [`persist`]).
     #[error(transparent)]
     Persist(#[from] persist::PersistError),
+    /// A CIM RDF/XML file that cannot be read or does not make a network (see [`cim`]).
+    #[error(transparent)]
+    Cim(#[from] cim::CimError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -60,5 +64,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist, Cim }
 }

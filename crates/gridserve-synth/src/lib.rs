@@ -72,12 +72,14 @@
 //! integer arithmetic and basic IEEE-754 operations only, so a configuration gives the same
 //! records on every platform; the output for a seed changes only when the rules above change.
 
+pub mod cim;
 pub mod reference;
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
 
+pub use cim::write_cim;
 pub use gridserve_core::rng::{Rng, SplitMix64};
 
 use gridserve_core::network::capacity::{DEFAULT_NOMINAL_KV, DEFAULT_POWER_FACTOR};

@@ -80,6 +80,17 @@ class Network:
     @staticmethod
     def from_json_file(path: _Path, allow_isolated_points: bool = False) -> Network: ...
     @staticmethod
+    def from_cim(
+        path: _Path,
+        asset_id: str = "name",
+        *,
+        machines_as_sources: bool = False,
+        source_capacity_kva: Optional[float] = None,
+        segment_length_m: Optional[float] = None,
+        consumer_load_kw: float = 0.0,
+        allow_isolated_points: bool = False,
+    ) -> Network: ...
+    @staticmethod
     def from_json(text: str, allow_isolated_points: bool = False) -> Network: ...
     @staticmethod
     def synthetic(

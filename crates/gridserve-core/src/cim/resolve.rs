@@ -1,0 +1,386 @@
+//! The second pass: references resolved over the compact records of the first, never over XML.
+
+use super::parse::{ContClass, DevClass, Kind, NONE, Names, Raw};
+use super::{AssetId, CimDevice, CimError, CimModel, CimNode, CimOptions, DeviceType};
+use crate::error_info::excerpt;
+
+/// How far the container chain (bay → voltage level → substation, feeder → substation) is
+/// followed; a longer chain is a cycle or not a CIM containment.
+const MAX_CHAIN: usize = 16;
+
+struct Ctx<'a> {
+    raw: &'a Raw,
+    file: &'a str,
+    asset_id: AssetId,
+}
+
+impl Ctx<'_> {
+    fn mrid(&self, sym: u32, names: &Names) -> String {
+        names
+            .mrid
+            .as_deref()
+            .unwrap_or(&self.raw.ids[sym as usize])
+            .to_owned()
+    }
+
+    fn class_of(&self, sym: u32) -> &str {
+        self.raw.defs[sym as usize].map_or("", |d| &self.raw.class_names[d.class as usize])
+    }
+
+    /// The asset number of an object under the chosen rule.
+    fn asset(&self, sym: u32, names: &Names, line: u64) -> Result<String, CimError> {
+        match self.asset_id {
+            AssetId::Mrid => Ok(self.mrid(sym, names)),
+            AssetId::Name => match names.name.as_deref() {
+                Some(name) if !name.is_empty() => Ok(name.to_owned()),
+                _ => Err(CimError::Missing {
+                    file: self.file.into(),
+                    line,
+                    element: self.class_of(sym).into(),
+                    id: excerpt(&self.mrid(sym, names)).into(),
+                    attribute: "IdentifiedObject.name".into(),
+                }),
+            },
+        }
+    }
+
+    /// A container's label: its name under [`AssetId::Name`] if it has one, else its mRID.
+    fn label(&self, sym: u32, names: &Names) -> String {
+        match (self.asset_id, names.name.as_deref()) {
+            (AssetId::Name, Some(name)) if !name.is_empty() => name.to_owned(),
+            _ => self.mrid(sym, names),
+        }
+    }
+
+    fn missing(&self, sym: u32, names: Option<&Names>, line: u64, attribute: &str) -> CimError {
+        let id = names.map_or_else(
+            || self.raw.ids[sym as usize].to_string(),
+            |n| self.mrid(sym, n),
+        );
+        CimError::Missing {
+            file: self.file.into(),
+            line,
+            element: self.class_of(sym).into(),
+            id: excerpt(&id).into(),
+            attribute: attribute.into(),
+        }
+    }
+
+    fn unknown(
+        &self,
+        sym: u32,
+        line: u64,
+        attribute: &str,
+        target: u32,
+        reason: String,
+    ) -> CimError {
+        CimError::UnknownReference {
+            file: self.file.into(),
+            line,
+            element: self.class_of(sym).into(),
+            id: excerpt(&self.raw.ids[sym as usize]).into(),
+            attribute: attribute.into(),
+            target: excerpt(&self.raw.ids[target as usize]).into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Why `target` is not an object of the expected class, or `None` if it is one.
+    fn wrong_target(
+        &self,
+        target: u32,
+        ok: impl Fn(Kind) -> bool,
+        expected: &str,
+    ) -> Option<String> {
+        match self.raw.defs[target as usize] {
+            None => Some("which no object of the file has".to_owned()),
+            Some(d) if ok(d.kind) => None,
+            Some(d) => Some(format!(
+                "which is a {}, not a {expected}",
+                self.raw.class_names[d.class as usize]
+            )),
+        }
+    }
+
+    /// The feeder and substation a container chain leads to.
+    fn containers(&self, start: u32) -> (Option<String>, Option<String>) {
+        let (mut feeder, mut substation) = (None, None);
+        let mut sym = start;
+        for _ in 0..MAX_CHAIN {
+            if sym == NONE {
+                break;
+            }
+            let Some(def) = self.raw.defs[sym as usize] else {
+                break;
+            };
+            let Kind::Container(class) = def.kind else {
+                break;
+            };
+            let c = &self.raw.containers[def.index as usize];
+            match class {
+                ContClass::Feeder if feeder.is_none() => feeder = Some(self.label(sym, &c.names)),
+                ContClass::Substation if substation.is_none() => {
+                    substation = Some(self.label(sym, &c.names));
+                }
+                _ => {}
+            }
+            sym = c.parent;
+        }
+        (feeder, substation)
+    }
+}
+
+fn device_type(class: DevClass) -> DeviceType {
+    match class {
+        DevClass::Segment => DeviceType::Segment,
+        DevClass::Breaker => DeviceType::Breaker,
+        DevClass::Recloser => DeviceType::Recloser,
+        DevClass::LoadBreakSwitch => DeviceType::LoadBreakSwitch,
+        DevClass::Disconnector => DeviceType::Disconnector,
+        DevClass::Fuse => DeviceType::Fuse,
+        DevClass::Sectionaliser => DeviceType::Sectionalizer,
+        DevClass::Jumper => DeviceType::Jumper,
+        DevClass::Switch => DeviceType::Switch,
+        DevClass::Transformer => DeviceType::Transformer,
+        DevClass::Consumer => DeviceType::Consumer,
+        DevClass::Source | DevClass::Machine => DeviceType::Source,
+    }
+}
+
+/// Resolves the records of the first pass into nodes and devices.
+pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<CimModel, CimError> {
+    let cx = Ctx {
+        raw,
+        file,
+        asset_id: options.asset_id,
+    };
+    let accepted = |class: DevClass| class != DevClass::Machine || options.machines_as_sources;
+
+    // Nodes and their asset numbers.
+    let mut nodes = Vec::with_capacity(raw.nodes.len());
+    for n in &raw.nodes {
+        let (feeder, substation) = cx.containers(n.container);
+        nodes.push(CimNode {
+            asset: cx.asset(n.sym, &n.names, n.line)?,
+            name: n.names.name.as_deref().map(str::to_owned),
+            mrid: cx.mrid(n.sym, &n.names),
+            feeder,
+            substation,
+            line: n.line,
+        });
+    }
+
+    // Terminals attached to the devices of the subset.
+    let mut dev_terms = vec![[NONE; 2]; raw.devices.len()];
+    let mut term_count = vec![0_u32; raw.devices.len()];
+    for (ti, t) in raw.terminals.iter().enumerate() {
+        if t.equipment == NONE {
+            return Err(cx.missing(t.sym, None, t.line, "Terminal.ConductingEquipment"));
+        }
+        let dev = match raw.defs[t.equipment as usize] {
+            None => {
+                return Err(cx.unknown(
+                    t.sym,
+                    t.line,
+                    "Terminal.ConductingEquipment",
+                    t.equipment,
+                    "which no object of the file has".into(),
+                ));
+            }
+            Some(d) => match d.kind {
+                Kind::Device(class) if accepted(class) => d.index as usize,
+                // Equipment outside the subset (or machines not read as sources): skipped.
+                Kind::Device(_) | Kind::Other => continue,
+                _ => {
+                    return Err(cx.unknown(
+                        t.sym,
+                        t.line,
+                        "Terminal.ConductingEquipment",
+                        t.equipment,
+                        format!(
+                            "which is a {}, not conducting equipment",
+                            raw.class_names[d.class as usize]
+                        ),
+                    ));
+                }
+            },
+        };
+        if t.node == NONE {
+            return Err(cx.missing(t.sym, None, t.line, "Terminal.ConnectivityNode"));
+        }
+        if let Some(reason) = cx.wrong_target(t.node, |k| k == Kind::Node, "ConnectivityNode") {
+            return Err(cx.unknown(t.sym, t.line, "Terminal.ConnectivityNode", t.node, reason));
+        }
+        let c = term_count[dev] as usize;
+        if c < 2 {
+            dev_terms[dev][c] = u32::try_from(ti).unwrap_or(NONE);
+        }
+        term_count[dev] = term_count[dev].saturating_add(1);
+    }
+    for (di, d) in raw.devices.iter().enumerate() {
+        if !accepted(d.class) {
+            continue;
+        }
+        let expected = device_type(d.class).terminals();
+        if term_count[di] as usize != expected {
+            return Err(CimError::WrongCount {
+                file: file.into(),
+                line: d.line,
+                element: raw.class_names[d.class_name as usize].to_string().into(),
+                id: excerpt(&cx.mrid(d.sym, &d.names)).into(),
+                what: "terminals",
+                count: term_count[di] as usize,
+                expected,
+            });
+        }
+    }
+
+    // Transformer ends.
+    let mut dev_ends = vec![[NONE; 2]; raw.devices.len()];
+    let mut end_count = vec![0_u32; raw.devices.len()];
+    for (ei, e) in raw.ends.iter().enumerate() {
+        if e.transformer == NONE {
+            return Err(cx.missing(e.sym, None, e.line, "PowerTransformerEnd.PowerTransformer"));
+        }
+        if let Some(reason) = cx.wrong_target(
+            e.transformer,
+            |k| k == Kind::Device(DevClass::Transformer),
+            "PowerTransformer",
+        ) {
+            return Err(cx.unknown(
+                e.sym,
+                e.line,
+                "PowerTransformerEnd.PowerTransformer",
+                e.transformer,
+                reason,
+            ));
+        }
+        let dev = raw.defs[e.transformer as usize].map_or(0, |d| d.index as usize);
+        let c = end_count[dev] as usize;
+        if c < 2 {
+            dev_ends[dev][c] = u32::try_from(ei).unwrap_or(NONE);
+        }
+        end_count[dev] = end_count[dev].saturating_add(1);
+    }
+
+    let mut devices = Vec::with_capacity(raw.devices.len());
+    for (di, d) in raw.devices.iter().enumerate() {
+        if !accepted(d.class) {
+            continue;
+        }
+        let kind = device_type(d.class);
+        let class = raw.class_names[d.class_name as usize].to_string();
+        let mrid = cx.mrid(d.sym, &d.names);
+        let terms = dev_terms[di];
+        let node_of = |t: u32| -> &str {
+            let node_sym = raw.terminals[t as usize].node;
+            let index = raw.defs[node_sym as usize].map_or(0, |def| def.index as usize);
+            &nodes[index].asset
+        };
+        let mut rated_kva = None;
+        let (node_a, node_b) = match kind {
+            DeviceType::Consumer | DeviceType::Source => (node_of(terms[0]).to_owned(), None),
+            DeviceType::Transformer => {
+                if end_count[di] != 2 {
+                    return Err(CimError::WrongCount {
+                        file: file.into(),
+                        line: d.line,
+                        element: class.into(),
+                        id: excerpt(&mrid).into(),
+                        what: "ends",
+                        count: end_count[di] as usize,
+                        expected: 2,
+                    });
+                }
+                let [e0, e1] = dev_ends[di].map(|e| &raw.ends[e as usize]);
+                let term_syms = terms.map(|t| raw.terminals[t as usize].sym);
+                let mut at = [0_usize; 2];
+                for (k, e) in [e0, e1].into_iter().enumerate() {
+                    if e.terminal == NONE {
+                        return Err(cx.missing(e.sym, None, e.line, "TransformerEnd.Terminal"));
+                    }
+                    let Some(pos) = term_syms.iter().position(|&s| s == e.terminal) else {
+                        return Err(cx.unknown(
+                            e.sym,
+                            e.line,
+                            "TransformerEnd.Terminal",
+                            e.terminal,
+                            "which is not a terminal of its PowerTransformer".into(),
+                        ));
+                    };
+                    at[k] = pos;
+                }
+                if at[0] == at[1] {
+                    return Err(cx.unknown(
+                        e1.sym,
+                        e1.line,
+                        "TransformerEnd.Terminal",
+                        e1.terminal,
+                        "which the transformer's other end names too".into(),
+                    ));
+                }
+                // The high-voltage end: the higher ratedU when both are given and differ, else
+                // endNumber 1 (CGMES numbers the highest voltage end 1), else the first end.
+                let e1_hv = match (e0.rated_u, e1.rated_u) {
+                    (Some(u0), Some(u1)) if u0 != u1 => u1 > u0,
+                    _ => e1.end_number == Some(1) && e0.end_number != Some(1),
+                };
+                let (hv, lv, hv_at, lv_at) = if e1_hv {
+                    (e1, e0, at[1], at[0])
+                } else {
+                    (e0, e1, at[0], at[1])
+                };
+                rated_kva = hv.rated_s.or(lv.rated_s).map(|s| s * 1000.0);
+                (
+                    node_of(terms[hv_at]).to_owned(),
+                    Some(node_of(terms[lv_at]).to_owned()),
+                )
+            }
+            _ => {
+                let [t0, t1] = terms.map(|t| &raw.terminals[t as usize]);
+                let swap = matches!((t0.seq, t1.seq), (Some(a), Some(b)) if a > b);
+                let (a, b) = if swap {
+                    (terms[1], terms[0])
+                } else {
+                    (terms[0], terms[1])
+                };
+                (node_of(a).to_owned(), Some(node_of(b).to_owned()))
+            }
+        };
+        if kind == DeviceType::Source {
+            rated_kva = match d.class {
+                DevClass::Machine => d.rated_s,
+                _ => d.max_p,
+            }
+            .map(|p| p * 1000.0);
+        }
+        let (feeder, substation) = cx.containers(d.container);
+        devices.push(CimDevice {
+            asset: cx.asset(d.sym, &d.names, d.line)?,
+            kind,
+            node_a,
+            node_b,
+            normal_open: kind.is_switch().then(|| d.normal_open.unwrap_or(false)),
+            length_m: (kind == DeviceType::Segment)
+                .then_some(d.length_km)
+                .flatten()
+                .map(|km| km * 1000.0),
+            rated_kva,
+            load_kw: (kind == DeviceType::Consumer)
+                .then_some(d.pfixed)
+                .flatten()
+                .map(|mw| mw * 1000.0),
+            feeder,
+            substation,
+            name: d.names.name.as_deref().map(str::to_owned),
+            mrid,
+            class,
+            line: d.line,
+        });
+    }
+    Ok(CimModel {
+        file: file.to_owned(),
+        nodes,
+        devices,
+    })
+}
