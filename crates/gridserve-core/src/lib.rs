@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod advice;
+pub mod integrate;
 pub mod network;
 pub mod notify;
 pub mod outbox;
@@ -50,6 +51,9 @@ pub enum Error {
     /// Bytes that are not a valid encoding of the object asked for (see [`persist`]).
     #[error(transparent)]
     Persist(#[from] persist::PersistError),
+    /// An error of data integration: a source table, a mapping, an option, fatal findings.
+    #[error(transparent)]
+    Integrate(#[from] integrate::IntegrateError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -60,5 +64,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist, Integrate }
 }
