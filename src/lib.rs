@@ -91,6 +91,7 @@
 //! modules.
 
 pub use gridserve_core::advice;
+pub use gridserve_core::integrate;
 pub use gridserve_core::network;
 pub use gridserve_core::notify;
 pub use gridserve_core::outbox;

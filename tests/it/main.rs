@@ -5,6 +5,7 @@ mod capacity;
 mod feeders;
 mod flisr;
 mod infer;
+mod integrate;
 mod meshed;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;

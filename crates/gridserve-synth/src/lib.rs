@@ -73,6 +73,7 @@
 //! records on every platform; the output for a seed changes only when the rules above change.
 
 pub mod reference;
+pub mod sources;
 #[cfg(test)]
 mod tests;
 

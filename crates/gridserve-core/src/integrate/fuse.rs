@@ -526,7 +526,9 @@ pub fn integrate<'s>(
             pms.and_then(|p| p.rated_kva),
             g.rated_kva,
         );
-        let in_service = pms.is_none_or(|p| p.status == EquipmentStatus::InService);
+        // A standby device is out of service; a retired one the GIS still draws stays as drawn (the
+        // GIS is authoritative for topology) and is reported.
+        let in_service = pms.is_none_or(|p| p.status != EquipmentStatus::Standby);
         let name = pms.and_then(|p| p.name.clone());
         let invalid = |ctx: &mut Ctx<'_>, field: &str, value: Option<String>, why: &str| {
             ctx.push(
@@ -699,7 +701,7 @@ pub fn integrate<'s>(
             asset: n.to_owned(),
             kind: crate::network::records::PointKind::default(),
             name: pms.and_then(|p| p.name.clone()),
-            in_service: pms.is_none_or(|p| p.status == EquipmentStatus::InService),
+            in_service: pms.is_none_or(|p| p.status != EquipmentStatus::Standby),
         });
         provenance.assets.entry(n.to_owned()).or_insert(AssetOrigin {
             pms_row: pms.map(|p| p.row),

@@ -41,6 +41,7 @@ mod html;
 mod live;
 mod read;
 pub mod records;
+mod write;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,11 @@ pub use read::{
     normalise_vocabulary, read_csv_table, read_sources,
 };
 pub use records::*;
+#[cfg(feature = "arrow")]
+pub use write::write_arrow_table;
+#[cfg(feature = "parquet")]
+pub use write::write_parquet_dir;
+pub use write::{file_name, write_csv_dir, write_csv_table};
 
 use crate::table::TableError;
 
