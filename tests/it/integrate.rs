@@ -62,7 +62,10 @@ fn carried(data: &NetworkData) -> Vec<String> {
         out.push(format!("point {} {:?} {}", p.asset, p.name, p.in_service));
     }
     for s in &data.segments {
-        out.push(format!("segment {} {} {} {}", s.asset, s.from, s.to, s.length_m));
+        out.push(format!(
+            "segment {} {} {} {}",
+            s.asset, s.from, s.to, s.length_m
+        ));
     }
     for s in &data.switches {
         out.push(format!(
@@ -98,7 +101,11 @@ fn a_network_round_trips_through_the_five_sources_scope_for_scope() {
     config.closed_tie_fraction = 0.3;
     let data = generate(&config);
     let fused = fuse(&to_sources(&data));
-    assert!(fused.findings.is_empty(), "{:?}", &fused.findings[..3.min(fused.findings.len())]);
+    assert!(
+        fused.findings.is_empty(),
+        "{:?}",
+        &fused.findings[..3.min(fused.findings.len())]
+    );
     assert_eq!(carried(&fused.network), carried(&data));
     let original = Topology::normal(Arc::new(Network::from_data(&data).unwrap()));
     let back = Topology::normal(Arc::new(Network::from_data(&fused.network).unwrap()));

@@ -68,8 +68,13 @@ pub fn to_sources(data: &NetworkData) -> Sources {
         ));
     }
     for r in &data.segments {
-        s.pms
-            .push(ledger(&r.asset, EquipmentType::Segment, None, None, r.in_service));
+        s.pms.push(ledger(
+            &r.asset,
+            EquipmentType::Segment,
+            None,
+            None,
+            r.in_service,
+        ));
         s.gis.push(GisDevice {
             length_m: Some(r.length_m),
             ..gis(&r.asset, EquipmentType::Segment, &r.from, Some(&r.to))
@@ -115,7 +120,9 @@ pub fn to_sources(data: &NetworkData) -> Sources {
     }
     let mut transformer_at: HashMap<&str, &str> = HashMap::new();
     for t in &data.transformers {
-        transformer_at.entry(t.to.as_str()).or_insert(t.asset.as_str());
+        transformer_at
+            .entry(t.to.as_str())
+            .or_insert(t.asset.as_str());
     }
     for c in &data.customers {
         s.customers.push(Sg186Customer {
@@ -248,9 +255,16 @@ pub fn inject_counts(
         v
     };
     let of_type = |s: &Sources, pred: &dyn Fn(&GisDevice) -> bool| -> Vec<String> {
-        s.gis.iter().filter(|g| pred(g)).map(|g| g.asset.clone()).collect()
+        s.gis
+            .iter()
+            .filter(|g| pred(g))
+            .map(|g| g.asset.clone())
+            .collect()
     };
-    let segments = shuffle(of_type(sources, &|g| g.kind == EquipmentType::Segment), &mut rng);
+    let segments = shuffle(
+        of_type(sources, &|g| g.kind == EquipmentType::Segment),
+        &mut rng,
+    );
     let switches = shuffle(
         of_type(sources, &|g| {
             g.kind.switch_kind().is_some() && g.normal_open == Some(false)
@@ -429,7 +443,9 @@ pub fn inject_counts(
                     Some(meter)
                 }
                 FindingKind::CustomerWithoutMeter => next(&customers, &mut used).inspect(|c| {
-                    sources.meters.retain(|m| m.customer.as_deref() != Some(c.as_str()));
+                    sources
+                        .meters
+                        .retain(|m| m.customer.as_deref() != Some(c.as_str()));
                 }),
                 FindingKind::ContactWithoutCustomer => {
                     let c = format!("9{tag}");

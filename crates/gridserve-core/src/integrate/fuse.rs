@@ -9,8 +9,8 @@ use super::IntegrateError;
 use super::finding::{Finding, FindingKind, counts};
 use super::live::LiveState;
 use super::records::{
-    AmiEventKind, ContactChannel, EquipmentStatus, EquipmentType, GisDevice,
-    Sg186Contact, Sg186Customer, Sg186Meter, SourceSystem, Sources,
+    AmiEventKind, ContactChannel, EquipmentStatus, EquipmentType, GisDevice, Sg186Contact,
+    Sg186Customer, Sg186Meter, SourceSystem, Sources,
 };
 use crate::error_info::excerpt;
 use crate::network::Network;
@@ -331,7 +331,11 @@ fn first_of_each<'a, T: Serialize>(
     index
 }
 
-fn pick<T: Copy>(order: &[SourceSystem], pms: Option<T>, gis: Option<T>) -> Option<(T, SourceSystem)> {
+fn pick<T: Copy>(
+    order: &[SourceSystem],
+    pms: Option<T>,
+    gis: Option<T>,
+) -> Option<(T, SourceSystem)> {
     order.iter().find_map(|s| match s {
         SourceSystem::Pms => pms.map(|v| (v, SourceSystem::Pms)),
         SourceSystem::Gis => gis.map(|v| (v, SourceSystem::Gis)),
@@ -449,12 +453,8 @@ pub fn integrate<'s>(
         let asset = g.asset.as_str();
         let pms = pms_of(asset);
         let order = &options.precedence;
-        let (kind, type_from) = pick(
-            &order.equipment_type,
-            pms.map(|p| p.kind),
-            Some(g.kind),
-        )
-        .unwrap_or((g.kind, SourceSystem::Gis));
+        let (kind, type_from) = pick(&order.equipment_type, pms.map(|p| p.kind), Some(g.kind))
+            .unwrap_or((g.kind, SourceSystem::Gis));
         match pms {
             None => ctx.push(
                 FindingKind::NotInLedger,
@@ -476,7 +476,11 @@ pub fn integrate<'s>(
                         g.row,
                         Some("type"),
                         Some(format!("pms: {}; gis: {}", p.kind.name(), g.kind.name())),
-                        format!("the {} type ({}) was used; correct the other source", type_from.name(), kind.name()),
+                        format!(
+                            "the {} type ({}) was used; correct the other source",
+                            type_from.name(),
+                            kind.name()
+                        ),
                     );
                 }
                 if let (Some(a), Some(b)) = (p.rated_kva, g.rated_kva) {
@@ -521,11 +525,7 @@ pub fn integrate<'s>(
                 }
             }
         }
-        let rating = pick(
-            &order.rated_kva,
-            pms.and_then(|p| p.rated_kva),
-            g.rated_kva,
-        );
+        let rating = pick(&order.rated_kva, pms.and_then(|p| p.rated_kva), g.rated_kva);
         // A standby device is out of service; a retired one the GIS still draws stays as drawn (the
         // GIS is authoritative for topology) and is reported.
         let in_service = pms.is_none_or(|p| p.status != EquipmentStatus::Standby);
@@ -545,13 +545,23 @@ pub fn integrate<'s>(
         // Terminals.
         let two_terminal = kind != EquipmentType::Source;
         if kind == EquipmentType::Point {
-            invalid(&mut ctx, "type", Some("point".into()), "a point is a connectivity node, not a conducting device");
+            invalid(
+                &mut ctx,
+                "type",
+                Some("point".into()),
+                "a point is a connectivity node, not a conducting device",
+            );
             continue;
         }
         let node_b = match (&g.node_b, two_terminal) {
             (Some(b), true) => Some(b.as_str()),
             (None, true) => {
-                invalid(&mut ctx, "node_b", None, "a two-terminal device needs node_b");
+                invalid(
+                    &mut ctx,
+                    "node_b",
+                    None,
+                    "a two-terminal device needs node_b",
+                );
                 continue;
             }
             (_, false) => None,
@@ -561,11 +571,21 @@ pub fn integrate<'s>(
             .flatten()
             .find(|n| device_assets.contains(n))
         {
-            invalid(&mut ctx, "node_a", Some(n.to_owned()), "a node id is also a device's asset number");
+            invalid(
+                &mut ctx,
+                "node_a",
+                Some(n.to_owned()),
+                "a node id is also a device's asset number",
+            );
             continue;
         }
         if node_b == Some(g.node_a.as_str()) {
-            invalid(&mut ctx, "node_b", Some(g.node_a.clone()), "both terminals touch the same node");
+            invalid(
+                &mut ctx,
+                "node_b",
+                Some(g.node_a.clone()),
+                "both terminals touch the same node",
+            );
             continue;
         }
         let mut node = |n: &'s str| -> u32 {
@@ -591,7 +611,12 @@ pub fn integrate<'s>(
                     true
                 }
                 other => {
-                    invalid(&mut ctx, "length_m", other.map(|v| v.to_string()), "a segment needs a length ≥ 0");
+                    invalid(
+                        &mut ctx,
+                        "length_m",
+                        other.map(|v| v.to_string()),
+                        "a segment needs a length ≥ 0",
+                    );
                     false
                 }
             },
@@ -610,7 +635,12 @@ pub fn integrate<'s>(
                     true
                 }
                 other => {
-                    invalid(&mut ctx, "rated_kva", other.map(|v| v.0.to_string()), "a transformer needs a rating > 0");
+                    invalid(
+                        &mut ctx,
+                        "rated_kva",
+                        other.map(|v| v.0.to_string()),
+                        "a transformer needs a rating > 0",
+                    );
                     false
                 }
             },
@@ -626,12 +656,19 @@ pub fn integrate<'s>(
                     true
                 }
                 other => {
-                    invalid(&mut ctx, "rated_kva", other.map(|v| v.0.to_string()), "a source needs a capacity > 0");
+                    invalid(
+                        &mut ctx,
+                        "rated_kva",
+                        other.map(|v| v.0.to_string()),
+                        "a source needs a capacity > 0",
+                    );
                     false
                 }
             },
             switch => {
-                let kind = switch.switch_kind().expect("the other types are matched above");
+                let kind = switch
+                    .switch_kind()
+                    .expect("the other types are matched above");
                 data.switches.push(SwitchRecord {
                     asset: asset.to_owned(),
                     from: na.clone(),
@@ -703,12 +740,15 @@ pub fn integrate<'s>(
             name: pms.and_then(|p| p.name.clone()),
             in_service: pms.is_none_or(|p| p.status != EquipmentStatus::Standby),
         });
-        provenance.assets.entry(n.to_owned()).or_insert(AssetOrigin {
-            pms_row: pms.map(|p| p.row),
-            gis_row: None,
-            type_from: pms.map(|_| SourceSystem::Pms),
-            rating_from: None,
-        });
+        provenance
+            .assets
+            .entry(n.to_owned())
+            .or_insert(AssetOrigin {
+                pms_row: pms.map(|p| p.row),
+                gis_row: None,
+                type_from: pms.map(|_| SourceSystem::Pms),
+                rating_from: None,
+            });
     }
 
     // Ledger devices the GIS does not draw.
@@ -799,7 +839,8 @@ pub fn integrate<'s>(
                 None
             }
             None if node_index.contains_key(supply) || pms_index.contains_key(supply) => {
-                let is_transformer = pms_of(supply).is_some_and(|p| p.kind == EquipmentType::Transformer);
+                let is_transformer =
+                    pms_of(supply).is_some_and(|p| p.kind == EquipmentType::Transformer);
                 ctx.push(
                     if is_transformer { FindingKind::UnknownSupplyAsset } else { FindingKind::SupplyNotTransformer },
                     SourceSystem::Sg186,
@@ -1114,4 +1155,3 @@ pub fn integrate<'s>(
         live_open,
     })
 }
-

@@ -50,7 +50,9 @@ pub fn render_html(findings: &[Finding], masking: Masking, limit_per_kind: usize
         findings.len(),
         by_kind.len()
     );
-    out.push_str("<h2>Counts</h2><table><tr><th>kind</th><th>severity</th><th class=\"num\">count</th></tr>");
+    out.push_str(
+        "<h2>Counts</h2><table><tr><th>kind</th><th>severity</th><th class=\"num\">count</th></tr>",
+    );
     for (kind, n) in &by_kind {
         let sev = severity_name(kind.severity());
         let _ = write!(
@@ -66,7 +68,11 @@ pub fn render_html(findings: &[Finding], masking: Masking, limit_per_kind: usize
             out,
             "<h2 id=\"{name}\">{name}</h2><table><tr><th>source</th><th>table</th><th>record</th><th class=\"num\">line</th><th>field</th><th>value</th><th>suggestion</th></tr>"
         );
-        for f in findings.iter().filter(|f| f.kind == *kind).take(limit_per_kind) {
+        for f in findings
+            .iter()
+            .filter(|f| f.kind == *kind)
+            .take(limit_per_kind)
+        {
             let f = f.masked(masking);
             let _ = write!(
                 out,

@@ -105,6 +105,12 @@ impl LiveState {
             return Err(DaRefusal::NotASwitch);
         };
         let normal = switch.normally_open;
+        let wanted_open = action == Action::Open;
+        if self.topology.state().is_open(line) == wanted_open {
+            self.seen.insert(event.seq);
+            self.touch(event, normal);
+            return Ok(DaOutcome::NoChange);
+        }
         let applied = self
             .topology
             .apply(&[Operation { action, element }])
@@ -112,15 +118,19 @@ impl LiveState {
                 message: e.to_string(),
             })?;
         self.seen.insert(event.seq);
-        self.touched
-            .entry(event.asset.clone())
-            .and_modify(|e| e.1 = event.row)
-            .or_insert((normal, event.row));
+        self.touch(event, normal);
         Ok(if applied.changed_elements > 0 {
             DaOutcome::Changed
         } else {
             DaOutcome::NoChange
         })
+    }
+
+    fn touch(&mut self, event: &DaEvent, normal: bool) {
+        self.touched
+            .entry(event.asset.clone())
+            .and_modify(|e| e.1 = event.row)
+            .or_insert((normal, event.row));
     }
 
     /// Applies one event, recording a refusal as a [`FindingKind::DaRefused`] finding.

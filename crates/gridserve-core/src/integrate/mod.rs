@@ -48,7 +48,7 @@ mod tests;
 
 pub use finding::{Finding, FindingKind, Severity, counts};
 pub use fuse::{
-    Integrated, IntegrateOptions, Origin, Precedence, Provenance, integrate, mobile_number,
+    IntegrateOptions, Integrated, Origin, Precedence, Provenance, integrate, mobile_number,
 };
 pub use html::render_html;
 pub use live::{DaOutcome, DaRefusal, LiveState};
@@ -111,7 +111,7 @@ crate::impl_error_info! {
     IntegrateError {
         Mapping => ("mapping", "InvalidOptionError"),
         Options => ("options", "InvalidOptionError"),
-        Fatal => ("fatal_findings", "ReconciliationError"),
+        Fatal => ("fatal", "ReconciliationError"),
     }
     delegate { Table }
 }

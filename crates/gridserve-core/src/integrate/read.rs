@@ -157,10 +157,7 @@ struct CsvRow<'a>(&'a csv::StringRecord);
 
 impl CsvRow<'_> {
     fn cell(&self, column: usize) -> Option<&str> {
-        self.0
-            .get(column)
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
+        self.0.get(column).map(str::trim).filter(|c| !c.is_empty())
     }
 }
 
@@ -331,11 +328,9 @@ impl RowReader<'_> {
         } else {
             raw.to_owned()
         };
-        T::deserialize(word.as_str().into_deserializer()).map_err(
-            |err: serde::de::value::Error| {
-                self.error(name, format!("{:?}: {err}", excerpt(&word)))
-            },
-        )
+        T::deserialize(word.as_str().into_deserializer()).map_err(|err: serde::de::value::Error| {
+            self.error(name, format!("{:?}: {err}", excerpt(&word)))
+        })
     }
 
     /// An optional vocabulary cell (a choice), normalised, `None` if missing.
@@ -731,7 +726,10 @@ fn read_path<T: SourceRecord>(
         return Ok(Vec::new());
     };
     let file = path.display().to_string();
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
         #[cfg(feature = "parquet")]
         {
             let (schema, batches) = crate::table::parquet::read_parquet(

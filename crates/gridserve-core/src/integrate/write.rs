@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use super::records::Sources;
 use super::read::SOURCE_TABLES;
+use super::records::Sources;
 use crate::table::{TableError, TableSpec};
 
 /// One cell to write.

@@ -935,27 +935,33 @@ pub(crate) const EQUIPMENT_TYPES: &[&str] = &[
     "point",
 ];
 const EQUIPMENT_STATUSES: &[&str] = &["in_service", "standby", "retired"];
-const CHANNELS_DOC: &str = "channels the contact accepts, `;`-separated: sms, wechat_template, wechat_subscribe";
+const CHANNELS_DOC: &str =
+    "channels the contact accepts, `;`-separated: sms, wechat_template, wechat_subscribe";
 
 /// `pms_equipment`: the PMS equipment ledger (设备台账).
 pub const PMS_EQUIPMENT: TableSpec = TableSpec {
     name: "pms_equipment",
     doc: "one device of the PMS equipment ledger, keyed by its asset number",
     columns: &[
-        strict("asset", Text, Required, "asset number (the key)"),
-        strict("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
+        col("asset", Text, Required, "asset number (the key)"),
+        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
         col("name", Text, Optional(None), "display name"),
         col("model", Text, Optional(None), "model or series designation"),
-        strict(
+        col(
             "rated_kva",
             Number,
             Optional(None),
             "rating, kVA (transformers, sources)",
         ),
         col("year", Integer, Optional(None), "year put in service"),
-        col("feeder", Text, Optional(None), "feeder the device belongs to"),
+        col(
+            "feeder",
+            Text,
+            Optional(None),
+            "feeder the device belongs to",
+        ),
         col("substation", Text, Optional(None), "substation"),
-        strict(
+        col(
             "status",
             Choice(EQUIPMENT_STATUSES),
             Optional(Some("in_service")),
@@ -970,9 +976,9 @@ pub const GIS_CONNECTIVITY: TableSpec = TableSpec {
     name: "gis_connectivity",
     doc: "one conducting device of the GIS with the connectivity nodes its terminals touch",
     columns: &[
-        strict("asset", Text, Required, "asset number (the key)"),
-        strict("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
-        strict(
+        col("asset", Text, Required, "asset number (the key)"),
+        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
+        col(
             "node_a",
             Text,
             Required,
@@ -990,13 +996,13 @@ pub const GIS_CONNECTIVITY: TableSpec = TableSpec {
             Optional(None),
             "open in the normal state (switches only)",
         ),
-        strict(
+        col(
             "length_m",
             Number,
             Optional(None),
             "length, metres (segments)",
         ),
-        strict(
+        col(
             "rated_kva",
             Number,
             Optional(None),
@@ -1011,34 +1017,49 @@ pub const SG186_CUSTOMERS: TableSpec = TableSpec {
     name: "sg186_customers",
     doc: "one customer (户号) of the marketing system",
     columns: &[
-        strict("customer", Text, Required, "customer number (户号, the key)"),
-        col("name", Text, Optional(None), "customer name (personal data)"),
-        col("address", Text, Optional(None), "supply address (personal data)"),
-        strict(
+        col(
+            "customer",
+            Text,
+            Required,
+            "customer number (户号, the key)",
+        ),
+        col(
+            "name",
+            Text,
+            Optional(None),
+            "customer name (personal data)",
+        ),
+        col(
+            "address",
+            Text,
+            Optional(None),
+            "supply address (personal data)",
+        ),
+        col(
             "supply_asset",
             Text,
             Required,
             "asset number of the transformer that supplies the customer",
         ),
-        strict(
+        col(
             "contracted_kva",
             Number,
             Required,
             "contracted capacity, kVA",
         ),
-        strict(
+        col(
             "importance",
             Choice(IMPORTANCES),
             Optional(Some("normal")),
             "priority class",
         ),
-        strict(
+        col(
             "billing_method",
             Choice(BILLING_METHODS),
             Optional(Some("capacity")),
             "basic-charge method",
         ),
-        strict(
+        col(
             "pf_standard",
             Number,
             Optional(None),
@@ -1054,16 +1075,21 @@ pub const SG186_CONTACTS: TableSpec = TableSpec {
     name: "sg186_contacts",
     doc: "one contact person of a customer",
     columns: &[
-        strict("customer", Text, Required, "the customer's number"),
+        col("customer", Text, Required, "the customer's number"),
         col("name", Text, Optional(None), "contact name (personal data)"),
-        col("phone", Text, Optional(None), "phone number (personal data)"),
-        strict(
+        col(
+            "phone",
+            Text,
+            Optional(None),
+            "phone number (personal data)",
+        ),
+        col(
             "role",
             Choice(ROLES),
             Optional(Some("other")),
             "the contact's role",
         ),
-        strict(
+        col(
             "level",
             Integer,
             Optional(Some("1")),
@@ -1085,14 +1111,14 @@ pub const SG186_METERS: TableSpec = TableSpec {
     name: "sg186_meters",
     doc: "one meter and the customer it measures",
     columns: &[
-        strict("meter", Text, Required, "meter number (the key)"),
+        col("meter", Text, Required, "meter number (the key)"),
         col(
             "customer",
             Text,
             Optional(None),
             "the customer's number (empty: a meter with no customer)",
         ),
-        strict(
+        col(
             "multiplier",
             Number,
             Optional(Some("1")),
@@ -1107,9 +1133,9 @@ pub const AMI_EVENTS: TableSpec = TableSpec {
     name: "ami_events",
     doc: "one power-off or power-on event of a meter",
     columns: &[
-        strict("meter", Text, Required, "meter number"),
-        strict("time", Timestamp, Required, "when the meter saw it"),
-        strict(
+        col("meter", Text, Required, "meter number"),
+        col("time", Timestamp, Required, "when the meter saw it"),
+        col(
             "event",
             Choice(&["power_off", "power_on"]),
             Required,
@@ -1124,15 +1150,20 @@ pub const DA_EVENTS: TableSpec = TableSpec {
     name: "da_events",
     doc: "one switch status change, protection trip or fault-indicator signal (遥信变位)",
     columns: &[
-        strict("asset", Text, Required, "asset number of the device"),
-        strict("time", Timestamp, Required, "sequence-of-events time"),
-        strict(
+        col("asset", Text, Required, "asset number of the device"),
+        col("time", Timestamp, Required, "sequence-of-events time"),
+        col(
             "event",
             Choice(&["open", "close", "trip", "fault_indicator"]),
             Required,
             "open, close, trip or fault_indicator",
         ),
-        strict("seq", Integer, Required, "sequence number, unique per master"),
+        col(
+            "seq",
+            Integer,
+            Required,
+            "sequence number, unique per master",
+        ),
     ],
     numbered: None,
 };
