@@ -149,5 +149,11 @@ pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str
         &mut out,
     );
     add(py, "persist", persist::PersistError::examples(), &mut out);
+    add(
+        py,
+        "integrate",
+        gridserve_core::integrate::IntegrateError::examples(),
+        &mut out,
+    );
     out
 }

@@ -56,7 +56,7 @@ pub use live::{DaOutcome, DaRefusal, LiveState};
 pub use read::read_arrow_table;
 pub use read::{
     ColumnMapping, Conventions, ReadOptions, SOURCE_TABLES, SourcePaths, normalise_key,
-    normalise_vocabulary, read_csv_table, read_sources,
+    normalise_vocabulary, read_csv_table, read_sources, read_table_file,
 };
 pub use records::*;
 #[cfg(feature = "arrow")]

@@ -817,6 +817,34 @@ pub fn read_csv_table(
     Ok(findings)
 }
 
+/// One source table's rows from a file (`.parquet`: Parquet, otherwise CSV with a header);
+/// the records are added to `sources`.
+///
+/// # Errors
+/// As [`read_csv_table`].
+pub fn read_table_file(
+    sources: &mut Sources,
+    table: &str,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<Vec<Finding>, IntegrateError> {
+    options.mapping.validate()?;
+    let mut findings = Vec::new();
+    let f = &mut findings;
+    let p = Some(path);
+    match table {
+        "pms_equipment" => sources.pms.extend(read_path(p, options, f)?),
+        "gis_connectivity" => sources.gis.extend(read_path(p, options, f)?),
+        "sg186_customers" => sources.customers.extend(read_path(p, options, f)?),
+        "sg186_contacts" => sources.contacts.extend(read_path(p, options, f)?),
+        "sg186_meters" => sources.meters.extend(read_path(p, options, f)?),
+        "ami_events" => sources.ami_events.extend(read_path(p, options, f)?),
+        "da_events" => sources.da_events.extend(read_path(p, options, f)?),
+        other => return Err(unknown_table(other)),
+    }
+    Ok(findings)
+}
+
 fn unknown_table(name: &str) -> IntegrateError {
     IntegrateError::Mapping {
         table: excerpt(name),
