@@ -1,6 +1,8 @@
 //! Fusion of the sources into one network, and the reconciliation of source-systems.md §3.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -1139,6 +1141,8 @@ pub fn integrate<'s>(
             first: excerpt(&first),
         });
     }
+    // The indexes borrow the customers and meters returned below.
+    drop((placed, metered, meter_customer));
     Ok(Integrated {
         network: data,
         customers,

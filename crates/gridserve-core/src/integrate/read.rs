@@ -110,6 +110,13 @@ impl Default for Conventions {
 /// trimmed, upper-cased.
 #[must_use]
 pub fn normalise_key(text: &str) -> String {
+    // Printable ASCII without lower case or surrounding space is its own normal form.
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b.is_ascii_lowercase())
+    {
+        return text.to_owned();
+    }
     let nfkc: String = text.nfkc().collect();
     nfkc.trim().to_uppercase()
 }
@@ -117,6 +124,12 @@ pub fn normalise_key(text: &str) -> String {
 /// A vocabulary cell as the conventions match it: NFKC, trimmed, lower-cased.
 #[must_use]
 pub fn normalise_vocabulary(text: &str) -> String {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase())
+    {
+        return text.to_owned();
+    }
     let nfkc: String = text.nfkc().collect();
     nfkc.trim().to_lowercase()
 }
@@ -653,9 +666,11 @@ fn read_arrow_records<T: SourceRecord>(
     findings: &mut Vec<Finding>,
 ) -> Result<Vec<T>, TableError> {
     use crate::table::arrow::ArrowTable;
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let index = header_index(T::SPEC, file, &names, &options.mapping)?;
-    let table = ArrowTable::unchecked(schema.clone(), batches);
+    let index = {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        header_index(T::SPEC, file, &names, &options.mapping)?
+    };
+    let table = ArrowTable::unchecked(schema, batches);
     let mut out = Vec::with_capacity(table.num_rows());
     let result = table.for_each_row(|arrow_row| {
         let mut row = RowReader {

@@ -268,24 +268,13 @@ fn chosen_kinds_are_fatal() {
 #[test]
 fn precedence_is_data() {
     // PMS says 400 kVA, GIS 630: a mismatch; the rating follows the precedence.
-    let gis = GIS.replace("T1,transformer,N4,N5,,", "T1,transformer,N4,N5,,");
-    let gis = gis.replace(
-        "asset,type,node_a,node_b,normal_open,length_m",
-        "asset,type,node_a,node_b,normal_open,length_m,rated_kva",
-    );
-    let gis: String = gis
-        .lines()
-        .map(|l| {
-            if l.starts_with("T1") {
-                format!("{l},630\n")
-            } else if l.starts_with("asset") {
-                format!("{l}\n")
-            } else {
-                format!("{l},\n")
-            }
-        })
-        .collect();
-    let tables = [("pms_equipment", PMS), ("gis_connectivity", gis.as_str())];
+    let gis = "asset,type,node_a,node_b,normal_open,length_m,rated_kva\n\
+S1,source,N1,,,,\n\
+B1,breaker,N1,N2,false,,\n\
+L1,segment,N2,N3,,120,\n\
+K1,load_break_switch,N3,N4,false,,\n\
+T1,transformer,N4,N5,,,630\n";
+    let tables = [("pms_equipment", PMS), ("gis_connectivity", gis)];
     let (sources, findings) = read(&tables, &ReadOptions::default()).unwrap();
     let out = integrate(&sources, findings.clone(), &IntegrateOptions::default()).unwrap();
     assert_eq!(out.network.transformers[0].rated_kva, 400.0);
@@ -493,4 +482,19 @@ fn csv_files_round_trip() {
         read_sources(&SourcePaths::in_dir(&dir, false), &ReadOptions::default()).unwrap();
     assert_eq!(back, sources);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn normal_forms_of_keys_and_words() {
+    // Full-width letters and digits become ASCII (NFKC), U+3000 a space that is trimmed.
+    assert_eq!(normalise_key("ｔ１\u{3000}"), "T1");
+    assert_eq!(normalise_key(" p0000001 "), "P0000001");
+    assert_eq!(normalise_key("T1"), "T1");
+    assert_eq!(normalise_key("城关１号"), "城关1号");
+    assert_eq!(
+        normalise_vocabulary(" Load_Break_Switch"),
+        "load_break_switch"
+    );
+    assert_eq!(normalise_vocabulary("ｂｒｅａｋｅｒ"), "breaker");
+    assert_eq!(normalise_vocabulary("segment"), "segment");
 }

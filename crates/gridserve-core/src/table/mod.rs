@@ -1304,6 +1304,23 @@ mod tests {
         assert_eq!(names(IMPORTANCES), serde_names::<Importance>());
         assert_eq!(names(ROLES), serde_names::<ContactRole>());
         assert_eq!(names(BILLING_METHODS), serde_names::<BillingMethod>());
+        use crate::integrate::{
+            AmiEventKind, ContactChannel, DaEventKind, EquipmentStatus, EquipmentType,
+        };
+        assert_eq!(names(EQUIPMENT_TYPES), serde_names::<EquipmentType>());
+        assert_eq!(names(EQUIPMENT_STATUSES), serde_names::<EquipmentStatus>());
+        assert_eq!(
+            names(&["power_off", "power_on"]),
+            serde_names::<AmiEventKind>()
+        );
+        assert_eq!(
+            names(&["open", "close", "trip", "fault_indicator"]),
+            serde_names::<DaEventKind>()
+        );
+        assert_eq!(
+            names(&["sms", "wechat_template", "wechat_subscribe"]),
+            serde_names::<ContactChannel>()
+        );
     }
 
     #[test]
