@@ -92,6 +92,7 @@
 
 pub use gridserve_core::advice;
 pub use gridserve_core::cim;
+pub use gridserve_core::integrate;
 pub use gridserve_core::network;
 pub use gridserve_core::notify;
 pub use gridserve_core::outbox;

@@ -6,6 +6,7 @@ mod cim;
 mod feeders;
 mod flisr;
 mod infer;
+mod integrate;
 mod meshed;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;

@@ -155,5 +155,11 @@ pub(crate) fn _error_examples(py: Python<'_>) -> Vec<(&'static str, &'static str
         gridserve_core::cim::CimError::examples(),
         &mut out,
     );
+    add(
+        py,
+        "integrate",
+        gridserve_core::integrate::IntegrateError::examples(),
+        &mut out,
+    );
     out
 }

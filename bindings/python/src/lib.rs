@@ -14,6 +14,7 @@ mod arrow;
 mod convert;
 mod errors;
 mod inbound;
+mod integrate;
 mod network;
 mod persist;
 mod progress;
@@ -34,6 +35,8 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow::write_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(persist::from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(persist::_topology_in_state, m)?)?;
+    m.add_function(wrap_pyfunction!(integrate::integrate, m)?)?;
+    m.add_class::<integrate::PyIntegrated>()?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod advice;
 pub mod cim;
+pub mod integrate;
 pub mod network;
 pub mod notify;
 pub mod outbox;
@@ -54,6 +55,9 @@ pub enum Error {
     /// A CIM RDF/XML file that cannot be read or does not make a network (see [`cim`]).
     #[error(transparent)]
     Cim(#[from] cim::CimError),
+    /// An error of data integration: a source table, a mapping, an option, fatal findings.
+    #[error(transparent)]
+    Integrate(#[from] integrate::IntegrateError),
 }
 
 /// A result with [`Error`] as its default error type.
@@ -64,5 +68,5 @@ pub use error_info::{ErrorInfo, FieldsOf, excerpt};
 
 crate::impl_error_info! {
     Error {}
-    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist, Cim }
+    delegate { Network, Reliability, Advice, Workflow, Notify, Outbox, Scoring, Tariff, Table, Persist, Cim, Integrate }
 }

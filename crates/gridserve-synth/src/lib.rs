@@ -74,6 +74,7 @@
 
 pub mod cim;
 pub mod reference;
+pub mod sources;
 #[cfg(test)]
 mod tests;
 

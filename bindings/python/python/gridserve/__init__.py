@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from gridserve._gridserve import (
     FaultOutcome,
+    Integrated,
+    integrate,
     Network,
     OutageTable,
     PlannedOutage,
@@ -103,6 +105,7 @@ from gridserve.exceptions import (
     NotPicklableError,
     PersistError,
     UnsupportedFormatError,
+    ReconciliationError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -217,6 +220,9 @@ __all__ = [
     "from_bytes",
     "PersistError",
     "UnsupportedFormatError",
+    "ReconciliationError",
+    "integrate",
+    "Integrated",
     "NotPicklableError",
     "CancelledError",
 ]

@@ -47,6 +47,8 @@ __all__ = [
     "rank_descending",
     "read_parquet",
     "write_parquet",
+    "integrate",
+    "Integrated",
 ]
 __version__: str
 
@@ -588,3 +590,35 @@ def read_parquet(
     keep: Optional[Tuple[str, Sequence[str]]] = None,
 ) -> Any: ...
 def write_parquet(table: str, data: Any, path: _Path) -> None: ...
+
+_Table = Union[str, PathLike[str], Any]
+
+@final
+class Integrated:
+    """The five sources fused into one network, with the reconciliation."""
+
+    @property
+    def network(self) -> Network: ...
+    def findings(self, roles: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]: ...
+    def findings_frame(self, roles: Optional[Sequence[str]] = None) -> Any: ...
+    def counts(self) -> Dict[str, int]: ...
+    def html(self, roles: Optional[Sequence[str]] = None, limit_per_kind: int = 200) -> str: ...
+    def provenance(self, key: str, field: str) -> Optional[Dict[str, Any]]: ...
+    def customers(self, roles: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]: ...
+    def meters(self) -> List[Dict[str, Any]]: ...
+    def evidence(self) -> List[Dict[str, Any]]: ...
+
+def integrate(
+    *,
+    pms: Optional[_Table] = None,
+    gis: Optional[_Table] = None,
+    customers: Optional[_Table] = None,
+    contacts: Optional[_Table] = None,
+    meters: Optional[_Table] = None,
+    da_events: Optional[_Table] = None,
+    ami_events: Optional[_Table] = None,
+    mapping: Optional[_Json] = None,
+    conventions: Optional[_Json] = None,
+    options: Optional[_Json] = None,
+    allow_isolated_points: bool = True,
+) -> Integrated: ...

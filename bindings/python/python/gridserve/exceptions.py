@@ -68,6 +68,7 @@ __all__ = [
     "MalformedPushError",
     "PersistError",
     "UnsupportedFormatError",
+    "ReconciliationError",
     "NotPicklableError",
     "CancelledError",
 ]
@@ -419,3 +420,8 @@ class NotPicklableError(GridserveError, TypeError):
 class CancelledError(GridserveError, RuntimeError):
     """A ``progress`` callback returned ``False``: the call stopped after ``done`` of ``total``
     items and returned nothing."""
+
+
+class ReconciliationError(GridserveError, ValueError):
+    """Fusion found findings of kinds the caller made fatal (``kinds``, ``count``, ``first``:
+    the table and record of the first)."""

@@ -921,6 +921,253 @@ pub const AMI_CURVES: TableSpec = TableSpec {
     }),
 };
 
+/// Equipment types of the PMS ledger and the GIS connectivity (source-systems.md §2).
+pub(crate) const EQUIPMENT_TYPES: &[&str] = &[
+    "segment",
+    "breaker",
+    "recloser",
+    "load_break_switch",
+    "disconnector",
+    "fuse",
+    "sectionalizer",
+    "transformer",
+    "source",
+    "point",
+];
+const EQUIPMENT_STATUSES: &[&str] = &["in_service", "standby", "retired"];
+const CHANNELS_DOC: &str =
+    "channels the contact accepts, `;`-separated: sms, wechat_template, wechat_subscribe";
+
+/// `pms_equipment`: the PMS equipment ledger (设备台账).
+pub const PMS_EQUIPMENT: TableSpec = TableSpec {
+    name: "pms_equipment",
+    doc: "one device of the PMS equipment ledger, keyed by its asset number",
+    columns: &[
+        col("asset", Text, Required, "asset number (the key)"),
+        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
+        col("name", Text, Optional(None), "display name"),
+        col("model", Text, Optional(None), "model or series designation"),
+        col(
+            "rated_kva",
+            Number,
+            Optional(None),
+            "rating, kVA (transformers, sources)",
+        ),
+        col("year", Integer, Optional(None), "year put in service"),
+        col(
+            "feeder",
+            Text,
+            Optional(None),
+            "feeder the device belongs to",
+        ),
+        col("substation", Text, Optional(None), "substation"),
+        col(
+            "status",
+            Choice(EQUIPMENT_STATUSES),
+            Optional(Some("in_service")),
+            "in_service, standby or retired",
+        ),
+    ],
+    numbered: None,
+};
+
+/// `gis_connectivity`: the GIS connectivity of conducting devices (电网资源图形).
+pub const GIS_CONNECTIVITY: TableSpec = TableSpec {
+    name: "gis_connectivity",
+    doc: "one conducting device of the GIS with the connectivity nodes its terminals touch",
+    columns: &[
+        col("asset", Text, Required, "asset number (the key)"),
+        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
+        col(
+            "node_a",
+            Text,
+            Required,
+            "connectivity node of terminal 1 (a transformer's HV side)",
+        ),
+        col(
+            "node_b",
+            Text,
+            Optional(None),
+            "connectivity node of terminal 2 (a transformer's LV side; empty for a source)",
+        ),
+        col(
+            "normal_open",
+            Boolean,
+            Optional(None),
+            "open in the normal state (switches only)",
+        ),
+        col(
+            "length_m",
+            Number,
+            Optional(None),
+            "length, metres (segments)",
+        ),
+        col(
+            "rated_kva",
+            Number,
+            Optional(None),
+            "rating, kVA, where the GIS has one (a CIM GIS does; CSV exports usually not)",
+        ),
+    ],
+    numbered: None,
+};
+
+/// `sg186_customers`: the marketing system's customers (营销业务应用系统).
+pub const SG186_CUSTOMERS: TableSpec = TableSpec {
+    name: "sg186_customers",
+    doc: "one customer (户号) of the marketing system",
+    columns: &[
+        col(
+            "customer",
+            Text,
+            Required,
+            "customer number (户号, the key)",
+        ),
+        col(
+            "name",
+            Text,
+            Optional(None),
+            "customer name (personal data)",
+        ),
+        col(
+            "address",
+            Text,
+            Optional(None),
+            "supply address (personal data)",
+        ),
+        col(
+            "supply_asset",
+            Text,
+            Required,
+            "asset number of the transformer that supplies the customer",
+        ),
+        col(
+            "contracted_kva",
+            Number,
+            Required,
+            "contracted capacity, kVA",
+        ),
+        col(
+            "importance",
+            Choice(IMPORTANCES),
+            Optional(Some("normal")),
+            "priority class",
+        ),
+        col(
+            "billing_method",
+            Choice(BILLING_METHODS),
+            Optional(Some("capacity")),
+            "basic-charge method",
+        ),
+        col(
+            "pf_standard",
+            Number,
+            Optional(None),
+            "power-factor standard (0.80, 0.85 or 0.90)",
+        ),
+        col("industry", Text, Optional(None), "industry code or name"),
+    ],
+    numbered: None,
+};
+
+/// `sg186_contacts`: the customers' contacts.
+pub const SG186_CONTACTS: TableSpec = TableSpec {
+    name: "sg186_contacts",
+    doc: "one contact person of a customer",
+    columns: &[
+        col("customer", Text, Required, "the customer's number"),
+        col("name", Text, Optional(None), "contact name (personal data)"),
+        col(
+            "phone",
+            Text,
+            Optional(None),
+            "phone number (personal data)",
+        ),
+        col(
+            "role",
+            Choice(ROLES),
+            Optional(Some("other")),
+            "the contact's role",
+        ),
+        col(
+            "level",
+            Integer,
+            Optional(Some("1")),
+            "escalation level, 1 first",
+        ),
+        col(
+            "wechat_openid",
+            Text,
+            Optional(None),
+            "WeChat openid (personal data)",
+        ),
+        col("channels", TextList, Optional(None), CHANNELS_DOC),
+    ],
+    numbered: None,
+};
+
+/// `sg186_meters`: the customers' meters.
+pub const SG186_METERS: TableSpec = TableSpec {
+    name: "sg186_meters",
+    doc: "one meter and the customer it measures",
+    columns: &[
+        col("meter", Text, Required, "meter number (the key)"),
+        col(
+            "customer",
+            Text,
+            Optional(None),
+            "the customer's number (empty: a meter with no customer)",
+        ),
+        col(
+            "multiplier",
+            Number,
+            Optional(Some("1")),
+            "meter multiplier (CT × PT ratio)",
+        ),
+    ],
+    numbered: None,
+};
+
+/// `ami_events`: meter events of the metering system.
+pub const AMI_EVENTS: TableSpec = TableSpec {
+    name: "ami_events",
+    doc: "one power-off or power-on event of a meter",
+    columns: &[
+        col("meter", Text, Required, "meter number"),
+        col("time", Timestamp, Required, "when the meter saw it"),
+        col(
+            "event",
+            Choice(&["power_off", "power_on"]),
+            Required,
+            "power_off or power_on",
+        ),
+    ],
+    numbered: None,
+};
+
+/// `da_events`: switch status changes and signals of distribution automation.
+pub const DA_EVENTS: TableSpec = TableSpec {
+    name: "da_events",
+    doc: "one switch status change, protection trip or fault-indicator signal (遥信变位)",
+    columns: &[
+        col("asset", Text, Required, "asset number of the device"),
+        col("time", Timestamp, Required, "sequence-of-events time"),
+        col(
+            "event",
+            Choice(&["open", "close", "trip", "fault_indicator"]),
+            Required,
+            "open, close, trip or fault_indicator",
+        ),
+        col(
+            "seq",
+            Integer,
+            Required,
+            "sequence number, unique per master",
+        ),
+    ],
+    numbered: None,
+};
+
 /// A spec accepting any column, for reading a file whose columns a table's own reader checks
 /// (with that table's messages).
 pub(crate) const ANY: TableSpec = TableSpec {
@@ -944,6 +1191,13 @@ pub const TABLES: &[&TableSpec] = &[
     &MONTHLY_USAGE,
     &CUSTOMER_TERMS,
     &AMI_CURVES,
+    &PMS_EQUIPMENT,
+    &GIS_CONNECTIVITY,
+    &SG186_CUSTOMERS,
+    &SG186_CONTACTS,
+    &SG186_METERS,
+    &AMI_EVENTS,
+    &DA_EVENTS,
 ];
 
 #[cfg(test)]
@@ -1050,6 +1304,23 @@ mod tests {
         assert_eq!(names(IMPORTANCES), serde_names::<Importance>());
         assert_eq!(names(ROLES), serde_names::<ContactRole>());
         assert_eq!(names(BILLING_METHODS), serde_names::<BillingMethod>());
+        use crate::integrate::{
+            AmiEventKind, ContactChannel, DaEventKind, EquipmentStatus, EquipmentType,
+        };
+        assert_eq!(names(EQUIPMENT_TYPES), serde_names::<EquipmentType>());
+        assert_eq!(names(EQUIPMENT_STATUSES), serde_names::<EquipmentStatus>());
+        assert_eq!(
+            names(&["power_off", "power_on"]),
+            serde_names::<AmiEventKind>()
+        );
+        assert_eq!(
+            names(&["open", "close", "trip", "fault_indicator"]),
+            serde_names::<DaEventKind>()
+        );
+        assert_eq!(
+            names(&["sms", "wechat_template", "wechat_subscribe"]),
+            serde_names::<ContactChannel>()
+        );
     }
 
     #[test]

@@ -1,0 +1,242 @@
+//! `gridserve.integrate`: the five source systems fused into a network, with the
+//! reconciliation, from paths (CSV or Parquet) or Arrow tables (pandas, polars, pyarrow).
+
+use std::path::PathBuf;
+
+use gridserve_core::access::Masking;
+use gridserve_core::integrate as core;
+use gridserve_core::integrate::{
+    ColumnMapping, Conventions, Finding, IntegrateOptions, Integrated, ReadOptions, Sources,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::convert::{json_arg, to_py};
+use crate::errors::IntoPy;
+use crate::network::{PyNetwork, reader_masking};
+
+/// The result of [`integrate`]: the network, the SG186 records, the findings, provenance.
+#[pyclass(name = "Integrated", module = "gridserve._gridserve", frozen)]
+pub struct PyIntegrated {
+    inner: Integrated,
+    network: Py<PyNetwork>,
+}
+
+fn masked(findings: &[Finding], masking: Masking) -> Vec<Finding> {
+    findings.iter().map(|f| f.masked(masking)).collect()
+}
+
+#[pymethods]
+impl PyIntegrated {
+    /// The fused network.
+    #[getter]
+    fn network(&self, py: Python<'_>) -> Py<PyNetwork> {
+        self.network.clone_ref(py)
+    }
+
+    /// The findings as a list of dicts (kind, severity, source, table, record, row, field,
+    /// value, suggestion); phones, names, openids and addresses masked unless `roles` allow
+    /// the clear.
+    #[pyo3(signature = (roles = None))]
+    fn findings<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let masking = reader_masking(py, roles)?;
+        to_py(py, &masked(&self.inner.findings, masking))
+    }
+
+    /// The findings as a pandas DataFrame (one row per finding, the columns of
+    /// [`findings`](Self::findings)), masked the same way.
+    #[pyo3(signature = (roles = None))]
+    fn findings_frame<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let list = self.findings(py, roles)?;
+        let columns = PyList::new(
+            py,
+            [
+                "kind",
+                "severity",
+                "source",
+                "table",
+                "record",
+                "row",
+                "field",
+                "value",
+                "suggestion",
+            ],
+        )?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("columns", columns)?;
+        py.import("pandas")?
+            .getattr("DataFrame")?
+            .call((list,), Some(&kwargs))
+    }
+
+    /// The number of findings of each kind.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let counts: std::collections::BTreeMap<String, usize> = self
+            .inner
+            .counts()
+            .into_iter()
+            .map(|(k, n)| (k.name(), n))
+            .collect();
+        to_py(py, &counts)
+    }
+
+    /// The reconciliation as one self-contained HTML page, masked unless `roles` allow the
+    /// clear; at most `limit_per_kind` findings of a kind are listed.
+    #[pyo3(signature = (roles = None, limit_per_kind = 200))]
+    fn html(
+        &self,
+        py: Python<'_>,
+        roles: Option<&Bound<'_, PyAny>>,
+        limit_per_kind: usize,
+    ) -> PyResult<String> {
+        let masking = reader_masking(py, roles)?;
+        Ok(core::render_html(
+            &self.inner.findings,
+            masking,
+            limit_per_kind,
+        ))
+    }
+
+    /// Where a fused value came from: `{"source", "table", "row"}`, or None if the key is not
+    /// fused or the field has no source.
+    fn provenance<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        field: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.provenance.field(key, field))
+    }
+
+    /// The SG186 customers (the first row of each number) as a list of dicts, names and
+    /// addresses masked unless `roles` allow the clear.
+    #[pyo3(signature = (roles = None))]
+    fn customers<'py>(
+        &self,
+        py: Python<'py>,
+        roles: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let masking = reader_masking(py, roles)?;
+        let list: Vec<_> = self
+            .inner
+            .customers
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.name = c.name.as_deref().map(|n| masking.name(n));
+                c.address = c.address.as_deref().map(|a| masking.text(a));
+                c
+            })
+            .collect();
+        to_py(py, &list)
+    }
+
+    /// The meters as a list of dicts.
+    fn meters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.meters)
+    }
+
+    /// The AMI events as evidence items for outage inference (`Topology.infer`).
+    fn evidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.evidence)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Integrated({} points, {} customers, {} findings)",
+            self.inner.network.points.len(),
+            self.inner.customers.len(),
+            self.inner.findings.len()
+        )
+    }
+}
+
+/// Reads one table argument: a path (str or os.PathLike; `.parquet` or CSV) or an Arrow
+/// table (anything with `__arrow_c_stream__`).
+fn read_arg(
+    py: Python<'_>,
+    sources: &mut Sources,
+    table: &str,
+    obj: &Bound<'_, PyAny>,
+    options: &ReadOptions,
+) -> PyResult<Vec<Finding>> {
+    let is_path = obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__")?;
+    if is_path {
+        let path: PathBuf = obj.extract()?;
+        return py
+            .detach(|| core::read_table_file(sources, table, &path, options))
+            .py_err(py);
+    }
+    let (schema, batches) = crate::arrow::table_arg(py, table, obj)?;
+    py.detach(|| core::read_arrow_table(sources, table, schema, batches, table, options))
+        .py_err(py)
+}
+
+/// Fuses the five sources into one network and reconciles them. Each table is a path (CSV
+/// or Parquet) or an Arrow table; `mapping` maps a utility's export column names to
+/// gridserve's by table (`{"sg186_customers": {"CONS_NO": "customer"}}`); `conventions` and
+/// `options` are dicts of the core's `Conventions` and `IntegrateOptions`.
+#[pyfunction]
+#[pyo3(signature = (*, pms = None, gis = None, customers = None, contacts = None, meters = None, da_events = None, ami_events = None, mapping = None, conventions = None, options = None, allow_isolated_points = true))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn integrate(
+    py: Python<'_>,
+    pms: Option<&Bound<'_, PyAny>>,
+    gis: Option<&Bound<'_, PyAny>>,
+    customers: Option<&Bound<'_, PyAny>>,
+    contacts: Option<&Bound<'_, PyAny>>,
+    meters: Option<&Bound<'_, PyAny>>,
+    da_events: Option<&Bound<'_, PyAny>>,
+    ami_events: Option<&Bound<'_, PyAny>>,
+    mapping: Option<&Bound<'_, PyAny>>,
+    conventions: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyAny>>,
+    allow_isolated_points: bool,
+) -> PyResult<PyIntegrated> {
+    let read = ReadOptions {
+        mapping: match mapping.filter(|m| !m.is_none()) {
+            Some(m) => json_arg::<ColumnMapping>(py, "mapping", m)?,
+            None => ColumnMapping::default(),
+        },
+        conventions: match conventions.filter(|m| !m.is_none()) {
+            Some(m) => json_arg::<Conventions>(py, "conventions", m)?,
+            None => Conventions::default(),
+        },
+    };
+    let options: IntegrateOptions = match options.filter(|m| !m.is_none()) {
+        Some(m) => json_arg(py, "options", m)?,
+        None => IntegrateOptions::default(),
+    };
+    read.mapping.validate().py_err(py)?;
+    let mut sources = Sources::default();
+    let mut findings = Vec::new();
+    for (table, arg) in [
+        ("pms_equipment", pms),
+        ("gis_connectivity", gis),
+        ("sg186_customers", customers),
+        ("sg186_contacts", contacts),
+        ("sg186_meters", meters),
+        ("da_events", da_events),
+        ("ami_events", ami_events),
+    ] {
+        if let Some(obj) = arg.filter(|a| !a.is_none()) {
+            findings.extend(read_arg(py, &mut sources, table, obj, &read)?);
+        }
+    }
+    let inner = py
+        .detach(|| core::integrate(&sources, findings, &options))
+        .py_err(py)?;
+    let network = PyNetwork::build(py, inner.network.clone(), allow_isolated_points)?;
+    Ok(PyIntegrated {
+        inner,
+        network: Py::new(py, network)?,
+    })
+}

@@ -1,0 +1,113 @@
+"""gs.integrate: the five sources from paths or DataFrames, fused and reconciled."""
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import gridserve as gs
+import gridserve.exceptions
+
+PMS = pd.DataFrame(
+    {
+        "asset": ["S1", "B1", "L1", "K1", "T1"],
+        "type": ["source", "breaker", "segment", "load_break_switch", "transformer"],
+        "rated_kva": [8000.0, None, None, None, 400.0],
+    }
+)
+GIS = pd.DataFrame(
+    {
+        "asset": ["S1", "B1", "L1", "K1", "T1"],
+        "type": ["source", "breaker", "segment", "load_break_switch", "transformer"],
+        "node_a": ["N1", "N1", "N2", "N3", "N4"],
+        "node_b": [None, "N2", "N3", "N4", "N5"],
+        "normal_open": [None, False, None, False, None],
+        "length_m": [None, None, 120.0, None, None],
+    }
+)
+CUSTOMERS = pd.DataFrame(
+    {"CONS_NO": ["C1", "C2"], "name": ["某某公司", "另一公司"], "supply_asset": ["T1", "L1"], "contracted_kva": [315.0, 50.0]}
+)
+CONTACTS = pd.DataFrame(
+    {
+        "customer": ["C1", "C1", "C2"],
+        "name": ["张三", "李四", "王五"],
+        "phone": ["13812345678", "02112345678", "13912345678"],
+        "channels": ["sms", "sms", "sms"],
+    }
+)
+METERS = pd.DataFrame({"meter": ["M1", "M2"], "customer": ["C1", "C2"]})
+MAPPING = {"sg186_customers": {"CONS_NO": "customer"}}
+
+
+def fused() -> gs.Integrated:
+    return gs.integrate(
+        pms=PMS, gis=GIS, customers=CUSTOMERS, contacts=CONTACTS, meters=METERS, mapping=MAPPING
+    )
+
+
+def test_dataframes_fuse_into_a_network_with_findings() -> None:
+    out = fused()
+    assert out.network.point_count == 5
+    # C2 is supplied from a segment; 李四's number is a landline.
+    assert out.counts() == {"invalid_phone": 1, "supply_not_transformer": 1}
+    kinds = {(f["kind"], f["record"]) for f in out.findings()}
+    assert kinds == {("invalid_phone", "C1"), ("supply_not_transformer", "C2")}
+    frame = out.findings_frame()
+    assert list(frame.columns)[:3] == ["kind", "severity", "source"]
+    assert len(frame) == 2
+    assert out.provenance("T1", "rated_kva") == {"source": "pms", "table": "pms_equipment", "row": 6}
+    assert out.provenance("T1", "node_b")["source"] == "gis"
+    assert out.provenance("NOPE", "type") is None
+
+
+def test_personal_data_is_masked_by_role() -> None:
+    out = fused()
+    phone = [f for f in out.findings() if f["kind"] == "invalid_phone"][0]["value"]
+    assert phone == "021****5678"
+    clear = [f for f in out.findings(roles=["customer_manager"]) if f["kind"] == "invalid_phone"]
+    assert clear[0]["value"] == "02112345678"
+    assert "02112345678" not in out.html()
+    assert "02112345678" in out.html(roles=["supervisor"])
+    assert out.customers()[0]["name"] != "某某公司"
+
+
+def test_paths_csv_and_parquet_give_the_same_result(tmp_path: Path) -> None:
+    PMS.to_csv(tmp_path / "pms.csv", index=False)
+    pa.Table.from_pandas(GIS, preserve_index=False).to_pandas().to_parquet(tmp_path / "gis.parquet")
+    CUSTOMERS.to_csv(tmp_path / "customers.csv", index=False)
+    CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
+    METERS.to_csv(tmp_path / "meters.csv", index=False)
+    out = gs.integrate(
+        pms=tmp_path / "pms.csv",
+        gis=str(tmp_path / "gis.parquet"),
+        customers=tmp_path / "customers.csv",
+        contacts=tmp_path / "contacts.csv",
+        meters=tmp_path / "meters.csv",
+        mapping=MAPPING,
+    )
+    assert out.counts() == fused().counts()
+
+
+def test_bad_input_names_table_line_and_column(tmp_path: Path) -> None:
+    bad = CUSTOMERS.assign(contracted_kva=["315", "lots"])
+    with pytest.raises(gs.ParseError) as err:
+        gs.integrate(customers=bad, mapping=MAPPING)
+    assert err.value.line == 3
+    assert err.value.field == "contracted_kva"
+    with pytest.raises(gs.ParseError) as err:
+        gs.integrate(customers=CUSTOMERS)  # CONS_NO unknown without the mapping
+    assert err.value.field == "CONS_NO"
+    with pytest.raises(gs.exceptions.InvalidOptionError):
+        gs.integrate(customers=CUSTOMERS, mapping={"sg186_customers": {"CONS_NO": "custmer"}})
+
+
+def test_chosen_kinds_are_fatal() -> None:
+    with pytest.raises(gs.ReconciliationError) as err:
+        gs.integrate(
+            pms=PMS, gis=GIS, customers=CUSTOMERS, contacts=CONTACTS, meters=METERS,
+            mapping=MAPPING, options={"fatal": ["invalid_phone"]},
+        )
+    assert err.value.kinds == ["invalid_phone"]
+    assert err.value.count == 1

@@ -1,0 +1,1161 @@
+//! Fusion of the sources into one network, and the reconciliation of source-systems.md §3.
+
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::IntegrateError;
+use super::finding::{Finding, FindingKind, counts};
+use super::live::LiveState;
+use super::records::{
+    AmiEventKind, ContactChannel, EquipmentStatus, EquipmentType, GisDevice, Sg186Contact,
+    Sg186Customer, Sg186Meter, SourceSystem, Sources,
+};
+use crate::error_info::excerpt;
+use crate::network::Network;
+use crate::network::infer::{Evidence, EvidenceKind};
+use crate::network::records::{
+    Contact, CustomerRecord, NetworkData, PointRecord, SegmentRecord, SourceRecord, SwitchRecord,
+    TransformerRecord,
+};
+
+/// Which source gives a field that more than one source holds, in order of preference (the
+/// first that has a value wins). Only PMS and GIS hold equipment fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Precedence {
+    /// The equipment type (default PMS, then GIS: the ledger is authoritative for equipment
+    /// attributes).
+    pub equipment_type: Vec<SourceSystem>,
+    /// The rating in kVA (default PMS, then GIS).
+    pub rated_kva: Vec<SourceSystem>,
+}
+
+impl Default for Precedence {
+    fn default() -> Self {
+        Self {
+            equipment_type: vec![SourceSystem::Pms, SourceSystem::Gis],
+            rated_kva: vec![SourceSystem::Pms, SourceSystem::Gis],
+        }
+    }
+}
+
+/// The options of fusion and reconciliation: data with documented defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntegrateOptions {
+    /// Field-level precedence.
+    pub precedence: Precedence,
+    /// A customer's representative load is its contracted kVA times this factor (default 0.5
+    /// [M]; SG186 holds no load; the curves of AMI give a better one).
+    pub load_factor: f64,
+    /// Two ratings agree when they differ by at most this share of the larger (default 0.01);
+    /// a ratio of 1000 within this share is a unit error.
+    pub rating_tolerance: f64,
+    /// A phone shared by at least this many customers … (default 3)
+    pub shared_phone_customers: usize,
+    /// … with at least this many different names is a finding (default 3).
+    pub shared_phone_names: usize,
+    /// Kinds of finding that make fusion fail (default none).
+    pub fatal: Vec<FindingKind>,
+}
+
+impl Default for IntegrateOptions {
+    fn default() -> Self {
+        Self {
+            precedence: Precedence::default(),
+            load_factor: 0.5,
+            rating_tolerance: 0.01,
+            shared_phone_customers: 3,
+            shared_phone_names: 3,
+            fatal: Vec::new(),
+        }
+    }
+}
+
+impl IntegrateOptions {
+    /// Checks the options.
+    ///
+    /// # Errors
+    /// [`IntegrateError::Options`] naming the option.
+    pub fn validate(&self) -> Result<(), IntegrateError> {
+        let bad = |key: &str, message: &str| {
+            Err(IntegrateError::Options {
+                key: key.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        for (key, list) in [
+            ("precedence.equipment_type", &self.precedence.equipment_type),
+            ("precedence.rated_kva", &self.precedence.rated_kva),
+        ] {
+            if list.is_empty()
+                || list
+                    .iter()
+                    .any(|s| !matches!(s, SourceSystem::Pms | SourceSystem::Gis))
+            {
+                return bad(key, "lists pms and/or gis, at least one");
+            }
+        }
+        if !(self.load_factor.is_finite() && self.load_factor >= 0.0) {
+            return bad("load_factor", "must be finite and ≥ 0");
+        }
+        if !(self.rating_tolerance.is_finite() && (0.0..0.5).contains(&self.rating_tolerance)) {
+            return bad("rating_tolerance", "must be in [0, 0.5)");
+        }
+        if self.shared_phone_customers < 2 || self.shared_phone_names < 1 {
+            return bad(
+                "shared_phone_customers",
+                "needs at least 2 customers and 1 name",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Where a fused value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The source system.
+    pub source: SourceSystem,
+    /// Its table.
+    pub table: &'static str,
+    /// The record's line in that table (0 for records built by hand).
+    pub row: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct AssetOrigin {
+    pms_row: Option<u64>,
+    gis_row: Option<u64>,
+    type_from: Option<SourceSystem>,
+    rating_from: Option<SourceSystem>,
+}
+
+/// For every fused element and field, which source and record gave the value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    assets: HashMap<String, AssetOrigin>,
+    customers: HashMap<String, u64>,
+    meters: HashMap<String, u64>,
+}
+
+const PMS_FIELDS: &[&str] = &["name", "model", "year", "feeder", "substation", "status"];
+const GIS_FIELDS: &[&str] = &[
+    "node_a",
+    "node_b",
+    "from",
+    "to",
+    "point",
+    "normal_open",
+    "length_m",
+];
+
+impl Provenance {
+    /// The origin of `field` of the element, customer or meter keyed `key` (normalised),
+    /// `None` if the key is not fused or the field has no source. Equipment fields: `type`,
+    /// `rated_kva` (by precedence), `name`, `model`, `year`, `feeder`, `substation`, `status`
+    /// (PMS), `node_a`, `node_b`, `from`, `to`, `point`, `normal_open`, `length_m` (GIS).
+    /// Any field of a customer or a meter comes from its SG186 row.
+    #[must_use]
+    pub fn field(&self, key: &str, field: &str) -> Option<Origin> {
+        if let Some(o) = self.assets.get(key) {
+            let pms = |row: Option<u64>| {
+                row.map(|row| Origin {
+                    source: SourceSystem::Pms,
+                    table: "pms_equipment",
+                    row,
+                })
+            };
+            let gis = |row: Option<u64>| {
+                row.map(|row| Origin {
+                    source: SourceSystem::Gis,
+                    table: "gis_connectivity",
+                    row,
+                })
+            };
+            let by = |from: Option<SourceSystem>| match from? {
+                SourceSystem::Pms => pms(o.pms_row),
+                _ => gis(o.gis_row),
+            };
+            return match field {
+                "type" => by(o.type_from),
+                "rated_kva" => by(o.rating_from),
+                f if PMS_FIELDS.contains(&f) => pms(o.pms_row),
+                f if GIS_FIELDS.contains(&f) => gis(o.gis_row),
+                _ => None,
+            };
+        }
+        if let Some(&row) = self.customers.get(key) {
+            return Some(Origin {
+                source: SourceSystem::Sg186,
+                table: "sg186_customers",
+                row,
+            });
+        }
+        self.meters.get(key).map(|&row| Origin {
+            source: SourceSystem::Sg186,
+            table: "sg186_meters",
+            row,
+        })
+    }
+}
+
+/// The outcome of fusion: the network, the SG186 records fused with it, the findings and the
+/// provenance.
+#[derive(Debug, Clone)]
+pub struct Integrated {
+    /// The network, as the CSV and JSON readers build it (customers with their contacts).
+    pub network: NetworkData,
+    /// The customers (the first of each number), including those the network could not place.
+    pub customers: Vec<Sg186Customer>,
+    /// The contacts.
+    pub contacts: Vec<Sg186Contact>,
+    /// The meters (the first of each number).
+    pub meters: Vec<Sg186Meter>,
+    /// Every finding, in the order found.
+    pub findings: Vec<Finding>,
+    /// Where each value came from.
+    pub provenance: Provenance,
+    /// The AMI events as evidence for outage inference (by customer).
+    pub evidence: Vec<Evidence>,
+    /// The switches whose live state after every DA event differs from their normal state
+    /// (asset → open).
+    pub live_open: BTreeMap<String, bool>,
+}
+
+impl Integrated {
+    /// The number of findings of each kind.
+    #[must_use]
+    pub fn counts(&self) -> BTreeMap<FindingKind, usize> {
+        counts(&self.findings)
+    }
+}
+
+struct Ctx<'o> {
+    options: &'o IntegrateOptions,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kind: FindingKind,
+        source: SourceSystem,
+        table: &str,
+        record: &str,
+        row: u64,
+        field: Option<&str>,
+        value: Option<String>,
+        suggestion: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            kind,
+            severity: kind.severity(),
+            source,
+            table: table.to_owned(),
+            record: record.to_owned(),
+            row: (row > 0).then_some(row),
+            field: field.map(str::to_owned),
+            value: value.map(|v| excerpt(&v)),
+            suggestion: suggestion.into(),
+        });
+    }
+}
+
+/// The first field (serde name) in which two records differ, `row` ignored; `None` if they
+/// are identical.
+fn first_difference<T: Serialize>(a: &T, b: &T) -> Option<(String, String)> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return None;
+    };
+    a.iter()
+        .filter(|(k, _)| k.as_str() != "row")
+        .find(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            let other = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            (k.clone(), format!("{v} / {other}"))
+        })
+}
+
+/// The index of the first record of each key; later ones are reported as duplicates.
+fn first_of_each<'a, T: Serialize>(
+    ctx: &mut Ctx<'_>,
+    records: &'a [T],
+    key: impl Fn(&'a T) -> &'a str,
+    row: impl Fn(&T) -> u64,
+    source: SourceSystem,
+    table: &str,
+) -> HashMap<&'a str, usize> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let k = key(r);
+        match index.get(k) {
+            None => {
+                index.insert(k, i);
+            }
+            Some(&first) => match first_difference(&records[first], r) {
+                None => ctx.push(
+                    FindingKind::DuplicateRecord,
+                    source,
+                    table,
+                    k,
+                    row(r),
+                    None,
+                    None,
+                    format!(
+                        "remove the repeated row (identical to line {})",
+                        row(&records[first])
+                    ),
+                ),
+                Some((field, values)) => ctx.push(
+                    FindingKind::ConflictingDuplicate,
+                    source,
+                    table,
+                    k,
+                    row(r),
+                    Some(&field),
+                    Some(values),
+                    format!(
+                        "keep one row per key; the first (line {}) was used",
+                        row(&records[first])
+                    ),
+                ),
+            },
+        }
+    }
+    index
+}
+
+fn pick<T: Copy>(
+    order: &[SourceSystem],
+    pms: Option<T>,
+    gis: Option<T>,
+) -> Option<(T, SourceSystem)> {
+    order.iter().find_map(|s| match s {
+        SourceSystem::Pms => pms.map(|v| (v, SourceSystem::Pms)),
+        SourceSystem::Gis => gis.map(|v| (v, SourceSystem::Gis)),
+        _ => None,
+    })
+}
+
+/// Whether `phone` is a valid mainland mobile number (11 digits starting 1[3-9] [S]), after
+/// removing spaces, dashes and a `+86`/`86` prefix. Returns the number as 11 digits.
+#[must_use]
+pub fn mobile_number(phone: &str) -> Option<String> {
+    let digits: String = phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+        .collect();
+    let digits = digits
+        .strip_prefix("+86")
+        .or_else(|| digits.strip_prefix("0086"))
+        .unwrap_or(&digits);
+    let digits = if digits.len() == 13 {
+        digits.strip_prefix("86").unwrap_or(digits)
+    } else {
+        digits
+    };
+    let b = digits.as_bytes();
+    (b.len() == 11
+        && b.iter().all(u8::is_ascii_digit)
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1]))
+    .then(|| digits.to_owned())
+}
+
+/// What one fused device became.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Built {
+    Transformer,
+    Other,
+}
+
+/// Fuses the sources into one network and reconciles them. Never stops at the first problem:
+/// what can be built is built, the rest is reported as findings (the normalisation findings
+/// of reading, `read_findings`, come first).
+///
+/// # Errors
+/// [`IntegrateError::Options`] for invalid options; [`IntegrateError::Fatal`] when a finding
+/// of a kind listed in [`IntegrateOptions::fatal`] is found.
+#[allow(clippy::too_many_lines)]
+pub fn integrate<'s>(
+    sources: &'s Sources,
+    read_findings: Vec<Finding>,
+    options: &IntegrateOptions,
+) -> Result<Integrated, IntegrateError> {
+    options.validate()?;
+    let mut ctx = Ctx {
+        options,
+        findings: read_findings,
+    };
+    let (pms_t, gis_t) = ("pms_equipment", "gis_connectivity");
+    let (cust_t, cont_t, met_t) = ("sg186_customers", "sg186_contacts", "sg186_meters");
+    let pms_index = first_of_each(
+        &mut ctx,
+        &sources.pms,
+        |r| r.asset.as_str(),
+        |r| r.row,
+        SourceSystem::Pms,
+        pms_t,
+    );
+    let gis_index = first_of_each(
+        &mut ctx,
+        &sources.gis,
+        |r| r.asset.as_str(),
+        |r| r.row,
+        SourceSystem::Gis,
+        gis_t,
+    );
+    let cust_index = first_of_each(
+        &mut ctx,
+        &sources.customers,
+        |r| r.customer.as_str(),
+        |r| r.row,
+        SourceSystem::Sg186,
+        cust_t,
+    );
+    let meter_index = first_of_each(
+        &mut ctx,
+        &sources.meters,
+        |r| r.meter.as_str(),
+        |r| r.row,
+        SourceSystem::Sg186,
+        met_t,
+    );
+
+    let mut provenance = Provenance::default();
+    let mut data = NetworkData::default();
+    let gis_first: Vec<&'s GisDevice> = sources
+        .gis
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| gis_index.get(r.asset.as_str()) == Some(i))
+        .map(|(_, r)| r)
+        .collect();
+    let device_assets: HashSet<&str> = gis_first.iter().map(|g| g.asset.as_str()).collect();
+    let pms_of = |asset: &str| pms_index.get(asset).map(|&i| &sources.pms[i]);
+
+    // Nodes in order of first use; their provenance is the first device touching them.
+    let mut nodes: Vec<&'s str> = Vec::new();
+    let mut node_index: HashMap<&'s str, u32> = HashMap::new();
+    let mut built: HashMap<&str, Built> = HashMap::with_capacity(gis_first.len());
+    let mut transformer_lv: HashMap<&str, &str> = HashMap::new();
+    // Devices joining nodes in the normal state (for the unfed check), and source nodes.
+    let mut joins: Vec<(u32, Option<u32>, bool, &str, u64)> = Vec::new();
+    let mut fed_nodes: Vec<u32> = Vec::new();
+
+    for g in &gis_first {
+        let asset = g.asset.as_str();
+        let pms = pms_of(asset);
+        let order = &options.precedence;
+        let (kind, type_from) = pick(&order.equipment_type, pms.map(|p| p.kind), Some(g.kind))
+            .unwrap_or((g.kind, SourceSystem::Gis));
+        match pms {
+            None => ctx.push(
+                FindingKind::NotInLedger,
+                SourceSystem::Gis,
+                gis_t,
+                asset,
+                g.row,
+                Some("asset"),
+                Some(asset.to_owned()),
+                "add the device to the PMS ledger, or remove it from the GIS",
+            ),
+            Some(p) => {
+                if p.kind != g.kind {
+                    ctx.push(
+                        FindingKind::TypeMismatch,
+                        SourceSystem::Gis,
+                        gis_t,
+                        asset,
+                        g.row,
+                        Some("type"),
+                        Some(format!("pms: {}; gis: {}", p.kind.name(), g.kind.name())),
+                        format!(
+                            "the {} type ({}) was used; correct the other source",
+                            type_from.name(),
+                            kind.name()
+                        ),
+                    );
+                }
+                if let (Some(a), Some(b)) = (p.rated_kva, g.rated_kva) {
+                    let tol = options.rating_tolerance;
+                    let near = |x: f64, y: f64| (x - y).abs() <= tol * x.abs().max(y.abs());
+                    let value = Some(format!("pms: {a} kVA; gis: {b} kVA"));
+                    if near(a, b * 1000.0) || near(a * 1000.0, b) {
+                        ctx.push(
+                            FindingKind::RatingUnit,
+                            SourceSystem::Gis,
+                            gis_t,
+                            asset,
+                            g.row,
+                            Some("rated_kva"),
+                            value,
+                            "one source wrote MVA for kVA (or the reverse); correct its unit",
+                        );
+                    } else if !near(a, b) {
+                        ctx.push(
+                            FindingKind::RatingMismatch,
+                            SourceSystem::Gis,
+                            gis_t,
+                            asset,
+                            g.row,
+                            Some("rated_kva"),
+                            value,
+                            "check the nameplate and correct the wrong source",
+                        );
+                    }
+                }
+                if p.status == EquipmentStatus::Retired {
+                    ctx.push(
+                        FindingKind::RetiredConnected,
+                        SourceSystem::Pms,
+                        pms_t,
+                        asset,
+                        p.row,
+                        Some("status"),
+                        Some("retired".to_owned()),
+                        "remove the device from the GIS, or return it to service in the ledger",
+                    );
+                }
+            }
+        }
+        let rating = pick(&order.rated_kva, pms.and_then(|p| p.rated_kva), g.rated_kva);
+        // A standby device is out of service; a retired one the GIS still draws stays as drawn (the
+        // GIS is authoritative for topology) and is reported.
+        let in_service = pms.is_none_or(|p| p.status != EquipmentStatus::Standby);
+        let name = pms.and_then(|p| p.name.clone());
+        let invalid = |ctx: &mut Ctx<'_>, field: &str, value: Option<String>, why: &str| {
+            ctx.push(
+                FindingKind::InvalidRecord,
+                SourceSystem::Gis,
+                gis_t,
+                asset,
+                g.row,
+                Some(field),
+                value,
+                format!("{why}; the device is left out of the network"),
+            );
+        };
+        // Terminals.
+        let two_terminal = kind != EquipmentType::Source;
+        if kind == EquipmentType::Point {
+            invalid(
+                &mut ctx,
+                "type",
+                Some("point".into()),
+                "a point is a connectivity node, not a conducting device",
+            );
+            continue;
+        }
+        let node_b = match (&g.node_b, two_terminal) {
+            (Some(b), true) => Some(b.as_str()),
+            (None, true) => {
+                invalid(
+                    &mut ctx,
+                    "node_b",
+                    None,
+                    "a two-terminal device needs node_b",
+                );
+                continue;
+            }
+            (_, false) => None,
+        };
+        if let Some(n) = [Some(g.node_a.as_str()), node_b]
+            .into_iter()
+            .flatten()
+            .find(|n| device_assets.contains(n))
+        {
+            invalid(
+                &mut ctx,
+                "node_a",
+                Some(n.to_owned()),
+                "a node id is also a device's asset number",
+            );
+            continue;
+        }
+        if node_b == Some(g.node_a.as_str()) {
+            invalid(
+                &mut ctx,
+                "node_b",
+                Some(g.node_a.clone()),
+                "both terminals touch the same node",
+            );
+            continue;
+        }
+        let mut node = |n: &'s str| -> u32 {
+            *node_index.entry(n).or_insert_with(|| {
+                nodes.push(n);
+                (nodes.len() - 1) as u32
+            })
+        };
+        let (na, nb) = (&g.node_a, node_b);
+        let g: &'s GisDevice = g;
+        let record_ok = match kind {
+            EquipmentType::Segment => match g.length_m {
+                Some(length_m) if length_m >= 0.0 => {
+                    data.segments.push(SegmentRecord {
+                        asset: asset.to_owned(),
+                        from: na.clone(),
+                        to: nb.unwrap_or_default().to_owned(),
+                        kind: crate::network::records::SegmentKind::default(),
+                        length_m,
+                        rated_current_a: None,
+                        in_service,
+                    });
+                    true
+                }
+                other => {
+                    invalid(
+                        &mut ctx,
+                        "length_m",
+                        other.map(|v| v.to_string()),
+                        "a segment needs a length ≥ 0",
+                    );
+                    false
+                }
+            },
+            EquipmentType::Transformer => match rating {
+                Some((rated_kva, _)) if rated_kva > 0.0 => {
+                    data.transformers.push(TransformerRecord {
+                        asset: asset.to_owned(),
+                        from: na.clone(),
+                        to: nb.unwrap_or_default().to_owned(),
+                        rated_kva,
+                        model: pms.and_then(|p| p.model.clone()).unwrap_or_default(),
+                        year_in_service: pms.and_then(|p| p.year),
+                        usage: crate::network::records::TransformerUsage::default(),
+                        in_service,
+                    });
+                    true
+                }
+                other => {
+                    invalid(
+                        &mut ctx,
+                        "rated_kva",
+                        other.map(|v| v.0.to_string()),
+                        "a transformer needs a rating > 0",
+                    );
+                    false
+                }
+            },
+            EquipmentType::Source => match rating {
+                Some((capacity_kva, _)) if capacity_kva > 0.0 => {
+                    data.sources.push(SourceRecord {
+                        asset: asset.to_owned(),
+                        point: na.clone(),
+                        name: name.clone(),
+                        capacity_kva,
+                        in_service,
+                    });
+                    true
+                }
+                other => {
+                    invalid(
+                        &mut ctx,
+                        "rated_kva",
+                        other.map(|v| v.0.to_string()),
+                        "a source needs a capacity > 0",
+                    );
+                    false
+                }
+            },
+            switch => {
+                let kind = switch
+                    .switch_kind()
+                    .expect("the other types are matched above");
+                data.switches.push(SwitchRecord {
+                    asset: asset.to_owned(),
+                    from: na.clone(),
+                    to: nb.unwrap_or_default().to_owned(),
+                    kind,
+                    normally_open: g.normal_open.unwrap_or(false),
+                    protective: kind.protective_by_default(),
+                    remote: false,
+                    in_service,
+                });
+                true
+            }
+        };
+        if !record_ok {
+            continue;
+        }
+        let a = node(&g.node_a);
+        let b = nb.map(&mut node);
+        if kind == EquipmentType::Source {
+            fed_nodes.push(a);
+        } else {
+            let conducts = !(kind.switch_kind().is_some() && g.normal_open.unwrap_or(false));
+            joins.push((a, b, conducts, asset, g.row));
+        }
+        built.insert(
+            asset,
+            if kind == EquipmentType::Transformer {
+                Built::Transformer
+            } else {
+                Built::Other
+            },
+        );
+        if kind == EquipmentType::Transformer
+            && let Some(lv) = nb
+        {
+            transformer_lv.insert(asset, lv);
+        }
+        provenance.assets.insert(
+            asset.to_owned(),
+            AssetOrigin {
+                pms_row: pms.map(|p| p.row),
+                gis_row: Some(g.row),
+                type_from: Some(type_from),
+                rating_from: rating.map(|r| r.1),
+            },
+        );
+    }
+
+    // Points: one per node, named and put in or out of service by the ledger.
+    for &n in &nodes {
+        let pms = pms_of(n);
+        if let Some(p) = pms
+            && p.status == EquipmentStatus::Retired
+        {
+            ctx.push(
+                FindingKind::RetiredConnected,
+                SourceSystem::Pms,
+                pms_t,
+                n,
+                p.row,
+                Some("status"),
+                Some("retired".to_owned()),
+                "remove the point from the GIS, or return it to service in the ledger",
+            );
+        }
+        data.points.push(PointRecord {
+            asset: n.to_owned(),
+            kind: crate::network::records::PointKind::default(),
+            name: pms.and_then(|p| p.name.clone()),
+            in_service: pms.is_none_or(|p| p.status != EquipmentStatus::Standby),
+        });
+        provenance
+            .assets
+            .entry(n.to_owned())
+            .or_insert(AssetOrigin {
+                pms_row: pms.map(|p| p.row),
+                gis_row: None,
+                type_from: pms.map(|_| SourceSystem::Pms),
+                rating_from: None,
+            });
+    }
+
+    // Ledger devices the GIS does not draw.
+    for (i, p) in sources.pms.iter().enumerate() {
+        if pms_index.get(p.asset.as_str()) != Some(&i) || p.status == EquipmentStatus::Retired {
+            continue;
+        }
+        let drawn = if p.kind == EquipmentType::Point {
+            node_index.contains_key(p.asset.as_str())
+        } else {
+            gis_index.contains_key(p.asset.as_str())
+        };
+        if !drawn {
+            ctx.push(
+                FindingKind::NoConnectivity,
+                SourceSystem::Pms,
+                pms_t,
+                &p.asset,
+                p.row,
+                Some("asset"),
+                Some(p.asset.clone()),
+                "draw the device in the GIS, or retire it in the ledger",
+            );
+        }
+    }
+
+    // Parts no source feeds (GIS normal state).
+    let mut parent: Vec<u32> = (0..nodes.len() as u32).collect();
+    fn root(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    for &(a, b, conducts, _, _) in &joins {
+        if let (Some(b), true) = (b, conducts) {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[ra as usize] = rb;
+            }
+        }
+    }
+    let fed: HashSet<u32> = fed_nodes.iter().map(|&n| root(&mut parent, n)).collect();
+    for &(a, b, _, asset, row) in &joins {
+        let fed_a = fed.contains(&root(&mut parent, a));
+        let fed_b = b.is_some_and(|b| fed.contains(&root(&mut parent, b)));
+        if !fed_a && !fed_b {
+            ctx.push(
+                FindingKind::Unfed,
+                SourceSystem::Gis,
+                gis_t,
+                asset,
+                row,
+                None,
+                None,
+                "no source reaches the device in the normal state: connect it or remove it",
+            );
+        }
+    }
+
+    // Customers.
+    let customers: Vec<Sg186Customer> = sources
+        .customers
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| cust_index.get(c.customer.as_str()) == Some(i))
+        .map(|(_, c)| c.clone())
+        .collect();
+    let mut placed: HashMap<&str, usize> = HashMap::new();
+    for c in &customers {
+        provenance.customers.insert(c.customer.clone(), c.row);
+        let supply = c.supply_asset.as_str();
+        let point = match built.get(supply) {
+            Some(Built::Transformer) => transformer_lv.get(supply).copied(),
+            Some(Built::Other) => {
+                ctx.push(
+                    FindingKind::SupplyNotTransformer,
+                    SourceSystem::Sg186,
+                    cust_t,
+                    &c.customer,
+                    c.row,
+                    Some("supply_asset"),
+                    Some(supply.to_owned()),
+                    "name the transformer that supplies the customer",
+                );
+                None
+            }
+            None if node_index.contains_key(supply) || pms_index.contains_key(supply) => {
+                let is_transformer =
+                    pms_of(supply).is_some_and(|p| p.kind == EquipmentType::Transformer);
+                ctx.push(
+                    if is_transformer { FindingKind::UnknownSupplyAsset } else { FindingKind::SupplyNotTransformer },
+                    SourceSystem::Sg186,
+                    cust_t,
+                    &c.customer,
+                    c.row,
+                    Some("supply_asset"),
+                    Some(supply.to_owned()),
+                    if is_transformer {
+                        "the transformer is in the ledger but not in the fused network; draw it in the GIS"
+                    } else {
+                        "name the transformer that supplies the customer"
+                    },
+                );
+                None
+            }
+            None => {
+                ctx.push(
+                    FindingKind::UnknownSupplyAsset,
+                    SourceSystem::Sg186,
+                    cust_t,
+                    &c.customer,
+                    c.row,
+                    Some("supply_asset"),
+                    Some(supply.to_owned()),
+                    "no source knows the supply asset; correct the number",
+                );
+                None
+            }
+        };
+        if let Some(point) = point {
+            placed.insert(c.customer.as_str(), data.customers.len());
+            data.customers.push(CustomerRecord {
+                number: c.customer.clone(),
+                name: c.name.clone(),
+                point: point.to_owned(),
+                contracted_kva: c.contracted_kva,
+                load_kw: c.contracted_kva.max(0.0) * options.load_factor,
+                importance: c.importance,
+                contacts: Vec::new(),
+            });
+        }
+    }
+
+    // Meters.
+    let meters: Vec<Sg186Meter> = sources
+        .meters
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| meter_index.get(m.meter.as_str()) == Some(i))
+        .map(|(_, m)| m.clone())
+        .collect();
+    let mut metered: HashSet<&str> = HashSet::new();
+    let mut meter_customer: HashMap<&str, &str> = HashMap::new();
+    for m in &meters {
+        provenance.meters.insert(m.meter.clone(), m.row);
+        match m.customer.as_deref() {
+            Some(c) if cust_index.contains_key(c) => {
+                metered.insert(c);
+                meter_customer.insert(m.meter.as_str(), c);
+            }
+            other => ctx.push(
+                FindingKind::MeterWithoutCustomer,
+                SourceSystem::Sg186,
+                met_t,
+                &m.meter,
+                m.row,
+                Some("customer"),
+                other.map(str::to_owned),
+                "attach the meter to its customer, or remove it",
+            ),
+        }
+    }
+    for c in &customers {
+        if !metered.contains(c.customer.as_str()) {
+            ctx.push(
+                FindingKind::CustomerWithoutMeter,
+                SourceSystem::Sg186,
+                cust_t,
+                &c.customer,
+                c.row,
+                Some("customer"),
+                None,
+                "register the customer's meter",
+            );
+        }
+    }
+
+    // Contacts.
+    let mut reachable: HashSet<&str> = HashSet::new();
+    let mut by_phone: HashMap<String, (Vec<&str>, HashSet<&str>, &Sg186Contact)> = HashMap::new();
+    for ct in &sources.contacts {
+        let known = cust_index.contains_key(ct.customer.as_str());
+        if !known {
+            ctx.push(
+                FindingKind::ContactWithoutCustomer,
+                SourceSystem::Sg186,
+                cont_t,
+                &ct.customer,
+                ct.row,
+                Some("customer"),
+                Some(ct.customer.clone()),
+                "attach the contact to a known customer, or remove it",
+            );
+            continue;
+        }
+        let channels = ct.effective_channels();
+        let mobile = match ct.phone.as_deref() {
+            Some(p) if !p.is_empty() => {
+                let m = mobile_number(p);
+                if m.is_none() {
+                    ctx.push(
+                        FindingKind::InvalidPhone,
+                        SourceSystem::Sg186,
+                        cont_t,
+                        &ct.customer,
+                        ct.row,
+                        Some("phone"),
+                        Some(p.to_owned()),
+                        "a mainland mobile has 11 digits starting 13–19; correct the number",
+                    );
+                }
+                m
+            }
+            _ => None,
+        };
+        let by_sms = mobile.is_some() && channels.contains(&ContactChannel::Sms);
+        let by_wechat = ct.wechat_openid.as_deref().is_some_and(|o| !o.is_empty())
+            && channels.iter().any(|c| {
+                matches!(
+                    c,
+                    ContactChannel::WechatTemplate | ContactChannel::WechatSubscribe
+                )
+            });
+        if by_sms || by_wechat {
+            reachable.insert(ct.customer.as_str());
+        }
+        if let Some(m) = mobile {
+            let entry = by_phone
+                .entry(m)
+                .or_insert_with(|| (Vec::new(), HashSet::new(), ct));
+            if !entry.0.contains(&ct.customer.as_str()) {
+                entry.0.push(ct.customer.as_str());
+            }
+            if let Some(name) = ct.name.as_deref() {
+                entry.1.insert(name);
+            }
+        }
+        if let (Some(&at), Some(name), Some(phone)) = (
+            placed.get(ct.customer.as_str()),
+            ct.name.as_deref().filter(|n| !n.trim().is_empty()),
+            ct.phone.as_deref().filter(|p| !p.trim().is_empty()),
+        ) && ct.level >= 1
+        {
+            data.customers[at].contacts.push(Contact {
+                name: name.to_owned(),
+                phone: phone.to_owned(),
+                role: ct.role,
+                level: ct.level,
+            });
+        }
+    }
+    let mut shared: Vec<_> = by_phone
+        .into_iter()
+        .filter(|(_, (cs, names, _))| {
+            cs.len() >= ctx.options.shared_phone_customers
+                && names.len() >= ctx.options.shared_phone_names
+        })
+        .collect();
+    shared.sort_by_key(|(_, (_, _, first))| first.row);
+    for (phone, (cs, names, first)) in shared {
+        ctx.push(
+            FindingKind::SharedPhone,
+            SourceSystem::Sg186,
+            cont_t,
+            &first.customer,
+            first.row,
+            Some("phone"),
+            Some(phone),
+            format!(
+                "one phone on {} customers under {} names; confirm each customer's own contact",
+                cs.len(),
+                names.len()
+            ),
+        );
+    }
+    for c in &customers {
+        if !reachable.contains(c.customer.as_str()) {
+            ctx.push(
+                FindingKind::Unreachable,
+                SourceSystem::Sg186,
+                cust_t,
+                &c.customer,
+                c.row,
+                Some("contacts"),
+                None,
+                "add a contact with a valid mobile and sms, or a WeChat openid with a WeChat channel",
+            );
+        }
+    }
+
+    // Live state and evidence.
+    let mut evidence = Vec::new();
+    let mut live_open = BTreeMap::new();
+    if !(sources.da_events.is_empty() && sources.ami_events.is_empty()) {
+        match Network::from_data(&data) {
+            Err(err) => ctx.push(
+                FindingKind::InvalidRecord,
+                SourceSystem::Fusion,
+                "network",
+                "",
+                0,
+                None,
+                Some(err.to_string()),
+                "the fused network does not validate; DA and AMI events were not judged",
+            ),
+            Ok(net) => {
+                let net = Arc::new(net);
+                let customer_point: HashMap<&str, &str> = data
+                    .customers
+                    .iter()
+                    .map(|c| (c.number.as_str(), c.point.as_str()))
+                    .collect();
+                let mut live = LiveState::new(Arc::clone(&net));
+                let mut da: Vec<_> = sources.da_events.iter().collect();
+                da.sort_by_key(|e| (e.time, e.seq));
+                let mut ami: Vec<_> = sources.ami_events.iter().collect();
+                ami.sort_by_key(|e| e.time);
+                let mut next_da = 0;
+                for e in ami {
+                    while next_da < da.len() && da[next_da].time <= e.time {
+                        live.apply_reporting(da[next_da], &mut ctx.findings);
+                        next_da += 1;
+                    }
+                    let Some(&customer) = meter_customer.get(e.meter.as_str()) else {
+                        continue;
+                    };
+                    let kind = match e.event {
+                        AmiEventKind::PowerOff => EvidenceKind::PowerOff,
+                        AmiEventKind::PowerOn => EvidenceKind::PowerOn,
+                    };
+                    evidence.push(Evidence::customer(kind, customer));
+                    if e.event == AmiEventKind::PowerOff
+                        && let Some(point) = customer_point.get(customer)
+                        && live.is_energized(point)
+                    {
+                        ctx.push(
+                            FindingKind::PowerOffWhileSupplied,
+                            SourceSystem::Ami,
+                            "ami_events",
+                            &e.meter,
+                            e.row,
+                            Some("event"),
+                            Some(format!("power_off at {}", e.time.to_rfc3339())),
+                            format!(
+                                "the model says customer {customer} is supplied: check the live switch states or the connectivity"
+                            ),
+                        );
+                    }
+                }
+                for e in &da[next_da..] {
+                    live.apply_reporting(e, &mut ctx.findings);
+                }
+                for (asset, open, normal, row) in live.abnormal() {
+                    let word = |o: bool| if o { "open" } else { "closed" };
+                    ctx.push(
+                        FindingKind::AbnormalState,
+                        SourceSystem::Da,
+                        "da_events",
+                        &asset,
+                        row,
+                        Some("state"),
+                        Some(format!("{} (normal: {})", word(open), word(normal))),
+                        "a live abnormal state: applied to the live state; restore it or update the GIS normal state",
+                    );
+                    live_open.insert(asset, open);
+                }
+            }
+        }
+    }
+
+    let findings = ctx.findings;
+    let fatal: Vec<FindingKind> = counts(&findings)
+        .into_keys()
+        .filter(|k| options.fatal.contains(k))
+        .collect();
+    if !fatal.is_empty() {
+        let first = findings
+            .iter()
+            .find(|f| fatal.contains(&f.kind))
+            .map(|f| format!("{} {}", f.table, f.record))
+            .unwrap_or_default();
+        return Err(IntegrateError::Fatal {
+            kinds: fatal.iter().map(|k| k.name()).collect(),
+            count: findings.iter().filter(|f| fatal.contains(&f.kind)).count(),
+            first: excerpt(&first),
+        });
+    }
+    // The indexes borrow the customers and meters returned below.
+    drop((placed, metered, meter_customer));
+    Ok(Integrated {
+        network: data,
+        customers,
+        contacts: sources
+            .contacts
+            .iter()
+            .filter(|c| cust_index.contains_key(c.customer.as_str()))
+            .cloned()
+            .collect(),
+        meters,
+        findings,
+        provenance,
+        evidence,
+        live_open,
+    })
+}
