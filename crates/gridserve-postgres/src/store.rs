@@ -5,12 +5,12 @@ use std::cell::{RefCell, RefMut};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::DateTime;
 use gridserve_core::excerpt;
 use gridserve_core::ports::{
     AppendRequest, Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts,
     OutboundMessage, OutboxCounts, OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus,
-    ReceiptStatus, StoreError, StoredEvent, Timestamp,
+    ReceiptStatus, StoreError, StoredEvent, Timestamp, parse_stored_text, stored_nanos,
+    stored_text,
 };
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
@@ -542,7 +542,7 @@ impl PostgresStore {
             let status: String = row.try_get(0).map_err(err)?;
             let n: i64 = row.try_get(1).map_err(err)?;
             let n = u64::try_from(n).unwrap_or(0);
-            match parse_status(&status)? {
+            match OutboxStatus::from_stored(&status)? {
                 OutboxStatus::Pending => counts.pending = n,
                 OutboxStatus::Sent => counts.sent = n,
                 OutboxStatus::Dead => counts.dead = n,
@@ -567,42 +567,6 @@ impl PostgresStore {
             }
         }
         Ok(c)
-    }
-}
-
-/// Nanoseconds since the Unix epoch, saturating outside 1677–2262.
-fn ns(t: &Timestamp) -> i64 {
-    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
-}
-
-fn rfc3339(t: &Timestamp) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-fn parse_time(what: &str, text: &str) -> Result<Timestamp, StoreError> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| corrupt(what, format!("{text:?}: {e}")))
-}
-
-fn status_str(s: OutboxStatus) -> &'static str {
-    match s {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Dead => "dead",
-        OutboxStatus::Suppressed => "suppressed",
-    }
-}
-
-fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
-    match s {
-        "pending" => Ok(OutboxStatus::Pending),
-        "sent" => Ok(OutboxStatus::Sent),
-        "dead" => Ok(OutboxStatus::Dead),
-        "suppressed" => Ok(OutboxStatus::Suppressed),
-        other => Err(corrupt("outbox status", format!("{other:?}"))),
     }
 }
 
@@ -653,15 +617,15 @@ fn entry_from_row(row: &Row) -> Result<OutboxEntry, StoreError> {
     Ok(OutboxEntry {
         id: u64::try_from(id).map_err(|_| corrupt(&what, format!("id {id}")))?,
         message: serde_json::from_str(&message).map_err(|e| corrupt(&what, e))?,
-        status: parse_status(&status)?,
+        status: OutboxStatus::from_stored(&status)?,
         attempts: u32::try_from(attempts)
             .map_err(|_| corrupt(&what, format!("attempts {attempts}")))?,
-        next_attempt_at: parse_time(&what, &next_attempt_at)?,
+        next_attempt_at: parse_stored_text(&what, &next_attempt_at)?,
         last_error,
         provider_msg_id,
         sent_at: sent_at
             .as_deref()
-            .map(|t| parse_time(&what, t))
+            .map(|t| parse_stored_text(&what, t))
             .transpose()?,
         receipt: receipt
             .as_deref()
@@ -764,8 +728,8 @@ fn append_in(
             types.push(ev.event_type.as_str());
             payloads.push(ev.payload_json.as_str());
             actors.push(ev.actor.as_str());
-            ats.push(rfc3339(&ev.at));
-            at_ns.push(ns(&ev.at));
+            ats.push(stored_text(&ev.at));
+            at_ns.push(stored_nanos(&ev.at));
         }
         tx.execute(
             &st.events,
@@ -825,9 +789,9 @@ fn enqueue_in(
         addresses.push(m.address.as_str());
         supersede.push(m.supersede_key.as_deref());
         messages.push(json);
-        next_at.push(rfc3339(&m.not_before));
-        next_ns.push(ns(&m.not_before));
-        expires.push(m.expires_at.as_ref().map(ns));
+        next_at.push(stored_text(&m.not_before));
+        next_ns.push(stored_nanos(&m.not_before));
+        expires.push(m.expires_at.as_ref().map(stored_nanos));
     }
     let err = |e| store_err("enqueue notice", e);
     let params: [&(dyn ToSql + Sync); 10] = [
@@ -878,7 +842,7 @@ fn record_in(
                 provider_msg_id,
             } => (
                 "sent",
-                Some(rfc3339(at)),
+                Some(stored_text(at)),
                 provider_msg_id.as_deref().map(|p| clean(p).into_owned()),
                 None,
                 None,
@@ -891,8 +855,8 @@ fn record_in(
                 "pending",
                 None,
                 None,
-                Some(rfc3339(next_attempt_at)),
-                Some(ns(next_attempt_at)),
+                Some(stored_text(next_attempt_at)),
+                Some(stored_nanos(next_attempt_at)),
                 Some(clean(error).into_owned()),
             ),
             AttemptResult::Dead { reason } => (
@@ -1005,7 +969,7 @@ fn record_columns(
             .map_err(RecordFailure::Client)?;
         return Err(RecordFailure::Store(match status {
             None => StoreError::UnknownEntry { id: id_u },
-            Some(s) => match parse_status(&s) {
+            Some(s) => match OutboxStatus::from_stored(&s) {
                 Ok(status) => StoreError::NotPending { id: id_u, status },
                 Err(e) => e,
             },
@@ -1050,7 +1014,7 @@ impl EventStore for PostgresStore {
                 event_type: row.try_get(1).map_err(err)?,
                 payload_json: row.try_get(2).map_err(err)?,
                 actor: row.try_get(3).map_err(err)?,
-                at: parse_time(&what, &at)?,
+                at: parse_stored_text(&what, &at)?,
             });
         }
         Ok(out)
@@ -1118,13 +1082,13 @@ impl OutboxDelivery for PostgresStore {
     /// suppressed, in the same transaction. Entries this instance already leases are returned
     /// again (a round that did not record them may take them again).
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        let now_ns = ns(&now);
+        let now_ns = stored_nanos(&now);
         let until = now_ns.saturating_add(self.lease_ns);
         let instance = self.instance.clone();
         let mut c = self.conn()?;
         let Conn { client, st } = &mut *c;
         let mut tx = client.transaction().map_err(|e| store_err("begin", e))?;
-        let reason = format!("expired unsent at {}", rfc3339(&now));
+        let reason = format!("expired unsent at {}", stored_text(&now));
         tx.execute(&st.expire, &[&now_ns, &reason])
             .map_err(|e| store_err("expire notices", e))?;
         let rows = tx
@@ -1215,7 +1179,10 @@ impl OutboxQueries for PostgresStore {
         let mut c = self.conn()?;
         let Conn { client, st } = &mut *c;
         let rows = client
-            .query(&st.list, &[&status_str(status), &limit_i64(limit)])
+            .query(
+                &st.list,
+                &[&OutboxStatus::as_str(status), &limit_i64(limit)],
+            )
             .map_err(|e| store_err("outbox", e))?;
         entries(&rows)
     }
@@ -1236,7 +1203,12 @@ impl OptOuts for PostgresStore {
         client
             .execute(
                 &st.opt_set,
-                &[&channel.as_str(), &address, &rfc3339(&at), &reason.as_ref()],
+                &[
+                    &channel.as_str(),
+                    &address,
+                    &stored_text(&at),
+                    &reason.as_ref(),
+                ],
             )
             .map_err(|e| store_err("opt-out", e))?;
         Ok(())

@@ -3,11 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::DateTime;
 use gridserve_core::ports::{
     Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts, OutboundMessage,
     OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus, ReceiptStatus, StoreError,
-    StoredEvent, Timestamp,
+    StoredEvent, Timestamp, parse_stored_text, stored_nanos, stored_text,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -267,7 +266,7 @@ impl SqliteStore {
             let status: String = row.get(0).map_err(|e| store_err("outbox counts", e))?;
             let n: i64 = row.get(1).map_err(|e| store_err("outbox counts", e))?;
             let n = u64::try_from(n).unwrap_or(0);
-            match parse_status(&status)? {
+            match OutboxStatus::from_stored(&status)? {
                 OutboxStatus::Pending => counts.pending = n,
                 OutboxStatus::Sent => counts.sent = n,
                 OutboxStatus::Dead => counts.dead = n,
@@ -308,42 +307,6 @@ fn query_entries(
     Ok(out)
 }
 
-/// Nanoseconds since the Unix epoch, saturating outside 1677–2262.
-pub(crate) fn ns(t: &Timestamp) -> i64 {
-    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
-}
-
-fn rfc3339(t: &Timestamp) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-fn parse_time(what: &str, text: &str) -> Result<Timestamp, StoreError> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| corrupt(what, format!("{text:?}: {e}")))
-}
-
-fn status_str(s: OutboxStatus) -> &'static str {
-    match s {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Dead => "dead",
-        OutboxStatus::Suppressed => "suppressed",
-    }
-}
-
-fn parse_status(s: &str) -> Result<OutboxStatus, StoreError> {
-    match s {
-        "pending" => Ok(OutboxStatus::Pending),
-        "sent" => Ok(OutboxStatus::Sent),
-        "dead" => Ok(OutboxStatus::Dead),
-        "suppressed" => Ok(OutboxStatus::Suppressed),
-        other => Err(corrupt("outbox status", format!("{other:?}"))),
-    }
-}
-
 fn to_i64(what: &str, v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Backend {
         detail: format!("{what} {v} exceeds the largest value SQLite stores"),
@@ -369,15 +332,15 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxEntry, StoreError> {
     Ok(OutboxEntry {
         id: u64::try_from(id).map_err(|_| corrupt(&what, format!("id {id}")))?,
         message: serde_json::from_str(&message).map_err(|e| corrupt(&what, e))?,
-        status: parse_status(&status)?,
+        status: OutboxStatus::from_stored(&status)?,
         attempts: u32::try_from(attempts)
             .map_err(|_| corrupt(&what, format!("attempts {attempts}")))?,
-        next_attempt_at: parse_time(&what, &next_attempt_at)?,
+        next_attempt_at: parse_stored_text(&what, &next_attempt_at)?,
         last_error,
         provider_msg_id,
         sent_at: sent_at
             .as_deref()
-            .map(|t| parse_time(&what, t))
+            .map(|t| parse_stored_text(&what, t))
             .transpose()?,
         receipt: receipt
             .as_deref()
@@ -433,8 +396,8 @@ fn append_in(
                     ev.event_type,
                     ev.payload_json,
                     ev.actor,
-                    rfc3339(&ev.at),
-                    ns(&ev.at),
+                    stored_text(&ev.at),
+                    stored_nanos(&ev.at),
                 ])
                 .map_err(|e| store_err("append event", e))?;
         }
@@ -496,9 +459,9 @@ fn enqueue_in(
                 n.address,
                 n.supersede_key,
                 json_text,
-                rfc3339(&n.not_before),
-                ns(&n.not_before),
-                n.expires_at.as_ref().map(ns),
+                stored_text(&n.not_before),
+                stored_nanos(&n.not_before),
+                n.expires_at.as_ref().map(stored_nanos),
             ])
             .map_err(err)?;
         if inserted == 0 {
@@ -528,7 +491,7 @@ fn record_in(tx: &Transaction<'_>, id: u64, result: &AttemptResult) -> Result<()
                 "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, \
                  provider_msg_id = ?3 WHERE id = ?1 AND status = 'pending'",
             )
-            .and_then(|mut s| s.execute(params![id_i, rfc3339(at), provider_msg_id])),
+            .and_then(|mut s| s.execute(params![id_i, stored_text(at), provider_msg_id])),
         AttemptResult::Retry {
             next_attempt_at,
             error,
@@ -541,8 +504,8 @@ fn record_in(tx: &Transaction<'_>, id: u64, result: &AttemptResult) -> Result<()
             .and_then(|mut s| {
                 s.execute(params![
                     id_i,
-                    rfc3339(next_attempt_at),
-                    ns(next_attempt_at),
+                    stored_text(next_attempt_at),
+                    stored_nanos(next_attempt_at),
                     error
                 ])
             }),
@@ -556,7 +519,7 @@ fn record_in(tx: &Transaction<'_>, id: u64, result: &AttemptResult) -> Result<()
                 "UPDATE outbox SET status = ?2, attempts = attempts + 1, last_error = ?3 \
                  WHERE id = ?1 AND status = 'pending'",
             )
-            .and_then(|mut s| s.execute(params![id_i, status_str(status), reason]))
+            .and_then(|mut s| s.execute(params![id_i, OutboxStatus::as_str(status), reason]))
         }
     }
     .map_err(err)?;
@@ -570,7 +533,7 @@ fn record_in(tx: &Transaction<'_>, id: u64, result: &AttemptResult) -> Result<()
             None => StoreError::UnknownEntry { id },
             Some(status) => StoreError::NotPending {
                 id,
-                status: parse_status(&status)?,
+                status: OutboxStatus::from_stored(&status)?,
             },
         });
     }
@@ -613,7 +576,7 @@ impl EventStore for SqliteStore {
                 event_type: row.get(1).map_err(err)?,
                 payload_json: row.get(2).map_err(err)?,
                 actor: row.get(3).map_err(err)?,
-                at: parse_time(&what, &at)?,
+                at: parse_stored_text(&what, &at)?,
             });
         }
         Ok(out)
@@ -649,7 +612,7 @@ impl OutboxDelivery for SqliteStore {
     /// `not_before`), earliest next attempt first and then in enqueue order; entries with
     /// `expires_at <= now` are first marked suppressed, in the same transaction.
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        let now_ns = ns(&now);
+        let now_ns = stored_nanos(&now);
         let tx = self.write_tx()?;
         tx.prepare_cached(
             "UPDATE outbox SET status = 'suppressed', last_error = ?2 \
@@ -658,7 +621,7 @@ impl OutboxDelivery for SqliteStore {
         .and_then(|mut s| {
             s.execute(params![
                 now_ns,
-                format!("expired unsent at {}", rfc3339(&now))
+                format!("expired unsent at {}", stored_text(&now))
             ])
         })
         .map_err(|e| store_err("expire notices", e))?;
@@ -732,7 +695,10 @@ impl OutboxQueries for SqliteStore {
     fn list(&self, status: OutboxStatus, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let sql =
             format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE status = ?1 ORDER BY id LIMIT ?2");
-        self.query_entries(&sql, params![status_str(status), limit_i64(limit)])
+        self.query_entries(
+            &sql,
+            params![OutboxStatus::as_str(status), limit_i64(limit)],
+        )
     }
 }
 
@@ -750,7 +716,9 @@ impl OptOuts for SqliteStore {
                  ON CONFLICT (channel, address) DO UPDATE SET at = excluded.at, \
                  reason = excluded.reason",
             )
-            .and_then(|mut s| s.execute(params![channel.as_str(), address, rfc3339(&at), reason]))
+            .and_then(|mut s| {
+                s.execute(params![channel.as_str(), address, stored_text(&at), reason])
+            })
             .map_err(|e| store_err("opt-out", e))?;
         Ok(())
     }

@@ -6,6 +6,35 @@ use chrono::{DateTime, FixedOffset};
 /// daylight saving) unless the host gives another offset.
 pub type Timestamp = DateTime<FixedOffset>;
 
+/// How the stores keep a [`Timestamp`] as a sortable integer: nanoseconds since the Unix
+/// epoch, saturating outside 1677–2262.
+#[must_use]
+pub fn stored_nanos(t: &Timestamp) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// How the stores keep a [`Timestamp`] as text: RFC 3339 with its offset and the fractional
+/// seconds it has.
+#[must_use]
+pub fn stored_text(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// The [`Timestamp`] a store wrote with [`stored_text`]; `what` names the field for the error.
+///
+/// # Errors
+/// [`StoreError::Corrupt`](super::StoreError::Corrupt) for text that is not RFC 3339.
+pub fn parse_stored_text(what: &str, text: &str) -> Result<Timestamp, super::StoreError> {
+    DateTime::parse_from_rfc3339(text).map_err(|e| super::StoreError::Corrupt {
+        what: what.to_owned(),
+        detail: format!("{text:?}: {e}"),
+    })
+}
+
 /// The source of the current time. Core logic never reads the system clock itself.
 pub trait Clock: Send + Sync {
     /// The current time.

@@ -20,7 +20,10 @@ pub mod messenger;
 pub mod outbox;
 pub mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock, Timestamp, china_offset};
+pub use clock::{
+    Clock, ManualClock, SystemClock, Timestamp, china_offset, parse_stored_text, stored_nanos,
+    stored_text,
+};
 pub use messenger::{
     Channel, MessageCategory, Messenger, OutboundMessage, ReceiptStatus, SendError, SendOutcome,
 };

@@ -23,6 +23,36 @@ pub enum OutboxStatus {
     Suppressed,
 }
 
+impl OutboxStatus {
+    /// The name stores keep: `pending`, `sent`, `dead` or `suppressed` (as serde writes it).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+            Self::Suppressed => "suppressed",
+        }
+    }
+
+    /// The status a store wrote with [`OutboxStatus::as_str`].
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for any other text.
+    pub fn from_stored(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "pending" => Ok(Self::Pending),
+            "sent" => Ok(Self::Sent),
+            "dead" => Ok(Self::Dead),
+            "suppressed" => Ok(Self::Suppressed),
+            other => Err(StoreError::Corrupt {
+                what: "outbox status".to_owned(),
+                detail: format!("{other:?}"),
+            }),
+        }
+    }
+}
+
 /// One notice in the outbox with its delivery bookkeeping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -222,3 +252,35 @@ pub trait OptOuts {
 pub trait OutboxStore: OutboxDelivery + OutboxQueries + OptOuts {}
 
 impl<T: OutboxDelivery + OutboxQueries + OptOuts + ?Sized> OutboxStore for T {}
+
+#[cfg(test)]
+mod stored_form_tests {
+    use super::*;
+    use crate::ports::{parse_stored_text, stored_nanos, stored_text};
+
+    #[test]
+    fn statuses_and_times_read_back_as_written() {
+        for s in [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Dead,
+            OutboxStatus::Suppressed,
+        ] {
+            // The stored name is serde's name, so JSON exports and the tables agree.
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(OutboxStatus::from_stored(s.as_str()).unwrap(), s);
+        }
+        assert!(matches!(
+            OutboxStatus::from_stored("Sent"),
+            Err(StoreError::Corrupt { .. })
+        ));
+        let t = chrono::DateTime::parse_from_rfc3339("2026-03-01T08:00:00.25+08:00").unwrap();
+        assert_eq!(stored_text(&t), "2026-03-01T08:00:00.250+08:00");
+        assert_eq!(parse_stored_text("t", &stored_text(&t)).unwrap(), t);
+        // 2026-03-01T00:00:00.25Z is 1,772,323,200.25 s after the epoch.
+        assert_eq!(stored_nanos(&t), 1_772_323_200_250_000_000);
+        let far = chrono::DateTime::parse_from_rfc3339("2300-01-01T00:00:00+08:00").unwrap();
+        assert_eq!(stored_nanos(&far), i64::MAX);
+        assert!(parse_stored_text("t", "yesterday").is_err());
+    }
+}
