@@ -1,10 +1,15 @@
 //! The quickstart example's logic on networks that used to make it panic, and what it prints:
 //! masked personal data, no Rust debug text, aligned columns, readable areas in notices.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
-use gridserve::network::io;
-use gridserve::network::records::NetworkData;
+use chrono::TimeZone;
+use gridserve::integrate::{self, AmiEvent, AmiEventKind, FindingKind, Sources};
+use gridserve::network::records::{NetworkData, SwitchKind};
+use gridserve::network::{Network, Operation, Topology, io};
+use gridserve::synth::sources::{Injected, inject_counts, meter_of, to_sources};
 use gridserve::synth::{SynthConfig, generate};
 
 #[path = "../../examples/quickstart.rs"]
@@ -340,4 +345,106 @@ fn tables_align_chinese_and_ascii_text() {
             .iter()
             .all(|l| display_width(l) == 3 + 2 + 6 + 2 + 8 + 2 + 7)
     );
+}
+
+/// The disagreements planted in the sample sources (`examples/data/county-sources`), a few of
+/// several kinds; every one gives exactly one finding of its kind (see
+/// `gridserve::synth::sources::inject_counts`).
+const PLANTED: [(FindingKind, usize); 10] = [
+    (FindingKind::NormalisedKey, 2),
+    (FindingKind::DuplicateRecord, 1),
+    (FindingKind::ConflictingDuplicate, 1),
+    (FindingKind::NotInLedger, 2),
+    (FindingKind::NoConnectivity, 1),
+    (FindingKind::RatingMismatch, 1),
+    (FindingKind::CustomerWithoutMeter, 2),
+    (FindingKind::MeterWithoutCustomer, 1),
+    (FindingKind::InvalidPhone, 2),
+    (FindingKind::SharedPhone, 1),
+];
+
+/// The seed of the sample's network and of its planted disagreements.
+const SAMPLE_SEED: u64 = 2024;
+
+/// The sample's network: the demo county's generator with fewer feeders (2 substations of 4),
+/// so that the seven tables stay small.
+fn sample_config() -> SynthConfig {
+    SynthConfig {
+        substations: 2,
+        feeders_per_substation: 4,
+        target_points: 2_400,
+        ..SynthConfig::county(SAMPLE_SEED)
+    }
+}
+
+/// The sample sources: the network written as the five sources, the [`PLANTED`] disagreements
+/// and, under the fuse with the most metered customers untouched by them, one AMI power-off
+/// event per such customer (the fuse blew; nothing in the network says so). Returns the
+/// sources, what was planted and the fuse's asset number.
+fn sample_sources() -> (Sources, Vec<Injected>, String) {
+    let data = generate(&sample_config());
+    let mut sources = to_sources(&data);
+    let planted = inject_counts(&mut sources, &PLANTED, SAMPLE_SEED);
+    let touched: HashSet<&str> = planted.iter().map(|p| p.record.as_str()).collect();
+    let metered: HashSet<&str> = sources
+        .meters
+        .iter()
+        .filter_map(|m| m.customer.as_deref())
+        .collect();
+    let net = Arc::new(Network::from_data(&data).unwrap());
+    let topo = Topology::normal(net.clone());
+    let mut best: Option<(usize, String, Vec<String>)> = None;
+    for l in net.line_ids() {
+        if !net
+            .line(l)
+            .as_switch()
+            .is_some_and(|s| s.kind == SwitchKind::Fuse && !s.normally_open)
+        {
+            continue;
+        }
+        let scope = topo.scope(&[Operation::open(l)]).unwrap();
+        let below: Vec<String> = scope
+            .customer_ids(&topo)
+            .unwrap()
+            .into_iter()
+            .map(|c| net.customer(c).number().to_owned())
+            .filter(|c| metered.contains(c.as_str()) && !touched.contains(c.as_str()))
+            .collect();
+        let asset = net.line_asset(l).to_owned();
+        if best
+            .as_ref()
+            .is_none_or(|b| (below.len(), &asset) > (b.0, &b.1))
+        {
+            best = Some((below.len(), asset, below));
+        }
+    }
+    let (_, fuse, below) = best.expect("the sample network has a fuse");
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 7, 1, 9, 30, 0)
+        .unwrap();
+    for (k, c) in below.iter().enumerate() {
+        sources.ami_events.push(AmiEvent {
+            meter: meter_of(c),
+            time: at + chrono::Duration::seconds(7 * k as i64),
+            event: AmiEventKind::PowerOff,
+            row: 0,
+        });
+    }
+    (sources, planted, fuse)
+}
+
+/// Writes the sample sources to `examples/data/county-sources` (run it after changing the
+/// generator or [`PLANTED`]: `cargo test --test it write_the_sample_sources -- --ignored`).
+#[test]
+#[ignore = "writes the sample shipped in examples/data/county-sources"]
+fn write_the_sample_sources() {
+    let (sources, planted, fuse) = sample_sources();
+    let dir = app::sample_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    integrate::write_csv_dir(&sources, &dir).unwrap();
+    println!("fuse {fuse}, {} AMI events", sources.ami_events.len());
+    for p in planted {
+        println!("{} {}", p.kind.name(), p.record);
+    }
 }
