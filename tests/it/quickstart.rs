@@ -154,6 +154,22 @@ fn the_small_network_reads_as_a_dispatcher_wants() {
     }
     // The only sectionalizer with load behind it is SW1.
     assert!(text.contains("PLANNED OUTAGE of 负荷开关 SW1"), "{text}");
+    // FLISR for the fault on L2 (C–D): the faulted section is C and D; its closed edge switch
+    // is SW1 (B–C; TIE is open already), so step 1 opens SW1 and step 2 re-closes CB1, which
+    // re-supplies A, B and E and so C1 (50 kW) behind F1. C2 hangs on D (through T1) and
+    // stays out.
+    assert!(
+        text.contains("FLISR: 2 steps; 1 of 2 customers out restored, 1 remain out (300 kW)"),
+        "{text}"
+    );
+    let step = |k: &str| row_of(&text, k).unwrap()[..7].join(" ");
+    assert_eq!(step("1"), "1 SW1 负荷开关 分闸 隔离故障 遥控 0");
+    assert_eq!(step("2"), "2 CB1 断路器 合闸 恢复上游 遥控 1");
+    // A CSV network folder has no AMI events.
+    assert!(
+        text.contains("OUTAGE INFERENCE: no AMI event to infer from; skipped"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -447,4 +463,103 @@ fn write_the_sample_sources() {
     for p in planted {
         println!("{} {}", p.kind.name(), p.record);
     }
+}
+
+#[test]
+fn the_shipped_sample_is_what_its_generator_writes() {
+    let (sources, _, _) = sample_sources();
+    let dir = tempfile::tempdir().unwrap();
+    integrate::write_csv_dir(&sources, dir.path()).unwrap();
+    for table in integrate::SOURCE_TABLES {
+        let file = integrate::file_name(table.name, false);
+        let shipped = std::fs::read_to_string(app::sample_dir().join(&file)).unwrap();
+        let written = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        assert!(
+            shipped == written,
+            "{file} differs from what write_the_sample_sources writes"
+        );
+    }
+}
+
+/// The row of the table whose first cell is `key` (cells split on runs of spaces).
+fn row_of<'t>(text: &'t str, key: &str) -> Option<Vec<&'t str>> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.first() == Some(&key))
+}
+
+#[test]
+fn the_sample_sources_are_reconciled_inferred_and_restored() {
+    let dir = app::sample_dir();
+    let out = Out::buffer();
+    app::run(Input::Sources(&dir), &out).unwrap();
+    let text = out.text();
+    // No clear personal data of the fused network (names and phones as SG186 has them).
+    let (sources, found) = integrate::read_sources(
+        &integrate::SourcePaths::in_dir(&dir, false),
+        &integrate::ReadOptions::default(),
+    )
+    .unwrap();
+    let fused =
+        integrate::integrate(&sources, found, &integrate::IntegrateOptions::default()).unwrap();
+    check_output(&text, &fused.network);
+
+    // Every planted disagreement gives exactly one finding of its kind, and every AMI
+    // power-off event (all of them under a fuse the network believes closed) one
+    // power_off_while_supplied finding: the counts table says so.
+    assert!(text.contains("RECONCILIATION: "), "{text}");
+    let ami_events = std::fs::read_to_string(dir.join("ami_events.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(ami_events > 0);
+    let expected = PLANTED
+        .iter()
+        .map(|&(kind, n)| (kind.name(), n))
+        .chain([(FindingKind::PowerOffWhileSupplied.name(), ami_events)]);
+    for (kind, n) in expected {
+        let row = row_of(&text, &kind).unwrap_or_else(|| panic!("no row {kind}:\n{text}"));
+        assert_eq!(row.last(), Some(&n.to_string().as_str()), "{kind}: {row:?}");
+    }
+
+    // The inference names the fuse the events were planted under, explaining all of them.
+    let (_, _, fuse) = sample_sources();
+    let inferred = text
+        .split("OUTAGE INFERENCE from ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no inference section:\n{text}"));
+    let row = row_of(inferred, &fuse).unwrap_or_else(|| panic!("{fuse} not inferred:\n{text}"));
+    assert_eq!(row[1], "熔断器", "{row:?}");
+    assert_eq!(row[3], ami_events.to_string(), "{row:?}");
+
+    // The FLISR plan of the traced fault: as many rows as steps, at least one, and a closing
+    // step that restores customers.
+    let flisr = text
+        .lines()
+        .find(|l| l.starts_with("  FLISR: "))
+        .unwrap_or_else(|| panic!("no FLISR plan:\n{text}"));
+    let steps: usize = flisr["  FLISR: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(steps >= 1, "{flisr}");
+    let rows: Vec<Vec<&str>> = (1..=steps)
+        .map(|k| row_of(&text, &k.to_string()).unwrap_or_else(|| panic!("no step {k}:\n{text}")))
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[3] == "合闸" && r[6].parse::<usize>().unwrap() > 0),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn a_missing_sources_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Out::buffer();
+    let err = app::run(Input::Sources(&dir.path().join("nowhere")), &out).unwrap_err();
+    assert!(err.to_string().contains("pms_equipment"), "{err}");
 }
