@@ -1,10 +1,15 @@
 //! The quickstart example's logic on networks that used to make it panic, and what it prints:
 //! masked personal data, no Rust debug text, aligned columns, readable areas in notices.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
-use gridserve::network::io;
-use gridserve::network::records::NetworkData;
+use chrono::TimeZone;
+use gridserve::integrate::{self, AmiEvent, AmiEventKind, FindingKind, Sources};
+use gridserve::network::records::{NetworkData, SwitchKind};
+use gridserve::network::{Network, Operation, Topology, io};
+use gridserve::synth::sources::{Injected, inject_counts, meter_of, to_sources};
 use gridserve::synth::{SynthConfig, generate};
 
 #[path = "../../examples/quickstart.rs"]
@@ -149,6 +154,22 @@ fn the_small_network_reads_as_a_dispatcher_wants() {
     }
     // The only sectionalizer with load behind it is SW1.
     assert!(text.contains("PLANNED OUTAGE of 负荷开关 SW1"), "{text}");
+    // FLISR for the fault on L2 (C–D): the faulted section is C and D; its closed edge switch
+    // is SW1 (B–C; TIE is open already), so step 1 opens SW1 and step 2 re-closes CB1, which
+    // re-supplies A, B and E and so C1 (50 kW) behind F1. C2 hangs on D (through T1) and
+    // stays out.
+    assert!(
+        text.contains("FLISR: 2 steps; 1 of 2 customers out restored, 1 remain out (300 kW)"),
+        "{text}"
+    );
+    let step = |k: &str| row_of(&text, k).unwrap()[..7].join(" ");
+    assert_eq!(step("1"), "1 SW1 负荷开关 分闸 隔离故障 遥控 0");
+    assert_eq!(step("2"), "2 CB1 断路器 合闸 恢复上游 遥控 1");
+    // A CSV network folder has no AMI events.
+    assert!(
+        text.contains("OUTAGE INFERENCE: no AMI event to infer from; skipped"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -340,4 +361,205 @@ fn tables_align_chinese_and_ascii_text() {
             .iter()
             .all(|l| display_width(l) == 3 + 2 + 6 + 2 + 8 + 2 + 7)
     );
+}
+
+/// The disagreements planted in the sample sources (`examples/data/county-sources`), a few of
+/// several kinds; every one gives exactly one finding of its kind (see
+/// `gridserve::synth::sources::inject_counts`).
+const PLANTED: [(FindingKind, usize); 10] = [
+    (FindingKind::NormalisedKey, 2),
+    (FindingKind::DuplicateRecord, 1),
+    (FindingKind::ConflictingDuplicate, 1),
+    (FindingKind::NotInLedger, 2),
+    (FindingKind::NoConnectivity, 1),
+    (FindingKind::RatingMismatch, 1),
+    (FindingKind::CustomerWithoutMeter, 2),
+    (FindingKind::MeterWithoutCustomer, 1),
+    (FindingKind::InvalidPhone, 2),
+    (FindingKind::SharedPhone, 1),
+];
+
+/// The seed of the sample's network and of its planted disagreements.
+const SAMPLE_SEED: u64 = 2024;
+
+/// The sample's network: the demo county's generator with fewer feeders (2 substations of 4),
+/// so that the seven tables stay small.
+fn sample_config() -> SynthConfig {
+    SynthConfig {
+        substations: 2,
+        feeders_per_substation: 4,
+        target_points: 2_400,
+        ..SynthConfig::county(SAMPLE_SEED)
+    }
+}
+
+/// The sample sources: the network written as the five sources, the [`PLANTED`] disagreements
+/// and, under the fuse with the most metered customers untouched by them, one AMI power-off
+/// event per such customer (the fuse blew; nothing in the network says so). Returns the
+/// sources, what was planted and the fuse's asset number.
+fn sample_sources() -> (Sources, Vec<Injected>, String) {
+    let data = generate(&sample_config());
+    let mut sources = to_sources(&data);
+    let planted = inject_counts(&mut sources, &PLANTED, SAMPLE_SEED);
+    let touched: HashSet<&str> = planted.iter().map(|p| p.record.as_str()).collect();
+    let metered: HashSet<&str> = sources
+        .meters
+        .iter()
+        .filter_map(|m| m.customer.as_deref())
+        .collect();
+    let net = Arc::new(Network::from_data(&data).unwrap());
+    let topo = Topology::normal(net.clone());
+    let mut best: Option<(usize, String, Vec<String>)> = None;
+    for l in net.line_ids() {
+        if !net
+            .line(l)
+            .as_switch()
+            .is_some_and(|s| s.kind == SwitchKind::Fuse && !s.normally_open)
+        {
+            continue;
+        }
+        let scope = topo.scope(&[Operation::open(l)]).unwrap();
+        let below: Vec<String> = scope
+            .customer_ids(&topo)
+            .unwrap()
+            .into_iter()
+            .map(|c| net.customer(c).number().to_owned())
+            .filter(|c| metered.contains(c.as_str()) && !touched.contains(c.as_str()))
+            .collect();
+        let asset = net.line_asset(l).to_owned();
+        if best
+            .as_ref()
+            .is_none_or(|b| (below.len(), &asset) > (b.0, &b.1))
+        {
+            best = Some((below.len(), asset, below));
+        }
+    }
+    let (_, fuse, below) = best.expect("the sample network has a fuse");
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 7, 1, 9, 30, 0)
+        .unwrap();
+    for (k, c) in below.iter().enumerate() {
+        sources.ami_events.push(AmiEvent {
+            meter: meter_of(c),
+            time: at + chrono::Duration::seconds(7 * k as i64),
+            event: AmiEventKind::PowerOff,
+            row: 0,
+        });
+    }
+    (sources, planted, fuse)
+}
+
+/// Writes the sample sources to `examples/data/county-sources` (run it after changing the
+/// generator or [`PLANTED`]: `cargo test --test it write_the_sample_sources -- --ignored`).
+#[test]
+#[ignore = "writes the sample shipped in examples/data/county-sources"]
+fn write_the_sample_sources() {
+    let (sources, planted, fuse) = sample_sources();
+    let dir = app::sample_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    integrate::write_csv_dir(&sources, &dir).unwrap();
+    println!("fuse {fuse}, {} AMI events", sources.ami_events.len());
+    for p in planted {
+        println!("{} {}", p.kind.name(), p.record);
+    }
+}
+
+#[test]
+fn the_shipped_sample_is_what_its_generator_writes() {
+    let (sources, _, _) = sample_sources();
+    let dir = tempfile::tempdir().unwrap();
+    integrate::write_csv_dir(&sources, dir.path()).unwrap();
+    for table in integrate::SOURCE_TABLES {
+        let file = integrate::file_name(table.name, false);
+        let shipped = std::fs::read_to_string(app::sample_dir().join(&file)).unwrap();
+        let written = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        assert!(
+            shipped == written,
+            "{file} differs from what write_the_sample_sources writes"
+        );
+    }
+}
+
+/// The row of the table whose first cell is `key` (cells split on runs of spaces).
+fn row_of<'t>(text: &'t str, key: &str) -> Option<Vec<&'t str>> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.first() == Some(&key))
+}
+
+#[test]
+fn the_sample_sources_are_reconciled_inferred_and_restored() {
+    let dir = app::sample_dir();
+    let out = Out::buffer();
+    app::run(Input::Sources(&dir), &out).unwrap();
+    let text = out.text();
+    // No clear personal data of the fused network (names and phones as SG186 has them).
+    let (sources, found) = integrate::read_sources(
+        &integrate::SourcePaths::in_dir(&dir, false),
+        &integrate::ReadOptions::default(),
+    )
+    .unwrap();
+    let fused =
+        integrate::integrate(&sources, found, &integrate::IntegrateOptions::default()).unwrap();
+    check_output(&text, &fused.network);
+
+    // Every planted disagreement gives exactly one finding of its kind, and every AMI
+    // power-off event (all of them under a fuse the network believes closed) one
+    // power_off_while_supplied finding: the counts table says so.
+    assert!(text.contains("RECONCILIATION: "), "{text}");
+    let ami_events = std::fs::read_to_string(dir.join("ami_events.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(ami_events > 0);
+    let expected = PLANTED
+        .iter()
+        .map(|&(kind, n)| (kind.name(), n))
+        .chain([(FindingKind::PowerOffWhileSupplied.name(), ami_events)]);
+    for (kind, n) in expected {
+        let row = row_of(&text, &kind).unwrap_or_else(|| panic!("no row {kind}:\n{text}"));
+        assert_eq!(row.last(), Some(&n.to_string().as_str()), "{kind}: {row:?}");
+    }
+
+    // The inference names the fuse the events were planted under, explaining all of them.
+    let (_, _, fuse) = sample_sources();
+    let inferred = text
+        .split("OUTAGE INFERENCE from ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no inference section:\n{text}"));
+    let row = row_of(inferred, &fuse).unwrap_or_else(|| panic!("{fuse} not inferred:\n{text}"));
+    assert_eq!(row[1], "熔断器", "{row:?}");
+    assert_eq!(row[3], ami_events.to_string(), "{row:?}");
+
+    // The FLISR plan of the traced fault: as many rows as steps, at least one, and a closing
+    // step that restores customers.
+    let flisr = text
+        .lines()
+        .find(|l| l.starts_with("  FLISR: "))
+        .unwrap_or_else(|| panic!("no FLISR plan:\n{text}"));
+    let steps: usize = flisr["  FLISR: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(steps >= 1, "{flisr}");
+    let rows: Vec<Vec<&str>> = (1..=steps)
+        .map(|k| row_of(&text, &k.to_string()).unwrap_or_else(|| panic!("no step {k}:\n{text}")))
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[3] == "合闸" && r[6].parse::<usize>().unwrap() > 0),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn a_missing_sources_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Out::buffer();
+    let err = app::run(Input::Sources(&dir.path().join("nowhere")), &out).unwrap_err();
+    assert!(err.to_string().contains("pms_equipment"), "{err}");
 }
