@@ -5,7 +5,8 @@
 //! the AMI events and plan an outage the way an operator would, printing what they need and
 //! how long each step took.
 //!
-//! About 820 lines of code: an example a reader follows top to bottom, kept in one file.
+//! About 1,050 lines of code: an example a reader follows top to bottom, section by section,
+//! kept in one file.
 //!
 //! It then runs the closed loops on the embedded SQLite event store and outbox, in a database
 //! file in a fresh temporary directory: the fault's scope starts an outage notice whose
