@@ -519,15 +519,20 @@ fn join(path: &str, key: &str) -> String {
 pub(crate) fn json_value(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(s) = obj.cast::<pyo3::types::PyString>() {
         let text = text_of(py, what, "", s)?;
-        let mut de = serde_json::Deserializer::from_str(&text);
-        return serde_path_to_error::deserialize::<_, Value>(&mut de).map_err(|e| {
+        // A number literal a binary f64 would change reaches decimal fields as exact text.
+        let exact = gridserve_core::tariff::exact::quote_inexact_numbers(&text);
+        let mut de = serde_json::Deserializer::from_str(&exact.text);
+        let value = serde_path_to_error::deserialize::<_, Value>(&mut de).map_err(|e| {
             argument_error(
                 py,
                 what,
                 Some(&e.path().to_string()),
                 &e.inner().to_string(),
             )
-        });
+        })?;
+        de.end()
+            .map_err(|e| argument_error(py, what, None, &e.to_string()))?;
+        return Ok(value);
     }
     to_json(py, what, "", obj, 0)
 }
@@ -689,15 +694,8 @@ pub(crate) fn json_text_arg<T: serde::de::DeserializeOwned>(
     what: &str,
     text: &str,
 ) -> PyResult<T> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        argument_error(
-            py,
-            what,
-            Some(&e.path().to_string()),
-            &e.inner().to_string(),
-        )
-    })
+    gridserve_core::tariff::exact::from_json_text(text)
+        .map_err(|message| argument_error(py, what, None, &message))
 }
 
 /// China Standard Time (UTC+8), the zone of naive times.

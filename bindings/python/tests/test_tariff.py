@@ -404,6 +404,33 @@ def test_zero_capacity_and_sealed_dates():
     )
 
 
+def test_long_number_literals_in_json_text_are_exact():
+    import json
+
+    t = gs.Tariff.default()
+    # 20 significant digits: a binary float would carry 700000.12345678901 (17 digits), and
+    # the bill would use a reading the meter never gave. As JSON text the literal reaches the
+    # bill exactly, the same as the Decimal given in a dict.
+    literal = "700000.1234567890123456789"
+    text = json.dumps(huizhou_usage(kvarh_forward="@")).replace('"@"', literal)
+    from_text = t.bill(text)
+    from_decimal = t.bill(huizhou_usage(kvarh_forward=D(literal)))
+    from_float = t.bill(huizhou_usage(kvarh_forward=float(literal)))
+    assert from_text == from_decimal
+    # The reverse reading is whole, so the billed kvarh keeps all 19 decimals of the literal
+    # (whatever the rule combining forward and reverse); the float's kvarh does not.
+    assert str(from_text["pf"]["kvarh"]).endswith(".1234567890123456789")
+    assert not str(from_float["pf"]["kvarh"]).endswith(".1234567890123456789")
+    # 29 significant digits as a JSON number: refused by name, never rounded.
+    long = text.replace(literal, "3200.0000000000000000000000001")
+    with pytest.raises(gs.ParseError) as e:
+        t.bill(long)
+    assert "kvarh_forward" in str(e.value) and "significant digits" in str(e.value)
+    # Text after the JSON value is refused, not ignored.
+    with pytest.raises(gs.InvalidArgumentError):
+        t.bill(json.dumps(huizhou_usage()) + " 1")
+
+
 def test_decimals_beyond_28_digits_and_checked_arithmetic():
     t = gs.Tariff.default()
     long = D("3200.0000000000000000000000001")  # 29 significant digits

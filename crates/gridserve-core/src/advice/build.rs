@@ -47,7 +47,7 @@ pub struct CustomerInput {
     /// the customer number.
     pub usage: UsageRecord,
     /// The annual saving A of a customer trading directly on the power market, if it does.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tariff::exact::de_opt")]
     pub direct_trading_saving_yuan: Option<Decimal>,
 }
 

@@ -60,15 +60,18 @@ pub struct AdviceRules {
     /// Rule (1) thresholds.
     pub transformer: TransformerRules,
     /// The step of contract demands tried by rule (2), kW (default 1).
+    #[serde(deserialize_with = "crate::tariff::exact::de")]
     pub contract_step_kw: Decimal,
     /// Rule (3): red at this many surcharge months or more, else yellow (default 2).
     pub pf_red_surcharge_months: usize,
     /// Rule (3): the power factor the compensation should reach (default: the lowest one with
     /// the full reduction of the standard).
+    #[serde(deserialize_with = "crate::tariff::exact::de_opt")]
     pub pf_target: Option<Decimal>,
     /// Rule (3): operating hours per day for the average power (default 24).
     pub pf_hours_per_day: Option<f64>,
     /// Rule (4): the share of peak + sharp energy assumed movable to the valley (default 0.10).
+    #[serde(deserialize_with = "crate::tariff::exact::de")]
     pub tou_shift_share: Decimal,
     /// The indicators scored, in order (default: load factor, minimum load ratio, peak–valley
     /// difference rate, power factor, valley share, kWh per kVA, demand utilisation).
@@ -110,10 +113,11 @@ impl AdviceRules {
     /// # Errors
     /// [`AdviceError::Parse`] for malformed JSON, and the errors of [`AdviceRules::validate`].
     pub fn from_json(text: &str) -> Result<Self, AdviceError> {
-        let rules: AdviceRules = serde_json::from_str(text).map_err(|e| AdviceError::Parse {
-            what: "advice rules".into(),
-            detail: e.to_string(),
-        })?;
+        let rules: AdviceRules =
+            crate::tariff::exact::from_json_text(text).map_err(|detail| AdviceError::Parse {
+                what: "advice rules".into(),
+                detail,
+            })?;
         rules.validate()?;
         Ok(rules)
     }

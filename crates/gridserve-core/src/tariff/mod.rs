@@ -251,8 +251,23 @@ impl<'de> Deserialize<'de> for PeriodValues<Decimal> {
 /// # Errors
 /// As above.
 pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, TariffError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(what, &e))?;
+    // Number literals a binary f64 would change reach the decimal fields as exact text.
+    let exact = exact::quote_inexact_numbers(text);
+    let mut de = serde_json::Deserializer::from_str(&exact.text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut err = json_error(what, &e);
+        if let (TariffError::Json { message, .. }, Some(better)) =
+            (&mut err, exact.explain(&e.inner().to_string()))
+        {
+            let path = e.path().to_string();
+            *message = if path == "." {
+                better
+            } else {
+                format!("field `{path}`: {better}")
+            };
+        }
+        err
+    })?;
     // Trailing characters after the value are refused as serde_json::from_str does.
     de.end().map_err(|e| TariffError::Json {
         what: what.to_owned(),

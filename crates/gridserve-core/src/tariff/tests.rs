@@ -1348,6 +1348,61 @@ fn exact_decimal_inputs() {
 }
 
 #[test]
+fn long_json_number_literals_reach_decimal_fields_exactly() {
+    // 1234.5678901234567891 has 20 significant digits; as a binary f64 it would read back as
+    // 1234.5678901234568 (17 digits), so the bill would use a value the customer never gave.
+    let u = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": 1000,
+            "energy_kwh": {"flat": 1234.5678901234567891},
+            "kvarh_forward": 0.1000000000000000055511151231}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        u.energy_kwh.get(Period::Flat).to_string(),
+        "1234.5678901234567891"
+    );
+    // 28 digits of the exact binary value of 0.1: its nearest f64 reads back as 0.1.
+    assert_eq!(
+        u.kvarh_forward.to_string(),
+        "0.1000000000000000055511151231"
+    );
+    // 29 significant digits as a JSON number: refused by name, as the same text in a string is.
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4,
+            "capacity_kva": 1000.0000000000000000000000001}"#,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("capacity_kva") && msg.contains("significant digits"),
+        "{msg}"
+    );
+    // An underflow that a binary f64 would silently make 0 is refused as too small.
+    let e = from_json::<MonthlyUsage>(
+        "usage",
+        r#"{"customer": "C1", "year": 2026, "month": 4, "capacity_kva": 1e-400}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("capacity_kva"), "{e}");
+    // A binary-float field (the schedule's hours) given more digits than an f64 carries is
+    // refused with the field named and the reason, not silently rounded to 7.
+    let e = from_json::<TouSchedule>(
+        "schedule",
+        r#"{"name": "flat", "effective_from": "2020-01-01", "seasons": [{"name": "all",
+            "months": [1,2,3,4,5,6,7,8,9,10,11,12], "periods": [{"period": "flat",
+            "hours": [[0, 7.00000000000000000001], [7, 24]]}]}]}"#,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("seasons[0].periods[0].hours") && msg.contains("binary floating-point"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn json_errors_name_the_field() {
     let base = r#""customer": "C1", "year": 2026, "month": 4, "capacity_kva": "1000""#;
     let e = from_json::<MonthlyUsage>("usage", &format!(r#"{{{base}, "method": "by_magic"}}"#))

@@ -146,6 +146,7 @@ pub enum BillCommand {
         /// The customer number.
         customer: String,
         /// The amount, yuan (> 0).
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
         /// Payment due (after now).
         due: Timestamp,
@@ -158,6 +159,7 @@ pub enum BillCommand {
     /// A payment (from the payment system, a collector, or the customer's feedback).
     RecordPayment {
         /// Amount paid, yuan (> 0, at most the outstanding amount).
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
     },
     /// Send the reminders to another of the customer's contacts.
@@ -178,6 +180,7 @@ pub enum BillEvent {
         /// The customer.
         customer: String,
         /// Amount, yuan.
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
         /// Due.
         due: Timestamp,
@@ -211,8 +214,10 @@ pub enum BillEvent {
     /// A payment was recorded.
     PaymentRecorded {
         /// Amount, yuan.
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
         /// Outstanding after it.
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         outstanding: Decimal,
     },
     /// Paid in full.

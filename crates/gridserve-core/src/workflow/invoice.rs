@@ -112,6 +112,7 @@ pub enum InvoiceCommand {
         #[serde(default)]
         bill: Option<String>,
         /// Amount, yuan (> 0).
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
     },
     /// The invoice is printed.
@@ -146,6 +147,7 @@ pub enum InvoiceEvent {
         /// The bill.
         bill: Option<String>,
         /// Amount, yuan.
+        #[serde(deserialize_with = "crate::tariff::exact::de")]
         amount: Decimal,
     },
     /// Printed.

@@ -58,6 +58,7 @@ pub struct ReportDigest {
     /// The overall status in one character: 红, 黄 or 绿.
     pub status: String,
     /// The estimated yearly saving, yuan (two decimals).
+    #[serde(deserialize_with = "crate::tariff::exact::de")]
     pub saving_yuan: Decimal,
 }
 
