@@ -33,7 +33,7 @@
 //! power-on reports below a concluded device or about a de-energized point are listed as
 //! `contradicting`.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -202,10 +202,27 @@ pub struct Inference {
 /// An evidence item resolved to the model.
 enum Item {
     /// Off (`true`) or on units: `(customer or NONE, point)`.
-    Units(bool, Vec<(u32, u32)>),
+    Units(bool, UnitList),
     Trip(Trip),
     /// The point below the indicator.
     Indicator(u32),
+}
+
+/// The units of one item: one customer (most items, kept without an allocation) or every
+/// customer at a point.
+enum UnitList {
+    One([(u32, u32); 1]),
+    Many(Vec<(u32, u32)>),
+}
+
+impl std::ops::Deref for UnitList {
+    type Target = [(u32, u32)];
+    fn deref(&self) -> &[(u32, u32)] {
+        match self {
+            Self::One(one) => one,
+            Self::Many(many) => many,
+        }
+    }
 }
 
 /// Counts of a device.
@@ -290,7 +307,10 @@ impl Topology {
         let units = |off: bool| -> Result<Item, NetworkError> {
             if let Some(c) = &e.customer {
                 let id = net.customer_id(c)?;
-                return Ok(Item::Units(off, vec![(id.0, net.customer(id).point().0)]));
+                return Ok(Item::Units(
+                    off,
+                    UnitList::One([(id.0, net.customer(id).point().0)]),
+                ));
             }
             let asset = e.asset.as_deref().unwrap_or_default();
             let p = match net.element(asset)? {
@@ -301,9 +321,9 @@ impl Topology {
             Ok(Item::Units(
                 off,
                 if at.is_empty() {
-                    vec![(NONE, p.0)]
+                    UnitList::One([(NONE, p.0)])
                 } else {
-                    at.iter().map(|&c| (c, p.0)).collect()
+                    UnitList::Many(at.iter().map(|&c| (c, p.0)).collect())
                 },
             ))
         };
@@ -496,7 +516,7 @@ impl<'a> Inferrer<'a> {
         for (i, item) in self.items.iter().enumerate() {
             if let Item::Units(off, units) = item {
                 let mut dead = false;
-                for &(c, p) in units {
+                for &(c, p) in units.iter() {
                     if !topo.is_energized(PointId(p)) {
                         dead = true;
                         continue;
@@ -636,7 +656,7 @@ impl<'a> Inferrer<'a> {
         for (i, item) in self.items.iter().enumerate() {
             match item {
                 Item::Units(true, units) => {
-                    for &(_, p) in units {
+                    for &(_, p) in units.iter() {
                         if let Some(d) = locate(p)
                             && evidence[d].last() != Some(&i)
                         {

@@ -22,7 +22,7 @@
 //! What-if studies (a remote switch, a new tie) compare the prediction of the network as it is
 //! with the prediction of the changed network.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -30,7 +30,7 @@
 //! flows on a radial network; on the faulted feeder itself, load lost to the fault is not
 //! subtracted, which errs on the safe side).
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -612,7 +612,7 @@ impl Builder<'_> {
                     if self.is_switch(l) || !st.line_passes(lid) || !dead(w) {
                         continue;
                     }
-                    if let std::collections::hash_map::Entry::Vacant(v) = section_of.entry(w) {
+                    if let hashbrown::hash_map::Entry::Vacant(v) = section_of.entry(w) {
                         v.insert(k);
                         sec.points.push(w);
                     }
