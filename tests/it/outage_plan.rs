@@ -737,5 +737,8 @@ fn random_faults_every_affected_customer_hears_of_its_restoration_once() {
     }
     // The cases exercise restoration by steps, not only the final restoration.
     eprintln!("{by_steps} customers brought back by plan steps");
-    assert!(by_steps >= 20, "{by_steps} customers brought back by plan steps");
+    assert!(
+        by_steps >= 20,
+        "{by_steps} customers brought back by plan steps"
+    );
 }
