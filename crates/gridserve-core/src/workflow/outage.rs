@@ -1244,9 +1244,9 @@ impl Workflow for OutageWorkflow {
             |t| format!("预计{}恢复", t.format("%-m月%-d日%H:%M")),
         );
         let v = vars([
-            ("outage", s.id.clone()),
-            ("area", s.area.clone()),
-            ("cause", s.cause.clone()),
+            ("outage", s.id),
+            ("area", s.area),
+            ("cause", s.cause),
             ("status", status.to_owned()),
             ("etr_text", etr_text),
             ("updated", format_time(at)),
