@@ -5,12 +5,15 @@
 //! the AMI events and plan an outage the way an operator would, printing what they need and
 //! how long each step took.
 //!
-//! About 1,050 lines of code: an example a reader follows top to bottom, section by section,
+//! About 1,250 lines of code: an example a reader follows top to bottom, section by section,
 //! kept in one file.
 //!
 //! It then runs the closed loops on the embedded SQLite event store and outbox, in a database
 //! file in a fresh temporary directory: the fault's scope starts an outage notice whose
-//! progress reaches the affected customers' contacts, a safety defect is recorded and closed,
+//! progress reaches the affected customers' contacts; the crew works the FLISR plan step by
+//! step, and the customers each step brings back get a restored notice and no more progress
+//! notices; the inferred device starts a second outage notice that records the evidence it
+//! rests on; a safety defect is recorded and closed,
 //! and a bill's reminders escalate up the contact levels. The outbox dispatcher delivers each
 //! step's notices through console messengers (one masked line per notice, the first few shown).
 //! At the end it counts the outbox entries by status and reopens the file to read the outage's
@@ -51,8 +54,8 @@ use gridserve::ports::{
 use gridserve::sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use gridserve::workflow::bill::BillCommand;
 use gridserve::workflow::defect::{DefectCommand, Severity};
-use gridserve::workflow::outage::{OutageCommand, OutageWorkflow};
-use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, SystemGrant, Workflow};
+use gridserve::workflow::outage::{OutageCommand, OutagePlanStep};
+use gridserve::workflow::{Actor, Attachment, Desk, MediaKind, Role, SystemGrant};
 
 /// Where the program writes: standard output, or a buffer (for tests). Cloned into the console
 /// messengers, which print from the dispatcher.
@@ -449,8 +452,12 @@ pub(crate) fn run(input: Input<'_>, out: &Out) -> Result<(), gridserve::Error> {
             topo.restoration_plan(ElementId::Line(segment), &RestorationOptions::default())
         })?;
         print_plan(out, &net, &plan);
-        let trace = OutageCommand::trace_fault(&topo, &outcome, None)?;
-        fault = Some((net.line_asset(segment).to_owned(), area, trace));
+        fault = Some(Fault {
+            segment: net.line_asset(segment).to_owned(),
+            area,
+            trace: OutageCommand::trace_fault(&topo, &outcome, None)?,
+            plan: OutageCommand::attach_plan(&topo, &plan)?,
+        });
     } else {
         say!(out);
         say!(
@@ -459,7 +466,7 @@ pub(crate) fn run(input: Input<'_>, out: &Out) -> Result<(), gridserve::Error> {
         );
     }
 
-    infer(out, &topo, &evidence)?;
+    let inferred = infer(out, &topo, &evidence)?;
 
     // A planned outage of the sectionalizing switch with the most load behind it.
     let busiest = exposure
@@ -499,7 +506,7 @@ pub(crate) fn run(input: Input<'_>, out: &Out) -> Result<(), gridserve::Error> {
         );
     }
 
-    workflows(out, &net, fault, masking)
+    workflows(out, &net, fault, inferred, masking)
 }
 
 /// Reads the five sources in `dir`, fuses them and prints the reconciliation: the findings
@@ -609,12 +616,27 @@ fn trip_label(net: &Network, t: Trip) -> (String, &'static str) {
     }
 }
 
-/// Infers the operated devices from the AMI evidence and prints the most likely ones.
-fn infer(out: &Out, topo: &Topology, evidence: &[Evidence]) -> Result<(), gridserve::Error> {
+/// The most likely inferred device, which starts the second outage notice.
+struct Inferred {
+    /// Its asset number and kind.
+    device: (String, &'static str),
+    /// The area as told to customers (the feeder's name).
+    area: Option<String>,
+    /// Its `trace_scope` command, recording the device, confidence and evidence.
+    trace: OutageCommand,
+}
+
+/// Infers the operated devices from the AMI evidence and prints the most likely ones; returns
+/// the first (most customers) for the outage workflow.
+fn infer(
+    out: &Out,
+    topo: &Topology,
+    evidence: &[Evidence],
+) -> Result<Option<Inferred>, gridserve::Error> {
     say!(out);
     if evidence.is_empty() {
         say!(out, "OUTAGE INFERENCE: no AMI event to infer from; skipped");
-        return Ok(());
+        return Ok(None);
     }
     say!(
         out,
@@ -659,7 +681,17 @@ fn infer(out: &Out, topo: &Topology, evidence: &[Evidence]) -> Result<(), gridse
         found.already_out.len(),
         found.contradicting.len()
     );
-    Ok(())
+    let Some(first) = found.outages.first() else {
+        return Ok(None);
+    };
+    Ok(Some(Inferred {
+        device: trip_label(net, first.device),
+        area: match first.device {
+            Trip::Switch(l) => area_name(topo, l),
+            Trip::Source(_) => None,
+        },
+        trace: OutageCommand::trace_inferred(topo, first, evidence, None)?,
+    }))
 }
 
 /// Prints a FLISR switching plan: one row per step, with the customers and load it restores
@@ -897,14 +929,83 @@ fn store_error(e: StoreError) -> gridserve::Error {
     gridserve::workflow::WorkflowError::from(e).into()
 }
 
-/// The traced fault the workflows start from: segment asset number, area name, trace.
-type Fault = (String, Option<String>, OutageCommand);
+/// The traced fault the workflows start from.
+struct Fault {
+    /// The faulted segment's asset number.
+    segment: String,
+    /// The area as told to customers (the feeder's name).
+    area: Option<String>,
+    /// Its `trace_scope` command.
+    trace: OutageCommand,
+    /// Its FLISR plan as an `attach_plan` command.
+    plan: OutageCommand,
+}
+
+/// One line of the outage's timeline: at a minute after the start, the commands given by one
+/// actor, printed as one line with `label` and what the commands brought.
+struct Moment<'a> {
+    at: i64,
+    label: String,
+    actor: &'a Actor,
+    commands: Vec<OutageCommand>,
+}
+
+/// The FLISR plan's steps as timeline moments between `first` and `last` minutes: a run of
+/// steps that bring no customer back is one moment, each step that does is its own.
+fn plan_moments<'a>(
+    steps: &[OutagePlanStep],
+    first: i64,
+    last: i64,
+    actor: &'a Actor,
+) -> Vec<Moment<'a>> {
+    let n = i64::try_from(steps.len()).unwrap_or(i64::MAX).max(1);
+    let mut moments: Vec<Moment<'a>> = Vec::new();
+    let mut run_start = None;
+    for (k, step) in steps.iter().enumerate() {
+        let number = k + 1;
+        let at = first + (last - first) * i64::try_from(number).unwrap_or(n) / n;
+        let done = OutageCommand::CompleteStep { step: number };
+        if step.customers.is_empty() {
+            let from = *run_start.get_or_insert(number);
+            let quiet_run = moments
+                .last_mut()
+                .filter(|m| m.label.starts_with("方案第") && from < number);
+            match quiet_run {
+                Some(m) => {
+                    m.at = at;
+                    m.label = format!("方案第{from}–{number}步");
+                    m.commands.push(done);
+                }
+                None => moments.push(Moment {
+                    at,
+                    label: format!("方案第{number}步"),
+                    actor,
+                    commands: vec![done],
+                }),
+            }
+        } else {
+            run_start = None;
+            moments.push(Moment {
+                at,
+                label: format!(
+                    "方案第{number}步 {} {}",
+                    action_label(step.action),
+                    step.device
+                ),
+                actor,
+                commands: vec![done],
+            });
+        }
+    }
+    moments
+}
 
 #[allow(clippy::too_many_lines)]
 fn workflows(
     out: &Out,
     net: &Arc<Network>,
     fault: Option<Fault>,
+    inferred: Option<Inferred>,
     masking: Masking,
 ) -> Result<(), gridserve::Error> {
     let desk = Desk::new(net.clone());
@@ -941,7 +1042,13 @@ fn workflows(
 
     say!(out);
     let mut affected = None;
-    if let Some((segment, area, trace)) = fault {
+    if let Some(Fault {
+        segment,
+        area,
+        trace,
+        plan,
+    }) = fault
+    {
         // Customers read the feeder's name; the asset number stays in the record for the crew.
         let area = area.unwrap_or_else(|| "故障线路沿线".to_owned());
         say!(out, "OUTAGE NOTICE for the fault on {segment} ({area})");
@@ -974,14 +1081,31 @@ fn workflows(
             x.appended.enqueued
         );
         delivery.run(&mut store, start, 2)?;
-        let steps = [
-            (
-                10,
-                OutageCommand::Dispatch {
+        // The dispatcher attaches the FLISR plan; the crew works it step by step once on site
+        // (minutes 15–38), before the fault is located and repaired.
+        let steps = match &plan {
+            OutageCommand::AttachPlan { steps } => steps.clone(),
+            _ => Vec::new(),
+        };
+        let mut timeline = vec![
+            Moment {
+                at: 5,
+                label: "附加转供方案".into(),
+                actor: &dispatcher,
+                commands: vec![plan],
+            },
+            Moment {
+                at: 10,
+                label: event_label("crew_dispatched").into(),
+                actor: &dispatcher,
+                commands: vec![OutageCommand::Dispatch {
                     crew: "抢修三班".into(),
                     etr: Some(start + minutes(150)),
-                },
-            ),
+                }],
+            },
+        ];
+        timeline.extend(plan_moments(&steps, 15, 38, &crew));
+        let late = [
             (
                 40,
                 OutageCommand::Locate {
@@ -1004,43 +1128,63 @@ fn workflows(
             ),
             (130, OutageCommand::Restore),
         ];
-        let label_width = [
-            "crew_dispatched",
-            "located",
-            "repair_started",
-            "etr_updated",
-            "restored",
-        ]
-        .map(|n| display_width(event_label(n)))
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-        for (at, cmd) in steps {
-            let now = start + minutes(at);
-            let actor = if matches!(cmd, OutageCommand::Dispatch { .. }) {
-                &dispatcher
-            } else {
-                &crew
+        for (at, cmd) in late {
+            let name = match &cmd {
+                OutageCommand::Locate { .. } => "located",
+                OutageCommand::StartRepair { .. } => "repair_started",
+                OutageCommand::UpdateEtr { .. } => "etr_updated",
+                _ => "restored",
             };
-            let x = o.execute(&mut store, "O-1", None, &cmd, actor, now)?;
-            let name = x
-                .events
-                .first()
-                .map(OutageWorkflow::event_name)
-                .unwrap_or_default();
-            let label = event_label(&name);
+            timeline.push(Moment {
+                at,
+                label: event_label(name).into(),
+                actor: &crew,
+                commands: vec![cmd],
+            });
+        }
+        let label_width = timeline
+            .iter()
+            .map(|m| display_width(&m.label))
+            .max()
+            .unwrap_or(0);
+        for m in timeline {
+            let now = start + minutes(m.at);
+            let (mut enqueued, mut superseded) = (0, 0);
+            let before = o.load(&store, "O-1")?.state;
+            for cmd in &m.commands {
+                let x = o.execute(&mut store, "O-1", None, cmd, m.actor, now)?;
+                enqueued += x.appended.enqueued;
+                superseded += x.appended.superseded;
+            }
+            let after = o.load(&store, "O-1")?.state;
+            // Who the moment brought back: by plan steps, or by the restoration.
+            let back = before.customers_out().count() - after.customers_out().count();
+            let what = match m.commands.last() {
+                Some(OutageCommand::AttachPlan { steps }) => format!(
+                    ", {} steps; customers to bring back: {}",
+                    steps.len(),
+                    steps.iter().map(|s| s.customers.len()).sum::<usize>()
+                ),
+                _ if back > 0 => format!(", customers back: {back}"),
+                _ => String::new(),
+            };
             say!(
                 out,
-                "  +{at:>3} min  {label}{}  {} notices ({} unsent ones superseded)",
-                " ".repeat(label_width.saturating_sub(display_width(label))),
-                x.appended.enqueued,
-                x.appended.superseded
+                "  +{:>3} min  {}{}  {} notices ({} unsent ones superseded){what}",
+                m.at,
+                m.label,
+                " ".repeat(label_width.saturating_sub(display_width(&m.label))),
+                enqueued,
+                superseded
             );
             delivery.run(&mut store, now, 1)?;
         }
         affected = trace_customer(&desk, &store)?;
     } else {
         say!(out, "OUTAGE NOTICE: no fault traced; skipped");
+    }
+    if let Some(inferred) = inferred {
+        inferred_outage(out, &desk, &mut store, &mut delivery, inferred, start)?;
     }
 
     // The defect and the bill concern the first affected customer, else the first customer.
@@ -1174,6 +1318,73 @@ fn workflows(
         events.len(),
         store.path()
     );
+    Ok(())
+}
+
+/// The second outage notice, from the inferred device: traced with the evidence it rests on,
+/// then restored once the crew has replaced the device.
+fn inferred_outage(
+    out: &Out,
+    desk: &Desk,
+    store: &mut SqliteStore,
+    delivery: &mut Delivery,
+    inferred: Inferred,
+    start: Timestamp,
+) -> Result<(), gridserve::Error> {
+    let Inferred {
+        device: (asset, kind),
+        area,
+        trace,
+    } = inferred;
+    let area = area.unwrap_or_else(|| "停电区域".to_owned());
+    say!(out);
+    say!(
+        out,
+        "OUTAGE NOTICE for the inferred {kind} {asset} ({area})"
+    );
+    let o = &desk.outages;
+    let system = Actor::system(&SystemGrant::host());
+    o.execute(
+        store,
+        "O-2",
+        Some(0),
+        &OutageCommand::Detect {
+            area,
+            element: asset,
+            cause: String::new(),
+        },
+        &system,
+        start,
+    )?;
+    let x = o.execute(store, "O-2", Some(1), &trace, &system, start)?;
+    let s = o.load(store, "O-2")?.state;
+    if let Some(i) = &s.inferred {
+        say!(
+            out,
+            "  scope traced: {} customers, confidence {:.2}, {} evidence items recorded; {} notices enqueued",
+            s.customers.len(),
+            i.confidence,
+            i.evidence.len(),
+            x.appended.enqueued
+        );
+    }
+    delivery.run(store, start, 1)?;
+    let now = start + chrono::Duration::minutes(50);
+    let x = o.execute(
+        store,
+        "O-2",
+        None,
+        &OutageCommand::Restore,
+        &Actor::new("crew-3", [Role::RepairCrew]),
+        now,
+    )?;
+    say!(
+        out,
+        "  + 50 min  {}  {} notices",
+        event_label("restored"),
+        x.appended.enqueued
+    );
+    delivery.run(store, now, 1)?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod flisr;
 mod infer;
 mod integrate;
 mod meshed;
+mod outage_plan;
 #[cfg(all(feature = "sqlite", feature = "webhook"))]
 mod outbox;
 mod predict;

@@ -165,6 +165,27 @@ fn the_small_network_reads_as_a_dispatcher_wants() {
     let step = |k: &str| row_of(&text, k).unwrap()[..7].join(" ");
     assert_eq!(step("1"), "1 SW1 负荷开关 分闸 隔离故障 遥控 0");
     assert_eq!(step("2"), "2 CB1 断路器 合闸 恢复上游 遥控 1");
+    // The outage notice works the plan: step 2 brings C1 back (a restored notice to its
+    // electrician), and the final restoration brings back C2 alone.
+    let moment = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no {label}:\n{text}"))
+    };
+    assert!(
+        moment("附加转供方案").ends_with("2 steps; customers to bring back: 1"),
+        "{text}"
+    );
+    assert!(moment("方案第1步").contains(" 0 notices"), "{text}");
+    assert!(
+        moment("方案第2步 合闸 CB1").ends_with("customers back: 1"),
+        "{text}"
+    );
+    assert!(moment("恢复送电").ends_with("customers back: 1"), "{text}");
+    assert!(
+        text.contains("outage.restored_by_switching: 【供电服务】10kV 城关线已于"),
+        "{text}"
+    );
     // A CSV network folder has no AMI events.
     assert!(
         text.contains("OUTAGE INFERENCE: no AMI event to infer from; skipped"),
@@ -553,6 +574,54 @@ fn the_sample_sources_are_reconciled_inferred_and_restored() {
         rows.iter()
             .any(|r| r[3] == "合闸" && r[6].parse::<usize>().unwrap() > 0),
         "{rows:?}"
+    );
+
+    // The outage notice works the plan: the customers its steps bring back add up to those
+    // the plan restores, and the final restoration brings back those that remain out.
+    let number_after = |line: &str, key: &str| -> usize {
+        line.split(key).nth(1).unwrap().trim().parse().unwrap()
+    };
+    let (restored, remain) = {
+        let f = &flisr["  FLISR: ".len()..];
+        let restored: usize = f
+            .split("; ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let remain: usize = f
+            .split(" restored, ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (restored, remain)
+    };
+    let notice = text.split("OUTAGE NOTICE for the fault on").nth(1).unwrap();
+    let notice = notice.split("\n\n").next().unwrap();
+    let by_steps: usize = notice
+        .lines()
+        .filter(|l| l.contains("方案第") && l.contains("customers back: "))
+        .map(|l| number_after(l, "customers back: "))
+        .sum();
+    assert_eq!(by_steps, restored, "{notice}");
+    let last = notice.lines().find(|l| l.contains("恢复送电")).unwrap();
+    assert_eq!(number_after(last, "customers back: "), remain, "{notice}");
+
+    // The inferred fuse starts the second outage notice, with every AMI event as its evidence.
+    assert!(
+        text.contains(&format!("OUTAGE NOTICE for the inferred 熔断器 {fuse}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(", {ami_events} evidence items recorded")),
+        "{text}"
     );
 }
 

@@ -1066,7 +1066,8 @@ fn unplanned_outage_from_a_fault_scope_with_progress_notices() {
         OutageCommand::TraceScope {
             customers: vec!["C2".into(), "C1".into()],
             tripped: vec!["CB1".into()],
-            etr: None
+            etr: None,
+            inferred: None,
         }
     );
     let x = e

@@ -1004,6 +1004,43 @@ impl PyTopology {
         crate::restore::restoration_plan(py, &self.net, read(&self.inner), &fault, options)
     }
 
+    /// The outage workflow's `trace_scope` command (a dict for `Workflows.execute`) of the
+    /// outage at `index` of `inference` (a result of `infer` on this topology in this state):
+    /// the customers below the inferred device, the device as the tripped one, and the device,
+    /// its confidence and the `evidence` items it rests on (`evidence` is what `infer` was
+    /// given). Raises `StaleScopeError` if the topology changed since the inference.
+    #[pyo3(signature = (inference, evidence, index = 0, etr = None))]
+    fn trace_inferred_command<'py>(
+        &self,
+        py: Python<'py>,
+        inference: &Bound<'py, PyAny>,
+        evidence: &Bound<'py, PyAny>,
+        index: usize,
+        etr: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::restore::trace_inferred_command(
+            py,
+            &self.net,
+            read(&self.inner),
+            inference,
+            evidence,
+            index,
+            etr,
+        )
+    }
+
+    /// The outage workflow's `attach_plan` command (a dict for `Workflows.execute`) of `plan`
+    /// (a result of `restoration_plan` on this topology in this state): each step with the
+    /// customer numbers it brings back. Raises `StaleScopeError` if the topology changed since
+    /// the plan was made.
+    fn attach_plan_command<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::restore::attach_plan_command(py, &self.net, read(&self.inner), plan)
+    }
+
     /// Expected SAIFI, SAIDI (minutes) and ENS (kWh) a year per feeder and for the system,
     /// without and with FLISR: `{"feeders": {column: list}, "system": dict,
     /// "system_flisr": dict, "sections": int}`. `rates` are failure rates and times,

@@ -7,12 +7,15 @@
 use std::sync::Arc;
 
 use gridserve_core::network::capacity::CapacityOptions;
-use gridserve_core::network::infer::{Evidence, InferenceOptions};
+use gridserve_core::network::error::Action;
+use gridserve_core::network::infer::{Evidence, InferenceOptions, InferredOutage};
 use gridserve_core::network::predict::{FailureRates, Indices};
-use gridserve_core::network::restore::RestorationOptions;
+use gridserve_core::network::restore::{PlanStep, RestorationOptions, RestorationPlan, Stage};
 use gridserve_core::network::{ElementId, Network, Topology, Trip};
+use gridserve_core::workflow::outage::OutageCommand;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::convert::{self, json_arg, operation_pairs, value_to_py};
@@ -78,6 +81,7 @@ pub(crate) fn infer<'py>(
             "reports_off", "reports_on", "tripped", "evidence"]),
         "already_out": inf.already_out,
         "contradicting": inf.contradicting,
+        "topology_version": topo.version(),
     });
     Ok(value_to_py(py, &out)?.cast_into::<PyDict>()?)
 }
@@ -139,6 +143,7 @@ pub(crate) fn restoration_plan<'py>(
         "customers_remaining": plan.customers_remaining,
         "load_remaining_kw": plan.load_remaining_kw,
         "operations": operation_pairs(net, &plan.operations()),
+        "topology_version": plan.topology_version,
     });
     Ok(value_to_py(py, &out)?.cast_into::<PyDict>()?)
 }
@@ -226,4 +231,171 @@ pub(crate) fn predict_reliability<'py>(
         "sections": p.sections,
     });
     Ok(value_to_py(py, &out)?.cast_into::<PyDict>()?)
+}
+
+/// The parts of a `Topology.infer` result an outage command needs.
+#[derive(Deserialize)]
+struct InferenceIn {
+    outages: InferredColumns,
+    topology_version: u64,
+}
+
+#[derive(Deserialize)]
+struct InferredColumns {
+    device: Vec<String>,
+    confidence: Vec<f64>,
+    customers: Vec<usize>,
+    reports_off: Vec<usize>,
+    reports_on: Vec<usize>,
+    tripped: Vec<bool>,
+    evidence: Vec<Vec<usize>>,
+}
+
+/// The parts of a `Topology.restoration_plan` result an outage command needs.
+#[derive(Deserialize)]
+struct PlanIn {
+    fault: String,
+    tripped: Vec<String>,
+    steps: StepColumns,
+    customers_out: usize,
+    load_out_kw: f64,
+    customers_remaining: usize,
+    load_remaining_kw: f64,
+    topology_version: u64,
+}
+
+#[derive(Deserialize)]
+struct StepColumns {
+    device: Vec<String>,
+    action: Vec<Action>,
+    stage: Vec<Stage>,
+    remote: Vec<bool>,
+    customers_restored: Vec<usize>,
+    load_restored_kw: Vec<f64>,
+}
+
+/// The element with asset number `asset` as a tripped device (a switch or a source).
+fn trip_of(py: Python<'_>, net: &Network, what: &str, asset: &str) -> PyResult<Trip> {
+    match net.element(asset).py_err(py)? {
+        ElementId::Line(l) if net.line(l).as_switch().is_some() => Ok(Trip::Switch(l)),
+        ElementId::Source(s) => Ok(Trip::Source(s)),
+        _ => Err(crate::errors::invalid_argument(
+            py,
+            format!(
+                "{what} {:?} is neither a switch nor a source",
+                gridserve_core::excerpt(asset)
+            ),
+        )),
+    }
+}
+
+fn column_len_error(py: Python<'_>, what: &str) -> PyErr {
+    crate::errors::invalid_argument(py, format!("{what}: the columns have different lengths"))
+}
+
+/// `Topology.trace_inferred_command`.
+pub(crate) fn trace_inferred_command<'py>(
+    py: Python<'py>,
+    net: &Arc<Network>,
+    topo: Arc<Topology>,
+    inference: &Bound<'py, PyAny>,
+    evidence: &Bound<'py, PyAny>,
+    index: usize,
+    etr: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let inf: InferenceIn = json_arg(py, "inference", inference)?;
+    let items: Vec<Evidence> = json_arg(py, "evidence", evidence)?;
+    let etr = match etr {
+        Some(t) if !t.is_none() => Some(convert::time_arg(py, "etr", t)?),
+        _ => None,
+    };
+    let o = &inf.outages;
+    let n = o.device.len();
+    if [
+        o.confidence.len(),
+        o.customers.len(),
+        o.reports_off.len(),
+        o.reports_on.len(),
+        o.tripped.len(),
+        o.evidence.len(),
+    ]
+    .iter()
+    .any(|&l| l != n)
+    {
+        return Err(column_len_error(py, "inference[\"outages\"]"));
+    }
+    if index >= n {
+        return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+            "index {index}: the inference has {n} outages"
+        )));
+    }
+    let outage = InferredOutage {
+        device: trip_of(py, net, "inferred device", &o.device[index])?,
+        confidence: o.confidence[index],
+        customers: o.customers[index],
+        reports_off: o.reports_off[index],
+        reports_on: o.reports_on[index],
+        tripped: o.tripped[index],
+        evidence: o.evidence[index].clone(),
+        topology_version: inf.topology_version,
+    };
+    let command = OutageCommand::trace_inferred(&topo, &outage, &items, etr).py_err(py)?;
+    convert::to_py(py, &command)
+}
+
+/// `Topology.attach_plan_command`.
+pub(crate) fn attach_plan_command<'py>(
+    py: Python<'py>,
+    net: &Arc<Network>,
+    topo: Arc<Topology>,
+    plan: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p: PlanIn = json_arg(py, "plan", plan)?;
+    let c = &p.steps;
+    let n = c.device.len();
+    if [
+        c.action.len(),
+        c.stage.len(),
+        c.remote.len(),
+        c.customers_restored.len(),
+        c.load_restored_kw.len(),
+    ]
+    .iter()
+    .any(|&l| l != n)
+    {
+        return Err(column_len_error(py, "plan[\"steps\"]"));
+    }
+    let mut steps = Vec::with_capacity(n);
+    for i in 0..n {
+        steps.push(PlanStep {
+            element: net.element(&c.device[i]).py_err(py)?,
+            action: c.action[i],
+            stage: c.stage[i],
+            remote: c.remote[i],
+            customers_restored: c.customers_restored[i],
+            load_restored_kw: c.load_restored_kw[i],
+            source: None,
+            headroom_kva: None,
+        });
+    }
+    let plan = RestorationPlan {
+        fault: net.element(&p.fault).py_err(py)?,
+        tripped: p
+            .tripped
+            .iter()
+            .map(|t| trip_of(py, net, "tripped device", t))
+            .collect::<PyResult<_>>()?,
+        section: Vec::new(),
+        isolators: Vec::new(),
+        steps,
+        customers_out: p.customers_out,
+        load_out_kw: p.load_out_kw,
+        customers_remaining: p.customers_remaining,
+        load_remaining_kw: p.load_remaining_kw,
+        topology_version: p.topology_version,
+    };
+    let command = py
+        .detach(|| OutageCommand::attach_plan(&topo, &plan))
+        .py_err(py)?;
+    convert::to_py(py, &command)
 }

@@ -391,3 +391,53 @@ def test_monthly_report_push_once_per_period(small):
     assert wf.state("report", "C1/2026-03")["status"] == "published"
     bad = wf.push_reports(reports, "2026-3", system, T0)
     assert len(bad["failures"]) == 2 and "period" in bad["failures"][0][1]
+
+
+def test_outage_from_an_inference_restored_by_its_plan(small):
+    # A fault on L1 (A–B): CB1 trips. The evidence: C2's meter reports power off, C1 calls, DA
+    # reports CB1's trip. The trip names CB1; both reports lie below it (k = 2, j = 0), so the
+    # confidence is 1 × 2 / 2 = 1 and the evidence is items 0, 1, 2. The plan (10 % reserve):
+    # open SW1, open F1, close TIE, which brings C2 back from S2; C1 behind F1 stays out.
+    topo = gs.Topology(small)
+    evidence = [
+        {"kind": "power_off", "customer": "C2"},
+        {"kind": "call", "customer": "C1"},
+        {"kind": "trip", "asset": "CB1"},
+    ]
+    inference = topo.infer(evidence)
+    trace = topo.trace_inferred_command(inference, evidence)
+    assert trace["type"] == "trace_scope"
+    # C2 is first class: listed first.
+    assert (trace["customers"], trace["tripped"]) == (["C2", "C1"], ["CB1"])
+    assert trace["inferred"]["confidence"] == 1.0
+    assert [e["index"] for e in trace["inferred"]["evidence"]] == [0, 1, 2]
+    plan = topo.restoration_plan("L1", {"capacity": {"reserve_margin": 0.1}})
+    attach = topo.attach_plan_command(plan)
+    assert [s["customers"] for s in attach["steps"]] == [[], [], ["C2"]]
+
+    wf = gs.Workflows(small)
+    disp = {"id": "disp-1", "roles": ["dispatcher"]}
+    wf.execute("outage", "O1", {"type": "detect", "area": "城关镇东街", "element": "CB1", "cause": "线路故障"}, disp, T0)
+    wf.execute("outage", "O1", trace, disp, T0)
+    wf.execute("outage", "O1", attach, disp, T0)
+    with pytest.raises(gs.exceptions.InvalidCommandError) as e:
+        wf.execute("outage", "O1", {"type": "complete_step", "step": 2}, disp, T0)
+    assert (e.value.field, e.value.value) == ("step", "2")
+    for step in (1, 2, 3):
+        wf.execute("outage", "O1", {"type": "complete_step", "step": step}, disp, T0)
+    state = wf.state("outage", "O1")["state"]
+    assert state["restored_by_step"] == {"C2": 3}
+    wf.execute("outage", "O1", {"type": "restore"}, disp, T0 + timedelta(hours=2))
+    # C2's manager (level 1) gets one restored-by-switching notice, C1's electrician the final
+    # restored notice; each superseded its unsent detected notice.
+    def sent(status):
+        return sorted((m["message"]["customer"], m["message"]["template"]) for m in wf.outbox(status, limit=100))
+
+    assert sent("pending") == [("C1", "outage.restored"), ("C2", "outage.restored_by_switching")]
+    assert sent("suppressed") == [("C1", "outage.detected"), ("C2", "outage.detected")]
+    # A changed topology refuses to build the commands from the older results.
+    topo.apply([("open", "SW1")])
+    with pytest.raises(gs.exceptions.StaleScopeError):
+        topo.attach_plan_command(plan)
+    with pytest.raises(gs.exceptions.StaleScopeError):
+        topo.trace_inferred_command(inference, evidence)

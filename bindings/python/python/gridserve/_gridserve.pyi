@@ -179,6 +179,17 @@ class Topology:
     def open_switches(self) -> List[str]: ...
     def infer(self, evidence: Any, options: Optional[Any] = None) -> Dict[str, Any]: ...
     def restoration_plan(self, fault: str, options: Optional[Any] = None) -> Dict[str, Any]: ...
+    def trace_inferred_command(
+        self, inference: Dict[str, Any], evidence: Any, index: int = 0, etr: Optional[Any] = None
+    ) -> Dict[str, Any]:
+        """The outage workflow's ``trace_scope`` command for the outage at ``index`` of an
+        :meth:`infer` result on this topology: the customers below the inferred device and
+        the device, confidence and evidence items it rests on (``evidence``: what ``infer``
+        was given). Raises ``StaleScopeError`` if the topology changed since."""
+    def attach_plan_command(self, plan: Dict[str, Any]) -> Dict[str, Any]:
+        """The outage workflow's ``attach_plan`` command for a :meth:`restoration_plan`
+        result on this topology: each step with the customer numbers it brings back. Raises
+        ``StaleScopeError`` if the topology changed since."""
     def loading(self, options: Optional[Any] = None) -> Dict[str, Any]: ...
     def predict_reliability(
         self, rates: Optional[Any] = None, options: Optional[Any] = None

@@ -185,6 +185,10 @@ pub struct InferredOutage {
     pub tripped: bool,
     /// Indices (into the input) of the evidence items it rests on, ascending.
     pub evidence: Vec<usize>,
+    /// The [`Topology::version`] it was inferred against: what is below the device is read
+    /// from that topology only (the outage workflow refuses another version).
+    #[serde(default)]
+    pub topology_version: u64,
 }
 
 /// The result of an inference.
@@ -716,6 +720,7 @@ impl<'a> Inferrer<'a> {
                 reports_on: st.j,
                 tripped: trip,
                 evidence: std::mem::take(&mut evidence[d]),
+                topology_version: self.topo.version(),
             });
         }
         out.outages

@@ -367,6 +367,7 @@ impl Topology {
             load_out_kw: below.load_kw,
             customers_remaining: below.customers,
             load_remaining_kw: below.load_kw,
+            topology_version: self.version(),
         }
     }
 }

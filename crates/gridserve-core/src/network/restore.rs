@@ -128,6 +128,10 @@ pub struct RestorationPlan {
     pub customers_remaining: usize,
     /// Load still out after the last step, kW.
     pub load_remaining_kw: f64,
+    /// The [`Topology::version`] the plan was made against (the pre-fault state); the outage
+    /// workflow reads the customers of each step from that topology only.
+    #[serde(default)]
+    pub topology_version: u64,
 }
 
 impl RestorationPlan {
@@ -213,6 +217,7 @@ impl Topology {
                 load_out_kw: scope.summary().load_kw,
                 customers_remaining: scope.summary().customers,
                 load_remaining_kw: scope.summary().load_kw,
+                topology_version: self.version(),
             },
             ops,
             scope,

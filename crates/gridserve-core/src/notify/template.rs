@@ -278,7 +278,8 @@ impl TemplateSet {
     /// the category-template rules and SMS texts within one or two segments. Names:
     /// `defect.{notice,due_soon,overdue,escalated,sent_back,closed}`,
     /// `bill.{issued,reminder,paid}`, `invoice.{in_locker,pickup_reminder,expired}`,
-    /// `outage.{planned,planned_reminder,planned_cancelled,detected,progress,restored,still_out}`.
+    /// `outage.{planned,planned_reminder,planned_cancelled,detected,progress,restored,
+    /// restored_by_switching,still_out}`.
     #[must_use]
     pub fn defaults() -> Self {
         let mut m = BTreeMap::new();
@@ -511,6 +512,19 @@ impl TemplateSet {
                 f("time3", FieldKind::Time, "{restored}"),
             ],
             "{area}已于{restored}恢复供电。如仍停电，请回复OUT或拨打95598。",
+            outage_link,
+        );
+        // Supply back by switching to another line while the fault is repaired: the return to
+        // the normal line afterwards may cut it briefly.
+        add(
+            "outage.restored_by_switching",
+            urgent,
+            vec![
+                f("thing1", FieldKind::Thing, "{area}"),
+                status("const2"),
+                f("time3", FieldKind::Time, "{restored}"),
+            ],
+            "{area}已于{restored}由其他线路恢复供电，故障仍在抢修，修复后切回原线路时可能短暂停电。如仍停电，请拨打95598。",
             outage_link,
         );
         add(

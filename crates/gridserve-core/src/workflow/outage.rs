@@ -12,6 +12,15 @@
 //! Estimated-restoration-time updates are recorded always but noticed only when the time moves
 //! by at least [`OutageRules::etr_threshold_min`] from the last noticed one.
 //!
+//! **Restoration by switching**: an unplanned outage can be traced from an inferred device
+//! ([`OutageCommand::trace_inferred`]: the device, its confidence and the evidence it rests on
+//! are recorded in the [`OutageEvent::ScopeTraced`] event) and given the FLISR switching plan
+//! of its fault ([`OutageCommand::attach_plan`]: each step with the customers it brings back).
+//! Steps are reported done one by one, in order ([`OutageCommand::CompleteStep`]); the
+//! customers a step brings back get a restored notice (`outage.restored_by_switching`: supply
+//! is back while the fault is still being repaired) and drop out of every later progress
+//! notice; the final restoration notifies only those still out.
+//!
 //! After restoration a "still out?" follow-up goes out and a feedback window opens: a customer
 //! reporting it is still out is recorded ([`OutageEvent::StillOutReported`], for the host to
 //! open a new outage report); the restored outage is not reopened. The window's end closes it.
@@ -32,18 +41,25 @@
 //!     CrewDispatched --> Restored: restore
 //!     Located --> Restored: restore
 //!     Repairing --> Restored: restore / outage.restored
+//!     ScopeTraced --> ScopeTraced: attach_plan; complete_step / outage.restored_by_switching
 //!     Restored --> Restored: tick still_out_check / outage.still_out; report_still_out
 //!     Restored --> Closed: tick (feedback window over)
 //!     Closed --> [*]
 //!     Cancelled --> [*]
 //! ```
 //!
-//! `update_etr` is accepted from scope traced to repairing (and while a planned outage runs).
+//! `update_etr` is accepted from scope traced to repairing (and while a planned outage runs);
+//! so are `attach_plan` and `complete_step` (which leave the status as it is).
 
 use serde::{Deserialize, Serialize};
 
-use crate::network::Network;
-use crate::network::{FaultOutcome, NetworkError, Topology};
+use std::collections::{BTreeMap, HashSet};
+
+use crate::network::error::Action;
+use crate::network::infer::{Evidence, EvidenceKind, InferredOutage};
+use crate::network::restore::{RestorationPlan, Stage};
+use crate::network::{CustomerId, Network, Operation, Trip};
+use crate::network::{ElementId, FaultOutcome, NetworkError, Topology};
 use crate::notify::{Audience, Levels, NoticeRequest, format_time};
 use crate::ports::Timestamp;
 
@@ -95,6 +111,8 @@ impl Default for OutageRules {
                 ("update_etr", &[RepairCrew, Dispatcher][..]),
                 ("restore", &[Dispatcher, RepairCrew, System][..]),
                 ("report_still_out", &[Customer, Dispatcher][..]),
+                ("attach_plan", &[Dispatcher, System][..]),
+                ("complete_step", &[Dispatcher, RepairCrew, System][..]),
             ]),
         }
     }
@@ -198,6 +216,90 @@ pub struct OutageState {
     pub still_out: Vec<String>,
     /// Photos and other evidence.
     pub evidence: Vec<Attachment>,
+    /// The inferred device the outage was traced from, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<InferredDevice>,
+    /// The restoration (switching) plan attached, in order; empty if none.
+    #[serde(default)]
+    pub plan: Vec<OutagePlanStep>,
+    /// How many steps of the plan are done (the first `steps_done`).
+    #[serde(default)]
+    pub steps_done: usize,
+    /// The customers a plan step brought back, with the step's number (1-based). An affected
+    /// customer not in it is out until the outage is restored ([`OutageState::restored_at`]).
+    #[serde(default)]
+    pub restored_by_step: BTreeMap<String, usize>,
+}
+
+impl OutageState {
+    /// The affected customers still out: every one not yet brought back by a plan step, or
+    /// none once the outage is restored.
+    pub fn customers_out(&self) -> impl Iterator<Item = &String> {
+        let restored = matches!(self.status, OutageStatus::Restored | OutageStatus::Closed);
+        self.customers
+            .iter()
+            .filter(move |c| !restored && !self.restored_by_step.contains_key(*c))
+    }
+
+    /// The plan step (1-based) that brought `customer` back, if one did.
+    #[must_use]
+    pub fn restored_by(&self, customer: &str) -> Option<usize> {
+        self.restored_by_step.get(customer).copied()
+    }
+}
+
+/// The inferred operated device an unplanned outage was traced from, as its events record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InferredDevice {
+    /// The device's asset number (a switch, or a source).
+    pub device: String,
+    /// The inference's confidence in `[0, 1]`.
+    pub confidence: f64,
+    /// Power-off units (customers) reported below the device.
+    pub reports_off: usize,
+    /// Power-on units reported below it.
+    pub reports_on: usize,
+    /// Whether a DA trip named the device.
+    pub tripped: bool,
+    /// The evidence items the conclusion rests on.
+    pub evidence: Vec<CitedEvidence>,
+}
+
+/// One evidence item an inference rests on, with its position in the inference's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitedEvidence {
+    /// The item's position in the evidence given to the inference (0-based).
+    pub index: usize,
+    /// What the item says.
+    pub kind: EvidenceKind,
+    /// The customer number, for customer-level items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The asset number, for asset-level items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<String>,
+}
+
+/// One step of a restoration plan as the outage workflow records it: plain data, with the
+/// customers the step brings back by number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutagePlanStep {
+    /// The device operated (asset number).
+    pub device: String,
+    /// What is done to it.
+    pub action: Action,
+    /// Why the step is in the plan.
+    pub stage: Stage,
+    /// Whether the device is remote-operable.
+    #[serde(default)]
+    pub remote: bool,
+    /// The customers (numbers) this step brings back; empty for steps that restore nobody
+    /// (isolation, splits).
+    #[serde(default)]
+    pub customers: Vec<String>,
+    /// Load brought back by this step, kW.
+    #[serde(default)]
+    pub load_restored_kw: f64,
 }
 
 /// A command to an outage.
@@ -245,6 +347,10 @@ pub enum OutageCommand {
         /// A first estimated restoration time, if any.
         #[serde(default)]
         etr: Option<Timestamp>,
+        /// The inferred device the scope comes from, if it comes from an inference
+        /// ([`OutageCommand::trace_inferred`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inferred: Option<InferredDevice>,
     },
     /// A crew is dispatched.
     Dispatch {
@@ -283,6 +389,19 @@ pub enum OutageCommand {
         /// The customer number (an affected one).
         customer: String,
     },
+    /// Attaches the restoration (switching) plan of the fault ([`OutageCommand::attach_plan`]).
+    /// Replaces an attached plan while none of its steps is done.
+    AttachPlan {
+        /// The steps, in order; each step's customers are affected customers of the outage,
+        /// none in two steps.
+        steps: Vec<OutagePlanStep>,
+    },
+    /// A step of the attached plan is done: the customers it brings back get a restored
+    /// notice and no later progress notice.
+    CompleteStep {
+        /// The step's number (1-based, as the plan lists it); steps are done in order.
+        step: usize,
+    },
 }
 
 impl OutageCommand {
@@ -297,31 +416,142 @@ impl OutageCommand {
         etr: Option<Timestamp>,
     ) -> Result<Self, NetworkError> {
         let net = topology.network();
-        let mut ids = outcome.scope.customer_ids(topology)?;
-        ids.sort_by(|&a, &b| {
-            let (a, b) = (net.customer(a), net.customer(b));
-            b.importance()
-                .cmp(&a.importance())
-                .then_with(|| a.number().cmp(b.number()))
-        });
-        let customers = ids
-            .into_iter()
-            .map(|c| net.customer(c).number().to_owned())
-            .collect();
+        let customers = numbers_critical_first(net, outcome.scope.customer_ids(topology)?);
         let tripped = outcome
             .tripped
             .iter()
-            .map(|t| match *t {
-                crate::network::Trip::Switch(l) => net.line_asset(l).to_owned(),
-                crate::network::Trip::Source(s) => net.source_asset(s).to_owned(),
-            })
+            .map(|t| trip_asset(net, *t))
             .collect();
         Ok(Self::TraceScope {
             customers,
             tripped,
             etr,
+            inferred: None,
         })
     }
+
+    /// The [`OutageCommand::TraceScope`] of an inferred operated device: the customers below
+    /// it in `topology` (critical first), the device as the tripped one, and the device, its
+    /// confidence and the `evidence` items it rests on recorded as [`InferredDevice`].
+    /// `evidence` is the input the inference was given (the outage cites items by index).
+    ///
+    /// # Errors
+    /// [`NetworkError::StaleScope`] if `topology` is not the version the inference was made
+    /// against; [`NetworkError::InvalidEvidence`] if the outage cites an item `evidence` does
+    /// not have.
+    pub fn trace_inferred(
+        topology: &Topology,
+        outage: &InferredOutage,
+        evidence: &[Evidence],
+        etr: Option<Timestamp>,
+    ) -> Result<Self, NetworkError> {
+        check_version(topology, outage.topology_version)?;
+        let net = topology.network();
+        let op = match outage.device {
+            Trip::Switch(l) => Operation::open(l),
+            Trip::Source(s) => Operation::take_out(ElementId::Source(s)),
+        };
+        let scope = topology.scope(&[op])?;
+        let customers = numbers_critical_first(net, scope.customer_ids(topology)?);
+        let cited = outage
+            .evidence
+            .iter()
+            .map(|&index| {
+                let e = evidence.get(index).ok_or(NetworkError::InvalidEvidence {
+                    index,
+                    field: "evidence",
+                    value: format!("{} items given", evidence.len()),
+                    reason: "the inferred outage cites an item the evidence given does not have",
+                })?;
+                Ok(CitedEvidence {
+                    index,
+                    kind: e.kind,
+                    customer: e.customer.clone(),
+                    asset: e.asset.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, NetworkError>>()?;
+        let device = trip_asset(net, outage.device);
+        Ok(Self::TraceScope {
+            customers,
+            tripped: vec![device.clone()],
+            etr,
+            inferred: Some(InferredDevice {
+                device,
+                confidence: outage.confidence,
+                reports_off: outage.reports_off,
+                reports_on: outage.reports_on,
+                tripped: outage.tripped,
+                evidence: cited,
+            }),
+        })
+    }
+
+    /// The [`OutageCommand::AttachPlan`] of a FLISR plan: each step with the customers it
+    /// brings back, read from `topology` by applying the plan's operations (the fault, the
+    /// trips, then the steps one by one) and taking the customers out before the step and no
+    /// longer out after it (critical first). A checked plan never cuts off a customer it has
+    /// brought back; a step that would is given no customers for them.
+    ///
+    /// # Errors
+    /// [`NetworkError::StaleScope`] if `topology` is not the version the plan was made
+    /// against; the errors of [`Topology::scope`] for operations that no longer apply.
+    pub fn attach_plan(topology: &Topology, plan: &RestorationPlan) -> Result<Self, NetworkError> {
+        check_version(topology, plan.topology_version)?;
+        let net = topology.network();
+        let ops = plan.operations();
+        let first = ops.len() - plan.steps.len();
+        let out_after = |n: usize| -> Result<Vec<CustomerId>, NetworkError> {
+            topology.scope(&ops[..n])?.customer_ids(topology)
+        };
+        let mut before: HashSet<CustomerId> = out_after(first)?.into_iter().collect();
+        let mut steps = Vec::with_capacity(plan.steps.len());
+        for (k, step) in plan.steps.iter().enumerate() {
+            let after: HashSet<CustomerId> = out_after(first + k + 1)?.into_iter().collect();
+            let back: Vec<CustomerId> = before.difference(&after).copied().collect();
+            steps.push(OutagePlanStep {
+                device: net.asset(step.element).to_owned(),
+                action: step.action,
+                stage: step.stage,
+                remote: step.remote,
+                customers: numbers_critical_first(net, back),
+                load_restored_kw: step.load_restored_kw,
+            });
+            before = after;
+        }
+        Ok(Self::AttachPlan { steps })
+    }
+}
+
+fn check_version(topology: &Topology, made: u64) -> Result<(), NetworkError> {
+    if made == topology.version() {
+        Ok(())
+    } else {
+        Err(NetworkError::StaleScope {
+            scope: made,
+            topology: topology.version(),
+        })
+    }
+}
+
+fn trip_asset(net: &Network, t: Trip) -> String {
+    match t {
+        Trip::Switch(l) => net.line_asset(l).to_owned(),
+        Trip::Source(s) => net.source_asset(s).to_owned(),
+    }
+}
+
+/// Customer numbers, critical first (as the scope report lists them), then by number.
+fn numbers_critical_first(net: &Network, mut ids: Vec<CustomerId>) -> Vec<String> {
+    ids.sort_by(|&a, &b| {
+        let (a, b) = (net.customer(a), net.customer(b));
+        b.importance()
+            .cmp(&a.importance())
+            .then_with(|| a.number().cmp(b.number()))
+    });
+    ids.into_iter()
+        .map(|c| net.customer(c).number().to_owned())
+        .collect()
 }
 
 /// What happened to an outage.
@@ -369,6 +599,10 @@ pub enum OutageEvent {
         tripped: Vec<String>,
         /// First estimate.
         etr: Option<Timestamp>,
+        /// The inferred device it was traced from (absent for traced faults, and in logs
+        /// written before inferences were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inferred: Option<InferredDevice>,
     },
     /// Crew dispatched.
     CrewDispatched {
@@ -412,6 +646,18 @@ pub enum OutageEvent {
     },
     /// Closed.
     Closed,
+    /// A restoration plan was attached (replacing any earlier one).
+    PlanAttached {
+        /// The steps, in order.
+        steps: Vec<OutagePlanStep>,
+    },
+    /// A plan step was done.
+    StepCompleted {
+        /// The step's number (1-based).
+        step: usize,
+        /// The customers it brought back.
+        customers: Vec<String>,
+    },
 }
 
 /// The outage workflow over a network model.
@@ -444,6 +690,60 @@ impl OutageWorkflow {
             self.network
                 .customer_id(c)
                 .map_err(|_| WorkflowError::UnknownCustomer { number: c.clone() })?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a plan that cannot be attached: a step of the attached one is done, no step,
+    /// an unknown device, a load that is not a finite number ≥ 0, a customer who is not an
+    /// affected customer or is in two steps.
+    fn check_plan(
+        &self,
+        s: &OutageState,
+        steps: &[OutagePlanStep],
+        r: &Refusals<'_>,
+    ) -> Result<(), WorkflowError> {
+        if s.steps_done > 0 {
+            return Err(r.invalid(
+                "steps",
+                format!("{} steps", steps.len()),
+                &format!(
+                    "{} steps of the attached plan are done: it can no longer be replaced",
+                    s.steps_done
+                ),
+            ));
+        }
+        if steps.is_empty() {
+            return Err(r.invalid("steps", "[]", "a plan needs at least one step"));
+        }
+        let affected: HashSet<&str> = s.customers.iter().map(String::as_str).collect();
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, step) in steps.iter().enumerate() {
+            self.known_devices([&step.device])?;
+            if !step.load_restored_kw.is_finite() || step.load_restored_kw < 0.0 {
+                return Err(r.invalid(
+                    &format!("steps[{i}].load_restored_kw"),
+                    step.load_restored_kw.to_string(),
+                    "must be a finite number ≥ 0",
+                ));
+            }
+            for c in &step.customers {
+                let field = format!("steps[{i}].customers");
+                if !affected.contains(c.as_str()) {
+                    return Err(r.invalid(
+                        &field,
+                        c.clone(),
+                        "not an affected customer of this outage",
+                    ));
+                }
+                if let Some(j) = seen.insert(c, i) {
+                    return Err(r.invalid(
+                        &field,
+                        c.clone(),
+                        &format!("already brought back by steps[{j}]"),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -499,6 +799,10 @@ impl Workflow for OutageWorkflow {
             followed_up: false,
             still_out: Vec::new(),
             evidence: Vec::new(),
+            inferred: None,
+            plan: Vec::new(),
+            steps_done: 0,
+            restored_by_step: BTreeMap::new(),
         }
     }
 
@@ -621,15 +925,27 @@ impl Workflow for OutageWorkflow {
                     customers,
                     tripped,
                     etr,
+                    inferred,
                 },
                 St::Detected,
             ) => {
                 self.known_customers(customers)?;
                 self.known_devices(tripped)?;
+                if let Some(i) = inferred {
+                    if !(0.0..=1.0).contains(&i.confidence) {
+                        return Err(r.invalid(
+                            "inferred.confidence",
+                            i.confidence.to_string(),
+                            "must be in [0, 1]",
+                        ));
+                    }
+                    self.known_devices([&i.device])?;
+                }
                 OutageEvent::ScopeTraced {
                     customers: customers.clone(),
                     tripped: tripped.clone(),
                     etr: future_etr(etr)?,
+                    inferred: inferred.clone(),
                 }
             }
             (OutageCommand::Dispatch { crew, etr }, St::ScopeTraced) => {
@@ -665,6 +981,38 @@ impl Workflow for OutageWorkflow {
             }
             (OutageCommand::Restore, st) if repairing_stage(st) || st == St::Started => {
                 OutageEvent::Restored { at: ctx.now }
+            }
+            (OutageCommand::AttachPlan { steps }, st) if repairing_stage(st) => {
+                self.check_plan(s, steps, &r)?;
+                OutageEvent::PlanAttached {
+                    steps: steps.clone(),
+                }
+            }
+            (OutageCommand::CompleteStep { step }, st) if repairing_stage(st) => {
+                let n = *step;
+                let refuse = |reason: &str| Err(r.invalid("step", n.to_string(), reason));
+                if s.plan.is_empty() {
+                    return refuse("no restoration plan is attached");
+                }
+                if n == 0 || n > s.plan.len() {
+                    return refuse(&format!(
+                        "no such step: the plan has {} steps",
+                        s.plan.len()
+                    ));
+                }
+                if n <= s.steps_done {
+                    return refuse("the step is already done");
+                }
+                if n > s.steps_done + 1 {
+                    return refuse(&format!(
+                        "out of order: step {} comes first",
+                        s.steps_done + 1
+                    ));
+                }
+                OutageEvent::StepCompleted {
+                    step: n,
+                    customers: s.plan[n - 1].customers.clone(),
+                }
             }
             (OutageCommand::ReportStillOut { customer }, St::Restored) => {
                 if !s.customers.contains(customer) {
@@ -728,10 +1076,12 @@ impl Workflow for OutageWorkflow {
                 customers,
                 tripped,
                 etr,
+                inferred,
             } => {
                 s.status = St::ScopeTraced;
                 s.customers.clone_from(customers);
                 s.devices.extend(tripped.iter().cloned());
+                s.inferred.clone_from(inferred);
                 set_etr(&mut s, etr);
             }
             OutageEvent::CrewDispatched { crew, etr } => {
@@ -770,6 +1120,17 @@ impl Workflow for OutageWorkflow {
                 }
             }
             OutageEvent::Closed => s.status = St::Closed,
+            OutageEvent::PlanAttached { steps } => {
+                s.plan.clone_from(steps);
+                s.steps_done = 0;
+                s.restored_by_step.clear();
+            }
+            OutageEvent::StepCompleted { step, customers } => {
+                s.steps_done = *step;
+                for c in customers {
+                    s.restored_by_step.entry(c.clone()).or_insert(*step);
+                }
+            }
         }
         s
     }
@@ -854,7 +1215,25 @@ impl Workflow for OutageWorkflow {
             OutageEvent::StillOutCheck if s.kind == Some(OutageKind::Unplanned) => {
                 ("outage.still_out", false)
             }
+            OutageEvent::StepCompleted { customers, .. } if !customers.is_empty() => {
+                ("outage.restored_by_switching", true)
+            }
             _ => return Vec::new(),
+        };
+        // Customers a plan step brought back hear of that step and of nothing after it but
+        // the still-out follow-up (which goes to every affected customer).
+        let recipients: Vec<String> = match e {
+            OutageEvent::StepCompleted { customers, .. } => customers.clone(),
+            OutageEvent::Restored { .. } => before.customers_out().cloned().collect(),
+            _ if progress => s.customers_out().cloned().collect(),
+            _ => s.customers.clone(),
+        };
+        let (status, restored) = match e {
+            OutageEvent::StepCompleted { .. } => (OutageStatus::Restored.label(), format_time(at)),
+            _ => (
+                s.status.label(),
+                s.restored_at.map(format_time).unwrap_or_default(),
+            ),
         };
         let window = match (s.start, s.end) {
             (Some(a), Some(b)) => format!("{}~{}", format_time(a), b.format("%H:%M")),
@@ -865,24 +1244,21 @@ impl Workflow for OutageWorkflow {
             |t| format!("预计{}恢复", t.format("%-m月%-d日%H:%M")),
         );
         let v = vars([
-            ("outage", s.id.clone()),
-            ("area", s.area.clone()),
-            ("cause", s.cause.clone()),
-            ("status", s.status.label().to_owned()),
+            ("outage", s.id),
+            ("area", s.area),
+            ("cause", s.cause),
+            ("status", status.to_owned()),
             ("etr_text", etr_text),
             ("updated", format_time(at)),
             ("window", window),
-            (
-                "restored",
-                s.restored_at.map(format_time).unwrap_or_default(),
-            ),
+            ("restored", restored),
         ]);
-        s.customers
-            .iter()
+        recipients
+            .into_iter()
             .map(|c| NoticeRequest {
                 template: template.to_owned(),
                 audience: Audience {
-                    customer: c.clone(),
+                    customer: c,
                     levels: Levels::UpTo(self.rules.notify_up_to_level),
                     only_phone: None,
                 },
