@@ -120,6 +120,72 @@ fn a_network_round_trips_through_the_five_sources_scope_for_scope() {
     }
 }
 
+#[test]
+fn the_gis_side_can_come_from_a_cim_file_scope_for_scope() {
+    // The same network's connectivity written as CIM RDF/XML (the generator's writer, names
+    // carrying the asset numbers) instead of the gis_connectivity table: the fused network is
+    // the same, switch for switch.
+    let mut config = SynthConfig::with_points(1_500, 12);
+    config.closed_tie_fraction = 0.3;
+    let data = generate(&config);
+    let mut sources = to_sources(&data);
+    let mut xml = Vec::new();
+    gridserve::synth::cim::write_cim(&data, &mut xml).unwrap();
+    let model = gridserve::cim::read_cim(
+        xml.as_slice(),
+        "gis.xml",
+        &gridserve::cim::CimOptions::default(),
+    )
+    .unwrap();
+    let (gis, notes) = integrate::gis_from_cim(&model, &integrate::Conventions::default());
+    // Every device but the consumers is a GIS row; the generator's keys need no normalising.
+    assert_eq!(gis.len(), sources.gis.len());
+    assert!(notes.is_empty(), "{:?}", &notes[..notes.len().min(3)]);
+    // Rows come with their line in the file, for findings.
+    assert!(gis.iter().all(|r| r.row > 0));
+    sources.gis = gis;
+    let (back, findings) = through_csv(&sources);
+    let fused = integrate::integrate(&back, findings, &IntegrateOptions::default()).unwrap();
+    assert!(
+        fused.findings.is_empty(),
+        "{:?}",
+        &fused.findings[..3.min(fused.findings.len())]
+    );
+    // Lengths pass through kilometres in the file: equal to within rounding.
+    for (a, b) in data.segments.iter().zip(&fused.network.segments) {
+        assert_eq!(a.asset, b.asset);
+        assert!((a.length_m - b.length_m).abs() <= 1e-9 * a.length_m.max(1.0));
+    }
+    let original = Topology::normal(Arc::new(Network::from_data(&data).unwrap()));
+    let back = Topology::normal(Arc::new(Network::from_data(&fused.network).unwrap()));
+    assert_eq!(original.energized_count(), back.energized_count());
+    for s in data.switches.iter().filter(|s| !s.normally_open) {
+        assert_eq!(
+            customers_out(&original, &s.asset),
+            customers_out(&back, &s.asset),
+            "opening {}",
+            s.asset
+        );
+    }
+    // A key written full-width in the GIS is normalised and reported once, with its line.
+    let mut odd = model.clone();
+    let d = odd
+        .devices
+        .iter_mut()
+        .find(|d| d.kind == gridserve::cim::DeviceType::Segment)
+        .unwrap();
+    let plain = d.asset.clone();
+    d.asset = format!(" {} ", plain.to_lowercase());
+    let line = d.line;
+    let (rows, notes) = integrate::gis_from_cim(&odd, &integrate::Conventions::default());
+    assert!(rows.iter().any(|r| r.asset == plain && r.row == line));
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        (notes[0].kind, notes[0].row, notes[0].field.as_deref()),
+        (FindingKind::NormalisedKey, Some(line), Some("asset"))
+    );
+}
+
 /// The (kind, record) pairs of the findings, informational normalisation findings of other
 /// records included.
 fn found(fused: &integrate::Integrated) -> BTreeSet<(FindingKind, String)> {

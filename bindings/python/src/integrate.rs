@@ -159,8 +159,9 @@ impl PyIntegrated {
     }
 }
 
-/// Reads one table argument: a path (str or os.PathLike; `.parquet` or CSV) or an Arrow
-/// table (anything with `__arrow_c_stream__`).
+/// Reads one table argument: a path (str or os.PathLike; `.parquet` or CSV, and for the GIS
+/// also a CIM RDF/XML file, `.xml` or `.rdf`) or an Arrow table (anything with
+/// `__arrow_c_stream__`).
 fn read_arg(
     py: Python<'_>,
     sources: &mut Sources,
@@ -171,6 +172,24 @@ fn read_arg(
     let is_path = obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__")?;
     if is_path {
         let path: PathBuf = obj.extract()?;
+        let is_cim = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("rdf"));
+        if table == "gis_connectivity" && is_cim {
+            // A GIS that exports CIM RDF/XML: its devices become gis_connectivity rows.
+            let model = py
+                .detach(|| {
+                    gridserve_core::cim::read_cim_file(
+                        &path,
+                        &gridserve_core::cim::CimOptions::default(),
+                    )
+                })
+                .py_err(py)?;
+            let (rows, findings) = core::gis_from_cim(&model, &options.conventions);
+            sources.gis.extend(rows);
+            return Ok(findings);
+        }
         return py
             .detach(|| core::read_table_file(sources, table, &path, options))
             .py_err(py);
@@ -181,7 +200,7 @@ fn read_arg(
 }
 
 /// Fuses the five sources into one network and reconciles them. Each table is a path (CSV
-/// or Parquet) or an Arrow table; `mapping` maps a utility's export column names to
+/// or Parquet; `gis` may also be a CIM RDF/XML file, `.xml` or `.rdf`) or an Arrow table; `mapping` maps a utility's export column names to
 /// gridserve's by table (`{"sg186_customers": {"CONS_NO": "customer"}}`); `conventions` and
 /// `options` are dicts of the core's `Conventions` and `IntegrateOptions`.
 #[pyfunction]

@@ -111,3 +111,50 @@ def test_chosen_kinds_are_fatal() -> None:
         )
     assert err.value.kinds == ["invalid_phone"]
     assert err.value.count == 1
+
+
+# The GIS table above as a CIM RDF/XML export: the same devices, nodes and states.
+_GIS_CIM = """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:cim="http://iec.ch/TC57/2013/CIM-schema-cim16#">
+""" + "".join(
+    f'  <cim:ConnectivityNode rdf:ID="_{n}"><cim:IdentifiedObject.name>{n}</cim:IdentifiedObject.name></cim:ConnectivityNode>\n'
+    for n in ["N1", "N2", "N3", "N4", "N5"]
+) + """  <cim:ExternalNetworkInjection rdf:ID="_S1"><cim:IdentifiedObject.name>S1</cim:IdentifiedObject.name><cim:ExternalNetworkInjection.maxP>8</cim:ExternalNetworkInjection.maxP></cim:ExternalNetworkInjection>
+  <cim:Terminal rdf:ID="_S1_T"><cim:Terminal.ConductingEquipment rdf:resource="#_S1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N1"/></cim:Terminal>
+  <cim:Breaker rdf:ID="_B1"><cim:IdentifiedObject.name>B1</cim:IdentifiedObject.name><cim:Switch.normalOpen>false</cim:Switch.normalOpen></cim:Breaker>
+  <cim:Terminal rdf:ID="_B1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_B1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N1"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_B1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_B1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N2"/></cim:Terminal>
+  <cim:ACLineSegment rdf:ID="_L1"><cim:IdentifiedObject.name>L1</cim:IdentifiedObject.name><cim:Conductor.length>0.12</cim:Conductor.length></cim:ACLineSegment>
+  <cim:Terminal rdf:ID="_L1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_L1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N2"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_L1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_L1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N3"/></cim:Terminal>
+  <cim:LoadBreakSwitch rdf:ID="_K1"><cim:IdentifiedObject.name>K1</cim:IdentifiedObject.name><cim:Switch.normalOpen>false</cim:Switch.normalOpen></cim:LoadBreakSwitch>
+  <cim:Terminal rdf:ID="_K1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_K1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N3"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_K1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_K1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N4"/></cim:Terminal>
+  <cim:PowerTransformer rdf:ID="_T1"><cim:IdentifiedObject.name>T1</cim:IdentifiedObject.name></cim:PowerTransformer>
+  <cim:PowerTransformerEnd rdf:ID="_T1_E1"><cim:PowerTransformerEnd.PowerTransformer rdf:resource="#_T1"/><cim:TransformerEnd.endNumber>1</cim:TransformerEnd.endNumber><cim:PowerTransformerEnd.ratedU>10.5</cim:PowerTransformerEnd.ratedU><cim:PowerTransformerEnd.ratedS>0.4</cim:PowerTransformerEnd.ratedS><cim:TransformerEnd.Terminal rdf:resource="#_T1_T1"/></cim:PowerTransformerEnd>
+  <cim:PowerTransformerEnd rdf:ID="_T1_E2"><cim:PowerTransformerEnd.PowerTransformer rdf:resource="#_T1"/><cim:TransformerEnd.endNumber>2</cim:TransformerEnd.endNumber><cim:PowerTransformerEnd.ratedU>0.4</cim:PowerTransformerEnd.ratedU><cim:PowerTransformerEnd.ratedS>0.4</cim:PowerTransformerEnd.ratedS><cim:TransformerEnd.Terminal rdf:resource="#_T1_T2"/></cim:PowerTransformerEnd>
+  <cim:Terminal rdf:ID="_T1_T1"><cim:Terminal.ConductingEquipment rdf:resource="#_T1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N4"/></cim:Terminal>
+  <cim:Terminal rdf:ID="_T1_T2"><cim:Terminal.ConductingEquipment rdf:resource="#_T1"/><cim:Terminal.ConnectivityNode rdf:resource="#_N5"/></cim:Terminal>
+</rdf:RDF>
+"""
+
+
+def test_the_gis_can_be_a_cim_file(tmp_path: Path) -> None:
+    path = tmp_path / "gis.xml"
+    path.write_text(_GIS_CIM, encoding="utf-8")
+    out = gs.integrate(
+        pms=PMS, gis=path, customers=CUSTOMERS, contacts=CONTACTS, meters=METERS, mapping=MAPPING
+    )
+    # The same fusion as from the table: the same points and findings; the GIS rows now come
+    # from the file's lines.
+    table = fused()
+    assert out.network.point_count == table.network.point_count == 5
+    assert out.network.line_count == table.network.line_count
+    assert out.counts() == table.counts()
+    assert out.provenance("T1", "node_b")["source"] == "gis"
+    assert out.provenance("L1", "length_m")["row"] > 1
+    # A malformed file names its line.
+    path.write_text(_GIS_CIM.replace(">0.12<", ">0,12<"), encoding="utf-8")
+    with pytest.raises(gs.ParseError) as err:
+        gs.integrate(gis=path)
+    assert err.value.attribute == "Conductor.length"

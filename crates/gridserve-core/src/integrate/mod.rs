@@ -35,6 +35,7 @@
 
 use serde::Serialize;
 
+mod cim;
 mod finding;
 mod fuse;
 mod html;
@@ -46,6 +47,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use cim::gis_from_cim;
 pub use finding::{Finding, FindingKind, Severity, counts};
 pub use fuse::{
     IntegrateOptions, Integrated, Origin, Precedence, Provenance, integrate, mobile_number,
