@@ -3,12 +3,22 @@
 #![no_main]
 
 use chrono::NaiveDate;
+use gridserve_core::tariff::exact::quote_inexact_numbers;
 use gridserve_core::tariff::{MonthlyUsage, PriceTable, TariffBook, TouSchedule, defaults};
 use gridserve_fuzz::{parts, text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let p = parts(data, 4);
+    // Preparing number literals never turns invalid JSON into valid JSON or the reverse, and
+    // only ever turns numbers into strings.
+    if let Some(t) = text(&p, 0) {
+        let prepared = quote_inexact_numbers(t);
+        let before = serde_json::from_str::<serde_json::Value>(t);
+        let after = serde_json::from_str::<serde_json::Value>(&prepared.text);
+        assert_eq!(before.is_ok(), after.is_ok(), "{t:?} -> {:?}", prepared.text);
+        let _ = gridserve_core::tariff::from_json::<MonthlyUsage>("usage", t);
+    }
     let book = text(&p, 0).and_then(|t| TariffBook::from_json(t).ok());
     let _ = text(&p, 1).map(serde_json::from_str::<TouSchedule>);
     let _ = text(&p, 1).map(serde_json::from_str::<PriceTable>);

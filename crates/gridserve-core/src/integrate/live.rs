@@ -19,7 +19,13 @@ pub enum DaRefusal {
     UnknownAsset,
     /// The asset is not a switch (only switches open and close).
     NotASwitch,
-    /// The topology refused the change (closing onto a faulted section, …).
+    /// Closing the switch would energize an element marked faulted
+    /// ([`LiveState::mark_fault`]): the protection would trip again.
+    ClosingOntoFault {
+        /// The faulted element's asset number.
+        element: String,
+    },
+    /// The topology refused the change (a faulted switch closing, …).
     Refused {
         /// The topology's reason.
         message: String,
@@ -31,6 +37,9 @@ impl DaRefusal {
         match self {
             Self::UnknownAsset => "unknown asset".to_owned(),
             Self::NotASwitch => "not a switch".to_owned(),
+            Self::ClosingOntoFault { element } => {
+                format!("closing onto the fault at {}", excerpt(element))
+            }
             Self::Refused { message } => excerpt(message),
         }
     }
@@ -111,6 +120,11 @@ impl LiveState {
             self.touch(event, normal);
             return Ok(DaOutcome::NoChange);
         }
+        if action == Action::Close
+            && let Some(faulted) = self.fault_energized_by(Operation { action, element })
+        {
+            return Err(DaRefusal::ClosingOntoFault { element: faulted });
+        }
         let applied = self
             .topology
             .apply(&[Operation { action, element }])
@@ -119,6 +133,69 @@ impl LiveState {
             })?;
         self.seen.insert(event.seq);
         self.touch(event, normal);
+        Ok(if applied.changed_elements > 0 {
+            DaOutcome::Changed
+        } else {
+            DaOutcome::NoChange
+        })
+    }
+
+    /// The asset number of a faulted element that `close` would feed again: one whose end
+    /// (or which point) it energizes.
+    fn fault_energized_by(&self, close: Operation) -> Option<String> {
+        let topo = &self.topology;
+        let net = &**topo.network();
+        let faulted: Vec<ElementId> = topo.state().faulted().collect();
+        if faulted.is_empty() {
+            return None;
+        }
+        let scope = topo.scope(&[close]).ok()?;
+        let restored = scope.restored_ids();
+        let fed = |p: crate::network::PointId| restored.binary_search(&p).is_ok();
+        faulted.into_iter().find_map(|e| {
+            let hit = match e {
+                ElementId::Point(p) => fed(p),
+                ElementId::Line(l) => {
+                    let (a, b) = net.line_ends(l);
+                    fed(a) || fed(b)
+                }
+                ElementId::Source(_) => false,
+            };
+            hit.then(|| net.asset(e).to_owned())
+        })
+    }
+
+    /// Marks the element with asset number `asset` faulted (the fault located, by a crew or
+    /// by the fault indicators): it passes nothing, and a later DA close that would energize
+    /// it is refused as [`DaRefusal::ClosingOntoFault`] until [`Self::mark_repaired`].
+    ///
+    /// # Errors
+    /// [`DaRefusal::UnknownAsset`], or [`DaRefusal::Refused`] with the topology's reason (the
+    /// element is already faulted).
+    pub fn mark_fault(&mut self, asset: &str) -> Result<DaOutcome, DaRefusal> {
+        self.fault_op(asset, Action::Fault)
+    }
+
+    /// Clears a fault marked with [`Self::mark_fault`].
+    ///
+    /// # Errors
+    /// [`DaRefusal::UnknownAsset`], or [`DaRefusal::Refused`] (the element is not faulted).
+    pub fn mark_repaired(&mut self, asset: &str) -> Result<DaOutcome, DaRefusal> {
+        self.fault_op(asset, Action::Repair)
+    }
+
+    fn fault_op(&mut self, asset: &str, action: Action) -> Result<DaOutcome, DaRefusal> {
+        let element = self
+            .topology
+            .network()
+            .element(asset)
+            .map_err(|_| DaRefusal::UnknownAsset)?;
+        let applied = self
+            .topology
+            .apply(&[Operation { action, element }])
+            .map_err(|e| DaRefusal::Refused {
+                message: e.to_string(),
+            })?;
         Ok(if applied.changed_elements > 0 {
             DaOutcome::Changed
         } else {

@@ -498,3 +498,56 @@ fn normal_forms_of_keys_and_words() {
     assert_eq!(normalise_vocabulary("ｂｒｅａｋｅｒ"), "breaker");
     assert_eq!(normalise_vocabulary("segment"), "segment");
 }
+
+#[test]
+fn a_da_close_onto_a_marked_fault_is_refused_until_repaired() {
+    // S1 -B1- N2 -L1- N3 -K1- N4 -T1- N5: K1 trips for a fault in T1, which the crew locates.
+    let out = fused(&sample());
+    let net = Arc::new(Network::from_data(&out.network).unwrap());
+    let mut live = LiveState::new(net);
+    let time = chrono::DateTime::parse_from_rfc3339("2026-07-01T10:00:00+08:00").unwrap();
+    let ev = |event, seq| DaEvent {
+        asset: "K1".into(),
+        time,
+        event,
+        seq,
+        row: 0,
+    };
+    assert_eq!(
+        live.apply(&ev(DaEventKind::Trip, 1)),
+        Ok(DaOutcome::Changed)
+    );
+    assert_eq!(live.mark_fault("T1"), Ok(DaOutcome::Changed));
+    assert_eq!(live.mark_fault("ZZ"), Err(DaRefusal::UnknownAsset));
+    // Re-closing K1 would feed T1 at N4: refused, nothing changes, the sequence stays unseen.
+    assert_eq!(
+        live.apply(&ev(DaEventKind::Close, 2)),
+        Err(DaRefusal::ClosingOntoFault {
+            element: "T1".into()
+        })
+    );
+    assert!(!live.is_energized("N4"));
+    let mut findings = Vec::new();
+    live.apply_reporting(&ev(DaEventKind::Close, 2), &mut findings);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].kind, FindingKind::DaRefused);
+    assert!(
+        findings[0]
+            .value
+            .as_deref()
+            .is_some_and(|v| v.contains("closing onto the fault at T1")),
+        "{:?}",
+        findings[0].value
+    );
+    // After the repair the close goes through.
+    assert_eq!(live.mark_repaired("T1"), Ok(DaOutcome::Changed));
+    assert_eq!(
+        live.apply(&ev(DaEventKind::Close, 2)),
+        Ok(DaOutcome::Changed)
+    );
+    assert!(live.is_energized("N5"));
+    assert!(matches!(
+        live.mark_repaired("T1"),
+        Err(DaRefusal::Refused { .. })
+    ));
+}

@@ -293,10 +293,33 @@ pub fn quote_inexact_numbers(text: &str) -> ExactJson<'_> {
     let mut out: Option<String> = None;
     let mut quoted = Vec::new();
     let mut copied = 0; // bytes of `text` already in `out`
+    // Open brackets (`true` for an object) and whether the next token is an object's key: a
+    // number in a key's place is invalid JSON and must stay so.
+    let mut open: Vec<bool> = Vec::new();
+    let mut key_next = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            b'{' | b'[' => {
+                open.push(bytes[i] == b'{');
+                key_next = bytes[i] == b'{';
+                i += 1;
+            }
+            b'}' | b']' => {
+                open.pop();
+                key_next = false;
+                i += 1;
+            }
+            b',' => {
+                key_next = open.last() == Some(&true);
+                i += 1;
+            }
+            b':' => {
+                key_next = false;
+                i += 1;
+            }
             b'"' => {
+                key_next = false;
                 // Skip the string, escapes included.
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' {
@@ -314,7 +337,8 @@ pub fn quote_inexact_numbers(text: &str) -> ExactJson<'_> {
                 let literal = &text[start..i];
                 let glued = start > 0 && bytes[start - 1].is_ascii_alphanumeric()
                     || i < bytes.len() && bytes[i].is_ascii_alphanumeric();
-                if !glued && is_json_number(literal) && !f64_carries(literal) {
+                let in_value_place = !std::mem::take(&mut key_next);
+                if in_value_place && !glued && is_json_number(literal) && !f64_carries(literal) {
                     let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
                     o.push_str(&text[copied..start]);
                     o.push('"');
@@ -324,7 +348,11 @@ pub fn quote_inexact_numbers(text: &str) -> ExactJson<'_> {
                     quoted.push(literal.to_owned());
                 }
             }
-            _ => i += 1,
+            b if b.is_ascii_whitespace() => i += 1,
+            _ => {
+                key_next = false;
+                i += 1;
+            }
         }
     }
     let text = match out {
@@ -478,6 +506,19 @@ mod json_tests {
         let t = r#"{"k\"1.00000000000000000001": "1.00000000000000000001", "b": 01.00000000000000000001, "c": x1.00000000000000000001}"#;
         let j = quote_inexact_numbers(t);
         assert_eq!(j.text, t);
+        // A number where an object's key belongs is invalid JSON and stays invalid.
+        for t in [
+            r#"{1.00000000000000000001: 2}"#,
+            r#"{"a": 1, 1.00000000000000000001: 2}"#,
+            r#"[{"a": [1]}, {1.00000000000000000001: 2}]"#,
+        ] {
+            assert_eq!(quote_inexact_numbers(t).text, t);
+        }
+        // In arrays and after a key, it is a value.
+        assert_eq!(
+            quote_inexact_numbers(r#"{"a": [1, 1.00000000000000000001]}"#).text,
+            r#"{"a": [1, "1.00000000000000000001"]}"#
+        );
     }
 
     #[test]
