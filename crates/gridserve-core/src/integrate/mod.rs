@@ -11,6 +11,10 @@
 //!   contacts and meters, with field-level [`Precedence`] and [`Provenance`]; every
 //!   disagreement of the sources as a typed [`Finding`]; DA events applied to a [`LiveState`]
 //!   and AMI events turned into evidence for outage inference.
+//! - [`DataSource`]: the port a host implements to pull each table from its own systems (a
+//!   full snapshot, or the changes since a [`Watermark`]); [`FileSource`] is the shipped one
+//!   over a folder of CSV or Parquet extracts; [`integrate_source`] pulls and fuses,
+//!   [`refresh`] applies the changes since the last pull.
 //! - [`render_html`]: the reconciliation as one self-contained page, personal data masked by the
 //!   reader's role.
 //!
@@ -39,10 +43,13 @@ mod finding;
 mod fuse;
 mod html;
 mod live;
+mod port;
 mod read;
 pub mod records;
 mod write;
 
+#[cfg(test)]
+mod port_tests;
 #[cfg(test)]
 mod tests;
 
@@ -52,6 +59,10 @@ pub use fuse::{
 };
 pub use html::render_html;
 pub use live::{DaOutcome, DaRefusal, LiveState};
+pub use port::{
+    DataSource, FileSource, Keyed, Pulled, SourceTable, TableChanges, TablePull, TableRefresh,
+    TableRows, Watermark, change_key, integrate_source, pull, refresh,
+};
 #[cfg(feature = "arrow")]
 pub use read::read_arrow_table;
 pub use read::{
@@ -65,6 +76,7 @@ pub use write::write_arrow_table;
 pub use write::write_parquet_dir;
 pub use write::{file_name, write_csv_dir, write_csv_table};
 
+use crate::error_info::excerpt;
 use crate::table::TableError;
 
 /// An error of data integration: a table that cannot be read, a bad mapping or option, or
@@ -95,6 +107,15 @@ pub enum IntegrateError {
         /// What is wrong.
         message: String,
     },
+    /// A source system could not give a table (a host's [`DataSource`] failed, or a file
+    /// source found two files for one table).
+    #[error("source table {table}: {message}")]
+    Source {
+        /// The table asked for.
+        table: String,
+        /// What the source said.
+        message: String,
+    },
     /// Findings of kinds the caller made fatal.
     #[error("{count} finding(s) of fatal kinds {}; the first: {first}", kinds.join(", "))]
     Fatal {
@@ -111,12 +132,23 @@ crate::impl_error_info! {
     IntegrateError {
         Mapping => ("mapping", "InvalidOptionError"),
         Options => ("options", "InvalidOptionError"),
+        Source => ("source", "GridserveIOError"),
         Fatal => ("fatal", "ReconciliationError"),
     }
     delegate { Table }
 }
 
 impl IntegrateError {
+    /// A source's failure to give `table` (what a host's [`DataSource`] returns); `message`
+    /// is cut to an excerpt.
+    #[must_use]
+    pub fn source(table: SourceTable, message: &str) -> Self {
+        Self::Source {
+            table: table.name().to_owned(),
+            message: excerpt(message),
+        }
+    }
+
     /// One error of every kind, for tests of the bindings' conversion.
     #[doc(hidden)]
     #[must_use]
@@ -131,6 +163,10 @@ impl IntegrateError {
             Self::Options {
                 key: "load_factor".into(),
                 message: "must be finite and ≥ 0".into(),
+            },
+            Self::Source {
+                table: "sg186_contacts".into(),
+                message: "the marketing system did not answer within 30 s".into(),
             },
             Self::Fatal {
                 kinds: vec!["type_mismatch".into()],
