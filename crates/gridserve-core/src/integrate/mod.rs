@@ -15,6 +15,8 @@
 //!   full snapshot, or the changes since a [`Watermark`]); [`FileSource`] is the shipped one
 //!   over a folder of CSV or Parquet extracts; [`integrate_source`] pulls and fuses,
 //!   [`refresh`] applies the changes since the last pull.
+//! - [`Snapshot`] and [`diff`]: a fused snapshot (stored in the binary form of
+//!   [`crate::persist`]) and the records added, removed and changed between two, by field.
 //! - [`render_html`]: the reconciliation as one self-contained page, personal data masked by the
 //!   reader's role.
 //!
@@ -46,10 +48,13 @@ mod live;
 mod port;
 mod read;
 pub mod records;
+mod snapshot;
 mod write;
 
 #[cfg(test)]
 mod port_tests;
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;
 
@@ -70,6 +75,10 @@ pub use read::{
     normalise_vocabulary, read_csv_table, read_sources, read_table_file,
 };
 pub use records::*;
+pub use snapshot::{
+    ChangeKind, DiffRow, FieldChange, KindCounts, RecordChange, RecordKind, Snapshot, SnapshotDiff,
+    diff,
+};
 #[cfg(feature = "arrow")]
 pub use write::write_arrow_table;
 #[cfg(feature = "parquet")]

@@ -201,13 +201,15 @@ fn sample_sources() -> Sources {
 
 #[test]
 fn memory_source_snapshot_then_two_rounds_of_changes() {
-    let mut first = Sources::default();
-    first.pms = vec![pms("A1", "one"), pms("A2", "two"), pms("A3", "three")];
-    first.contacts = vec![
-        contact("C1", "13800000001", 1),
-        contact("C1", "13800000002", 2),
-        contact("C2", "13800000003", 1),
-    ];
+    let first = Sources {
+        pms: vec![pms("A1", "one"), pms("A2", "two"), pms("A3", "three")],
+        contacts: vec![
+            contact("C1", "13800000001", 1),
+            contact("C1", "13800000002", 2),
+            contact("C2", "13800000003", 1),
+        ],
+        ..Sources::default()
+    };
     let mut source = MemorySource::new(first.clone());
     let mut pulled = pull(&mut source).unwrap();
     assert_eq!(pulled.sources, first);
