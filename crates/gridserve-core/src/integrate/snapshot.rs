@@ -414,7 +414,72 @@ fn keyed<T: Diffable>(records: &[T]) -> Vec<(Cow<'_, str>, &T)> {
         .collect()
 }
 
+/// The fields of a record that differ between `o` and `n`, by name.
+fn field_changes<T: Diffable>(o: &T, n: &T) -> Vec<FieldChange> {
+    let (a, b) = (o.fields(), n.fields());
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|f| {
+            let (x, y) = (
+                a.get(f).cloned().unwrap_or(Value::Null),
+                b.get(f).cloned().unwrap_or(Value::Null),
+            );
+            (x != y).then(|| FieldChange {
+                field: f.clone(),
+                old: x,
+                new: y,
+            })
+        })
+        .collect()
+}
+
+fn changed(kind: RecordKind, key: String, fields: Vec<FieldChange>) -> Option<RecordChange> {
+    // Equal JSON but unequal records (e.g. -0.0 against 0.0) is no change to show.
+    (!fields.is_empty()).then_some(RecordChange {
+        kind,
+        key,
+        change: ChangeKind::Changed,
+        fields,
+    })
+}
+
 fn diff_kind<T: Diffable>(kind: RecordKind, old: &[T], new: &[T], out: &mut Vec<RecordChange>) {
+    // The common case of a nightly refresh: the same records in the same order, a few of them
+    // changed in place. Pairing by position gives what pairing by numbered key would, without
+    // hashing a million keys.
+    if old.len() == new.len() && old.iter().zip(new).all(|(o, n)| o.key() == n.key()) {
+        let differing: Vec<usize> = (0..old.len()).filter(|&i| !old[i].same(&new[i])).collect();
+        if differing.is_empty() {
+            return;
+        }
+        // Number the keys of the differing records (`#n` for a repeated key): count the
+        // earlier occurrences of just those keys.
+        let wanted: hashbrown::HashSet<Cow<'_, str>> =
+            differing.iter().map(|&i| old[i].key()).collect();
+        let mut seen: HashMap<Cow<'_, str>, usize> = HashMap::new();
+        let mut next = differing.iter().peekable();
+        for (i, o) in old.iter().enumerate() {
+            let key = o.key();
+            if !wanted.contains(&key) {
+                continue;
+            }
+            let n = seen.entry(key.clone()).or_insert(0);
+            *n += 1;
+            if next.peek() == Some(&&i) {
+                next.next();
+                let name = if *n > 1 {
+                    format!("{key}#{n}")
+                } else {
+                    key.into_owned()
+                };
+                out.extend(changed(kind, name, field_changes(o, &new[i])));
+            }
+        }
+        return;
+    }
     let old = keyed(old);
     let new = keyed(new);
     let index: HashMap<&str, usize> = old
@@ -434,35 +499,12 @@ fn diff_kind<T: Diffable>(kind: RecordKind, old: &[T], new: &[T], out: &mut Vec<
             Some(&i) => {
                 matched[i] = true;
                 let o = old[i].1;
-                if o.same(n) {
-                    continue;
-                }
-                let (a, b) = (o.fields(), n.fields());
-                let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
-                names.sort();
-                names.dedup();
-                let fields: Vec<FieldChange> = names
-                    .into_iter()
-                    .filter_map(|f| {
-                        let (x, y) = (
-                            a.get(f).cloned().unwrap_or(Value::Null),
-                            b.get(f).cloned().unwrap_or(Value::Null),
-                        );
-                        (x != y).then(|| FieldChange {
-                            field: f.clone(),
-                            old: x,
-                            new: y,
-                        })
-                    })
-                    .collect();
-                // Equal JSON but unequal records (e.g. -0.0 against 0.0) is no change to show.
-                if !fields.is_empty() {
-                    out.push(RecordChange {
+                if !o.same(n) {
+                    out.extend(changed(
                         kind,
-                        key: key.clone().into_owned(),
-                        change: ChangeKind::Changed,
-                        fields,
-                    });
+                        key.clone().into_owned(),
+                        field_changes(o, *n),
+                    ));
                 }
             }
         }

@@ -327,3 +327,40 @@ fn repeated_keys_are_numbered_in_order() {
     assert_eq!(d.changes[0].key, key);
     assert_eq!(d.changes[0].change, ChangeKind::Added);
 }
+
+/// Records changed in place (same keys, same order) are paired by position; a changed record
+/// whose key repeats is still named by its occurrence.
+#[test]
+fn in_place_changes_of_repeated_keys_are_named_by_occurrence() {
+    let mut old = sample();
+    let i = lone_contact(&old, 0);
+    let mut second = old.contacts[i].clone();
+    second.phone = Some("13900000000".into());
+    old.contacts.insert(i + 1, second);
+    let base = format!("{}/{}", old.contacts[i].customer, old.contacts[i].level);
+    let mut new = old.clone();
+    new.contacts[i + 1].phone = Some("13900000001".into());
+    new.contacts[i].name = Some("赵六".into());
+    // And a segment changed in place, in another kind.
+    new.network.segments[0].length_m += 1.0;
+    let d = diff(&old, &new, Masking::Clear);
+    let named: Vec<(&str, &str)> = d
+        .changes
+        .iter()
+        .map(|c| (c.key.as_str(), c.fields[0].field.as_str()))
+        .collect();
+    let second_key = format!("{base}#2");
+    let segment = old.network.segments[0].asset.clone();
+    assert_eq!(
+        named,
+        [
+            (segment.as_str(), "length_m"),
+            (base.as_str(), "name"),
+            (second_key.as_str(), "phone"),
+        ]
+    );
+    assert_eq!(
+        d.get(RecordKind::Contact, &second_key).unwrap().fields[0].new,
+        "13900000001"
+    );
+}
