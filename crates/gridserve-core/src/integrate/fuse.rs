@@ -138,15 +138,15 @@ struct AssetOrigin {
 /// For every fused element and field, which source and record gave the value. Serialises as
 /// three lists sorted by key (assets with their PMS and GIS rows and the sources of type and
 /// rating; customers and meters with their SG186 rows).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "ProvenanceForm", into = "ProvenanceForm")]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(from = "ProvenanceForm")]
 pub struct Provenance {
     assets: HashMap<String, AssetOrigin>,
     customers: HashMap<String, u64>,
     meters: HashMap<String, u64>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProvenanceForm {
     assets: Vec<(String, AssetOrigin)>,
@@ -154,18 +154,27 @@ struct ProvenanceForm {
     meters: Vec<(String, u64)>,
 }
 
-impl From<Provenance> for ProvenanceForm {
-    fn from(p: Provenance) -> Self {
-        fn sorted<V>(m: HashMap<String, V>) -> Vec<(String, V)> {
-            let mut v: Vec<_> = m.into_iter().collect();
-            v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+/// The serialised form of [`ProvenanceForm`], borrowed: no copy of a million keys.
+#[derive(Serialize)]
+struct ProvenanceRef<'a> {
+    assets: Vec<(&'a String, &'a AssetOrigin)>,
+    customers: Vec<(&'a String, &'a u64)>,
+    meters: Vec<(&'a String, &'a u64)>,
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn sorted<V>(m: &HashMap<String, V>) -> Vec<(&String, &V)> {
+            let mut v: Vec<_> = m.iter().collect();
+            v.sort_unstable_by(|a, b| a.0.cmp(b.0));
             v
         }
-        Self {
-            assets: sorted(p.assets),
-            customers: sorted(p.customers),
-            meters: sorted(p.meters),
+        ProvenanceRef {
+            assets: sorted(&self.assets),
+            customers: sorted(&self.customers),
+            meters: sorted(&self.meters),
         }
+        .serialize(serializer)
     }
 }
 
