@@ -6,7 +6,12 @@
 //! - fusion and reconciliation of the five sources read from Parquet (target ≤ 3 s, ≤ 2 GB
 //!   peak; the peak is measured with `examples/integrate_scale.rs` under `/usr/bin/time -v`).
 //!
-//! Run with `cargo bench --bench integrate --features parquet` on an otherwise idle machine.
+//! - a fused snapshot of that network (network records, ~870k customers, ~1M contacts and
+//!   meters, provenance) stored in SQLite in the binary form, loaded back, and diffed against
+//!   a copy with a few changes (no target in the issue; reported in the README).
+//!
+//! Run with `cargo bench --bench integrate --features parquet` on an otherwise idle machine
+//! (`-- snapshot` for the snapshot figures alone).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -80,5 +85,68 @@ fn bench(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, bench);
+fn bench_snapshots(c: &mut Criterion) {
+    use gridserve::integrate::Snapshot;
+    use gridserve::notify::Masking;
+    use gridserve::sqlite::SqliteStore;
+
+    let data = generate(&SynthConfig::with_points(1_000_000, 1));
+    let fused = integrate::integrate(&to_sources(&data), Vec::new(), &IntegrateOptions::default())
+        .expect("the synthetic sources fuse");
+    drop(data);
+    let snap = Snapshot::of(&fused);
+    drop(fused);
+    // The next night: ten segments re-measured, a customer's contract changed, a meter gone.
+    let mut next = snap.clone();
+    let step = next.network.segments.len() / 10;
+    for s in next.network.segments.iter_mut().step_by(step).take(10) {
+        s.length_m += 1.0;
+    }
+    next.customers[1000].contracted_kva += 10.0;
+    next.meters.remove(2000);
+    let time = FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 7, 1, 2, 0, 0)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("snapshots.db")).unwrap();
+    let stored = store.store_snapshot(&snap, None, time).unwrap();
+    eprintln!(
+        "snapshot: {} points, {} lines, {} customers, {} contacts, {} meters: {} bytes stored",
+        stored.points,
+        stored.lines,
+        stored.customers,
+        snap.contacts.len(),
+        snap.meters.len(),
+        stored.bytes
+    );
+    let d = integrate::diff(&snap, &next, Masking::default());
+    assert_eq!(d.changes.len(), 12);
+
+    let mut group = c.benchmark_group("integrate");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(30));
+    group.bench_function("snapshot_store_1m", |b| {
+        // Each stored snapshot is deleted again outside the timed part.
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = std::time::Instant::now();
+                let info = store.store_snapshot(&snap, None, time).unwrap();
+                total += start.elapsed();
+                store.delete_snapshot(info.version).unwrap();
+            }
+            total
+        });
+    });
+    group.bench_function("snapshot_load_1m", |b| {
+        b.iter(|| black_box(store.load_snapshot(stored.version).unwrap()));
+    });
+    group.bench_function("snapshot_diff_1m", |b| {
+        b.iter(|| black_box(integrate::diff(&snap, &next, Masking::default())));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_snapshots);
 criterion_main!(benches);

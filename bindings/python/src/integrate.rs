@@ -144,6 +144,22 @@ impl PyIntegrated {
         to_py(py, &self.inner.meters)
     }
 
+    /// The fused snapshot to store or compare (`SnapshotStore.store`, `Snapshot.diff`), with
+    /// the sources' `watermarks` if given (`{table: {"sequence": n} | {"time": "…"} |
+    /// {"text": "…"}}`).
+    #[pyo3(signature = (watermarks = None))]
+    fn snapshot(
+        &self,
+        py: Python<'_>,
+        watermarks: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::snapshots::PySnapshot> {
+        let watermarks = crate::snapshots::watermarks_arg(py, watermarks)?;
+        let snap = py.detach(|| core::Snapshot::of(&self.inner).with_watermarks(watermarks));
+        Ok(crate::snapshots::PySnapshot {
+            inner: std::sync::Arc::new(snap),
+        })
+    }
+
     /// The AMI events as evidence items for outage inference (`Topology.infer`).
     fn evidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.evidence)

@@ -22,6 +22,7 @@ mod reliability;
 mod restore;
 mod scope;
 mod scoring;
+mod snapshots;
 mod tariff;
 mod workflow;
 
@@ -37,6 +38,8 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(persist::_topology_in_state, m)?)?;
     m.add_function(wrap_pyfunction!(integrate::integrate, m)?)?;
     m.add_class::<integrate::PyIntegrated>()?;
+    m.add_class::<snapshots::PySnapshot>()?;
+    m.add_class::<snapshots::PySnapshotStore>()?;
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<network::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;

@@ -96,7 +96,8 @@ fn cell(
 }
 
 /// Rebuilds an object from the bytes its `to_bytes()` (or pickling) gave: a `Network`,
-/// `Topology`, `Tariff`, `OutageTable`, `Scope`, `FaultOutcome` or `PlannedOutage`, whichever
+/// `Topology`, `Tariff`, `OutageTable`, `Scope`, `FaultOutcome`, `PlannedOutage` or `Snapshot`,
+/// whichever
 /// the bytes hold. Raises `PersistError` (or `UnsupportedFormatError` for bytes written by a
 /// newer format) for anything else.
 #[pyfunction]
@@ -182,9 +183,16 @@ pub(crate) fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py
             )?
             .into_any()
         }
+        Kind::Snapshot => Bound::new(
+            py,
+            crate::snapshots::PySnapshot {
+                inner: Arc::new(decode(py, &bytes)?),
+            },
+        )?
+        .into_any(),
         other => {
             return Err(PersistError::WrongKind {
-                expected: "Network, Topology, Tariff, OutageTable, Scope, FaultOutcome or PlannedOutage",
+                expected: "Network, Topology, Tariff, OutageTable, Scope, FaultOutcome, PlannedOutage or Snapshot",
                 found: other.name().to_owned(),
             })
             .py_err(py);

@@ -111,11 +111,13 @@ pub enum Kind {
     Combination,
     /// A [`TopologyState`]: a topology's state without its network.
     TopologyState,
+    /// A fused [`Snapshot`](crate::integrate::Snapshot) of the source systems.
+    Snapshot,
 }
 
 impl Kind {
     /// Every kind, in code order (code = position + 1).
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Network,
         Self::Topology,
         Self::Tariff,
@@ -136,6 +138,7 @@ impl Kind {
         Self::Weights,
         Self::Combination,
         Self::TopologyState,
+        Self::Snapshot,
     ];
 
     /// The code written in the header.
@@ -178,6 +181,7 @@ impl Kind {
             Self::Weights => "weights",
             Self::Combination => "combination",
             Self::TopologyState => "topology_state",
+            Self::Snapshot => "snapshot",
         }
     }
 }
@@ -535,6 +539,7 @@ persist_serde! {
     crate::scoring::TopsisOptions => TopsisOptions,
     crate::scoring::Weights => Weights,
     crate::scoring::Combination => Combination,
+    crate::integrate::Snapshot => Snapshot,
 }
 
 // ---- network -------------------------------------------------------------------------------

@@ -27,6 +27,10 @@
 //!   and processes share the file.
 //! - **Receipts and opt-outs.** Receipts are stored on the entry found by the provider's
 //!   message id; opt-outs live in their own table keyed by channel and address.
+//! - **Snapshots.** Fused snapshots of the source systems ([`SqliteStore::store_snapshot`],
+//!   [`SqliteStore::snapshots`], [`SqliteStore::load_snapshot`],
+//!   [`SqliteStore::delete_snapshot`], [`SqliteStore::diff_snapshots`]): one row each, the
+//!   body in gridserve's binary form; versions are monotonic and never reused.
 //!
 //! The dispatcher that sends the notices is [`gridserve_core::outbox`]; the guarantees of
 //! delivery (retries, dead letters, the window between a send and its record) are described
@@ -39,7 +43,9 @@
 
 mod error;
 pub mod schema;
+mod snapshots;
 mod store;
 
 pub use error::SqliteError;
+pub use snapshots::SnapshotInfo;
 pub use store::{AppendRequest, OutboxCounts, SqliteOptions, SqliteStore, Synchronous};

@@ -27,6 +27,20 @@
 //! opt_outs (channel, address, at, reason, PK (channel, address))
 //! ```
 //!
+//! # Version 2
+//!
+//! ```sql
+//! snapshots (version INTEGER PK AUTOINCREMENT,        -- monotonic, never reused after a delete
+//!            taken_at, taken_ns, label,
+//!            watermarks,                              -- the sources' watermarks as JSON
+//!            points, lines, customers, bytes,         -- for listing without decoding
+//!            body BLOB)                               -- the snapshot in gridserve's binary form
+//! ```
+//!
+//! `body` is the encoding of `gridserve_core::persist` (kind `snapshot`: a 28-byte header with
+//! magic, format version, kind, lengths and CRC-32, then the LZ4-compressed MessagePack of
+//! the snapshot): one row per snapshot, not one per record.
+//!
 //! Times are stored twice where they are queried: as RFC 3339 text with the writer's offset
 //! (read back exactly) and as nanoseconds since the Unix epoch (`*_ns`, compared in queries;
 //! times outside 1677–2262 saturate). Partial indexes on pending rows serve `due` (by next
@@ -92,6 +106,21 @@ pub const MIGRATIONS: &[&str] = &[
         reason  TEXT NOT NULL,
         PRIMARY KEY (channel, address)
     ) WITHOUT ROWID;
+    ",
+    // 2: fused snapshots of the source systems.
+    "
+    CREATE TABLE snapshots (
+        version    INTEGER PRIMARY KEY AUTOINCREMENT,
+        taken_at   TEXT    NOT NULL,
+        taken_ns   INTEGER NOT NULL,
+        label      TEXT,
+        watermarks TEXT    NOT NULL,
+        points     INTEGER NOT NULL CHECK (points >= 0),
+        lines      INTEGER NOT NULL CHECK (lines >= 0),
+        customers  INTEGER NOT NULL CHECK (customers >= 0),
+        bytes      INTEGER NOT NULL CHECK (bytes >= 0),
+        body       BLOB    NOT NULL
+    );
     ",
 ];
 

@@ -99,7 +99,7 @@ impl Default for SqliteOptions {
 /// ```
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: String,
     options: SqliteOptions,
 }
@@ -276,7 +276,7 @@ impl SqliteStore {
         Ok(counts)
     }
 
-    fn write_tx(&mut self) -> Result<Transaction<'_>, StoreError> {
+    pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>, StoreError> {
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| store_err("begin", e))

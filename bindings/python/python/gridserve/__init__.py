@@ -20,6 +20,8 @@ from gridserve._gridserve import (
     OutageTable,
     PlannedOutage,
     Scope,
+    Snapshot,
+    SnapshotStore,
     Tariff,
     Topology,
     SystemActor,
@@ -106,6 +108,7 @@ from gridserve.exceptions import (
     PersistError,
     UnsupportedFormatError,
     ReconciliationError,
+    UnknownSnapshotError,
 )
 from gridserve.frames import (
     customers_frame,
@@ -223,6 +226,9 @@ __all__ = [
     "ReconciliationError",
     "integrate",
     "Integrated",
+    "Snapshot",
+    "SnapshotStore",
+    "UnknownSnapshotError",
     "NotPicklableError",
     "CancelledError",
 ]

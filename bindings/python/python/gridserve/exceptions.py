@@ -60,6 +60,7 @@ __all__ = [
     "UnknownOutboxEntryError",
     "OutboxEntryNotPendingError",
     "CorruptStoreError",
+    "UnknownSnapshotError",
     "PushRefusedError",
     "PushSignatureError",
     "StalePushError",
@@ -290,6 +291,13 @@ class CorruptStoreError(EventStoreError):
 
 class UnknownOutboxEntryError(EventStoreError, KeyError):
     """No outbox entry has this ``id``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownSnapshotError(EventStoreError, KeyError):
+    """No stored snapshot has this ``version`` (never stored, or deleted)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -127,7 +127,7 @@ pub struct Origin {
     pub row: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 struct AssetOrigin {
     pms_row: Option<u64>,
     gis_row: Option<u64>,
@@ -135,12 +135,57 @@ struct AssetOrigin {
     rating_from: Option<SourceSystem>,
 }
 
-/// For every fused element and field, which source and record gave the value.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// For every fused element and field, which source and record gave the value. Serialises as
+/// three lists sorted by key (assets with their PMS and GIS rows and the sources of type and
+/// rating; customers and meters with their SG186 rows).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(from = "ProvenanceForm")]
 pub struct Provenance {
     assets: HashMap<String, AssetOrigin>,
     customers: HashMap<String, u64>,
     meters: HashMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvenanceForm {
+    assets: Vec<(String, AssetOrigin)>,
+    customers: Vec<(String, u64)>,
+    meters: Vec<(String, u64)>,
+}
+
+/// The serialised form of [`ProvenanceForm`], borrowed: no copy of a million keys.
+#[derive(Serialize)]
+struct ProvenanceRef<'a> {
+    assets: Vec<(&'a String, &'a AssetOrigin)>,
+    customers: Vec<(&'a String, &'a u64)>,
+    meters: Vec<(&'a String, &'a u64)>,
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        fn sorted<V>(m: &HashMap<String, V>) -> Vec<(&String, &V)> {
+            let mut v: Vec<_> = m.iter().collect();
+            v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            v
+        }
+        ProvenanceRef {
+            assets: sorted(&self.assets),
+            customers: sorted(&self.customers),
+            meters: sorted(&self.meters),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl From<ProvenanceForm> for Provenance {
+    fn from(f: ProvenanceForm) -> Self {
+        Self {
+            assets: f.assets.into_iter().collect(),
+            customers: f.customers.into_iter().collect(),
+            meters: f.meters.into_iter().collect(),
+        }
+    }
 }
 
 const PMS_FIELDS: &[&str] = &["name", "model", "year", "feeder", "substation", "status"];

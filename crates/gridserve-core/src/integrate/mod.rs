@@ -11,6 +11,12 @@
 //!   contacts and meters, with field-level [`Precedence`] and [`Provenance`]; every
 //!   disagreement of the sources as a typed [`Finding`]; DA events applied to a [`LiveState`]
 //!   and AMI events turned into evidence for outage inference.
+//! - [`DataSource`]: the port a host implements to pull each table from its own systems (a
+//!   full snapshot, or the changes since a [`Watermark`]); [`FileSource`] is the shipped one
+//!   over a folder of CSV or Parquet extracts; [`integrate_source`] pulls and fuses,
+//!   [`refresh`] applies the changes since the last pull.
+//! - [`Snapshot`] and [`diff`]: a fused snapshot (stored in the binary form of
+//!   [`crate::persist`]) and the records added, removed and changed between two, by field.
 //! - [`render_html`]: the reconciliation as one self-contained page, personal data masked by the
 //!   reader's role.
 //!
@@ -40,10 +46,16 @@ mod finding;
 mod fuse;
 mod html;
 mod live;
+mod port;
 mod read;
 pub mod records;
+mod snapshot;
 mod write;
 
+#[cfg(test)]
+mod port_tests;
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +66,10 @@ pub use fuse::{
 };
 pub use html::render_html;
 pub use live::{DaOutcome, DaRefusal, LiveState};
+pub use port::{
+    DataSource, FileSource, Keyed, Pulled, SourceTable, TableChanges, TablePull, TableRefresh,
+    TableRows, Watermark, change_key, integrate_source, pull, refresh,
+};
 #[cfg(feature = "arrow")]
 pub use read::read_arrow_table;
 pub use read::{
@@ -61,12 +77,17 @@ pub use read::{
     normalise_vocabulary, read_csv_table, read_sources, read_table_file,
 };
 pub use records::*;
+pub use snapshot::{
+    ChangeKind, DiffRow, FieldChange, KindCounts, RecordChange, RecordKind, Snapshot, SnapshotDiff,
+    diff,
+};
 #[cfg(feature = "arrow")]
 pub use write::write_arrow_table;
 #[cfg(feature = "parquet")]
 pub use write::write_parquet_dir;
 pub use write::{file_name, write_csv_dir, write_csv_table};
 
+use crate::error_info::excerpt;
 use crate::table::TableError;
 
 /// An error of data integration: a table that cannot be read, a bad mapping or option, or
@@ -97,6 +118,15 @@ pub enum IntegrateError {
         /// What is wrong.
         message: String,
     },
+    /// A source system could not give a table (a host's [`DataSource`] failed, or a file
+    /// source found two files for one table).
+    #[error("source table {table}: {message}")]
+    Source {
+        /// The table asked for.
+        table: String,
+        /// What the source said.
+        message: String,
+    },
     /// Findings of kinds the caller made fatal.
     #[error("{count} finding(s) of fatal kinds {}; the first: {first}", kinds.join(", "))]
     Fatal {
@@ -113,12 +143,23 @@ crate::impl_error_info! {
     IntegrateError {
         Mapping => ("mapping", "InvalidOptionError"),
         Options => ("options", "InvalidOptionError"),
+        Source => ("source", "GridserveIOError"),
         Fatal => ("fatal", "ReconciliationError"),
     }
     delegate { Table }
 }
 
 impl IntegrateError {
+    /// A source's failure to give `table` (what a host's [`DataSource`] returns); `message`
+    /// is cut to an excerpt.
+    #[must_use]
+    pub fn source(table: SourceTable, message: &str) -> Self {
+        Self::Source {
+            table: table.name().to_owned(),
+            message: excerpt(message),
+        }
+    }
+
     /// One error of every kind, for tests of the bindings' conversion.
     #[doc(hidden)]
     #[must_use]
@@ -133,6 +174,10 @@ impl IntegrateError {
             Self::Options {
                 key: "load_factor".into(),
                 message: "must be finite and ≥ 0".into(),
+            },
+            Self::Source {
+                table: "sg186_contacts".into(),
+                message: "the marketing system did not answer within 30 s".into(),
             },
             Self::Fatal {
                 kinds: vec!["type_mismatch".into()],

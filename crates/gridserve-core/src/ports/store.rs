@@ -66,6 +66,12 @@ pub enum StoreError {
         /// Its current status.
         status: OutboxStatus,
     },
+    /// No stored snapshot has this version (never stored, or deleted).
+    #[error("no snapshot with version {version}")]
+    UnknownSnapshot {
+        /// The version asked for.
+        version: u64,
+    },
     /// Stored data could not be read back (a corrupt row, an unknown channel name).
     #[error("stored {what} is unreadable: {detail}")]
     Corrupt {
@@ -154,6 +160,7 @@ crate::impl_error_info! {
         VersionConflict => ("version_conflict", "VersionConflictError"),
         UnknownEntry => ("unknown_entry", "UnknownOutboxEntryError"),
         NotPending => ("not_pending", "OutboxEntryNotPendingError"),
+        UnknownSnapshot => ("unknown_snapshot", "UnknownSnapshotError"),
         Corrupt => ("corrupt", "CorruptStoreError"),
         Backend => ("backend", "EventStoreError"),
     }
@@ -176,6 +183,7 @@ impl StoreError {
                 id: 7,
                 status: super::OutboxStatus::Sent,
             },
+            Self::UnknownSnapshot { version: 3 },
             Self::Corrupt {
                 what: "event".into(),
                 detail: "bad json".into(),

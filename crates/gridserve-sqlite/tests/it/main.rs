@@ -8,6 +8,7 @@ mod crash;
 mod migrations;
 mod options;
 mod semantics;
+mod snapshots;
 mod support;
 
 pub(crate) use support::*;
