@@ -168,7 +168,7 @@ fn the_gis_side_can_come_from_a_cim_file_scope_for_scope() {
         );
     }
     // A key written full-width in the GIS is normalised and reported once, with its line.
-    let mut odd = model.clone();
+    let mut odd = model;
     let d = odd
         .devices
         .iter_mut()
