@@ -44,6 +44,7 @@ use serde::Serialize;
 mod cim;
 mod finding;
 mod fuse;
+mod fused;
 mod html;
 mod live;
 mod port;
@@ -61,9 +62,8 @@ mod tests;
 
 pub use cim::gis_from_cim;
 pub use finding::{Finding, FindingKind, Severity, counts};
-pub use fuse::{
-    IntegrateOptions, Integrated, Origin, Precedence, Provenance, integrate, mobile_number,
-};
+pub use fuse::{integrate, mobile_number};
+pub use fused::{IntegrateOptions, Integrated, Origin, Precedence, Provenance};
 pub use html::render_html;
 pub use live::{DaOutcome, DaRefusal, LiveState};
 pub use port::{

@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use super::IntegrateError;
 use super::finding::Finding;
-use super::fuse::{IntegrateOptions, Integrated, integrate};
+use super::fuse::integrate;
+use super::fused::{IntegrateOptions, Integrated};
 use super::read::{ReadOptions, read_csv_table, read_table_file};
 use super::records::{
     AmiEvent, DaEvent, GisDevice, PmsEquipment, Sg186Contact, Sg186Customer, Sg186Meter, Sources,

@@ -29,7 +29,7 @@ use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::fuse::{Integrated, Provenance};
+use super::fused::{Integrated, Provenance};
 use super::port::{SourceTable, Watermark};
 use super::records::{Sg186Contact, Sg186Customer, Sg186Meter};
 use crate::access::{MaskPersonal, Masking};

@@ -46,6 +46,7 @@
 
 mod batch;
 mod reference;
+mod stats;
 
 use std::num::NonZeroUsize;
 
@@ -55,11 +56,11 @@ use super::error::{Result, ScoringError};
 use super::matrix::Direction;
 use super::weights::normalised_weights;
 
-pub use batch::{
-    ColumnStats, MAX_THREADS, TopsisOutputs, TopsisStats, topsis_batch, topsis_batch_exact,
-    topsis_batch_into, topsis_batch_with_stats, topsis_stats,
-};
+pub use batch::{MAX_THREADS, TopsisOutputs, topsis_batch, topsis_batch_into};
 pub use reference::topsis;
+pub use stats::{
+    ColumnStats, TopsisStats, topsis_batch_exact, topsis_batch_with_stats, topsis_stats,
+};
 
 /// How TOPSIS normalises each column.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
