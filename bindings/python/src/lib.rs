@@ -24,6 +24,7 @@ mod scope;
 mod scoring;
 mod snapshots;
 mod tariff;
+mod topology;
 mod workflow;
 
 /// The compiled part of the `gridserve` package.
@@ -41,7 +42,7 @@ fn _gridserve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snapshots::PySnapshot>()?;
     m.add_class::<snapshots::PySnapshotStore>()?;
     m.add_class::<network::PyNetwork>()?;
-    m.add_class::<network::PyTopology>()?;
+    m.add_class::<topology::PyTopology>()?;
     m.add_class::<scope::PyScope>()?;
     m.add_class::<scope::PyFaultOutcome>()?;
     m.add_class::<scope::PyPlannedOutage>()?;

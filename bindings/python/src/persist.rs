@@ -11,10 +11,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyTuple};
 
 use crate::errors::IntoPy;
-use crate::network::{PyNetwork, PyTopology, TopoCell};
+use crate::network::PyNetwork;
 use crate::reliability::PyOutageTable;
 use crate::scope::{PyFaultOutcome, PyPlannedOutage, PyScope};
 use crate::tariff::PyTariff;
+use crate::topology::{PyTopology, TopoCell};
 
 /// Encodes `value` with the GIL released.
 pub(crate) fn encode<'py, T: Persist + Sync>(

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::convert::{self, json_arg, operation_pairs, value_to_py};
 use crate::errors::IntoPy;
-use crate::network::trip_asset;
+use crate::topology::trip_asset;
 
 fn opt<T: serde::de::DeserializeOwned + Default>(
     py: Python<'_>,

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use crate::convert::{operation_pairs, to_py};
 use crate::errors::IntoPy;
 use crate::network::*;
+use crate::topology::{TopoCell, point_array, read, trip_asset};
 
 /// What a set of operations de-energizes. Listings refuse a topology changed since.
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Scope")]
