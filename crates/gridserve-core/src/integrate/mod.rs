@@ -44,6 +44,7 @@ use serde::Serialize;
 mod cim;
 mod finding;
 mod fuse;
+mod fuse_sg186;
 mod fused;
 mod html;
 mod live;
