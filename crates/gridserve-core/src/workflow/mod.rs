@@ -64,6 +64,7 @@ mod error;
 pub mod invoice;
 mod names;
 pub mod outage;
+mod outage_commands;
 pub mod report_push;
 pub mod staff;
 
