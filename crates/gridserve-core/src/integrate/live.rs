@@ -125,14 +125,17 @@ impl LiveState {
         {
             return Err(DaRefusal::ClosingOntoFault { element: faulted });
         }
-        let applied = self
-            .topology
-            .apply(&[Operation { action, element }])
-            .map_err(|e| DaRefusal::Refused {
-                message: e.to_string(),
-            })?;
+        let outcome = self.operate(Operation { action, element })?;
         self.seen.insert(event.seq);
         self.touch(event, normal);
+        Ok(outcome)
+    }
+
+    /// Applies one operation to the topology: changed or not, or the topology's refusal.
+    fn operate(&mut self, op: Operation) -> Result<DaOutcome, DaRefusal> {
+        let applied = self.topology.apply(&[op]).map_err(|e| DaRefusal::Refused {
+            message: e.to_string(),
+        })?;
         Ok(if applied.changed_elements > 0 {
             DaOutcome::Changed
         } else {
@@ -190,17 +193,7 @@ impl LiveState {
             .network()
             .element(asset)
             .map_err(|_| DaRefusal::UnknownAsset)?;
-        let applied = self
-            .topology
-            .apply(&[Operation { action, element }])
-            .map_err(|e| DaRefusal::Refused {
-                message: e.to_string(),
-            })?;
-        Ok(if applied.changed_elements > 0 {
-            DaOutcome::Changed
-        } else {
-            DaOutcome::NoChange
-        })
+        self.operate(Operation { action, element })
     }
 
     fn touch(&mut self, event: &DaEvent, normal: bool) {
