@@ -15,6 +15,7 @@ mod convert;
 mod errors;
 mod inbound;
 mod integrate;
+mod interval;
 mod network;
 mod persist;
 mod progress;
