@@ -249,10 +249,10 @@ pub(crate) fn bus_branch(py: Python<'_>, tables: &Bound<'_, PyDict>) -> PyResult
         for r in 0..rows {
             let mut row = serde_json::Map::new();
             for (col, values) in &cols {
-                // Absent (null) values take the field's default where it has one.
-                if !values[r].is_null() {
-                    row.insert(col.clone(), values[r].clone());
-                }
+                // A null cell (None, NaN, inf) in a column the caller gave stays null: an
+                // optional field reads it as not given, any other field refuses it by name. Only
+                // an absent column takes a field's default.
+                row.insert(col.clone(), values[r].clone());
             }
             list.push(Value::Object(row));
         }
@@ -302,7 +302,7 @@ fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) ->
     list.into_iter()
         .enumerate()
         .map(|(r, row)| {
-            let id = row.get("id").map_or_else(
+            let id = row.get("id").filter(|v| !v.is_null()).map_or_else(
                 || {
                     cols.iter()
                         .position(|(c, _)| c == "id")
@@ -328,7 +328,8 @@ fn parse_rows<T: serde::de::DeserializeOwned>(py: Python<'_>, rows: Rows<'_>) ->
                     .iter()
                     .position(|(c, _)| *c == column)
                     .and_then(|k| nulls[k][r]);
-                let (value, reason) = match (row.get(&column), given_null) {
+                let (value, reason) = match (row.get(&column).filter(|v| !v.is_null()), given_null)
+                {
                     (Some(v), _) => (v.to_string(), format!("column {column}: {inner}")),
                     (None, Some(what)) => (
                         what.to_owned(),

@@ -171,17 +171,30 @@ def test_a_line_open_at_both_ends_maps_back_to_pandapowers_buses() -> None:
 
 @pytest.mark.parametrize(
     "table, column, value",
-    [("load", "p_mw", np.nan), ("load", "bus", np.nan), ("line", "length_km", np.nan), ("line", "from_bus", np.nan), ("trafo", "sn_mva", np.inf)],
+    [
+        ("load", "p_mw", np.nan),
+        ("load", "bus", np.nan),
+        ("line", "length_km", np.nan),
+        ("line", "from_bus", np.nan),
+        ("trafo", "sn_mva", np.inf),
+        # A NaN flag used to take the default: a NaN `closed` made a closed switch, a NaN
+        # `in_service` an in-service line.
+        ("switch", "closed", np.nan),
+        ("line", "in_service", np.nan),
+    ],
 )
 def test_a_missing_or_not_finite_value_is_named_with_table_row_and_column(table: str, column: str, value: float) -> None:
     net, _, _ = _feeder()
+    if table == "switch":
+        pp.create_switch(net, int(net.line.from_bus.iloc[0]), int(net.line.index[0]), et="l", closed=True)
     row = int(getattr(net, table).index[0])
     frame = getattr(net, table)
-    frame[column] = frame[column].astype(float)
+    frame[column] = frame[column].astype(object if frame[column].dtype == bool else float)
     frame.at[row, column] = value
     with pytest.raises(gs.UnmappableError) as err:
         gs.from_pandapower(net)
     e = err.value
     # The conversion names the bus-branch table (``loads``, ``lines``, ``trafos``).
-    assert (e.table, e.id, e.field) == (table + "s", str(row), column), str(e)
-    assert e.value in ("NaN", "inf"), str(e)
+    plural = {"switch": "switches"}.get(table, table + "s")
+    assert (e.table, e.id, e.field) == (plural, str(row), column), str(e)
+    assert e.value in ("NaN", "inf", "None"), str(e)

@@ -197,10 +197,13 @@ def _floats(frame: Any, column: str) -> List[float]:
     return [float(v) if v is not None else math.nan for v in frame[column].to_numpy()]
 
 
-def _bools(frame: Any, column: str, default: bool = True) -> List[bool]:
+def _bools(frame: Any, column: str, default: bool = True) -> List[Optional[bool]]:
+    # An absent column takes pandapower's default; a missing or NaN cell of a present column
+    # is passed as None, which the core refuses naming table, row and column (it used to take
+    # the default: a NaN `closed` made a closed switch).
     if column not in frame.columns:
         return [default] * len(frame)
-    return [bool(v) if v is not None and v == v else default for v in frame[column].to_numpy()]
+    return [bool(v) if v is not None and v == v else None for v in frame[column].to_numpy()]
 
 
 def _texts(frame: Any, column: str) -> List[Optional[str]]:
@@ -287,7 +290,7 @@ def _tables(net: Any) -> Dict[str, Dict[str, Any]]:
         "gens": {
             "id": _index(gen),
             "bus": _ints(gen, "bus"),
-            **({"slack": _bools(gen, "slack", default=False)} if "slack" in gen.columns else {}),
+            **({"slack": _bools(gen, "slack")} if "slack" in gen.columns else {}),
             "name": _texts(gen, "name"),
             "in_service": _bools(gen, "in_service"),
         },
