@@ -254,20 +254,8 @@ pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Resu
     // Number literals a binary f64 would change reach the decimal fields as exact text.
     let exact = exact::quote_inexact_numbers(text);
     let mut de = serde_json::Deserializer::from_str(&exact.text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let mut err = json_error(what, &e);
-        if let (TariffError::Json { message, .. }, Some(better)) =
-            (&mut err, exact.explain(&e.inner().to_string()))
-        {
-            let path = e.path().to_string();
-            *message = if path == "." {
-                better
-            } else {
-                format!("field `{path}`: {better}")
-            };
-        }
-        err
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| json_error(what, &e, Some(&exact)))?;
     // Trailing characters after the value are refused as serde_json::from_str does.
     de.end().map_err(|e| TariffError::Json {
         what: what.to_owned(),
@@ -284,11 +272,18 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(
     what: &str,
     value: serde_json::Value,
 ) -> Result<T, TariffError> {
-    serde_path_to_error::deserialize(value).map_err(|e| json_error(what, &e))
+    serde_path_to_error::deserialize(value).map_err(|e| json_error(what, &e, None))
 }
 
-fn json_error(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> TariffError {
-    let message = e.inner().to_string();
+/// The error of [`from_json`]: an unknown period by name, else the message with the field's path
+/// (a literal `exact` turned into text, reaching a binary-float field, explained as such).
+fn json_error(
+    what: &str,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    exact: Option<&exact::ExactJson<'_>>,
+) -> TariffError {
+    let inner = e.inner().to_string();
+    let message = exact.and_then(|x| x.explain(&inner)).unwrap_or(inner);
     if let Some(start) = message.find(UNKNOWN_PERIOD_TAG) {
         let rest = &message[start + UNKNOWN_PERIOD_TAG.len()..];
         let name = rest.split('\u{1}').next().unwrap_or(rest);
