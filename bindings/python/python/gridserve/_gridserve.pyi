@@ -49,6 +49,8 @@ __all__ = [
     "write_parquet",
     "integrate",
     "Integrated",
+    "Snapshot",
+    "SnapshotStore",
 ]
 __version__: str
 
@@ -639,7 +641,7 @@ class Snapshot:
         """A pandas DataFrame: kind, key, change, field, old, new."""
     def to_bytes(self) -> bytes: ...
     def __reduce__(self) -> _Reduced: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class SnapshotStore:
