@@ -175,6 +175,17 @@ impl PyIntegrated {
     }
 }
 
+/// Whether `obj` is a path to a CIM RDF/XML file (`.xml` or `.rdf`).
+fn is_cim_path(obj: &Bound<'_, PyAny>) -> bool {
+    let is_path = obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__").unwrap_or(false);
+    is_path
+        && obj.extract::<PathBuf>().is_ok_and(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("rdf"))
+        })
+}
+
 /// Reads one table argument: a path (str or os.PathLike; `.parquet` or CSV, and for the GIS
 /// also a CIM RDF/XML file, `.xml` or `.rdf`) or an Arrow table (anything with
 /// `__arrow_c_stream__`).
@@ -184,23 +195,15 @@ fn read_arg(
     table: &str,
     obj: &Bound<'_, PyAny>,
     options: &ReadOptions,
+    cim: &gridserve_core::cim::CimOptions,
 ) -> PyResult<Vec<Finding>> {
     let is_path = obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__")?;
     if is_path {
         let path: PathBuf = obj.extract()?;
-        let is_cim = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("rdf"));
-        if table == "gis_connectivity" && is_cim {
+        if table == "gis_connectivity" && is_cim_path(obj) {
             // A GIS that exports CIM RDF/XML: its devices become gis_connectivity rows.
             let model = py
-                .detach(|| {
-                    gridserve_core::cim::read_cim_file(
-                        &path,
-                        &gridserve_core::cim::CimOptions::default(),
-                    )
-                })
+                .detach(|| gridserve_core::cim::read_cim_file(&path, cim))
                 .py_err(py)?;
             let (rows, findings) = core::gis_from_cim(&model, &options.conventions);
             sources.gis.extend(rows);
@@ -218,9 +221,11 @@ fn read_arg(
 /// Fuses the five sources into one network and reconciles them. Each table is a path (CSV
 /// or Parquet; `gis` may also be a CIM RDF/XML file, `.xml` or `.rdf`) or an Arrow table; `mapping` maps a utility's export column names to
 /// gridserve's by table (`{"sg186_customers": {"CONS_NO": "customer"}}`); `conventions` and
-/// `options` are dicts of the core's `Conventions` and `IntegrateOptions`.
+/// `options` are dicts of the core's `Conventions` and `IntegrateOptions`; `cim` is a dict of
+/// the core's `CimOptions` (`asset_id`, `machines_as_sources`, `source_capacity_kva`,
+/// `segment_length_m`, `consumer_load_kw`) for a CIM `gis` file, refused for any other.
 #[pyfunction]
-#[pyo3(signature = (*, pms = None, gis = None, customers = None, contacts = None, meters = None, da_events = None, ami_events = None, mapping = None, conventions = None, options = None, allow_isolated_points = true))]
+#[pyo3(signature = (*, pms = None, gis = None, customers = None, contacts = None, meters = None, da_events = None, ami_events = None, mapping = None, conventions = None, options = None, cim = None, allow_isolated_points = true))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn integrate(
     py: Python<'_>,
@@ -234,6 +239,7 @@ pub(crate) fn integrate(
     mapping: Option<&Bound<'_, PyAny>>,
     conventions: Option<&Bound<'_, PyAny>>,
     options: Option<&Bound<'_, PyAny>>,
+    cim: Option<&Bound<'_, PyAny>>,
     allow_isolated_points: bool,
 ) -> PyResult<PyIntegrated> {
     let read = ReadOptions {
@@ -251,6 +257,18 @@ pub(crate) fn integrate(
         None => IntegrateOptions::default(),
     };
     read.mapping.validate().py_err(py)?;
+    let cim_options = match cim.filter(|m| !m.is_none()) {
+        Some(m) => {
+            if !gis.is_some_and(is_cim_path) {
+                return Err(crate::errors::invalid_argument(
+                    py,
+                    "cim options given, but gis is not a CIM RDF/XML file (.xml or .rdf)".into(),
+                ));
+            }
+            json_arg::<gridserve_core::cim::CimOptions>(py, "cim", m)?
+        }
+        None => gridserve_core::cim::CimOptions::default(),
+    };
     let mut sources = Sources::default();
     let mut findings = Vec::new();
     for (table, arg) in [
@@ -263,7 +281,7 @@ pub(crate) fn integrate(
         ("ami_events", ami_events),
     ] {
         if let Some(obj) = arg.filter(|a| !a.is_none()) {
-            findings.extend(read_arg(py, &mut sources, table, obj, &read)?);
+            findings.extend(read_arg(py, &mut sources, table, obj, &read, &cim_options)?);
         }
     }
     let inner = py

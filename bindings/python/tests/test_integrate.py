@@ -158,3 +158,28 @@ def test_the_gis_can_be_a_cim_file(tmp_path: Path) -> None:
     with pytest.raises(gs.ParseError) as err:
         gs.integrate(gis=path)
     assert err.value.attribute == "Conductor.length"
+
+
+def test_cim_options_reach_the_gis_reader(tmp_path: Path) -> None:
+    # The segment's name is not its asset number here; its mRID (rdf:ID without "_") is.
+    path = tmp_path / "gis.rdf"
+    path.write_text(
+        _GIS_CIM.replace(
+            "<cim:IdentifiedObject.name>L1</", "<cim:IdentifiedObject.name>Line one</"
+        ),
+        encoding="utf-8",
+    )
+    sources = dict(pms=PMS, customers=CUSTOMERS, contacts=CONTACTS, meters=METERS, mapping=MAPPING)
+    by_mrid = gs.integrate(gis=path, cim={"asset_id": "mrid"}, **sources)
+    # Read by mRID, the file is the table again: the same counts as the tabular GIS.
+    assert by_mrid.counts() == fused().counts()
+    assert by_mrid.provenance("L1", "length_m")["source"] == "gis"
+    # Read by name (the default), "Line one" is a device PMS does not know, and L1 a PMS
+    # device the GIS lacks: the counts differ.
+    by_name = gs.integrate(gis=path, **sources)
+    assert by_name.counts() != by_mrid.counts()
+    # An unknown option key is refused, not ignored; options for a non-CIM GIS too.
+    with pytest.raises(gs.exceptions.ArgumentParseError, match="unknown field `asset`"):
+        gs.integrate(gis=path, cim={"asset": "mrid"}, **sources)
+    with pytest.raises(gs.exceptions.InvalidArgumentError):
+        gs.integrate(gis=GIS, cim={"asset_id": "mrid"}, **sources)

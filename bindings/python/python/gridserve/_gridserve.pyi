@@ -674,5 +674,9 @@ def integrate(
     mapping: Optional[_Json] = None,
     conventions: Optional[_Json] = None,
     options: Optional[_Json] = None,
+    cim: Optional[_Json] = None,
     allow_isolated_points: bool = True,
-) -> Integrated: ...
+) -> Integrated:
+    """Fuses the sources; ``cim`` (a dict of ``CimOptions``: ``asset_id`` ``"name"`` or
+    ``"mrid"``, ``machines_as_sources``, ``source_capacity_kva``, ``segment_length_m``,
+    ``consumer_load_kw``) applies when ``gis`` is a CIM RDF/XML file and is refused otherwise."""
