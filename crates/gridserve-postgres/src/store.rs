@@ -13,8 +13,8 @@ use gridserve_core::excerpt;
 use gridserve_core::ports::{
     AppendRequest, Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts,
     OutboundMessage, OutboxCounts, OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus,
-    ReceiptStatus, StoreError, StoredEvent, Timestamp, parse_stored_text, stored_nanos,
-    stored_text,
+    ReceiptStatus, StoreError, StoredEntry, StoredEvent, Timestamp, parse_stored_text,
+    stored_nanos, stored_text,
 };
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
@@ -541,19 +541,12 @@ impl PostgresStore {
         let mut c = self.conn()?;
         let Conn { client, st } = &mut *c;
         let err = |e| store_err("outbox counts", e);
-        let mut counts = OutboxCounts::default();
-        for row in client.query(&st.counts, &[]).map_err(err)? {
-            let status: String = row.try_get(0).map_err(err)?;
-            let n: i64 = row.try_get(1).map_err(err)?;
-            let n = u64::try_from(n).unwrap_or(0);
-            match OutboxStatus::from_stored(&status)? {
-                OutboxStatus::Pending => counts.pending = n,
-                OutboxStatus::Sent => counts.sent = n,
-                OutboxStatus::Dead => counts.dead = n,
-                OutboxStatus::Suppressed => counts.suppressed = n,
-            }
-        }
-        Ok(counts)
+        let rows = client.query(&st.counts, &[]).map_err(err)?;
+        OutboxCounts::from_stored(
+            rows.iter()
+                .map(|row| Ok((row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?,
+        )
     }
 
     /// The connection, opened again first if it was lost.
@@ -608,35 +601,18 @@ fn clean(text: &str) -> Cow<'_, str> {
 
 fn entry_from_row(row: &Row) -> Result<OutboxEntry, StoreError> {
     let get = |e| store_err("outbox entry", e);
-    let id: i64 = row.try_get(0).map_err(get)?;
-    let message: String = row.try_get(1).map_err(get)?;
-    let status: String = row.try_get(2).map_err(get)?;
-    let attempts: i32 = row.try_get(3).map_err(get)?;
-    let next_attempt_at: String = row.try_get(4).map_err(get)?;
-    let last_error: Option<String> = row.try_get(5).map_err(get)?;
-    let provider_msg_id: Option<String> = row.try_get(6).map_err(get)?;
-    let sent_at: Option<String> = row.try_get(7).map_err(get)?;
-    let receipt: Option<String> = row.try_get(8).map_err(get)?;
-    let what = format!("outbox entry {id}");
-    Ok(OutboxEntry {
-        id: u64::try_from(id).map_err(|_| corrupt(&what, format!("id {id}")))?,
-        message: serde_json::from_str(&message).map_err(|e| corrupt(&what, e))?,
-        status: OutboxStatus::from_stored(&status)?,
-        attempts: u32::try_from(attempts)
-            .map_err(|_| corrupt(&what, format!("attempts {attempts}")))?,
-        next_attempt_at: parse_stored_text(&what, &next_attempt_at)?,
-        last_error,
-        provider_msg_id,
-        sent_at: sent_at
-            .as_deref()
-            .map(|t| parse_stored_text(&what, t))
-            .transpose()?,
-        receipt: receipt
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| corrupt(&what, e))?,
-    })
+    StoredEntry {
+        id: row.try_get(0).map_err(get)?,
+        message: row.try_get(1).map_err(get)?,
+        status: row.try_get(2).map_err(get)?,
+        attempts: i64::from(row.try_get::<_, i32>(3).map_err(get)?),
+        next_attempt_at: row.try_get(4).map_err(get)?,
+        last_error: row.try_get(5).map_err(get)?,
+        provider_msg_id: row.try_get(6).map_err(get)?,
+        sent_at: row.try_get(7).map_err(get)?,
+        receipt: row.try_get(8).map_err(get)?,
+    }
+    .into_entry()
 }
 
 fn entries(rows: &[Row]) -> Result<Vec<OutboxEntry>, StoreError> {

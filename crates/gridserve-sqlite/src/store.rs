@@ -6,7 +6,7 @@ use std::time::Duration;
 use gridserve_core::ports::{
     Appended, AttemptResult, Channel, EventStore, NewEvent, OptOuts, OutboundMessage,
     OutboxDelivery, OutboxEntry, OutboxQueries, OutboxStatus, ReceiptStatus, StoreError,
-    StoredEvent, Timestamp, parse_stored_text, stored_nanos, stored_text,
+    StoredEntry, StoredEvent, Timestamp, parse_stored_text, stored_nanos, stored_text,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -256,24 +256,17 @@ impl SqliteStore {
     /// # Errors
     /// A backend error.
     pub fn counts(&self) -> Result<OutboxCounts, StoreError> {
+        let err = |e| store_err("outbox counts", e);
         let mut stmt = self
             .conn
             .prepare_cached("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-            .map_err(|e| store_err("outbox counts", e))?;
-        let mut rows = stmt.query([]).map_err(|e| store_err("outbox counts", e))?;
-        let mut counts = OutboxCounts::default();
-        while let Some(row) = rows.next().map_err(|e| store_err("outbox counts", e))? {
-            let status: String = row.get(0).map_err(|e| store_err("outbox counts", e))?;
-            let n: i64 = row.get(1).map_err(|e| store_err("outbox counts", e))?;
-            let n = u64::try_from(n).unwrap_or(0);
-            match OutboxStatus::from_stored(&status)? {
-                OutboxStatus::Pending => counts.pending = n,
-                OutboxStatus::Sent => counts.sent = n,
-                OutboxStatus::Dead => counts.dead = n,
-                OutboxStatus::Suppressed => counts.suppressed = n,
-            }
-        }
-        Ok(counts)
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(err)?
+            .collect::<Result<Vec<(String, i64)>, _>>()
+            .map_err(err)?;
+        OutboxCounts::from_stored(rows)
     }
 
     pub(crate) fn write_tx(&mut self) -> Result<Transaction<'_>, StoreError> {
@@ -319,35 +312,18 @@ fn limit_i64(limit: usize) -> i64 {
 
 fn entry_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxEntry, StoreError> {
     let get = |e| store_err("outbox entry", e);
-    let id: i64 = row.get(0).map_err(get)?;
-    let message: String = row.get(1).map_err(get)?;
-    let status: String = row.get(2).map_err(get)?;
-    let attempts: i64 = row.get(3).map_err(get)?;
-    let next_attempt_at: String = row.get(4).map_err(get)?;
-    let last_error: Option<String> = row.get(5).map_err(get)?;
-    let provider_msg_id: Option<String> = row.get(6).map_err(get)?;
-    let sent_at: Option<String> = row.get(7).map_err(get)?;
-    let receipt: Option<String> = row.get(8).map_err(get)?;
-    let what = format!("outbox entry {id}");
-    Ok(OutboxEntry {
-        id: u64::try_from(id).map_err(|_| corrupt(&what, format!("id {id}")))?,
-        message: serde_json::from_str(&message).map_err(|e| corrupt(&what, e))?,
-        status: OutboxStatus::from_stored(&status)?,
-        attempts: u32::try_from(attempts)
-            .map_err(|_| corrupt(&what, format!("attempts {attempts}")))?,
-        next_attempt_at: parse_stored_text(&what, &next_attempt_at)?,
-        last_error,
-        provider_msg_id,
-        sent_at: sent_at
-            .as_deref()
-            .map(|t| parse_stored_text(&what, t))
-            .transpose()?,
-        receipt: receipt
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| corrupt(&what, e))?,
-    })
+    StoredEntry {
+        id: row.get(0).map_err(get)?,
+        message: row.get(1).map_err(get)?,
+        status: row.get(2).map_err(get)?,
+        attempts: row.get(3).map_err(get)?,
+        next_attempt_at: row.get(4).map_err(get)?,
+        last_error: row.get(5).map_err(get)?,
+        provider_msg_id: row.get(6).map_err(get)?,
+        sent_at: row.get(7).map_err(get)?,
+        receipt: row.get(8).map_err(get)?,
+    }
+    .into_entry()
 }
 
 fn stream_version(conn: &Connection, stream: &str) -> Result<u64, StoreError> {

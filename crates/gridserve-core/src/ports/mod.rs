@@ -32,5 +32,5 @@ pub use outbox::{
 };
 pub use store::{Appended, EventStore, NewEvent, StoreError, StoredEvent};
 // Batches and counts shared by the SQLite and PostgreSQL stores.
-pub use outbox::OutboxCounts;
+pub use outbox::{OutboxCounts, StoredEntry};
 pub use store::AppendRequest;

@@ -76,6 +76,67 @@ pub struct OutboxEntry {
     pub receipt: Option<ReceiptStatus>,
 }
 
+/// An outbox row as the SQL stores keep it, column for column, before it is checked: the
+/// one conversion the SQLite and PostgreSQL stores share ([`StoredEntry::into_entry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// The row id.
+    pub id: i64,
+    /// The notice as JSON.
+    pub message: String,
+    /// [`OutboxStatus::as_str`].
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// [`stored_text`](super::stored_text) of the next attempt's time.
+    pub next_attempt_at: String,
+    /// The last failure or reason.
+    pub last_error: Option<String>,
+    /// The provider's message id.
+    pub provider_msg_id: Option<String>,
+    /// [`stored_text`](super::stored_text) of the send time.
+    pub sent_at: Option<String>,
+    /// The last receipt as JSON.
+    pub receipt: Option<String>,
+}
+
+impl StoredEntry {
+    /// The entry the row holds.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] naming the entry for a value that does not read back.
+    pub fn into_entry(self) -> Result<OutboxEntry, StoreError> {
+        let what = format!("outbox entry {}", self.id);
+        let corrupt = |detail: String| StoreError::Corrupt {
+            what: what.clone(),
+            detail,
+        };
+        let id = self.id;
+        let attempts = self.attempts;
+        Ok(OutboxEntry {
+            id: u64::try_from(id).map_err(|_| corrupt(format!("id {id}")))?,
+            message: serde_json::from_str(&self.message).map_err(|e| corrupt(e.to_string()))?,
+            status: OutboxStatus::from_stored(&self.status)?,
+            attempts: u32::try_from(attempts)
+                .map_err(|_| corrupt(format!("attempts {attempts}")))?,
+            next_attempt_at: super::parse_stored_text(&what, &self.next_attempt_at)?,
+            last_error: self.last_error,
+            provider_msg_id: self.provider_msg_id,
+            sent_at: self
+                .sent_at
+                .as_deref()
+                .map(|t| super::parse_stored_text(&what, t))
+                .transpose()?,
+            receipt: self
+                .receipt
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?,
+        })
+    }
+}
+
 /// How many outbox entries are in each status (`counts` of the SQLite and PostgreSQL stores).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxCounts {
@@ -87,6 +148,26 @@ pub struct OutboxCounts {
     pub dead: u64,
     /// Not sent on purpose.
     pub suppressed: u64,
+}
+
+impl OutboxCounts {
+    /// The counts of a `status, COUNT(*) … GROUP BY status` query, as the SQL stores run it.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for a status that is not one [`OutboxStatus::as_str`] writes.
+    pub fn from_stored(rows: impl IntoIterator<Item = (String, i64)>) -> Result<Self, StoreError> {
+        let mut counts = Self::default();
+        for (status, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            match OutboxStatus::from_stored(&status)? {
+                OutboxStatus::Pending => counts.pending = n,
+                OutboxStatus::Sent => counts.sent = n,
+                OutboxStatus::Dead => counts.dead = n,
+                OutboxStatus::Suppressed => counts.suppressed = n,
+            }
+        }
+        Ok(counts)
+    }
 }
 
 /// What became of one attempt, reported back to the outbox.
@@ -282,5 +363,68 @@ mod stored_form_tests {
         let far = chrono::DateTime::parse_from_rfc3339("2300-01-01T00:00:00+08:00").unwrap();
         assert_eq!(stored_nanos(&far), i64::MAX);
         assert!(parse_stored_text("t", "yesterday").is_err());
+    }
+
+    fn row() -> StoredEntry {
+        StoredEntry {
+            id: 7,
+            message: serde_json::to_string(&OutboundMessage {
+                dedupe_key: "outage/O-1/1/139/sms".into(),
+                stream: "outage/O-1".into(),
+                stream_version: 1,
+                channel: Channel::Sms,
+                address: "13900000000".into(),
+                customer: None,
+                template: "outage.detected".into(),
+                fields: Vec::new(),
+                text: Some("停电通知".into()),
+                link: None,
+                category: crate::ports::MessageCategory::Service,
+                not_before: parse_stored_text("t", "2026-07-14T15:30:00+08:00").unwrap(),
+                expires_at: None,
+                supersede_key: None,
+            })
+            .unwrap(),
+            status: "sent".into(),
+            attempts: 2,
+            next_attempt_at: "2026-07-14T15:30:00+08:00".into(),
+            last_error: None,
+            provider_msg_id: Some("m-1".into()),
+            sent_at: Some("2026-07-14T15:31:00.5+08:00".into()),
+            receipt: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_row_reads_back_and_a_bad_one_names_its_entry() {
+        let e = row().into_entry().unwrap();
+        assert_eq!((e.id, e.status, e.attempts), (7, OutboxStatus::Sent, 2));
+        assert_eq!(
+            e.sent_at.unwrap(),
+            parse_stored_text("t", "2026-07-14T15:31:00.5+08:00").unwrap()
+        );
+        let bad: [fn(&mut StoredEntry); 5] = [
+            |r| r.id = -1,
+            |r| r.attempts = i64::from(u32::MAX) + 1,
+            |r| r.message = "{".into(),
+            |r| r.sent_at = Some("noon".into()),
+            |r| r.receipt = Some("\"nonsense\"".into()),
+        ];
+        for (i, spoil) in bad.iter().enumerate() {
+            let mut r = row();
+            spoil(&mut r);
+            let named = format!("outbox entry {}", r.id);
+            match r.into_entry() {
+                Err(StoreError::Corrupt { what, .. }) => assert_eq!(what, named, "case {i}"),
+                other => panic!("case {i}: {other:?}"),
+            }
+        }
+        let mut r = row();
+        r.status = "lost".into();
+        assert!(matches!(r.into_entry(), Err(StoreError::Corrupt { .. })));
+        let counts =
+            OutboxCounts::from_stored([("pending".to_owned(), 3), ("dead".to_owned(), 1)]).unwrap();
+        assert_eq!((counts.pending, counts.dead, counts.sent), (3, 1, 0));
+        assert!(OutboxCounts::from_stored([("gone".to_owned(), 1)]).is_err());
     }
 }
