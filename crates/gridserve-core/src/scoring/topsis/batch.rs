@@ -509,36 +509,7 @@ pub fn topsis_batch_into(
     out: TopsisOutputs<'_>,
 ) -> Result<bool> {
     let (n, m) = (view.rows(), view.cols());
-    for (what, len) in [
-        ("d_plus buffer", out.d_plus.len()),
-        ("d_minus buffer", out.d_minus.len()),
-        ("closeness buffer", out.closeness.len()),
-    ] {
-        if len != n {
-            return Err(ScoringError::ShapeMismatch {
-                what: what.into(),
-                expected: n,
-                found: len,
-            });
-        }
-    }
-    let w = check_inputs(n, m, directions, weights, None)?;
-    if let Some(t) = options.threads
-        && t.get() > MAX_THREADS
-    {
-        return Err(ScoringError::InvalidOption {
-            option: "threads",
-            value: t.get() as f64,
-            problem: "is more than the 1024 threads a call may use",
-        });
-    }
-    let tfs: Vec<Tf> = directions
-        .iter()
-        .map(|d| match *d {
-            Direction::Interval { lo, hi } => Tf::Dev(lo, hi),
-            _ => Tf::Plain,
-        })
-        .collect();
+    let (w, tfs) = prepare(view, directions, weights, options, &out)?;
     let ranges = chunks(n, thread_count(n, options.threads));
 
     // Pass 1: column statistics.
@@ -630,6 +601,49 @@ pub fn topsis_batch_into(
         &ranges,
         out,
     )
+}
+
+/// The checks both batch drivers make before a pass (output lengths, inputs, the thread
+/// option), and the checked weights and each criterion's transform.
+pub(super) fn prepare(
+    view: &MatrixView<'_>,
+    directions: &[Direction],
+    weights: &[f64],
+    options: &TopsisOptions,
+    out: &TopsisOutputs<'_>,
+) -> Result<(Vec<f64>, Vec<Tf>)> {
+    let (n, m) = (view.rows(), view.cols());
+    for (what, len) in [
+        ("d_plus buffer", out.d_plus.len()),
+        ("d_minus buffer", out.d_minus.len()),
+        ("closeness buffer", out.closeness.len()),
+    ] {
+        if len != n {
+            return Err(ScoringError::ShapeMismatch {
+                what: what.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    let w = check_inputs(n, m, directions, weights, None)?;
+    if let Some(t) = options.threads
+        && t.get() > MAX_THREADS
+    {
+        return Err(ScoringError::InvalidOption {
+            option: "threads",
+            value: t.get() as f64,
+            problem: "is more than the 1024 threads a call may use",
+        });
+    }
+    let tfs = directions
+        .iter()
+        .map(|d| match *d {
+            Direction::Interval { lo, hi } => Tf::Dev(lo, hi),
+            _ => Tf::Plain,
+        })
+        .collect();
+    Ok((w, tfs))
 }
 
 /// The coefficients from the column statistics and norms, then pass 2: the distances, written

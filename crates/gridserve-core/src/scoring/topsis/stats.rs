@@ -210,20 +210,7 @@ pub fn topsis_batch_with_stats(
     out: TopsisOutputs<'_>,
 ) -> Result<bool> {
     let (n, m) = (view.rows(), view.cols());
-    for (what, len) in [
-        ("d_plus buffer", out.d_plus.len()),
-        ("d_minus buffer", out.d_minus.len()),
-        ("closeness buffer", out.closeness.len()),
-    ] {
-        if len != n {
-            return Err(ScoringError::ShapeMismatch {
-                what: what.into(),
-                expected: n,
-                found: len,
-            });
-        }
-    }
-    let w = check_inputs(n, m, directions, weights, None)?;
+    let (w, tfs) = super::batch::prepare(view, directions, weights, options, &out)?;
     let matches = stats.columns.len() == m
         && stats
             .columns
@@ -245,13 +232,6 @@ pub fn topsis_batch_with_stats(
             value,
         });
     }
-    let tfs: Vec<Tf> = directions
-        .iter()
-        .map(|d| match *d {
-            Direction::Interval { lo, hi } => Tf::Dev(lo, hi),
-            _ => Tf::Plain,
-        })
-        .collect();
     let mut st = Vec::with_capacity(m);
     let mut norms = vec![0.0; m];
     for (j, (c, tf)) in stats.columns.iter().zip(&tfs).enumerate() {
@@ -410,6 +390,48 @@ mod exact_tests {
             for (a, b) in fast.closeness.iter().zip(&expected.closeness) {
                 assert!((a - b).abs() <= 1e-14, "{a} {b}");
             }
+        }
+    }
+
+    #[test]
+    fn both_drivers_refuse_the_same_bad_calls() {
+        // 2 alternatives × 1 criterion; a short buffer and too many threads are refused by the
+        // group-statistics driver as by the matrix's own.
+        let data = [1.0, 2.0];
+        let view = MatrixView::new(&data, 2, 1, Layout::ColumnMajor).unwrap();
+        let dirs = [Direction::Benefit];
+        let stats = topsis_stats(&view, &dirs).unwrap();
+        let run = |threads: Option<usize>, len: usize, with_stats: bool| {
+            let options = TopsisOptions {
+                normalisation: Normalisation::MinMax,
+                ranks: false,
+                threads: threads.and_then(std::num::NonZeroUsize::new),
+            };
+            let (mut p, mut q, mut c) = (vec![0.0; len], vec![0.0; 2], vec![0.0; 2]);
+            let out = TopsisOutputs {
+                d_plus: &mut p,
+                d_minus: &mut q,
+                closeness: &mut c,
+            };
+            if with_stats {
+                topsis_batch_with_stats(&view, &dirs, &[1.0], &stats, &options, out)
+            } else {
+                topsis_batch_into(&view, &dirs, &[1.0], &options, out)
+            }
+        };
+        for with_stats in [false, true] {
+            assert!(run(None, 2, with_stats).is_ok());
+            assert!(matches!(
+                run(Some(1025), 2, with_stats),
+                Err(ScoringError::InvalidOption {
+                    option: "threads",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                run(None, 1, with_stats),
+                Err(ScoringError::ShapeMismatch { .. })
+            ));
         }
     }
 }
