@@ -394,6 +394,57 @@ const fn strict(
     }
 }
 
+// Columns that several tables share, declared once.
+const C_ASSET_KEY: ColumnSpec = col("asset", Text, Required, "asset number (the key)");
+const C_ASSET_LINE: ColumnSpec = col("asset", Text, Required, "asset number, unique among lines");
+const C_CAPACITY_KVA: ColumnSpec = strict(
+    "capacity_kva",
+    Decimal,
+    Required,
+    "contracted capacity, kVA",
+);
+const C_CONTRACT_DEMAND_KW: ColumnSpec = strict(
+    "contract_demand_kw",
+    Decimal,
+    Optional(None),
+    "contract demand, kW",
+);
+const C_CUSTOMER: ColumnSpec = col("customer", Text, Required, "the customer's number");
+const C_FROM: ColumnSpec = col("from", Text, Required, "asset number of one end point");
+const C_IMPORTANCE: ColumnSpec = col(
+    "importance",
+    Choice(IMPORTANCES),
+    Optional(Some("normal")),
+    "priority class",
+);
+const C_IN_SERVICE: ColumnSpec = col(
+    "in_service",
+    Boolean,
+    Optional(Some("true")),
+    "false: out of service",
+);
+const C_LEVEL: ColumnSpec = col(
+    "level",
+    Integer,
+    Optional(Some("1")),
+    "escalation level, 1 first",
+);
+const C_METHOD: ColumnSpec = strict(
+    "method",
+    Choice(BILLING_METHODS),
+    Optional(Some("capacity")),
+    "basic-charge method",
+);
+const C_NAME: ColumnSpec = col("name", Text, Optional(None), "display name");
+const C_ROLE: ColumnSpec = col(
+    "role",
+    Choice(ROLES),
+    Optional(Some("other")),
+    "the contact's role",
+);
+const C_TO: ColumnSpec = col("to", Text, Required, "asset number of the other end point");
+const C_TYPE: ColumnSpec = col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type");
+
 use ColumnType::{Boolean, Choice, Date, Decimal, Integer, Number, Text, TextList, Timestamp};
 use Presence::{OneOf, Optional, Required};
 
@@ -444,13 +495,8 @@ pub const POINTS: TableSpec = TableSpec {
             Optional(Some("junction")),
             "what the point is",
         ),
-        col("name", Text, Optional(None), "display name"),
-        col(
-            "in_service",
-            Boolean,
-            Optional(Some("true")),
-            "false: out of service",
-        ),
+        C_NAME,
+        C_IN_SERVICE,
     ],
     numbered: None,
 };
@@ -460,9 +506,9 @@ pub const SEGMENTS: TableSpec = TableSpec {
     name: "segments",
     doc: "one line or cable section between two points",
     columns: &[
-        col("asset", Text, Required, "asset number, unique among lines"),
-        col("from", Text, Required, "asset number of one end point"),
-        col("to", Text, Required, "asset number of the other end point"),
+        C_ASSET_LINE,
+        C_FROM,
+        C_TO,
         col(
             "kind",
             Choice(SEGMENT_KINDS),
@@ -476,12 +522,7 @@ pub const SEGMENTS: TableSpec = TableSpec {
             Optional(None),
             "ampacity, amperes (finite, > 0)",
         ),
-        col(
-            "in_service",
-            Boolean,
-            Optional(Some("true")),
-            "false: out of service",
-        ),
+        C_IN_SERVICE,
     ],
     numbered: None,
 };
@@ -491,9 +532,9 @@ pub const SWITCHES: TableSpec = TableSpec {
     name: "switches",
     doc: "one switching or protective device between two points",
     columns: &[
-        col("asset", Text, Required, "asset number, unique among lines"),
-        col("from", Text, Required, "asset number of one end point"),
-        col("to", Text, Required, "asset number of the other end point"),
+        C_ASSET_LINE,
+        C_FROM,
+        C_TO,
         col("kind", Choice(SWITCH_KINDS), Required, "device type"),
         col(
             "normally_open",
@@ -513,12 +554,7 @@ pub const SWITCHES: TableSpec = TableSpec {
             Optional(Some("false")),
             "operable by remote control",
         ),
-        col(
-            "in_service",
-            Boolean,
-            Optional(Some("true")),
-            "false: out of service",
-        ),
+        C_IN_SERVICE,
     ],
     numbered: None,
 };
@@ -528,7 +564,7 @@ pub const TRANSFORMERS: TableSpec = TableSpec {
     name: "transformers",
     doc: "one transformer between its high-voltage and low-voltage points",
     columns: &[
-        col("asset", Text, Required, "asset number, unique among lines"),
+        C_ASSET_LINE,
         col(
             "from",
             Text,
@@ -560,12 +596,7 @@ pub const TRANSFORMERS: TableSpec = TableSpec {
             Optional(Some("public")),
             "public or a customer's own",
         ),
-        col(
-            "in_service",
-            Boolean,
-            Optional(Some("true")),
-            "false: out of service",
-        ),
+        C_IN_SERVICE,
     ],
     numbered: None,
 };
@@ -587,19 +618,14 @@ pub const SOURCES: TableSpec = TableSpec {
             Required,
             "asset number of the point it feeds",
         ),
-        col("name", Text, Optional(None), "display name"),
+        C_NAME,
         col(
             "capacity_kva",
             Number,
             Required,
             "capacity available, kVA (finite, > 0)",
         ),
-        col(
-            "in_service",
-            Boolean,
-            Optional(Some("true")),
-            "false: out of service",
-        ),
+        C_IN_SERVICE,
     ],
     numbered: None,
 };
@@ -629,12 +655,7 @@ pub const CUSTOMERS: TableSpec = TableSpec {
             Required,
             "typical load, kW (finite, ≥ 0)",
         ),
-        col(
-            "importance",
-            Choice(IMPORTANCES),
-            Optional(Some("normal")),
-            "priority class",
-        ),
+        C_IMPORTANCE,
     ],
     numbered: None,
 };
@@ -644,21 +665,11 @@ pub const CONTACTS: TableSpec = TableSpec {
     name: "contacts",
     doc: "one contact person of a customer",
     columns: &[
-        col("customer", Text, Required, "the customer's number"),
+        C_CUSTOMER,
         col("name", Text, Required, "contact name (personal data)"),
         col("phone", Text, Required, "phone number (personal data)"),
-        col(
-            "role",
-            Choice(ROLES),
-            Optional(Some("other")),
-            "the contact's role",
-        ),
-        col(
-            "level",
-            Integer,
-            Optional(Some("1")),
-            "escalation level, 1 first",
-        ),
+        C_ROLE,
+        C_LEVEL,
     ],
     numbered: None,
 };
@@ -828,24 +839,9 @@ pub const MONTHLY_USAGE: TableSpec = TableSpec {
             Optional(None),
             "maximum demand, kW",
         ),
-        strict(
-            "capacity_kva",
-            Decimal,
-            Required,
-            "contracted capacity, kVA",
-        ),
-        strict(
-            "method",
-            Choice(BILLING_METHODS),
-            Optional(Some("capacity")),
-            "basic-charge method",
-        ),
-        strict(
-            "contract_demand_kw",
-            Decimal,
-            Optional(None),
-            "contract demand, kW",
-        ),
+        C_CAPACITY_KVA,
+        C_METHOD,
+        C_CONTRACT_DEMAND_KW,
         strict(
             "billing_from",
             Date,
@@ -868,24 +864,9 @@ pub const CUSTOMER_TERMS: TableSpec = TableSpec {
     doc: "one customer's contract terms for a month billed from interval data",
     columns: &[
         strict("customer", Text, Required, "customer (meter) number"),
-        strict(
-            "capacity_kva",
-            Decimal,
-            Required,
-            "contracted capacity, kVA",
-        ),
-        strict(
-            "method",
-            Choice(BILLING_METHODS),
-            Optional(Some("capacity")),
-            "basic-charge method",
-        ),
-        strict(
-            "contract_demand_kw",
-            Decimal,
-            Optional(None),
-            "contract demand, kW",
-        ),
+        C_CAPACITY_KVA,
+        C_METHOD,
+        C_CONTRACT_DEMAND_KW,
         strict(
             "kvarh_forward",
             Decimal,
@@ -946,9 +927,9 @@ pub const PMS_EQUIPMENT: TableSpec = TableSpec {
     name: "pms_equipment",
     doc: "one device of the PMS equipment ledger, keyed by its asset number",
     columns: &[
-        col("asset", Text, Required, "asset number (the key)"),
-        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
-        col("name", Text, Optional(None), "display name"),
+        C_ASSET_KEY,
+        C_TYPE,
+        C_NAME,
         col("model", Text, Optional(None), "model or series designation"),
         col(
             "rated_kva",
@@ -979,8 +960,8 @@ pub const GIS_CONNECTIVITY: TableSpec = TableSpec {
     name: "gis_connectivity",
     doc: "one conducting device of the GIS with the connectivity nodes its terminals touch",
     columns: &[
-        col("asset", Text, Required, "asset number (the key)"),
-        col("type", Choice(EQUIPMENT_TYPES), Required, "equipment type"),
+        C_ASSET_KEY,
+        C_TYPE,
         col(
             "node_a",
             Text,
@@ -1050,12 +1031,7 @@ pub const SG186_CUSTOMERS: TableSpec = TableSpec {
             Required,
             "contracted capacity, kVA",
         ),
-        col(
-            "importance",
-            Choice(IMPORTANCES),
-            Optional(Some("normal")),
-            "priority class",
-        ),
+        C_IMPORTANCE,
         col(
             "billing_method",
             Choice(BILLING_METHODS),
@@ -1078,7 +1054,7 @@ pub const SG186_CONTACTS: TableSpec = TableSpec {
     name: "sg186_contacts",
     doc: "one contact person of a customer",
     columns: &[
-        col("customer", Text, Required, "the customer's number"),
+        C_CUSTOMER,
         col("name", Text, Optional(None), "contact name (personal data)"),
         col(
             "phone",
@@ -1086,18 +1062,8 @@ pub const SG186_CONTACTS: TableSpec = TableSpec {
             Optional(None),
             "phone number (personal data)",
         ),
-        col(
-            "role",
-            Choice(ROLES),
-            Optional(Some("other")),
-            "the contact's role",
-        ),
-        col(
-            "level",
-            Integer,
-            Optional(Some("1")),
-            "escalation level, 1 first",
-        ),
+        C_ROLE,
+        C_LEVEL,
         col(
             "wechat_openid",
             Text,
