@@ -9,6 +9,15 @@
 //! transformer end is the high-voltage side and walks the equipment containers up to the feeder
 //! and the substation.
 //!
+//! [`read_cim_file`] reads a large file (16 MiB or more) in two parts on two threads: it
+//! splits at a line that starts a top-level object past the middle, parses both parts at once
+//! (the second behind a copy of the root's start tag, for its namespaces) and appends the
+//! second part's records to the first's, numbering ids and lines as one pass would. The
+//! records are the same as one pass gives, symbol for symbol; a file that cannot be split
+//! (objects not on lines of their own, a DOCTYPE, another encoding than UTF-8) or a part that
+//! fails (a malformed document, an id defined in both parts) is read again in one pass, so
+//! errors are the one-pass errors.
+//!
 //! The subset read, the mapping to [`CimDevice`] and to the network's records, the options and
 //! the errors are specified in `docs/formats/cim.md`. In short:
 //!
@@ -319,19 +328,16 @@ const BYTES_PER_ID: u64 = 200;
 pub fn read_cim_file(path: impl AsRef<Path>, options: &CimOptions) -> Result<CimModel, CimError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| CimError::Io {
-        path: name.as_str().into(),
-        message: e.to_string().into(),
-    })?;
-    let hint = file
-        .metadata()
-        .map_or(0, |m| usize::try_from(m.len() / BYTES_PER_ID).unwrap_or(0));
-    read_with_hint(
-        std::io::BufReader::with_capacity(1 << 16, file),
-        &name,
-        options,
-        hint,
-    )
+    options.validate()?;
+    let len = std::fs::metadata(path)
+        .map_err(|e| CimError::Io {
+            path: name.as_str().into(),
+            message: e.to_string().into(),
+        })?
+        .len();
+    let hint = usize::try_from(len / BYTES_PER_ID).unwrap_or(0);
+    let raw = parse::parse_file(path, &name, hint)?;
+    resolve::resolve(&raw, &name, options)
 }
 
 /// Reads a CIM RDF/XML file and builds the network it describes.

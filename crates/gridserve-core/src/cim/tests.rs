@@ -519,3 +519,90 @@ fn a_transformer_with_three_ends_is_refused() {
 fn the_error_family_is_complete() {
     crate::error_info::tests::check_examples(&CimError::examples());
 }
+
+/// A file of `text` in the system's temporary folder, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "gridserve-cim-{}-{name}-{:?}.xml",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&path, text).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_file_read_in_two_parts_equals_one_pass_wherever_it_is_split() {
+    // The hand-worked feeder (objects over several lines, references forward and back, classes
+    // outside the subset, an entity) and a generated network, each split at 39 places: the
+    // records (ids, classes, lines, references) are those of one pass, symbol for symbol.
+    let data = gridserve_synth::generate(&gridserve_synth::SynthConfig::with_points(400, 7));
+    let mut synth = Vec::new();
+    gridserve_synth::write_cim(&data, &mut synth).unwrap();
+    let synth = String::from_utf8(synth).unwrap();
+    let crlf = FEEDER.replace('\n', "\r\n");
+    for (name, text, least) in [
+        ("feeder", FEEDER, 30),
+        ("crlf", crlf.as_str(), 30),
+        ("synth", synth.as_str(), 39),
+    ] {
+        let file = TempFile::new(name, text);
+        let whole = format!("{:?}", parse::parse(text.as_bytes(), "f.xml", 0).unwrap());
+        let mut splits = 0;
+        for k in 1..40u64 {
+            let from = text.len() as u64 * k / 40;
+            if let Some(raw) = parse::parse_split(&file.0, "f.xml", 64, from) {
+                assert_eq!(format!("{raw:?}"), whole, "{name}, split from byte {from}");
+                splits += 1;
+            }
+        }
+        assert!(splits >= least, "{name}: only {splits} splits");
+    }
+}
+
+#[test]
+fn a_split_that_cannot_serve_falls_back_to_one_pass() {
+    // An id defined before and after the split point: the two-part read gives up (one pass
+    // reports the duplicate with both lines).
+    let dup = FEEDER.replace(
+        "</rdf:RDF>",
+        "  <cim:ConnectivityNode rdf:ID=\"_N1\"><cim:IdentifiedObject.name>N1</cim:IdentifiedObject.name></cim:ConnectivityNode>\n</rdf:RDF>",
+    );
+    let file = TempFile::new("dup", &dup);
+    let from = dup.len() as u64 / 2;
+    assert!(parse::parse_split(&file.0, "f.xml", 0, from).is_none());
+    assert!(matches!(
+        read_cim_file(&file.0, &CimOptions::default()),
+        Err(CimError::DuplicateId { .. })
+    ));
+    // A line that looks like an object's start inside a comment: the first part ends inside
+    // the comment, so the split is refused.
+    let commented = FEEDER.replace(
+        "  <cim:ConnectivityNode rdf:ID=\"_N2\">",
+        "  <!-- moved:\n  <cim:ConnectivityNode rdf:ID=\"_OLD\"/>\n  -->\n  <cim:ConnectivityNode rdf:ID=\"_N2\">",
+    );
+    let file = TempFile::new("comment", &commented);
+    let at = commented
+        .find("<cim:ConnectivityNode rdf:ID=\"_OLD\"")
+        .unwrap() as u64
+        - 3;
+    assert!(parse::parse_split(&file.0, "f.xml", 0, at).is_none());
+    // A file whose objects are not on lines of their own cannot be split at all.
+    let one_line = FEEDER.replace('\n', "");
+    let file = TempFile::new("one-line", &one_line);
+    assert!(parse::parse_split(&file.0, "f.xml", 0, 10).is_none());
+    // A DOCTYPE or an encoding other than UTF-8 keeps the one-pass read.
+    let doctype = FEEDER.replacen("\n", "\n<!DOCTYPE rdf:RDF>\n", 1);
+    let file = TempFile::new("doctype", &doctype);
+    assert!(parse::parse_split(&file.0, "f.xml", 0, 300).is_none());
+}
