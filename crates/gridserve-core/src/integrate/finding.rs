@@ -170,20 +170,32 @@ impl Finding {
         ) && matches!(self.table.as_str(), "sg186_contacts" | "sg186_customers")
     }
 
-    /// The finding with its personal value masked as `masking` says.
+    /// The finding with its personal value masked as `masking` says
+    /// ([`MaskPersonal`](crate::access::MaskPersonal) on a copy).
     #[must_use]
     pub fn masked(&self, masking: Masking) -> Self {
+        use crate::access::MaskPersonal;
         let mut out = self.clone();
-        if self.is_personal()
-            && let Some(v) = &self.value
-        {
-            out.value = Some(match self.field.as_deref() {
+        out.mask_personal(masking);
+        out
+    }
+}
+
+impl crate::access::MaskPersonal for Finding {
+    /// Masks the value of a personal field: a phone or openid as a phone, a name as a name,
+    /// an address as text.
+    fn mask_personal(&mut self, masking: Masking) {
+        if !self.is_personal() {
+            return;
+        }
+        let field = self.field.as_deref();
+        if let Some(v) = self.value.as_mut() {
+            *v = match field {
                 Some("phone" | "wechat_openid") => masking.phone(v),
                 Some("name") => masking.name(v),
                 _ => masking.text(v),
-            });
+            };
         }
-        out
     }
 }
 
