@@ -8,7 +8,7 @@ use super::IntegrateError;
 use super::finding::{Finding, FindingKind, counts};
 use super::fused::{AssetOrigin, IntegrateOptions, Integrated, Provenance};
 use super::records::{
-    EquipmentStatus, EquipmentType, GisDevice, Sg186Customer, SourceSystem, Sources,
+    EquipmentStatus, EquipmentType, GisDevice, PmsEquipment, Sg186Customer, SourceSystem, Sources,
 };
 use crate::error_info::excerpt;
 use crate::network::records::{
@@ -158,156 +158,132 @@ enum Built {
     Other,
 }
 
-/// Fuses the sources into one network and reconciles them. Never stops at the first problem:
-/// what can be built is built, the rest is reported as findings (the normalisation findings
-/// of reading, `read_findings`, come first).
-///
-/// # Errors
-/// [`IntegrateError::Options`] for invalid options; [`IntegrateError::Fatal`] when a finding
-/// of a kind listed in [`IntegrateOptions::fatal`] is found.
-#[allow(clippy::too_many_lines)]
-pub fn integrate<'s>(
+const PMS_T: &str = "pms_equipment";
+const GIS_T: &str = "gis_connectivity";
+const CUST_T: &str = "sg186_customers";
+const MET_T: &str = "sg186_meters";
+
+/// The first record of each key of the four keyed tables (later ones reported as duplicates).
+struct Indexes<'s> {
+    pms: HashMap<&'s str, usize>,
+    gis: HashMap<&'s str, usize>,
+    customers: HashMap<&'s str, usize>,
+    meters: HashMap<&'s str, usize>,
+}
+
+impl<'s> Indexes<'s> {
+    fn of(ctx: &mut Ctx<'_>, sources: &'s Sources) -> Self {
+        Self {
+            pms: first_of_each(
+                ctx,
+                &sources.pms,
+                |r| r.asset.as_str(),
+                |r| r.row,
+                SourceSystem::Pms,
+                PMS_T,
+            ),
+            gis: first_of_each(
+                ctx,
+                &sources.gis,
+                |r| r.asset.as_str(),
+                |r| r.row,
+                SourceSystem::Gis,
+                GIS_T,
+            ),
+            customers: first_of_each(
+                ctx,
+                &sources.customers,
+                |r| r.customer.as_str(),
+                |r| r.row,
+                SourceSystem::Sg186,
+                CUST_T,
+            ),
+            meters: first_of_each(
+                ctx,
+                &sources.meters,
+                |r| r.meter.as_str(),
+                |r| r.row,
+                SourceSystem::Sg186,
+                MET_T,
+            ),
+        }
+    }
+}
+
+/// The network side of fusion as it is built: the records, nodes in order of first use (a
+/// node's provenance is the first device touching it), what each device became, and the
+/// normal-state joins and source nodes for the unfed check.
+struct NetworkSide<'s> {
     sources: &'s Sources,
-    read_findings: Vec<Finding>,
-    options: &IntegrateOptions,
-) -> Result<Integrated, IntegrateError> {
-    options.validate()?;
-    let mut ctx = Ctx {
-        options,
-        findings: read_findings,
-    };
-    let (pms_t, gis_t) = ("pms_equipment", "gis_connectivity");
-    let (cust_t, met_t) = ("sg186_customers", "sg186_meters");
-    let pms_index = first_of_each(
-        &mut ctx,
-        &sources.pms,
-        |r| r.asset.as_str(),
-        |r| r.row,
-        SourceSystem::Pms,
-        pms_t,
-    );
-    let gis_index = first_of_each(
-        &mut ctx,
-        &sources.gis,
-        |r| r.asset.as_str(),
-        |r| r.row,
-        SourceSystem::Gis,
-        gis_t,
-    );
-    let cust_index = first_of_each(
-        &mut ctx,
-        &sources.customers,
-        |r| r.customer.as_str(),
-        |r| r.row,
-        SourceSystem::Sg186,
-        cust_t,
-    );
-    let meter_index = first_of_each(
-        &mut ctx,
-        &sources.meters,
-        |r| r.meter.as_str(),
-        |r| r.row,
-        SourceSystem::Sg186,
-        met_t,
-    );
+    index: Indexes<'s>,
+    data: NetworkData,
+    provenance: Provenance,
+    nodes: Vec<&'s str>,
+    node_index: HashMap<&'s str, u32>,
+    built: HashMap<&'s str, Built>,
+    transformer_lv: HashMap<&'s str, &'s str>,
+    /// (node a, node b, conducts in the normal state, asset, GIS row) of each non-source device.
+    joins: Vec<(u32, Option<u32>, bool, &'s str, u64)>,
+    fed_nodes: Vec<u32>,
+}
 
-    let mut provenance = Provenance::default();
-    let mut data = NetworkData::default();
-    let gis_first: Vec<&'s GisDevice> = sources
-        .gis
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| gis_index.get(r.asset.as_str()) == Some(i))
-        .map(|(_, r)| r)
-        .collect();
-    let device_assets: HashSet<&str> = gis_first.iter().map(|g| g.asset.as_str()).collect();
-    let pms_of = |asset: &str| pms_index.get(asset).map(|&i| &sources.pms[i]);
+impl<'s> NetworkSide<'s> {
+    fn new(sources: &'s Sources, index: Indexes<'s>) -> Self {
+        Self {
+            sources,
+            index,
+            data: NetworkData::default(),
+            provenance: Provenance::default(),
+            nodes: Vec::new(),
+            node_index: HashMap::new(),
+            built: HashMap::new(),
+            transformer_lv: HashMap::new(),
+            joins: Vec::new(),
+            fed_nodes: Vec::new(),
+        }
+    }
 
-    // Nodes in order of first use; their provenance is the first device touching them.
-    let mut nodes: Vec<&'s str> = Vec::new();
-    let mut node_index: HashMap<&'s str, u32> = HashMap::new();
-    let mut built: HashMap<&str, Built> = HashMap::with_capacity(gis_first.len());
-    let mut transformer_lv: HashMap<&str, &str> = HashMap::new();
-    // Devices joining nodes in the normal state (for the unfed check), and source nodes.
-    let mut joins: Vec<(u32, Option<u32>, bool, &str, u64)> = Vec::new();
-    let mut fed_nodes: Vec<u32> = Vec::new();
+    /// The ledger's record of `asset`, if it has one.
+    fn pms_of(&self, asset: &str) -> Option<&'s PmsEquipment> {
+        let sources = self.sources;
+        self.index.pms.get(asset).map(|&i| &sources.pms[i])
+    }
 
-    for g in &gis_first {
+    /// The number of node `n`, given on first use.
+    fn node(&mut self, n: &'s str) -> u32 {
+        let nodes = &mut self.nodes;
+        *self.node_index.entry(n).or_insert_with(|| {
+            nodes.push(n);
+            (nodes.len() - 1) as u32
+        })
+    }
+
+    /// Every GIS device (the first row of each asset), compared with the ledger and built
+    /// into the network where it is valid.
+    fn devices(&mut self, ctx: &mut Ctx<'_>) {
+        let sources = self.sources;
+        let gis_first: Vec<&'s GisDevice> = sources
+            .gis
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| self.index.gis.get(r.asset.as_str()) == Some(i))
+            .map(|(_, r)| r)
+            .collect();
+        let device_assets: HashSet<&str> = gis_first.iter().map(|g| g.asset.as_str()).collect();
+        self.built.reserve(gis_first.len());
+        for g in gis_first {
+            self.device(ctx, g, &device_assets);
+        }
+    }
+
+    fn device(&mut self, ctx: &mut Ctx<'_>, g: &'s GisDevice, device_assets: &HashSet<&str>) {
+        let options = ctx.options;
         let asset = g.asset.as_str();
-        let pms = pms_of(asset);
+        let pms = self.pms_of(asset);
         let order = &options.precedence;
         let (kind, type_from) = pick(&order.equipment_type, pms.map(|p| p.kind), Some(g.kind))
             .unwrap_or((g.kind, SourceSystem::Gis));
-        match pms {
-            None => ctx.push(
-                FindingKind::NotInLedger,
-                SourceSystem::Gis,
-                gis_t,
-                asset,
-                g.row,
-                Some("asset"),
-                Some(asset.to_owned()),
-                "add the device to the PMS ledger, or remove it from the GIS",
-            ),
-            Some(p) => {
-                if p.kind != g.kind {
-                    ctx.push(
-                        FindingKind::TypeMismatch,
-                        SourceSystem::Gis,
-                        gis_t,
-                        asset,
-                        g.row,
-                        Some("type"),
-                        Some(format!("pms: {}; gis: {}", p.kind.name(), g.kind.name())),
-                        format!(
-                            "the {} type ({}) was used; correct the other source",
-                            type_from.name(),
-                            kind.name()
-                        ),
-                    );
-                }
-                if let (Some(a), Some(b)) = (p.rated_kva, g.rated_kva) {
-                    let tol = options.rating_tolerance;
-                    let near = |x: f64, y: f64| (x - y).abs() <= tol * x.abs().max(y.abs());
-                    let value = Some(format!("pms: {a} kVA; gis: {b} kVA"));
-                    if near(a, b * 1000.0) || near(a * 1000.0, b) {
-                        ctx.push(
-                            FindingKind::RatingUnit,
-                            SourceSystem::Gis,
-                            gis_t,
-                            asset,
-                            g.row,
-                            Some("rated_kva"),
-                            value,
-                            "one source wrote MVA for kVA (or the reverse); correct its unit",
-                        );
-                    } else if !near(a, b) {
-                        ctx.push(
-                            FindingKind::RatingMismatch,
-                            SourceSystem::Gis,
-                            gis_t,
-                            asset,
-                            g.row,
-                            Some("rated_kva"),
-                            value,
-                            "check the nameplate and correct the wrong source",
-                        );
-                    }
-                }
-                if p.status == EquipmentStatus::Retired {
-                    ctx.push(
-                        FindingKind::RetiredConnected,
-                        SourceSystem::Pms,
-                        pms_t,
-                        asset,
-                        p.row,
-                        Some("status"),
-                        Some("retired".to_owned()),
-                        "remove the device from the GIS, or return it to service in the ledger",
-                    );
-                }
-            }
-        }
+        compare_with_ledger(ctx, g, pms, kind, type_from);
         let rating = pick(&order.rated_kva, pms.and_then(|p| p.rated_kva), g.rated_kva);
         // A standby device is out of service; a retired one the GIS still draws stays as drawn (the
         // GIS is authoritative for topology) and is reported.
@@ -317,7 +293,7 @@ pub fn integrate<'s>(
             ctx.push(
                 FindingKind::InvalidRecord,
                 SourceSystem::Gis,
-                gis_t,
+                GIS_T,
                 asset,
                 g.row,
                 Some(field),
@@ -329,23 +305,18 @@ pub fn integrate<'s>(
         let two_terminal = kind != EquipmentType::Source;
         if kind == EquipmentType::Point {
             invalid(
-                &mut ctx,
+                ctx,
                 "type",
                 Some("point".into()),
                 "a point is a connectivity node, not a conducting device",
             );
-            continue;
+            return;
         }
         let node_b = match (&g.node_b, two_terminal) {
             (Some(b), true) => Some(b.as_str()),
             (None, true) => {
-                invalid(
-                    &mut ctx,
-                    "node_b",
-                    None,
-                    "a two-terminal device needs node_b",
-                );
-                continue;
+                invalid(ctx, "node_b", None, "a two-terminal device needs node_b");
+                return;
             }
             (_, false) => None,
         };
@@ -355,30 +326,24 @@ pub fn integrate<'s>(
             .find(|n| device_assets.contains(n))
         {
             invalid(
-                &mut ctx,
+                ctx,
                 "node_a",
                 Some(n.to_owned()),
                 "a node id is also a device's asset number",
             );
-            continue;
+            return;
         }
         if node_b == Some(g.node_a.as_str()) {
             invalid(
-                &mut ctx,
+                ctx,
                 "node_b",
                 Some(g.node_a.clone()),
                 "both terminals touch the same node",
             );
-            continue;
+            return;
         }
-        let mut node = |n: &'s str| -> u32 {
-            *node_index.entry(n).or_insert_with(|| {
-                nodes.push(n);
-                (nodes.len() - 1) as u32
-            })
-        };
         let (na, nb) = (&g.node_a, node_b);
-        let g: &'s GisDevice = g;
+        let data = &mut self.data;
         let record_ok = match kind {
             EquipmentType::Segment => match g.length_m {
                 Some(length_m) if length_m >= 0.0 => {
@@ -395,7 +360,7 @@ pub fn integrate<'s>(
                 }
                 other => {
                     invalid(
-                        &mut ctx,
+                        ctx,
                         "length_m",
                         other.map(|v| v.to_string()),
                         "a segment needs a length ≥ 0",
@@ -419,7 +384,7 @@ pub fn integrate<'s>(
                 }
                 other => {
                     invalid(
-                        &mut ctx,
+                        ctx,
                         "rated_kva",
                         other.map(|v| v.0.to_string()),
                         "a transformer needs a rating > 0",
@@ -432,7 +397,7 @@ pub fn integrate<'s>(
                     data.sources.push(SourceRecord {
                         asset: asset.to_owned(),
                         point: na.clone(),
-                        name: name.clone(),
+                        name,
                         capacity_kva,
                         in_service,
                     });
@@ -440,7 +405,7 @@ pub fn integrate<'s>(
                 }
                 other => {
                     invalid(
-                        &mut ctx,
+                        ctx,
                         "rated_kva",
                         other.map(|v| v.0.to_string()),
                         "a source needs a capacity > 0",
@@ -466,17 +431,17 @@ pub fn integrate<'s>(
             }
         };
         if !record_ok {
-            continue;
+            return;
         }
-        let a = node(&g.node_a);
-        let b = nb.map(&mut node);
+        let a = self.node(&g.node_a);
+        let b = nb.map(|n| self.node(n));
         if kind == EquipmentType::Source {
-            fed_nodes.push(a);
+            self.fed_nodes.push(a);
         } else {
             let conducts = !(kind.switch_kind().is_some() && g.normal_open.unwrap_or(false));
-            joins.push((a, b, conducts, asset, g.row));
+            self.joins.push((a, b, conducts, asset, g.row));
         }
-        built.insert(
+        self.built.insert(
             asset,
             if kind == EquipmentType::Transformer {
                 Built::Transformer
@@ -487,9 +452,9 @@ pub fn integrate<'s>(
         if kind == EquipmentType::Transformer
             && let Some(lv) = nb
         {
-            transformer_lv.insert(asset, lv);
+            self.transformer_lv.insert(asset, lv);
         }
-        provenance.assets.insert(
+        self.provenance.assets.insert(
             asset.to_owned(),
             AssetOrigin {
                 pms_row: pms.map(|p| p.row),
@@ -500,186 +465,315 @@ pub fn integrate<'s>(
         );
     }
 
-    // Points: one per node, named and put in or out of service by the ledger.
-    for &n in &nodes {
-        let pms = pms_of(n);
-        if let Some(p) = pms
-            && p.status == EquipmentStatus::Retired
-        {
-            ctx.push(
-                FindingKind::RetiredConnected,
-                SourceSystem::Pms,
-                pms_t,
-                n,
-                p.row,
-                Some("status"),
-                Some("retired".to_owned()),
-                "remove the point from the GIS, or return it to service in the ledger",
-            );
-        }
-        data.points.push(PointRecord {
-            asset: n.to_owned(),
-            kind: crate::network::records::PointKind::default(),
-            name: pms.and_then(|p| p.name.clone()),
-            in_service: pms.is_none_or(|p| p.status != EquipmentStatus::Standby),
-        });
-        provenance
-            .assets
-            .entry(n.to_owned())
-            .or_insert(AssetOrigin {
-                pms_row: pms.map(|p| p.row),
-                gis_row: None,
-                type_from: pms.map(|_| SourceSystem::Pms),
-                rating_from: None,
+    /// Points: one per node, named and put in or out of service by the ledger.
+    fn points(&mut self, ctx: &mut Ctx<'_>) {
+        for i in 0..self.nodes.len() {
+            let n = self.nodes[i];
+            let pms = self.pms_of(n);
+            if let Some(p) = pms
+                && p.status == EquipmentStatus::Retired
+            {
+                ctx.push(
+                    FindingKind::RetiredConnected,
+                    SourceSystem::Pms,
+                    PMS_T,
+                    n,
+                    p.row,
+                    Some("status"),
+                    Some("retired".to_owned()),
+                    "remove the point from the GIS, or return it to service in the ledger",
+                );
+            }
+            self.data.points.push(PointRecord {
+                asset: n.to_owned(),
+                kind: crate::network::records::PointKind::default(),
+                name: pms.and_then(|p| p.name.clone()),
+                in_service: pms.is_none_or(|p| p.status != EquipmentStatus::Standby),
             });
-    }
-
-    // Ledger devices the GIS does not draw.
-    for (i, p) in sources.pms.iter().enumerate() {
-        if pms_index.get(p.asset.as_str()) != Some(&i) || p.status == EquipmentStatus::Retired {
-            continue;
-        }
-        let drawn = if p.kind == EquipmentType::Point {
-            node_index.contains_key(p.asset.as_str())
-        } else {
-            gis_index.contains_key(p.asset.as_str())
-        };
-        if !drawn {
-            ctx.push(
-                FindingKind::NoConnectivity,
-                SourceSystem::Pms,
-                pms_t,
-                &p.asset,
-                p.row,
-                Some("asset"),
-                Some(p.asset.clone()),
-                "draw the device in the GIS, or retire it in the ledger",
-            );
+            self.provenance
+                .assets
+                .entry(n.to_owned())
+                .or_insert(AssetOrigin {
+                    pms_row: pms.map(|p| p.row),
+                    gis_row: None,
+                    type_from: pms.map(|_| SourceSystem::Pms),
+                    rating_from: None,
+                });
         }
     }
 
-    // Parts no source feeds (GIS normal state).
-    let mut parent: Vec<u32> = (0..nodes.len() as u32).collect();
-    fn root(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let up = parent[parent[x as usize] as usize];
-            parent[x as usize] = up;
-            x = up;
-        }
-        x
-    }
-    for &(a, b, conducts, _, _) in &joins {
-        if let (Some(b), true) = (b, conducts) {
-            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-            if ra != rb {
-                parent[ra as usize] = rb;
+    /// Ledger devices the GIS does not draw.
+    fn undrawn(&self, ctx: &mut Ctx<'_>) {
+        for (i, p) in self.sources.pms.iter().enumerate() {
+            if self.index.pms.get(p.asset.as_str()) != Some(&i)
+                || p.status == EquipmentStatus::Retired
+            {
+                continue;
+            }
+            let drawn = if p.kind == EquipmentType::Point {
+                self.node_index.contains_key(p.asset.as_str())
+            } else {
+                self.index.gis.contains_key(p.asset.as_str())
+            };
+            if !drawn {
+                ctx.push(
+                    FindingKind::NoConnectivity,
+                    SourceSystem::Pms,
+                    PMS_T,
+                    &p.asset,
+                    p.row,
+                    Some("asset"),
+                    Some(p.asset.clone()),
+                    "draw the device in the GIS, or retire it in the ledger",
+                );
             }
         }
     }
-    let fed: HashSet<u32> = fed_nodes.iter().map(|&n| root(&mut parent, n)).collect();
-    for &(a, b, _, asset, row) in &joins {
-        let fed_a = fed.contains(&root(&mut parent, a));
-        let fed_b = b.is_some_and(|b| fed.contains(&root(&mut parent, b)));
-        if !fed_a && !fed_b {
-            ctx.push(
-                FindingKind::Unfed,
-                SourceSystem::Gis,
-                gis_t,
-                asset,
-                row,
-                None,
-                None,
-                "no source reaches the device in the normal state: connect it or remove it",
-            );
+
+    /// Parts no source feeds (GIS normal state).
+    fn unfed(&self, ctx: &mut Ctx<'_>) {
+        let mut parent: Vec<u32> = (0..self.nodes.len() as u32).collect();
+        fn root(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                let up = parent[parent[x as usize] as usize];
+                parent[x as usize] = up;
+                x = up;
+            }
+            x
+        }
+        for &(a, b, conducts, _, _) in &self.joins {
+            if let (Some(b), true) = (b, conducts) {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra as usize] = rb;
+                }
+            }
+        }
+        let fed: HashSet<u32> = self
+            .fed_nodes
+            .iter()
+            .map(|&n| root(&mut parent, n))
+            .collect();
+        for &(a, b, _, asset, row) in &self.joins {
+            let fed_a = fed.contains(&root(&mut parent, a));
+            let fed_b = b.is_some_and(|b| fed.contains(&root(&mut parent, b)));
+            if !fed_a && !fed_b {
+                ctx.push(
+                    FindingKind::Unfed,
+                    SourceSystem::Gis,
+                    GIS_T,
+                    asset,
+                    row,
+                    None,
+                    None,
+                    "no source reaches the device in the normal state: connect it or remove it",
+                );
+            }
         }
     }
 
-    // Customers.
-    let customers: Vec<Sg186Customer> = sources
-        .customers
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| cust_index.get(c.customer.as_str()) == Some(i))
-        .map(|(_, c)| c.clone())
-        .collect();
-    let mut placed: HashMap<&str, usize> = HashMap::new();
-    for c in &customers {
-        provenance.customers.insert(c.customer.clone(), c.row);
+    /// Customers (the first row of each), placed at the low-voltage point of the transformer
+    /// that supplies them; returns them with the index in the network's customers of each
+    /// placed one.
+    fn customers(&mut self, ctx: &mut Ctx<'_>) -> (Vec<Sg186Customer>, HashMap<&'s str, usize>) {
+        let sources = self.sources;
+        let mut customers = Vec::new();
+        let mut placed: HashMap<&'s str, usize> = HashMap::new();
+        for (i, c) in sources.customers.iter().enumerate() {
+            if self.index.customers.get(c.customer.as_str()) != Some(&i) {
+                continue;
+            }
+            customers.push(c.clone());
+            self.provenance.customers.insert(c.customer.clone(), c.row);
+            if let Some(point) = self.supply_point(ctx, c) {
+                placed.insert(c.customer.as_str(), self.data.customers.len());
+                self.data.customers.push(CustomerRecord {
+                    number: c.customer.clone(),
+                    name: c.name.clone(),
+                    point: point.to_owned(),
+                    contracted_kva: c.contracted_kva,
+                    load_kw: c.contracted_kva.max(0.0) * ctx.options.load_factor,
+                    importance: c.importance,
+                    contacts: Vec::new(),
+                });
+            }
+        }
+        (customers, placed)
+    }
+
+    /// The point a customer is placed at, or the finding why it cannot be placed.
+    fn supply_point(&self, ctx: &mut Ctx<'_>, c: &Sg186Customer) -> Option<&'s str> {
         let supply = c.supply_asset.as_str();
-        let point = match built.get(supply) {
-            Some(Built::Transformer) => transformer_lv.get(supply).copied(),
-            Some(Built::Other) => {
-                ctx.push(
-                    FindingKind::SupplyNotTransformer,
-                    SourceSystem::Sg186,
-                    cust_t,
-                    &c.customer,
-                    c.row,
-                    Some("supply_asset"),
-                    Some(supply.to_owned()),
-                    "name the transformer that supplies the customer",
-                );
-                None
+        let (kind, suggestion) = match self.built.get(supply) {
+            Some(Built::Transformer) => return self.transformer_lv.get(supply).copied(),
+            Some(Built::Other) => (
+                FindingKind::SupplyNotTransformer,
+                "name the transformer that supplies the customer",
+            ),
+            None if self.node_index.contains_key(supply) || self.index.pms.contains_key(supply) => {
+                if self
+                    .pms_of(supply)
+                    .is_some_and(|p| p.kind == EquipmentType::Transformer)
+                {
+                    (
+                        FindingKind::UnknownSupplyAsset,
+                        "the transformer is in the ledger but not in the fused network; draw it in the GIS",
+                    )
+                } else {
+                    (
+                        FindingKind::SupplyNotTransformer,
+                        "name the transformer that supplies the customer",
+                    )
+                }
             }
-            None if node_index.contains_key(supply) || pms_index.contains_key(supply) => {
-                let is_transformer =
-                    pms_of(supply).is_some_and(|p| p.kind == EquipmentType::Transformer);
-                ctx.push(
-                    if is_transformer { FindingKind::UnknownSupplyAsset } else { FindingKind::SupplyNotTransformer },
-                    SourceSystem::Sg186,
-                    cust_t,
-                    &c.customer,
-                    c.row,
-                    Some("supply_asset"),
-                    Some(supply.to_owned()),
-                    if is_transformer {
-                        "the transformer is in the ledger but not in the fused network; draw it in the GIS"
-                    } else {
-                        "name the transformer that supplies the customer"
-                    },
-                );
-                None
-            }
-            None => {
-                ctx.push(
-                    FindingKind::UnknownSupplyAsset,
-                    SourceSystem::Sg186,
-                    cust_t,
-                    &c.customer,
-                    c.row,
-                    Some("supply_asset"),
-                    Some(supply.to_owned()),
-                    "no source knows the supply asset; correct the number",
-                );
-                None
-            }
+            None => (
+                FindingKind::UnknownSupplyAsset,
+                "no source knows the supply asset; correct the number",
+            ),
         };
-        if let Some(point) = point {
-            placed.insert(c.customer.as_str(), data.customers.len());
-            data.customers.push(CustomerRecord {
-                number: c.customer.clone(),
-                name: c.name.clone(),
-                point: point.to_owned(),
-                contracted_kva: c.contracted_kva,
-                load_kw: c.contracted_kva.max(0.0) * options.load_factor,
-                importance: c.importance,
-                contacts: Vec::new(),
-            });
+        ctx.push(
+            kind,
+            SourceSystem::Sg186,
+            CUST_T,
+            &c.customer,
+            c.row,
+            Some("supply_asset"),
+            Some(supply.to_owned()),
+            suggestion,
+        );
+        None
+    }
+}
+
+/// The findings of a GIS device against its ledger record: not in the ledger, another type,
+/// another rating (or the same in another unit), retired.
+fn compare_with_ledger(
+    ctx: &mut Ctx<'_>,
+    g: &GisDevice,
+    pms: Option<&PmsEquipment>,
+    kind: EquipmentType,
+    type_from: SourceSystem,
+) {
+    let asset = g.asset.as_str();
+    let Some(p) = pms else {
+        ctx.push(
+            FindingKind::NotInLedger,
+            SourceSystem::Gis,
+            GIS_T,
+            asset,
+            g.row,
+            Some("asset"),
+            Some(asset.to_owned()),
+            "add the device to the PMS ledger, or remove it from the GIS",
+        );
+        return;
+    };
+    if p.kind != g.kind {
+        ctx.push(
+            FindingKind::TypeMismatch,
+            SourceSystem::Gis,
+            GIS_T,
+            asset,
+            g.row,
+            Some("type"),
+            Some(format!("pms: {}; gis: {}", p.kind.name(), g.kind.name())),
+            format!(
+                "the {} type ({}) was used; correct the other source",
+                type_from.name(),
+                kind.name()
+            ),
+        );
+    }
+    if let (Some(a), Some(b)) = (p.rated_kva, g.rated_kva) {
+        let tol = ctx.options.rating_tolerance;
+        let near = |x: f64, y: f64| (x - y).abs() <= tol * x.abs().max(y.abs());
+        let value = Some(format!("pms: {a} kVA; gis: {b} kVA"));
+        if near(a, b * 1000.0) || near(a * 1000.0, b) {
+            ctx.push(
+                FindingKind::RatingUnit,
+                SourceSystem::Gis,
+                GIS_T,
+                asset,
+                g.row,
+                Some("rated_kva"),
+                value,
+                "one source wrote MVA for kVA (or the reverse); correct its unit",
+            );
+        } else if !near(a, b) {
+            ctx.push(
+                FindingKind::RatingMismatch,
+                SourceSystem::Gis,
+                GIS_T,
+                asset,
+                g.row,
+                Some("rated_kva"),
+                value,
+                "check the nameplate and correct the wrong source",
+            );
         }
     }
+    if p.status == EquipmentStatus::Retired {
+        ctx.push(
+            FindingKind::RetiredConnected,
+            SourceSystem::Pms,
+            PMS_T,
+            asset,
+            p.row,
+            Some("status"),
+            Some("retired".to_owned()),
+            "remove the device from the GIS, or return it to service in the ledger",
+        );
+    }
+}
+
+/// Fuses the sources into one network and reconciles them. Never stops at the first problem:
+/// what can be built is built, the rest is reported as findings (the normalisation findings
+/// of reading, `read_findings`, come first).
+///
+/// The phases, in order (findings come in this order): duplicates by key in each keyed
+/// table; the GIS devices against the ledger, built where valid; the points; the ledger's
+/// undrawn devices; the unfed parts; the customers placed; meters, contacts and the live
+/// state ([`super::fuse_sg186`]).
+///
+/// # Errors
+/// [`IntegrateError::Options`] for invalid options; [`IntegrateError::Fatal`] when a finding
+/// of a kind listed in [`IntegrateOptions::fatal`] is found.
+pub fn integrate(
+    sources: &Sources,
+    read_findings: Vec<Finding>,
+    options: &IntegrateOptions,
+) -> Result<Integrated, IntegrateError> {
+    options.validate()?;
+    let mut ctx = Ctx {
+        options,
+        findings: read_findings,
+    };
+    let index = Indexes::of(&mut ctx, sources);
+    let mut side = NetworkSide::new(sources, index);
+    side.devices(&mut ctx);
+    side.points(&mut ctx);
+    side.undrawn(&mut ctx);
+    side.unfed(&mut ctx);
+    let (customers, placed) = side.customers(&mut ctx);
+    let NetworkSide {
+        index,
+        mut data,
+        mut provenance,
+        ..
+    } = side;
 
     let (meters, meter_customer) = super::fuse_sg186::meters(
         &mut ctx,
         sources,
-        &meter_index,
-        &cust_index,
+        &index.meters,
+        &index.customers,
         &customers,
         &mut provenance,
     );
     super::fuse_sg186::contacts(
         &mut ctx,
         sources,
-        &cust_index,
+        &index.customers,
         &customers,
         &placed,
         &mut data,
@@ -704,15 +798,13 @@ pub fn integrate<'s>(
             first: excerpt(&first),
         });
     }
-    // The indexes borrow the customers and meters returned below.
-    drop(placed);
     Ok(Integrated {
         network: data,
         customers,
         contacts: sources
             .contacts
             .iter()
-            .filter(|c| cust_index.contains_key(c.customer.as_str()))
+            .filter(|c| index.customers.contains_key(c.customer.as_str()))
             .cloned()
             .collect(),
         meters,
