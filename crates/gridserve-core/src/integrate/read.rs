@@ -808,27 +808,30 @@ pub fn read_csv_table(
 ) -> Result<Vec<Finding>, IntegrateError> {
     options.mapping.validate()?;
     let mut findings = Vec::new();
-    let f = &mut findings;
-    match table {
-        "pms_equipment" => sources.pms.extend(read_csv_records(csv, file, options, f)?),
-        "gis_connectivity" => sources.gis.extend(read_csv_records(csv, file, options, f)?),
-        "sg186_customers" => sources
-            .customers
-            .extend(read_csv_records(csv, file, options, f)?),
-        "sg186_contacts" => sources
-            .contacts
-            .extend(read_csv_records(csv, file, options, f)?),
-        "sg186_meters" => sources
-            .meters
-            .extend(read_csv_records(csv, file, options, f)?),
-        "ami_events" => sources
-            .ami_events
-            .extend(read_csv_records(csv, file, options, f)?),
-        "da_events" => sources
-            .da_events
-            .extend(read_csv_records(csv, file, options, f)?),
-        other => return Err(unknown_table(other)),
+    struct Csv<'a, R> {
+        csv: R,
+        file: &'a str,
+        options: &'a ReadOptions,
+        findings: &'a mut Vec<Finding>,
     }
+    impl<R: std::io::Read> TableVisitor for Csv<'_, R> {
+        fn visit<T: SourceRecord>(self, into: &mut Vec<T>) -> Result<(), TableError> {
+            into.extend(read_csv_records(
+                self.csv,
+                self.file,
+                self.options,
+                self.findings,
+            )?);
+            Ok(())
+        }
+    }
+    let visitor = Csv {
+        csv,
+        file,
+        options,
+        findings: &mut findings,
+    };
+    visit_table(sources, table, visitor)?;
     Ok(findings)
 }
 
@@ -845,19 +848,57 @@ pub fn read_table_file(
 ) -> Result<Vec<Finding>, IntegrateError> {
     options.mapping.validate()?;
     let mut findings = Vec::new();
-    let f = &mut findings;
-    let p = Some(path);
-    match table {
-        "pms_equipment" => sources.pms.extend(read_path(p, options, f)?),
-        "gis_connectivity" => sources.gis.extend(read_path(p, options, f)?),
-        "sg186_customers" => sources.customers.extend(read_path(p, options, f)?),
-        "sg186_contacts" => sources.contacts.extend(read_path(p, options, f)?),
-        "sg186_meters" => sources.meters.extend(read_path(p, options, f)?),
-        "ami_events" => sources.ami_events.extend(read_path(p, options, f)?),
-        "da_events" => sources.da_events.extend(read_path(p, options, f)?),
-        other => return Err(unknown_table(other)),
+    struct File<'a> {
+        path: &'a Path,
+        options: &'a ReadOptions,
+        findings: &'a mut Vec<Finding>,
     }
+    impl TableVisitor for File<'_> {
+        fn visit<T: SourceRecord>(self, into: &mut Vec<T>) -> Result<(), TableError> {
+            into.extend(read_path(Some(self.path), self.options, self.findings)?);
+            Ok(())
+        }
+    }
+    let visitor = File {
+        path,
+        options,
+        findings: &mut findings,
+    };
+    visit_table(sources, table, visitor)?;
     Ok(findings)
+}
+
+/// Something done with the records of one source table, whatever its record type.
+trait TableVisitor {
+    fn visit<T: SourceRecord>(self, into: &mut Vec<T>) -> Result<(), TableError>;
+}
+
+/// Runs `visitor` on the records of `sources` that table `name` holds (by the name of its
+/// spec); an unknown name is [`IntegrateError::Mapping`].
+fn visit_table(
+    sources: &mut Sources,
+    name: &str,
+    visitor: impl TableVisitor,
+) -> Result<(), IntegrateError> {
+    let is = |spec: &TableSpec| spec.name == name;
+    if is(PmsEquipment::SPEC) {
+        visitor.visit(&mut sources.pms)
+    } else if is(GisDevice::SPEC) {
+        visitor.visit(&mut sources.gis)
+    } else if is(Sg186Customer::SPEC) {
+        visitor.visit(&mut sources.customers)
+    } else if is(Sg186Contact::SPEC) {
+        visitor.visit(&mut sources.contacts)
+    } else if is(Sg186Meter::SPEC) {
+        visitor.visit(&mut sources.meters)
+    } else if is(AmiEvent::SPEC) {
+        visitor.visit(&mut sources.ami_events)
+    } else if is(DaEvent::SPEC) {
+        visitor.visit(&mut sources.da_events)
+    } else {
+        return Err(unknown_table(name));
+    }
+    .map_err(IntegrateError::from)
 }
 
 fn unknown_table(name: &str) -> IntegrateError {
@@ -884,31 +925,32 @@ pub fn read_arrow_table(
 ) -> Result<Vec<Finding>, IntegrateError> {
     options.mapping.validate()?;
     let mut findings = Vec::new();
-    let f = &mut findings;
-    let (s, b) = (schema, batches);
-    match table {
-        "pms_equipment" => sources
-            .pms
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "gis_connectivity" => sources
-            .gis
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "sg186_customers" => sources
-            .customers
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "sg186_contacts" => sources
-            .contacts
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "sg186_meters" => sources
-            .meters
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "ami_events" => sources
-            .ami_events
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        "da_events" => sources
-            .da_events
-            .extend(read_arrow_records(s, b, file, options, f)?),
-        other => return Err(unknown_table(other)),
+    struct Arrow<'a> {
+        schema: arrow_schema::SchemaRef,
+        batches: Vec<arrow_array::RecordBatch>,
+        file: &'a str,
+        options: &'a ReadOptions,
+        findings: &'a mut Vec<Finding>,
     }
+    impl TableVisitor for Arrow<'_> {
+        fn visit<T: SourceRecord>(self, into: &mut Vec<T>) -> Result<(), TableError> {
+            into.extend(read_arrow_records(
+                self.schema,
+                self.batches,
+                self.file,
+                self.options,
+                self.findings,
+            )?);
+            Ok(())
+        }
+    }
+    let visitor = Arrow {
+        schema,
+        batches,
+        file,
+        options,
+        findings: &mut findings,
+    };
+    visit_table(sources, table, visitor)?;
     Ok(findings)
 }
