@@ -467,3 +467,95 @@ fn rules_are_data_and_a_desk_without_staff_sends_none() {
     traced(&net, &plain, &mut s, at(2, 10, 0));
     assert!(staff(&s, "staff.").is_empty());
 }
+
+#[test]
+fn reminders_go_to_the_member_the_matter_belongs_to() {
+    use Channel::App;
+    let mut r = roster();
+    r.members
+        .push(member("insp-2", &[Role::Inspector], None, &[App]));
+    r.members
+        .push(member("col-2", &[Role::Collector], None, &[App]));
+    let net = Arc::new(Network::from_data(&small()).unwrap());
+    let desk = Desk::new(net).with_staff(StaffNotifier::new(r));
+    let mut s = MemoryStore::new();
+    let now = at(2, 10, 0);
+    // D1 is recorded by insp-2: its deadline reminder goes to insp-2 alone. D2 is recorded by
+    // an inspector who is not on the roster: every inspector on it is reminded.
+    for (id, by) in [("D1", "insp-2"), ("D2", "insp-9")] {
+        let inspector = Actor::new(by, [Role::Inspector]);
+        let record = DefectCommand::Record {
+            customer: "C1".into(),
+            device: "F1".into(),
+            severity: Severity::Serious,
+            description: "跌落式熔断器瓷瓶破损".into(),
+            evidence: vec![],
+        };
+        desk.defects
+            .execute(&mut s, id, Some(0), &record, &inspector, now)
+            .unwrap();
+        desk.defects
+            .execute(
+                &mut s,
+                id,
+                None,
+                &DefectCommand::IssueNotice,
+                &inspector,
+                now,
+            )
+            .unwrap();
+    }
+    // B1 is issued by col-1 and its promise taken by col-2: the broken promise reminds col-2.
+    // B2 is issued by col-2 and promised by the customer: it reminds col-2, its issuer.
+    for (id, issuer, promise_by) in [
+        ("B1", "col-1", Actor::new("col-2", [Role::Collector])),
+        ("B2", "col-2", Actor::customer("u1", "C1")),
+    ] {
+        desk.bill(
+            &mut s,
+            id,
+            Some(0),
+            &BillCommand::Issue {
+                customer: "C1".into(),
+                amount: Decimal::new(123_450, 2),
+                due: now + Duration::days(15),
+            },
+            &Actor::new(issuer, [Role::Collector]),
+            now,
+        )
+        .unwrap();
+        desk.bill(
+            &mut s,
+            id,
+            None,
+            &BillCommand::Promise {
+                pay_by: at(4, 18, 0),
+            },
+            &promise_by,
+            now,
+        )
+        .unwrap();
+    }
+    let r = desk.tick(&mut s, at(8, 23, 30)).unwrap();
+    assert!(r.staff_unreached.is_empty());
+    let reminded = |template: &str, stream: &str| -> Vec<String> {
+        addresses(
+            &staff(&s, template)
+                .into_iter()
+                .filter(|e| e.message.template == template && e.message.stream.ends_with(stream))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(reminded("staff.defect_due_soon", "/D1"), ["insp-2@app"]);
+    assert_eq!(
+        reminded("staff.defect_due_soon", "/D2"),
+        ["insp-1@app", "insp-2@app"]
+    );
+    assert_eq!(reminded("staff.promise_broken", "/B1"), ["col-2@app"]);
+    assert_eq!(reminded("staff.promise_broken", "/B2"), ["col-2@app"]);
+    // The state says whose matter it is.
+    let d1 = desk.defects.load(&s, "D1").unwrap().state;
+    assert_eq!(d1.inspector.as_deref(), Some("insp-2"));
+    let b1 = desk.bills.load(&s, "B1").unwrap().state;
+    assert_eq!(b1.collector.as_deref(), Some("col-2"));
+}

@@ -135,6 +135,10 @@ pub struct BillState {
     pub promised_by: Option<Timestamp>,
     /// Reminders forwarded to this contact phone.
     pub forwarded_to: Option<String>,
+    /// The collector of the bill (who issued it, or took its last promise), who gets its
+    /// broken-promise reminders.
+    #[serde(default)]
+    pub collector: Option<String>,
 }
 
 /// A command to a bill.
@@ -186,6 +190,9 @@ pub enum BillEvent {
         due: Timestamp,
         /// Issued at.
         issued_at: Timestamp,
+        /// The collector who issued it (the actor's id, when the actor is a collector).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collector: Option<String>,
     },
     /// A reminder step ran.
     Reminded {
@@ -200,6 +207,10 @@ pub enum BillEvent {
     Promised {
         /// By then.
         pay_by: Timestamp,
+        /// The collector who took the promise (the actor's id, when the actor is a
+        /// collector; a customer's own promise names none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collector: Option<String>,
     },
     /// The promise passed unpaid.
     PromiseBroken {
@@ -252,6 +263,13 @@ impl BillWorkflow {
     }
 }
 
+/// The acting collector's id, if the actor is one.
+fn collector_of(ctx: Ctx<'_>) -> Option<String> {
+    ctx.actor
+        .holds(Role::Collector)
+        .then(|| ctx.actor.id.clone())
+}
+
 fn unpaid(s: BillStatus) -> bool {
     matches!(
         s,
@@ -279,6 +297,7 @@ impl Workflow for BillWorkflow {
             reminded_level: 0,
             promised_by: None,
             forwarded_to: None,
+            collector: None,
         }
     }
 
@@ -327,13 +346,17 @@ impl Workflow for BillWorkflow {
                     amount: *amount,
                     due: *due,
                     issued_at: ctx.now,
+                    collector: collector_of(ctx),
                 }]
             }
             (BillCommand::Promise { pay_by }, St::Issued | St::Reminding | St::Forwarded) => {
                 if *pay_by <= ctx.now {
                     return Err(r.invalid("pay_by", pay_by.to_rfc3339(), "must be after now"));
                 }
-                vec![BillEvent::Promised { pay_by: *pay_by }]
+                vec![BillEvent::Promised {
+                    pay_by: *pay_by,
+                    collector: collector_of(ctx),
+                }]
             }
             (BillCommand::RecordPayment { amount }, st) if unpaid(st) => {
                 if *amount <= Decimal::ZERO {
@@ -387,9 +410,11 @@ impl Workflow for BillWorkflow {
                 amount,
                 due,
                 issued_at,
+                collector,
             } => {
                 s.status = St::Issued;
                 s.customer = Some(customer.clone());
+                s.collector.clone_from(collector);
                 s.amount = *amount;
                 s.outstanding = *amount;
                 s.due = Some(*due);
@@ -402,9 +427,12 @@ impl Workflow for BillWorkflow {
                     s.status = St::Reminding;
                 }
             }
-            BillEvent::Promised { pay_by } => {
+            BillEvent::Promised { pay_by, collector } => {
                 s.status = St::Promised;
                 s.promised_by = Some(*pay_by);
+                if collector.is_some() {
+                    s.collector.clone_from(collector);
+                }
             }
             BillEvent::PromiseBroken { .. } => {
                 s.promised_by = None;
@@ -466,6 +494,7 @@ impl Workflow for BillWorkflow {
             BillEvent::PromiseBroken { pay_by } => vec![StaffSignal::Remind {
                 kind: StaffReminderKind::PromiseBroken,
                 crew: None,
+                member: before.collector.clone(),
                 vars: [
                     ("bill".to_owned(), before.id.clone()),
                     (

@@ -204,6 +204,9 @@ pub struct DefectState {
     pub send_backs: u32,
     /// Every attachment, in order.
     pub evidence: Vec<Attachment>,
+    /// The inspector who recorded it, who gets its deadline reminders.
+    #[serde(default)]
+    pub inspector: Option<String>,
 }
 
 /// A command to a defect.
@@ -275,6 +278,10 @@ pub enum DefectEvent {
         description: String,
         /// Evidence.
         evidence: Vec<Attachment>,
+        /// The inspector who recorded it (the actor's id, when the actor is an inspector):
+        /// deadline reminders go to them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inspector: Option<String>,
     },
     /// Noticed to the customer, with its deadlines.
     NoticeIssued {
@@ -425,6 +432,7 @@ impl Workflow for DefectWorkflow {
             escalation: 0,
             send_backs: 0,
             evidence: Vec::new(),
+            inspector: None,
         }
     }
 
@@ -478,6 +486,10 @@ impl Workflow for DefectWorkflow {
                     severity: *severity,
                     description: description.clone(),
                     evidence: evidence.clone(),
+                    inspector: ctx
+                        .actor
+                        .holds(Role::Inspector)
+                        .then(|| ctx.actor.id.clone()),
                 }
             }
             (DefectCommand::IssueNotice, St::Recorded) => {
@@ -533,8 +545,10 @@ impl Workflow for DefectWorkflow {
                 severity,
                 description,
                 evidence,
+                inspector,
             } => {
                 s.status = St::Recorded;
+                s.inspector.clone_from(inspector);
                 s.customer = Some(customer.clone());
                 s.device = Some(device.clone());
                 s.severity = Some(*severity);
@@ -625,6 +639,7 @@ impl Workflow for DefectWorkflow {
             DefectEvent::DueSoon { due } => vec![StaffSignal::Remind {
                 kind: StaffReminderKind::DefectDueSoon,
                 crew: None,
+                member: before.inspector.clone(),
                 vars: [
                     ("defect".to_owned(), before.id.clone()),
                     ("due".to_owned(), crate::notify::format_time(*due)),

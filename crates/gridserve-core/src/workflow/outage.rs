@@ -1026,6 +1026,7 @@ impl Workflow for OutageWorkflow {
             OutageEvent::ScopeTraced { customers, .. } => vec![StaffSignal::Remind {
                 kind: OutageTraced,
                 crew: None,
+                member: None,
                 vars: [
                     outage,
                     ("customers".to_owned(), customers.len().to_string()),
@@ -1037,6 +1038,7 @@ impl Workflow for OutageWorkflow {
                 StaffSignal::Remind {
                     kind: CrewAssigned,
                     crew: Some(crew.clone()),
+                    member: None,
                     vars: [outage, ("crew".to_owned(), crew.clone())].into(),
                 },
             ],

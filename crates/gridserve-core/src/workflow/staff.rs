@@ -11,9 +11,12 @@
 //! [`Engine`](super::Engine) with a [`StaffNotifier`] renders them into outbox messages in the
 //! same append as the event:
 //!
-//! - **recipients**: the members of the [`StaffDirectory`] (the host's duty roster) who hold
-//!   one of the kind's roles; for a crew reminder, the leader of the dispatched crew. Each
-//!   member gets one message per listed contact (work app inbox, SMS, WeChat).
+//! - **recipients**: the member the matter belongs to when the workflow knows one and the
+//!   [`StaffDirectory`] (the host's duty roster) lists them in one of the kind's roles with a
+//!   contact (the inspector who recorded the defect; the collector who issued the bill or took
+//!   its last promise); otherwise every member who holds one of the kind's roles; for a crew
+//!   reminder, the leader of the dispatched crew. Each member gets one message per listed
+//!   contact (work app inbox, SMS, WeChat).
 //! - **quiet hours**: a reminder whose rule is not `urgent` and that falls inside
 //!   [`StaffRules::quiet_hours`] waits for the window's end (`not_before`); urgent ones (outage
 //!   work) go at once.
@@ -226,6 +229,12 @@ pub enum StaffSignal {
         /// The crew, for [`StaffReminderKind::CrewAssigned`].
         #[serde(default)]
         crew: Option<String>,
+        /// The member the matter belongs to (the inspector who recorded the defect, the
+        /// collector who issued the bill or took the promise): the reminder goes to them
+        /// alone when they are on the roster, hold one of the kind's roles and have a
+        /// contact; otherwise to every holder of the roles.
+        #[serde(default)]
+        member: Option<String>,
         /// The text's variables (ids, counts and times; no personal data).
         vars: BTreeMap<String, String>,
     },
@@ -359,13 +368,24 @@ impl StaffNotifier {
             )
         };
         match signal {
-            StaffSignal::Remind { crew, vars, .. } => {
+            StaffSignal::Remind {
+                crew, member, vars, ..
+            } => {
                 let sent_at = self.release(at, rule.urgent);
                 let mut reached = 0;
+                // The member the matter belongs to, if the roster can reach them in a role of
+                // the kind; else every holder.
+                let assigned = member.as_deref().filter(|id| {
+                    self.holders(&rule.roles)
+                        .any(|m| m.id == *id && !m.contacts.is_empty())
+                });
                 for m in self.holders(&rule.roles) {
                     if kind == StaffReminderKind::CrewAssigned
                         && !(m.crew_leader && m.crew.is_some() && m.crew == *crew)
                     {
+                        continue;
+                    }
+                    if assigned.is_some_and(|id| m.id != id) {
                         continue;
                     }
                     for c in &m.contacts {
