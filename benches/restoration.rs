@@ -5,8 +5,8 @@
 //! - outage inference from 10,000 evidence items (≤ 10 ms): power-off reports from 60 % of the
 //!   customers below 40 random switches, topped up with scattered power-on reports to 10,000;
 //! - the loading of every source and rated line (one pass over the index);
-//! - predictive SAIFI / SAIDI / ENS of every feeder with and without FLISR (target ≤ 1 s; one
-//!   plan per switch section, so expect it above the target at 1M points).
+//! - predictive SAIFI / SAIDI / ENS of every feeder with and without FLISR (target ≤ 1 s): the
+//!   outcome of every switch section's plan, derived from the switch-section tree.
 //!
 //! Run with `cargo bench --bench restoration` on an otherwise idle machine.
 

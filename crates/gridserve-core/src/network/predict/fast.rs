@@ -74,11 +74,15 @@ pub(super) struct SectionTree<'a> {
     min_usable_kva: Vec<f64>,
     /// Per point: the load of its customers, kW.
     point_load: Vec<f64>,
-    /// Per component slot: its sections ordered by the depth-first number of their tops.
+    /// Per section: whether every rated line inside it is within its usable limit when it
+    /// carries all the load below it in the depth-first tree (fed from the top, it carries
+    /// no more than that).
+    safe_from_top: Vec<bool>,
+    /// Per component slot: its sections that hold a tie, ordered by the depth-first number
+    /// of their tops (`tie_sec_tin`).
     comp_start: Vec<u32>,
-    comp_secs: Vec<u32>,
-    /// Per section: its position in `comp_secs`.
-    comp_pos: Vec<u32>,
+    tie_secs: Vec<u32>,
+    tie_sec_tin: Vec<u32>,
 }
 
 /// Buffers reused from one section to the next.
@@ -93,12 +97,16 @@ pub(super) struct Scratch {
     candidates: Vec<u32>,
     isolators: Vec<(bool, bool, u32)>,
     splits: Vec<u32>,
-    /// Point-level line checks: visit stamps, parents, flows and the visiting order.
+    /// Line checks: visit stamps, parents, flows and the visiting order of points; the load
+    /// a taken section and what the tie feeds through it carry (`through`), and the load
+    /// hanging at a point from taken sections beyond it (`extra`, valid where `extra_mark`).
     seen: Vec<u32>,
     par: Vec<u32>,
     flow: Vec<f64>,
     order: Vec<(u32, u32)>,
-    pos: Vec<u32>,
+    through: Vec<f64>,
+    extra: Vec<f64>,
+    extra_mark: Vec<u32>,
     /// Load added to components and rated lines by the plan's transfers so far.
     added_comp: Vec<f64>,
     added_comp_mark: Vec<u32>,
@@ -213,6 +221,7 @@ impl<'a> SectionTree<'a> {
         // Ties and the least usable limit inside each section.
         let mut tie_lists: Vec<(u32, (u32, u32, u32))> = Vec::new();
         let mut min_usable_kva = vec![f64::INFINITY; m];
+        let mut safe_from_top = vec![true; m];
         for p in 0..n {
             let k = sec[p];
             if k == NONE || !radial[k as usize] {
@@ -235,6 +244,13 @@ impl<'a> SectionTree<'a> {
                     let u = options.capacity.usable(limit);
                     let slot = &mut min_usable_kva[k as usize];
                     *slot = slot.min(u);
+                    // Seen from its child end: that end's load below, with a margin for the
+                    // rounding of other summation orders.
+                    if topo.parent_code(w) == l
+                        && options.capacity.kva(topo.below(w).load_kw) * (1.0 + 1e-9) > u
+                    {
+                        safe_from_top[k as usize] = false;
+                    }
                 }
             }
         }
@@ -246,8 +262,9 @@ impl<'a> SectionTree<'a> {
         }
         let tie_start = prefix(&tie_count);
         let ties: Vec<(u32, u32, u32)> = tie_lists.into_iter().map(|(_, t)| t).collect();
-        // Sections of each component by the depth-first number of their tops.
+        // Sections holding a tie, by component and the depth-first number of their tops.
         let mut by_comp: Vec<(u32, u32, u32)> = (0..m as u32)
+            .filter(|&k| tie_start[k as usize] < tie_start[k as usize + 1])
             .map(|k| (comp_of[k as usize], top_tin[k as usize], k))
             .collect();
         by_comp.sort_unstable();
@@ -256,11 +273,8 @@ impl<'a> SectionTree<'a> {
             comp_count[c as usize] += 1;
         }
         let comp_start = prefix(&comp_count);
-        let mut comp_pos = vec![0u32; m];
-        let comp_secs: Vec<u32> = by_comp.iter().map(|&(_, _, k)| k).collect();
-        for (i, &k) in comp_secs.iter().enumerate() {
-            comp_pos[k as usize] = i as u32;
-        }
+        let tie_secs: Vec<u32> = by_comp.iter().map(|&(_, _, k)| k).collect();
+        let tie_sec_tin: Vec<u32> = by_comp.iter().map(|&(_, t, _)| t).collect();
         Self {
             topo,
             net,
@@ -277,10 +291,11 @@ impl<'a> SectionTree<'a> {
             tie_start,
             ties,
             min_usable_kva,
+            safe_from_top,
             point_load,
             comp_start,
-            comp_secs,
-            comp_pos,
+            tie_secs,
+            tie_sec_tin,
         }
     }
 
@@ -312,7 +327,9 @@ impl<'a> SectionTree<'a> {
             par: vec![NONE; n],
             flow: vec![0.0; n],
             order: Vec::new(),
-            pos: vec![0; m],
+            through: vec![0.0; m],
+            extra: vec![0.0; n],
+            extra_mark: vec![0; n],
             added_comp: vec![0.0; self.comp_start.len()],
             added_comp_mark: vec![0; self.comp_start.len()],
             added_line: vec![0.0; self.net.line_count()],
@@ -359,6 +376,7 @@ impl<'a> SectionTree<'a> {
             sc.in_set.fill(0);
             sc.dropped.fill(0);
             sc.seen.fill(0);
+            sc.extra_mark.fill(0);
             sc.added_comp_mark.fill(0);
             sc.stamp = 0;
         }
@@ -422,18 +440,17 @@ impl<'a> SectionTree<'a> {
         let mut transferred_kw = 0.0;
         // Dead sections holding a tie, in the planner's order (least point id).
         sc.candidates.clear();
-        let ce = self.comp_start[comp as usize + 1] as usize;
-        let start = self.comp_pos[s as usize] as usize + 1;
-        for &k in &self.comp_secs[start.min(ce)..ce] {
-            let (_, kt) = topo.comp_tin(self.top[k as usize]);
-            if kt > t1 {
-                break;
-            }
-            let (_, ties) = self.ties(k);
-            if !ties.is_empty() {
-                sc.candidates.push(k);
-            }
-        }
+        let (cs, ce) = (
+            self.comp_start[comp as usize] as usize,
+            self.comp_start[comp as usize + 1] as usize,
+        );
+        let tins = &self.tie_sec_tin[cs..ce];
+        let (lo, hi) = (
+            tins.partition_point(|&t| t <= t0),
+            tins.partition_point(|&t| t <= t1),
+        );
+        sc.candidates
+            .extend_from_slice(&self.tie_secs[cs + lo..cs + hi]);
         let min_point = &self.min_point;
         sc.candidates
             .sort_unstable_by_key(|&k| min_point[k as usize]);
@@ -683,53 +700,99 @@ impl<'a> SectionTree<'a> {
 
     /// The position in `sc.taken` of a section holding a rated line loaded beyond its usable
     /// limit when the taken sections are fed from `near`, if any.
+    ///
+    /// Every taken section carries its own load and that of the taken sections beyond it.
+    /// A section entered through the switch it hangs from carries no more on any line than in
+    /// the normal state, and no section carries more than all it feeds: only sections passing
+    /// neither bound are walked point by point, from where the tie's power enters them.
     fn overloaded(&self, near: u32, sc: &mut Scratch) -> Option<usize> {
         let cap = &self.cap;
-        // No line carries more than the whole taken load: below every limit, nothing to check.
-        let mut total = 0.0;
-        let mut least = f64::INFINITY;
         for &(k, _, _) in &sc.taken {
-            total += self.load_kw[k as usize];
-            least = least.min(self.min_usable_kva[k as usize]);
+            sc.through[k as usize] = self.load_kw[k as usize];
         }
-        if cap.kva(total) * (1.0 + 1e-9) <= least {
-            return None;
+        for i in (1..sc.taken.len()).rev() {
+            let (k, from, _) = sc.taken[i];
+            sc.through[from as usize] += sc.through[k as usize];
         }
+        let mut worst: Option<usize> = None;
+        let mut extra_ready = false;
+        let mut g = 0;
+        for i in (0..sc.taken.len()).rev() {
+            let (k, from, sw) = sc.taken[i];
+            let ku = k as usize;
+            if from != NONE && sw == self.parent_sw[ku] && self.safe_from_top[ku] {
+                continue;
+            }
+            if cap.kva(sc.through[ku]) * (1.0 + 1e-9) <= self.min_usable_kva[ku] {
+                continue;
+            }
+            if !extra_ready {
+                // The load of each taken section beyond a point, at the point it hangs from.
+                extra_ready = true;
+                g = Self::next_stamp(sc);
+                for j in 1..sc.taken.len() {
+                    let (c, f, csw) = sc.taken[j];
+                    let (a, b) = self.net.line_ends(LineId(csw));
+                    let at = if self.sec[a.index()] == f { a.0 } else { b.0 };
+                    if sc.extra_mark[at as usize] != g {
+                        sc.extra_mark[at as usize] = g;
+                        sc.extra[at as usize] = 0.0;
+                    }
+                    sc.extra[at as usize] += sc.through[c as usize];
+                }
+            }
+            let entry = if from == NONE {
+                near
+            } else {
+                let (a, b) = self.net.line_ends(LineId(sw));
+                if self.sec[a.index()] == k { a.0 } else { b.0 }
+            };
+            if self.section_overloaded(k, entry, g, sc) {
+                // Positions are visited from the last: the first found is the worst.
+                worst = Some(i);
+                break;
+            }
+        }
+        worst
+    }
+
+    /// Whether a rated line of section `k` is loaded beyond its usable limit when the section
+    /// is fed at `entry`, its points carrying their load and the `extra` hanging from them.
+    fn section_overloaded(&self, k: u32, entry: u32, g: u32, sc: &mut Scratch) -> bool {
+        let cap = &self.cap;
         let net = self.net;
         let st = self.topo.state();
-        let g = Self::next_stamp(sc);
-        for (i, &(k, _, _)) in sc.taken.iter().enumerate() {
-            sc.in_set[k as usize] = g;
-            sc.pos[k as usize] = i as u32;
-        }
+        let v = Self::next_stamp(sc);
         sc.order.clear();
-        sc.order.push((near, NONE));
-        sc.seen[near as usize] = g;
-        sc.par[near as usize] = NONE;
+        sc.order.push((entry, NONE));
+        sc.seen[entry as usize] = v;
+        sc.par[entry as usize] = NONE;
         let mut i = 0;
         while i < sc.order.len() {
             let (p, _) = sc.order[i];
             i += 1;
             for &(w, l) in net.neighbours(PointId(p)) {
-                let k = self.sec[w as usize];
-                if k == NONE
-                    || sc.in_set[k as usize] != g
-                    || sc.seen[w as usize] == g
+                if self.sec[w as usize] != k
+                    || sc.seen[w as usize] == v
                     || !st.line_passes(LineId(l))
+                    || self.is_switch(l)
                 {
                     continue;
                 }
-                // A closed switch between two taken sections is the one the tie reached the
-                // section through (the sections form a tree).
-                sc.seen[w as usize] = g;
+                sc.seen[w as usize] = v;
                 sc.par[w as usize] = p;
                 sc.order.push((w, l));
             }
         }
         for &(p, _) in &sc.order {
-            sc.flow[p as usize] = self.point_load[p as usize];
+            let pu = p as usize;
+            let extra = if sc.extra_mark[pu] == g && g != 0 {
+                sc.extra[pu]
+            } else {
+                0.0
+            };
+            sc.flow[pu] = self.point_load[pu] + extra;
         }
-        let mut worst: Option<usize> = None;
         for j in (0..sc.order.len()).rev() {
             let (p, l) = sc.order[j];
             let b = sc.flow[p as usize];
@@ -737,17 +800,16 @@ impl<'a> SectionTree<'a> {
             if up != NONE {
                 sc.flow[up as usize] += b;
             }
-            if l == NONE || self.is_switch(l) {
+            if l == NONE {
                 continue;
             }
             if let Some(limit) = cap.line_limit_kva(net, LineId(l))
                 && cap.kva(b) > cap.usable(limit)
             {
-                let at = sc.pos[self.sec[p as usize] as usize] as usize;
-                worst = Some(worst.map_or(at, |w: usize| w.max(at)));
+                return true;
             }
         }
-        worst
+        false
     }
 }
 

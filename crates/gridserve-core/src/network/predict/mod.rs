@@ -5,8 +5,14 @@
 //! (overhead or cable), a transformer or a switch per unit. A failure is a fault in its
 //! *switch section* (the points reached through lines other than switches; a switch's failure
 //! is counted in the section of its supply-side end), and every fault in one section has the
-//! same consequences, so one [`RestorationPlan`](super::restore::RestorationPlan) is computed
-//! per section with a non-zero rate:
+//! same consequences: those of the [`RestorationPlan`](super::restore::RestorationPlan) of a
+//! fault in the section. Plans are not built one by one: on a radial component fed by one
+//! source, the switch sections form a tree, and what each section's plan gives (the trip,
+//! the customers out, the isolating and re-closing steps, the transfers through ties with
+//! their capacity checks and splits, in the planner's order) is derived from per-section sums
+//! and per-tie headroom computed once for the whole network. On a component with a loop or
+//! several sources, each section's plan is built. Either way the outcome of each section with
+//! a non-zero rate counts:
 //!
 //! - **without FLISR**, every customer the trip interrupts stays out for the repair time;
 //! - **with FLISR**, the customers each step restores are out until that step (or the repair,
@@ -160,7 +166,7 @@ pub struct ReliabilityPrediction {
     pub system_without_flisr: Indices,
     /// The system with FLISR.
     pub system_with_flisr: Indices,
-    /// Switch sections with a failure rate (one plan each).
+    /// Switch sections with a failure rate (the faults whose outcomes are counted).
     pub sections: usize,
 }
 
