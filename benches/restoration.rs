@@ -94,6 +94,14 @@ fn restoration(c: &mut Criterion) {
     let mut g = c.benchmark_group("predict_1m");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     let rates = FailureRates::default();
+    let (p, fallbacks) = topo
+        .predict_reliability_with_fallbacks(&rates, &opt)
+        .unwrap();
+    eprintln!(
+        "predict_1m: {} feeders, {} sections with a rate, {fallbacks} built as full plans",
+        p.feeders.len(),
+        p.sections
+    );
     g.bench_function("predict_every_feeder", |b| {
         b.iter(|| topo.predict_reliability(black_box(&rates), &opt).unwrap());
     });

@@ -297,8 +297,10 @@ mod fast_equals_reference {
             &RestorationOptions::default(),
         );
         assert!(fallbacks > 0);
-        let mut loops = RestorationOptions::default();
-        loops.allow_loops = true;
+        let loops = RestorationOptions {
+            allow_loops: true,
+            ..RestorationOptions::default()
+        };
         compare(&topo, &FailureRates::default(), &loops);
     }
 
