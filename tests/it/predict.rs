@@ -179,3 +179,287 @@ fn bad_rates_are_typed_errors() {
     ));
     assert!(serde_json::from_str::<FailureRates>(r#"{"repair_hours": 4}"#).is_err());
 }
+
+/// The fast prediction (from the switch-section tree) against the reference that builds a full
+/// restoration plan for every section: the same sections, customers and indices, feeder by
+/// feeder and for the system, with and without FLISR, to float rounding.
+mod fast_equals_reference {
+    use super::*;
+    use gridserve::network::records::{NetworkData, SwitchKind, SwitchRecord};
+    use gridserve::network::{NetworkState, PointId};
+    use gridserve::synth::reference::{random_network, random_ops};
+    use gridserve::synth::{SplitMix64, SynthConfig, generate};
+    use proptest::prelude::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    fn same_indices(a: Indices, b: Indices, what: &str) -> Result<(), String> {
+        if a.customers != b.customers
+            || !close(a.saifi, b.saifi)
+            || !close(a.saidi_min, b.saidi_min)
+            || !close(a.ens_kwh, b.ens_kwh)
+        {
+            return Err(format!("{what}: fast {a:?} vs reference {b:?}"));
+        }
+        Ok(())
+    }
+
+    /// Compares the two predictions; returns how many sections fell back to a full plan.
+    fn compare(topo: &Topology, rates: &FailureRates, opt: &RestorationOptions) -> usize {
+        let (fast, fallbacks) = topo.predict_reliability_with_fallbacks(rates, opt).unwrap();
+        let reference = topo.predict_reliability_reference(rates, opt).unwrap();
+        assert_eq!(fast, topo.predict_reliability(rates, opt).unwrap());
+        if let Err(e) = check(&fast, &reference) {
+            panic!("{e}");
+        }
+        fallbacks
+    }
+
+    fn check(
+        fast: &ReliabilityPrediction,
+        reference: &ReliabilityPrediction,
+    ) -> Result<(), String> {
+        if fast.sections != reference.sections || fast.feeders.len() != reference.feeders.len() {
+            return Err(format!(
+                "sections {} vs {}, feeders {} vs {}",
+                fast.sections,
+                reference.sections,
+                fast.feeders.len(),
+                reference.feeders.len()
+            ));
+        }
+        for (f, r) in fast.feeders.iter().zip(&reference.feeders) {
+            if f.source != r.source {
+                return Err(format!("feeder {:?} vs {:?}", f.source, r.source));
+            }
+            same_indices(
+                f.without_flisr,
+                r.without_flisr,
+                &format!("{:?} without", f.source),
+            )?;
+            same_indices(f.with_flisr, r.with_flisr, &format!("{:?} with", f.source))?;
+        }
+        same_indices(
+            fast.system_without_flisr,
+            reference.system_without_flisr,
+            "system without",
+        )?;
+        same_indices(
+            fast.system_with_flisr,
+            reference.system_with_flisr,
+            "system with",
+        )
+    }
+
+    fn synth(points: usize, seed: u64, tie_fraction: f64, closed_tie_fraction: f64) -> NetworkData {
+        generate(&SynthConfig {
+            tie_fraction,
+            closed_tie_fraction,
+            ..SynthConfig::with_points(points, seed)
+        })
+    }
+
+    /// Options that make the capacity checks bind: a large reserve margin leaves the ties
+    /// little headroom, so plans split the dead area and the line checks inside it matter.
+    fn tight() -> RestorationOptions {
+        let mut o = RestorationOptions::default();
+        o.capacity.reserve_margin = 0.6;
+        o
+    }
+
+    #[test]
+    fn on_synthetic_networks_of_several_seeds_and_sizes() {
+        let mut fallbacks = 0;
+        for (points, seed) in [(3_000, 1), (6_000, 2), (12_000, 3)] {
+            for tie_fraction in [0.6, 1.0] {
+                let net =
+                    Arc::new(Network::from_data(&synth(points, seed, tie_fraction, 0.0)).unwrap());
+                let topo = Topology::normal(net);
+                for opt in [RestorationOptions::default(), tight()] {
+                    fallbacks += compare(&topo, &FailureRates::default(), &opt);
+                }
+            }
+        }
+        // Every component is radial with one source: nothing falls back.
+        assert_eq!(fallbacks, 0);
+    }
+
+    #[test]
+    fn with_closed_ties_the_meshed_feeders_fall_back_and_still_agree() {
+        let net = Arc::new(Network::from_data(&synth(5_000, 4, 1.0, 0.5)).unwrap());
+        let topo = Topology::normal(net);
+        assert!(topo.is_meshed());
+        let fallbacks = compare(
+            &topo,
+            &FailureRates::default(),
+            &RestorationOptions::default(),
+        );
+        assert!(fallbacks > 0);
+        let loops = RestorationOptions {
+            allow_loops: true,
+            ..RestorationOptions::default()
+        };
+        compare(&topo, &FailureRates::default(), &loops);
+    }
+
+    #[test]
+    fn with_zero_rate_parts_and_de_energized_parts() {
+        let data = synth(6_000, 5, 1.0, 0.0);
+        let net = Arc::new(Network::from_data(&data).unwrap());
+        // Only cables and switches fail: overhead sections and transformers have no rate.
+        let rates = FailureRates {
+            overhead_per_km_year: 0.0,
+            transformer_per_year: 0.0,
+            ..FailureRates::default()
+        };
+        compare(&Topology::normal(net.clone()), &rates, &tight());
+        // Open every 40th closed switch and take every 97th point out: whole laterals and
+        // parts of trunks are de-energized.
+        let mut state = NetworkState::normal(&net);
+        let mut ops = Vec::new();
+        for (i, l) in net
+            .line_ids()
+            .filter(|&l| net.line(l).as_switch().is_some() && state.line_passes(l))
+            .enumerate()
+        {
+            if i % 40 == 7 {
+                ops.push(gridserve::network::Operation::open(l));
+            }
+        }
+        for p in (0..net.point_count() as u32).step_by(97) {
+            ops.push(gridserve::network::Operation::take_out(
+                gridserve::network::ElementId::Point(PointId(p)),
+            ));
+        }
+        state.apply(&net, &ops).unwrap();
+        let topo = Topology::new(net.clone(), state).unwrap();
+        assert!(topo.energized_count() < net.point_count() * 9 / 10);
+        compare(
+            &topo,
+            &FailureRates::default(),
+            &RestorationOptions::default(),
+        );
+        compare(&topo, &rates, &tight());
+    }
+
+    /// What-if studies: making switches remote-operable and adding a tie change the plans;
+    /// the fast prediction follows the reference on the changed network.
+    #[test]
+    fn what_if_remote_switches_and_a_new_tie() {
+        let base = synth(6_000, 6, 0.6, 0.0);
+        let mut rng = SplitMix64::new(66);
+        let mut remote = base.clone();
+        for s in &mut remote.switches {
+            if !s.normally_open && rng.below(3) == 0 {
+                s.remote = true;
+            }
+        }
+        // A new normally-open tie between the ends of two feeders' last points of their
+        // trunks' laterals: from a point of the first feeder to a point of another.
+        let mut tied = base.clone();
+        let net = Arc::new(Network::from_data(&base).unwrap());
+        let topo = Topology::normal(net.clone());
+        let feeder = |p: u32| topo.feeding_sources(PointId(p)).first().copied();
+        let n = net.point_count() as u32;
+        let a = (0..n).rev().find(|&p| feeder(p).is_some()).unwrap();
+        let b = (0..n)
+            .rev()
+            .find(|&p| feeder(p).is_some() && feeder(p) != feeder(a))
+            .unwrap();
+        tied.switches.push(SwitchRecord {
+            asset: "NEW-TIE".into(),
+            from: net.point_asset(PointId(a)).into(),
+            to: net.point_asset(PointId(b)).into(),
+            kind: SwitchKind::LoadBreakSwitch,
+            normally_open: true,
+            protective: false,
+            remote: true,
+            in_service: true,
+        });
+        for data in [&base, &remote, &tied] {
+            let net = Arc::new(Network::from_data(data).unwrap());
+            let topo = Topology::normal(net);
+            compare(
+                &topo,
+                &FailureRates::default(),
+                &RestorationOptions::default(),
+            );
+            compare(&topo, &FailureRates::default(), &tight());
+        }
+        let before = Topology::normal(Arc::new(Network::from_data(&base).unwrap()))
+            .predict_reliability(&FailureRates::default(), &RestorationOptions::default())
+            .unwrap();
+        let after = Topology::normal(Arc::new(Network::from_data(&remote).unwrap()))
+            .predict_reliability(&FailureRates::default(), &RestorationOptions::default())
+            .unwrap();
+        assert!(after.system_with_flisr.saidi_min < before.system_with_flisr.saidi_min);
+    }
+
+    #[test]
+    fn on_the_hand_built_feeders_and_their_what_if() {
+        let data = three_feeders();
+        let mut s2 = data.clone();
+        for s in &mut s2.switches {
+            if s.asset == "S2" {
+                s.remote = true;
+            }
+        }
+        for d in [&data, &s2] {
+            let topo = Topology::normal(Arc::new(Network::from_data(d).unwrap()));
+            for opt in [RestorationOptions::default(), tight()] {
+                assert_eq!(compare(&topo, &rates(), &opt), 0);
+                compare(&topo, &FailureRates::default(), &opt);
+            }
+        }
+    }
+
+    /// Small random networks in random states: several sources, intra-feeder ties, loops,
+    /// parallel lines, open, faulted and out-of-service elements, equal loads (ties between
+    /// equally good ties are broken the planner's way) and tight transformer ratings.
+    fn random_case(
+        seed: u64,
+        points: usize,
+        extra: usize,
+        margin: f64,
+    ) -> Result<(), TestCaseError> {
+        let mut rng = SplitMix64::new(seed);
+        let data = random_network(&mut rng, points, extra);
+        let net = Arc::new(Network::from_data(&data).unwrap());
+        let mut state = NetworkState::normal(&net);
+        let ops = random_ops(&mut rng, &net, &state, 3);
+        state.apply(&net, &ops).unwrap();
+        for st in [NetworkState::normal(&net), state] {
+            let topo = Topology::new(net.clone(), st).unwrap();
+            let mut opt = RestorationOptions::default();
+            opt.capacity.reserve_margin = margin;
+            for allow_loops in [false, true] {
+                opt.allow_loops = allow_loops;
+                let fast = topo
+                    .predict_reliability(&FailureRates::default(), &opt)
+                    .unwrap();
+                let reference = topo
+                    .predict_reliability_reference(&FailureRates::default(), &opt)
+                    .unwrap();
+                if let Err(e) = check(&fast, &reference) {
+                    return Err(TestCaseError::fail(format!("seed {seed}: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn on_random_networks(
+            seed in any::<u64>(),
+            points in 8usize..70,
+            extra in prop_oneof![Just(0usize), 0usize..4],
+            margin in prop_oneof![Just(0.1), 0.0f64..0.95],
+        ) {
+            random_case(seed, points, extra, margin)?;
+        }
+    }
+}

@@ -5,8 +5,14 @@
 //! (overhead or cable), a transformer or a switch per unit. A failure is a fault in its
 //! *switch section* (the points reached through lines other than switches; a switch's failure
 //! is counted in the section of its supply-side end), and every fault in one section has the
-//! same consequences, so one [`RestorationPlan`](super::restore::RestorationPlan) is computed
-//! per section with a non-zero rate:
+//! same consequences: those of the [`RestorationPlan`](super::restore::RestorationPlan) of a
+//! fault in the section. Plans are not built one by one: on a radial component fed by one
+//! source, the switch sections form a tree, and what each section's plan gives (the trip,
+//! the customers out, the isolating and re-closing steps, the transfers through ties with
+//! their capacity checks and splits, in the planner's order) is derived from per-section sums
+//! and per-tie headroom computed once for the whole network. On a component with a loop or
+//! several sources, each section's plan is built. Either way the outcome of each section with
+//! a non-zero rate counts:
 //!
 //! - **without FLISR**, every customer the trip interrupts stays out for the repair time;
 //! - **with FLISR**, the customers each step restores are out until that step (or the repair,
@@ -32,6 +38,8 @@ use super::records::SegmentKind;
 use super::restore::{RestorationOptions, RestorationPlan};
 use super::scope::Trip;
 use super::topology::{NONE, SRC, Topology};
+
+mod fast;
 
 /// Failure rates and times. JSON keys are the field names; unknown keys are errors.
 ///
@@ -158,7 +166,7 @@ pub struct ReliabilityPrediction {
     pub system_without_flisr: Indices,
     /// The system with FLISR.
     pub system_with_flisr: Indices,
-    /// Switch sections with a failure rate (one plan each).
+    /// Switch sections with a failure rate (the faults whose outcomes are counted).
     pub sections: usize,
 }
 
@@ -168,6 +176,15 @@ struct Sums {
     ci: f64,
     cmi: f64,
     ens: f64,
+}
+
+/// How the outcome of each section is found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// From the switch-section tree, falling back to the plan where the tree does not apply.
+    Tree,
+    /// A full restoration plan for every section.
+    Plans,
 }
 
 impl Topology {
@@ -181,6 +198,43 @@ impl Topology {
         rates: &FailureRates,
         options: &RestorationOptions,
     ) -> Result<ReliabilityPrediction, NetworkError> {
+        self.predict(rates, options, Method::Tree).map(|(p, _)| p)
+    }
+
+    /// The prediction with a full [`restoration_plan`](Topology::restoration_plan) for every
+    /// section: the reference the fast prediction is tested against (slow at scale).
+    ///
+    /// # Errors
+    /// As [`Topology::predict_reliability`].
+    #[doc(hidden)]
+    pub fn predict_reliability_reference(
+        &self,
+        rates: &FailureRates,
+        options: &RestorationOptions,
+    ) -> Result<ReliabilityPrediction, NetworkError> {
+        self.predict(rates, options, Method::Plans).map(|(p, _)| p)
+    }
+
+    /// The prediction and how many sections needed a full plan (those on components with a
+    /// loop or more than one source, whose outcome the section tree does not derive).
+    ///
+    /// # Errors
+    /// As [`Topology::predict_reliability`].
+    #[doc(hidden)]
+    pub fn predict_reliability_with_fallbacks(
+        &self,
+        rates: &FailureRates,
+        options: &RestorationOptions,
+    ) -> Result<(ReliabilityPrediction, usize), NetworkError> {
+        self.predict(rates, options, Method::Tree)
+    }
+
+    fn predict(
+        &self,
+        rates: &FailureRates,
+        options: &RestorationOptions,
+        method: Method,
+    ) -> Result<(ReliabilityPrediction, usize), NetworkError> {
         rates.validate()?;
         options.capacity.validate()?;
         let net = &**self.network();
@@ -208,8 +262,19 @@ impl Topology {
                 up[ra as usize] = rb;
             }
         }
-        // Failure rate per section (by its root point).
-        let mut rate: HashMap<u32, f64> = HashMap::new();
+        // Each energized point's section representative (its union-find root).
+        let roots: Vec<u32> = (0..n as u32)
+            .map(|p| {
+                if self.is_energized(PointId(p)) {
+                    root(&mut up, p)
+                } else {
+                    NONE
+                }
+            })
+            .collect();
+        let tree = fast::SectionTree::new(self, options, &roots);
+        // Failure rate per section (by its representative point).
+        let mut rate: Vec<f64> = vec![0.0; n];
         for l in net.line_ids() {
             if !st.line_passes(l) {
                 continue;
@@ -235,31 +300,36 @@ impl Topology {
             }
             let r = rates.line_rate(&line.kind);
             if r > 0.0 {
-                *rate.entry(root(&mut up, at.0)).or_default() += r;
+                rate[roots[at.index()] as usize] += r;
             }
         }
         // Sections whose only passing edge switch is the protective line they hang from: a
         // fault there trips that line, loses exactly the section and has nothing to restore
         // (a transformer's fuse zone, a fused lateral end). Their outcome needs no plan.
         let mut edge: HashMap<u32, (u32, u32)> = HashMap::new();
-        for l in net.line_ids() {
-            let line = net.line(l);
-            if line.as_switch().is_none() || !st.line_passes(l) {
-                continue;
-            }
-            let (a, b) = net.line_ends(l);
-            if !self.is_energized(a) || !self.is_energized(b) {
-                continue;
-            }
-            let (ra, rb) = (root(&mut up, a.0), root(&mut up, b.0));
-            if ra == rb {
-                continue;
-            }
-            for (r, end) in [(ra, a.0), (rb, b.0)] {
-                let e = edge.entry(r).or_insert((0, NONE));
-                e.0 += 1;
-                if self.parent_code(end) == l.0 && line.is_protective() {
-                    e.1 = end;
+        if method == Method::Tree {
+            for l in net.line_ids() {
+                let line = net.line(l);
+                if line.as_switch().is_none() || !st.line_passes(l) {
+                    continue;
+                }
+                let (a, b) = net.line_ends(l);
+                if !self.is_energized(a) || !self.is_energized(b) {
+                    continue;
+                }
+                let (ra, rb) = (roots[a.index()], roots[b.index()]);
+                if ra == rb {
+                    continue;
+                }
+                for (r, end) in [(ra, a.0), (rb, b.0)] {
+                    if tree.is_fast(tree.section_of(r)) {
+                        continue;
+                    }
+                    let e = edge.entry(r).or_insert((0, NONE));
+                    e.0 += 1;
+                    if self.parent_code(end) == l.0 && line.is_protective() {
+                        e.1 = end;
+                    }
                 }
             }
         }
@@ -273,21 +343,38 @@ impl Topology {
         }
         let mut without: HashMap<u32, Sums> = HashMap::new();
         let mut with: HashMap<u32, Sums> = HashMap::new();
-        let mut sections: Vec<(u32, f64)> = rate.into_iter().collect();
-        sections.sort_unstable_by_key(|&(p, _)| p);
+        let sections: Vec<(u32, f64)> = rate
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| r > 0.0)
+            .map(|(p, &r)| (p as u32, r))
+            .collect();
         let momentary = rates.momentary_max_min;
         let repair_min = rates.repair_h * 60.0;
+        let mut scratch = tree.scratch();
+        let mut plan = fast::Outcome::default();
+        let mut fallbacks = 0usize;
         for &(p, lambda) in &sections {
             let (c, _) = self.comp_tin(p);
             let feeder = feeder_of_comp.get(&c).copied().unwrap_or(NONE);
-            let trivial = match edge.get(&p) {
-                Some(&(1, top)) if top != NONE => Some(top),
-                _ => None,
-            };
-            let plan = match trivial {
-                Some(top) => self.trivial_plan(p, top),
-                None => self.restoration_plan(ElementId::Point(PointId(p)), options)?,
-            };
+            let k = tree.section_of(p);
+            let derived = method == Method::Tree
+                && tree.is_fast(k)
+                && tree.outcome(k, p, &mut scratch, &mut plan);
+            if !derived {
+                let trivial = match (method, edge.get(&p)) {
+                    (Method::Tree, Some(&(1, top))) if top != NONE => Some(top),
+                    _ => None,
+                };
+                let full = match trivial {
+                    Some(top) => self.trivial_plan(p, top),
+                    None => {
+                        fallbacks += 1;
+                        self.restoration_plan(ElementId::Point(PointId(p)), options)?
+                    }
+                };
+                plan = self.outcome_of(&full, plan);
+            }
             let w = without.entry(feeder).or_default();
             let sustained = repair_min > momentary;
             if sustained {
@@ -298,18 +385,19 @@ impl Topology {
             let f = with.entry(feeder).or_default();
             let mut t_min = 0.0;
             for step in &plan.steps {
-                t_min += match step.element {
-                    ElementId::Line(l) if !is_remote(self, l) => rates.manual_switch_min,
-                    _ => rates.remote_switch_min,
+                t_min += if step.manual {
+                    rates.manual_switch_min
+                } else {
+                    rates.remote_switch_min
                 };
                 // A step later than the repair restores nobody sooner than the repair does.
                 let d_min = f64::min(t_min, repair_min);
-                let k = step.customers_restored as f64;
+                let k = step.customers as f64;
                 if d_min > momentary {
                     f.ci += lambda * k;
                     f.cmi += lambda * k * d_min;
                 }
-                f.ens += lambda * step.load_restored_kw * d_min / 60.0;
+                f.ens += lambda * step.load_kw * d_min / 60.0;
             }
             if sustained {
                 f.ci += lambda * plan.customers_remaining as f64;
@@ -348,7 +436,23 @@ impl Topology {
         }
         out.system_without_flisr = indices(tw, total);
         out.system_with_flisr = indices(tf, total);
-        Ok(out)
+        Ok((out, fallbacks))
+    }
+
+    /// What the prediction reads of a plan (reusing `out`'s step buffer).
+    fn outcome_of(&self, plan: &RestorationPlan, mut out: fast::Outcome) -> fast::Outcome {
+        out.steps.clear();
+        out.steps
+            .extend(plan.steps.iter().map(|step| fast::StepOut {
+                manual: matches!(step.element, ElementId::Line(l) if !is_remote(self, l)),
+                customers: step.customers_restored,
+                load_kw: step.load_restored_kw,
+            }));
+        out.customers_out = plan.customers_out;
+        out.load_out_kw = plan.load_out_kw;
+        out.customers_remaining = plan.customers_remaining;
+        out.load_remaining_kw = plan.load_remaining_kw;
+        out
     }
 }
 
