@@ -293,22 +293,22 @@ pub struct OutageTable {
     pub(crate) stages: [Vec<i64>; 5],
 }
 
-/// One input row, borrowed from records or columns.
-struct RowIn<'a> {
-    id: &'a str,
-    start_ms: Option<i64>,
-    end_ms: Option<i64>,
-    cause: &'a str,
-    planned: Option<bool>,
-    device: &'a str,
-    feeder: &'a str,
+/// One input row, borrowed from records, columns or Arrow buffers.
+pub(crate) struct RowIn<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) start_ms: Option<i64>,
+    pub(crate) end_ms: Option<i64>,
+    pub(crate) cause: &'a str,
+    pub(crate) planned: Option<bool>,
+    pub(crate) device: &'a str,
+    pub(crate) feeder: &'a str,
     /// `None`: the list's length, or missing without a list.
-    count: Option<i64>,
-    list: Option<&'a [String]>,
-    load_kva: f64,
-    load_kw: f64,
-    operations: Option<i64>,
-    stages: [i64; 5],
+    pub(crate) count: Option<i64>,
+    pub(crate) list: Option<&'a [String]>,
+    pub(crate) load_kva: f64,
+    pub(crate) load_kw: f64,
+    pub(crate) operations: Option<i64>,
+    pub(crate) stages: [i64; 5],
 }
 
 #[derive(Default)]
@@ -364,7 +364,7 @@ impl OutageTable {
                         Some(v.as_slice()),
                     ),
                 };
-                RowIn {
+                Ok::<_, ReliabilityError>(RowIn {
                     id: &r.id,
                     start_ms: Some(r.start.timestamp_millis()),
                     end_ms: Some(r.end.timestamp_millis()),
@@ -384,7 +384,7 @@ impl OutageTable {
                         ms(&r.located),
                         ms(&r.restored),
                     ],
-                }
+                })
             }),
         )
     }
@@ -460,7 +460,7 @@ impl OutageTable {
                         .unwrap_or(NO_TIME)
                 };
                 let or = |c: &[f64]| c.get(i).copied().unwrap_or(0.0);
-                RowIn {
+                Ok::<_, ReliabilityError>(RowIn {
                     id: &cols.id[i],
                     start_ms: cols.start_ms[i],
                     end_ms: cols.end_ms[i],
@@ -474,23 +474,26 @@ impl OutageTable {
                     load_kw: or(&cols.load_kw),
                     operations: cols.operations.get(i).copied().unwrap_or(Some(1)),
                     stages: [stage(0), stage(1), stage(2), stage(3), stage(4)],
-                }
+                })
             }),
         )
     }
 
+    /// Validates `n` rows against `base` and builds the table. A row the iterator cannot give
+    /// (`Err`) ends the build with that error.
     #[allow(clippy::too_many_lines)]
-    fn build<'a>(
+    pub(crate) fn build<'a, E: From<ReliabilityError>>(
         base: ServiceBase,
         n: usize,
-        rows: impl Iterator<Item = RowIn<'a>>,
-    ) -> Result<Self, ReliabilityError> {
+        rows: impl Iterator<Item = Result<RowIn<'a>, E>>,
+    ) -> Result<Self, E> {
         if n >= u32::MAX as usize {
             return Err(ReliabilityError::TooLarge {
                 what: "records",
                 count: n,
                 limit: u32::MAX as usize - 1,
-            });
+            }
+            .into());
         }
         let mut t = Self {
             id_buf: String::new(),
@@ -523,6 +526,7 @@ impl OutageTable {
         let mut seen: Vec<u32> = Vec::new();
         let mut problems = Vec::new();
         for (i, r) in rows.enumerate() {
+            let r = r?;
             let mut bad = |field: &'static str, value: String, kind: ProblemKind| {
                 problems.push(Problem {
                     record: r.id.to_owned(),
@@ -675,7 +679,8 @@ impl OutageTable {
         if !problems.is_empty() {
             return Err(ReliabilityError::InvalidRecords {
                 problems: Problems(problems),
-            });
+            }
+            .into());
         }
         t.causes = causes.names;
         t.devices = devices.names;
