@@ -8,9 +8,13 @@
    table) against the same checks written in pandas (required columns present and without
    missing cells, ids unique, end after start, feeder known, counts within what the feeder
    serves, loads finite and non-negative, stage times in order) — the pandas side only
-   checks, it builds nothing.
+   checks, it builds nothing. Also shown: how much of gridserve's time is pyarrow's
+   conversion of the frame's object (Python ``str``) columns, gridserve from the converted
+   pyarrow Table, and both sides on the same frame with ``string[pyarrow]`` texts (as
+   ``read_parquet(..., dtype_backend="pyarrow")`` gives).
 2. Network from DataFrames of a 1M-point synthetic network: ``gridserve.from_dataframes``
-   (Arrow) against the same frames through CSV text (the path before Arrow).
+   (Arrow) against the same frames through CSV text (the path before Arrow); also pyarrow's
+   conversion of the frames alone and ``from_dataframes`` on pyarrow Tables.
 3. Bills from a Parquet month of 100k customers (the ``monthly_usage`` table):
    ``Tariff.bill_parquet`` end to end (read, check, bill, decimal Arrow result) against
    reading the file with pandas and billing through ``gridserve.bill_frame`` (dicts).
