@@ -108,9 +108,7 @@ fn random_table(rng: &mut Rng, n: usize, bad: f64) -> (Arc<Schema>, Vec<RecordBa
                     .map(|v| v.map(|ms| (ms + 8 * 3_600_000) * 1_000_000))
                     .collect::<Vec<_>>(),
             )),
-            1 => Arc::new(
-                TimestampMillisecondArray::from(cells.clone()).with_timezone("UTC".to_owned()),
-            ),
+            1 => Arc::new(TimestampMillisecondArray::from(cells).with_timezone("UTC".to_owned())),
             _ => Arc::new(StringArray::from(
                 cells
                     .iter()
