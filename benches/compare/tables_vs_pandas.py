@@ -8,9 +8,13 @@
    table) against the same checks written in pandas (required columns present and without
    missing cells, ids unique, end after start, feeder known, counts within what the feeder
    serves, loads finite and non-negative, stage times in order) — the pandas side only
-   checks, it builds nothing.
+   checks, it builds nothing. Also shown: how much of gridserve's time is pyarrow's
+   conversion of the frame's object (Python ``str``) columns, gridserve from the converted
+   pyarrow Table, and both sides on the same frame with ``string[pyarrow]`` texts (as
+   ``read_parquet(..., dtype_backend="pyarrow")`` gives).
 2. Network from DataFrames of a 1M-point synthetic network: ``gridserve.from_dataframes``
-   (Arrow) against the same frames through CSV text (the path before Arrow).
+   (Arrow) against the same frames through CSV text (the path before Arrow); also pyarrow's
+   conversion of the frames alone and ``from_dataframes`` on pyarrow Tables.
 3. Bills from a Parquet month of 100k customers (the ``monthly_usage`` table):
    ``Tariff.bill_parquet`` end to end (read, check, bill, decimal Arrow result) against
    reading the file with pandas and billing through ``gridserve.bill_frame`` (dicts).
@@ -110,10 +114,25 @@ def bench_outages(rows: int, repeats: int) -> None:
     g_best, g_worst, table = timed(lambda: rel.outage_table(df, feeders), repeats)
     assert len(table) == rows
     p_best, p_worst, _ = timed(lambda: pandas_outage_checks(df, feeders), repeats)
+    # Where gridserve's time goes with object strings: the frame's conversion to Arrow (by
+    # pyarrow, before gridserve reads a cell) against the rest.
+    c_best, c_worst, arrow = timed(lambda: pa.Table.from_pandas(df, preserve_index=False), repeats)
+    feeders_arrow = pa.Table.from_pandas(feeders, preserve_index=False)
+    r_best, r_worst, _ = timed(lambda: rel.outage_table(arrow, feeders_arrow), repeats)
+    # The same frame with Arrow-backed strings (pandas' string[pyarrow], as read_parquet gives
+    # with dtype_backend="pyarrow"): both sides run on it.
+    texts = {c: "string[pyarrow]" for c in ("id", "cause", "device", "feeder")}
+    sdf, sfeeders = df.astype(texts), feeders.astype({"feeder": "string[pyarrow]", "substation": "string[pyarrow]"})
+    s_best, s_worst, _ = timed(lambda: rel.outage_table(sdf, sfeeders), repeats)
+    q_best, q_worst, _ = timed(lambda: pandas_outage_checks(sdf, sfeeders), repeats)
     print(f"1. outage table from a {rows:,}-row DataFrame")
     print(f"   gridserve (Arrow, checks + table)  {g_best:.3f}–{g_worst:.3f} s")
     print(f"   pandas (the same checks only)      {p_best:.3f}–{p_worst:.3f} s")
     print(f"   gridserve / pandas: {g_best / p_best:.2f}× the time ({p_best / g_best:.2f}× faster)")
+    print(f"   of which pyarrow's conversion of the object columns {c_best:.3f}–{c_worst:.3f} s; "
+          f"from the pyarrow Table {r_best:.3f}–{r_worst:.3f} s ({p_best / r_best:.2f}× faster than pandas)")
+    print(f"   string[pyarrow] frame: gridserve   {s_best:.3f}–{s_worst:.3f} s, "
+          f"pandas {q_best:.3f}–{q_worst:.3f} s ({q_best / s_best:.2f}× faster)")
 
 
 def bench_network(points: int, repeats: int) -> None:
@@ -121,6 +140,13 @@ def bench_network(points: int, repeats: int) -> None:
     frames = gs.to_dataframes(net, roles=["customer_manager"])
     a_best, a_worst, built = timed(lambda: gs.from_dataframes(**frames), repeats)
     assert built.point_count == net.point_count
+    arrow = gs.to_dataframes(net, roles=["customer_manager"], backend="pyarrow")
+    t_best, t_worst, built = timed(lambda: gs.from_dataframes(**arrow), repeats)
+    assert built.point_count == net.point_count
+    v_best, v_worst, _ = timed(
+        lambda: {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in frames.items()}, repeats
+    )
+    del arrow
     texts = {k: v.to_csv(index=False, lineterminator="\r\n") for k, v in frames.items()}
     c_best, c_worst, _ = timed(
         lambda: gs.Network.from_csv_texts({k: v.to_csv(index=False, lineterminator="\r\n") for k, v in frames.items()}),
@@ -130,6 +156,8 @@ def bench_network(points: int, repeats: int) -> None:
     print(f"2. network from DataFrames, {net.point_count:,} points, {net.line_count:,} lines, "
           f"{net.customer_count:,} customers")
     print(f"   gridserve from_dataframes (Arrow)  {a_best:.3f}–{a_worst:.3f} s")
+    print(f"   of which pyarrow's conversion      {v_best:.3f}–{v_worst:.3f} s")
+    print(f"   from pyarrow Tables                {t_best:.3f}–{t_worst:.3f} s")
     print(f"   through CSV text (before Arrow)    {c_best:.3f}–{c_worst:.3f} s")
     print(f"   Arrow / CSV: {a_best / c_best:.2f}×")
 

@@ -236,8 +236,7 @@ impl PyOutageTable {
         let inner = py
             .detach(move || {
                 let base = record::arrow::read_feeders_arrow(fschema, fbatches, "feeders")?;
-                let records = record::arrow::read_arrow(schema, batches, "outages")?;
-                OutageTable::new(&records, base)
+                record::arrow::read_outage_table(schema, batches, "outages", base)
             })
             .py_err(py)?;
         Ok(Self { inner })
@@ -265,8 +264,7 @@ impl PyOutageTable {
         let inner = py
             .detach(move || {
                 let base = record::arrow::read_feeders_arrow(fschema, fbatches, "feeders")?;
-                let records = record::arrow::read_arrow(schema, batches, &file)?;
-                OutageTable::new(&records, base)
+                record::arrow::read_outage_table(schema, batches, &file, base)
             })
             .py_err(py)?;
         Ok(Self { inner })

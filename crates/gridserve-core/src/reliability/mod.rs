@@ -42,6 +42,8 @@
 //! # Ok::<(), ReliabilityError>(())
 //! ```
 
+#[cfg(all(test, feature = "arrow"))]
+mod arrow_tests;
 pub mod dlt836;
 pub mod error;
 mod from_network;

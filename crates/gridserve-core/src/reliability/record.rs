@@ -546,8 +546,8 @@ pub mod arrow {
 
     use super::{COLUMNS, OutageCells, OutageRecord, columns, parse_error, read_row};
     use crate::reliability::error::ReliabilityError;
-    use crate::reliability::table::{FeederService, ServiceBase};
-    use crate::table::arrow::{ArrowRow, ArrowTable, CellError};
+    use crate::reliability::table::{FeederService, NO_TIME, OutageTable, RowIn, ServiceBase};
+    use crate::table::arrow::{ArrowCells, ArrowRow, ArrowTable, CellError};
 
     struct Cells<'a, 'r> {
         row: &'a ArrowRow<'r>,
@@ -628,6 +628,183 @@ pub mod arrow {
                 Walk::Record(err) => err,
             })?;
         Ok(out)
+    }
+
+    /// Why the column reader of [`read_outage_table`] stopped.
+    enum Fast {
+        /// A cell it does not take as it is: the record reader gives the answer (the error
+        /// naming the cell, or the same table).
+        Fallback,
+        /// The build's own error.
+        Done(ReliabilityError),
+    }
+
+    impl From<ReliabilityError> for Fast {
+        fn from(err: ReliabilityError) -> Self {
+            Self::Done(err)
+        }
+    }
+
+    /// Validates outage records given as Arrow batches against `base` and builds the table,
+    /// reading the columns in place: texts are borrowed from the Arrow buffers, times are read
+    /// as milliseconds, and no per-row record is made. The rules and the errors are those of
+    /// [`read_arrow`] followed by [`OutageTable::new`](crate::reliability::OutageTable::new):
+    /// a table with a cell that reader refuses (a missing required value, a count that differs
+    /// from the list, a value of the wrong kind, …) is handed to it, so the error names the
+    /// same line (row + 2), column and value.
+    ///
+    /// # Errors
+    /// As [`read_arrow`], then as [`OutageTable::new`](crate::reliability::OutageTable::new).
+    pub fn read_outage_table(
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        file: &str,
+        base: ServiceBase,
+    ) -> Result<OutageTable, ReliabilityError> {
+        let col = columns(file, schema.fields().iter().map(|f| f.name().as_str()))?;
+        let table = ArrowTable::unchecked(schema, batches);
+        match columnar(&table, &col, base.clone()) {
+            Ok(t) => return Ok(t),
+            // Only given once every row was read: the record reader would have read them too.
+            Err(Fast::Done(err @ ReliabilityError::InvalidRecords { .. })) => return Err(err),
+            Err(Fast::Fallback | Fast::Done(_)) => {}
+        }
+        let records = read_arrow(table.schema().clone(), table.batches().to_vec(), file)?;
+        OutageTable::new(&records, base)
+    }
+
+    /// A text column of the outage layout: absent (every row empty), borrowed from the Arrow
+    /// buffers, or made once (integer ids as their digits).
+    enum TextColumn {
+        Absent,
+        Arrow(usize),
+        Made(Vec<String>),
+    }
+
+    impl TextColumn {
+        fn new(cells: &ArrowCells<'_>, at: Option<usize>) -> Result<Self, Fast> {
+            Ok(match at {
+                None => Self::Absent,
+                Some(c) if cells.is_text(c) => Self::Arrow(c),
+                Some(c) => Self::Made(
+                    cells
+                        .rows()
+                        .map(|row| {
+                            row.text(c)
+                                .map(|t| t.map(Cow::into_owned).unwrap_or_default())
+                                .map_err(|_| Fast::Fallback)
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+            })
+        }
+
+        fn get<'a>(&'a self, row: &ArrowRow<'a>, i: usize) -> Result<&'a str, Fast> {
+            match self {
+                Self::Absent => Ok(""),
+                Self::Made(v) => Ok(v.get(i).map_or("", String::as_str)),
+                Self::Arrow(c) => match row.text(*c) {
+                    Ok(None) => Ok(""),
+                    Ok(Some(Cow::Borrowed(t))) => Ok(t),
+                    Ok(Some(Cow::Owned(_))) | Err(_) => Err(Fast::Fallback),
+                },
+            }
+        }
+    }
+
+    /// The column reader: `Fast::Fallback` at the first cell [`read_row`] would not read as
+    /// it is.
+    fn columnar(
+        table: &ArrowTable,
+        col: &[usize; COLUMNS.len()],
+        base: ServiceBase,
+    ) -> Result<OutageTable, Fast> {
+        let cells = table.cells().map_err(|_| Fast::Fallback)?;
+        let at = |k: usize| (col[k] != usize::MAX).then_some(col[k]);
+        let texts = [
+            TextColumn::new(&cells, at(0))?,
+            TextColumn::new(&cells, at(3))?,
+            TextColumn::new(&cells, at(5))?,
+            TextColumn::new(&cells, at(6))?,
+        ];
+        // Customer lists, concatenated (the build checks each customer number).
+        let mut numbers: Vec<String> = Vec::new();
+        let mut lists: Vec<Option<(usize, usize)>> = Vec::new();
+        if let Some(c) = at(8) {
+            lists.reserve(cells.num_rows());
+            for row in cells.rows() {
+                match row.text_list(c) {
+                    Ok(Some(list)) => {
+                        let start = numbers.len();
+                        numbers.extend(list);
+                        lists.push(Some((start, numbers.len())));
+                    }
+                    Ok(None) => lists.push(None),
+                    Err(_) => return Err(Fast::Fallback),
+                }
+            }
+        }
+        let cell = |v: Result<Option<i64>, String>| v.map_err(|_| Fast::Fallback);
+        let rows = cells.rows().enumerate().map(|(i, row)| {
+            let time = |k: usize| {
+                at(k).map_or(Ok(None), |c| {
+                    row.timestamp_ms(c)
+                        .map(|t| t.map(|(ms, _)| ms))
+                        .map_err(|_| Fast::Fallback)
+                })
+            };
+            // A column that may be left out, but whose cells must then all hold a value.
+            let strict = |k: usize, value: Result<Option<f64>, String>, default: f64| match value
+                .map_err(|_| Fast::Fallback)?
+            {
+                Some(v) => Ok(v),
+                None if at(k).is_some() => Err(Fast::Fallback),
+                None => Ok(default),
+            };
+            let count = cell(at(7).map_or(Ok(None), |c| row.integer(c)))?;
+            let list = lists
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|(start, end)| &numbers[start..end]);
+            let count = match (list, count) {
+                (Some(list), Some(n)) if n != list.len() as i64 => return Err(Fast::Fallback),
+                (Some(list), _) => i64::try_from(list.len()).unwrap_or(i64::MAX),
+                (None, Some(n)) if n >= 0 => n,
+                (None, _) => return Err(Fast::Fallback),
+            };
+            let planned = match at(4).map_or(Ok(None), |c| row.boolean(c)) {
+                Ok(Some(v)) => v,
+                Ok(None) if at(4).is_none() => false,
+                Ok(None) | Err(_) => return Err(Fast::Fallback),
+            };
+            let operations = strict(
+                11,
+                at(11).map_or(Ok(None), |c| row.integer(c).map(|v| v.map(|n| n as f64))),
+                1.0,
+            )?;
+            if operations.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&operations) {
+                return Err(Fast::Fallback);
+            }
+            let number = |k: usize| at(k).map_or(Ok(None), |c| row.number(c));
+            let stage = |k: usize| Ok::<_, Fast>(time(k)?.unwrap_or(NO_TIME));
+            Ok(RowIn {
+                id: texts[0].get(&row, i)?,
+                start_ms: Some(time(1)?.ok_or(Fast::Fallback)?),
+                end_ms: Some(time(2)?.ok_or(Fast::Fallback)?),
+                cause: texts[1].get(&row, i)?,
+                planned: Some(planned),
+                device: texts[2].get(&row, i)?,
+                feeder: texts[3].get(&row, i)?,
+                count: Some(count),
+                list,
+                load_kva: strict(9, number(9), 0.0)?,
+                load_kw: strict(10, number(10), 0.0)?,
+                operations: Some(i64::from(operations as u32)),
+                stages: [stage(12)?, stage(13)?, stage(14)?, stage(15)?, stage(16)?],
+            })
+        });
+        OutageTable::build(base, cells.num_rows(), rows)
     }
 
     /// Reads the service base (the `feeders` table) from Arrow batches.

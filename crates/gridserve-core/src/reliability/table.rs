@@ -293,22 +293,22 @@ pub struct OutageTable {
     pub(crate) stages: [Vec<i64>; 5],
 }
 
-/// One input row, borrowed from records or columns.
-struct RowIn<'a> {
-    id: &'a str,
-    start_ms: Option<i64>,
-    end_ms: Option<i64>,
-    cause: &'a str,
-    planned: Option<bool>,
-    device: &'a str,
-    feeder: &'a str,
+/// One input row, borrowed from records, columns or Arrow buffers.
+pub(crate) struct RowIn<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) start_ms: Option<i64>,
+    pub(crate) end_ms: Option<i64>,
+    pub(crate) cause: &'a str,
+    pub(crate) planned: Option<bool>,
+    pub(crate) device: &'a str,
+    pub(crate) feeder: &'a str,
     /// `None`: the list's length, or missing without a list.
-    count: Option<i64>,
-    list: Option<&'a [String]>,
-    load_kva: f64,
-    load_kw: f64,
-    operations: Option<i64>,
-    stages: [i64; 5],
+    pub(crate) count: Option<i64>,
+    pub(crate) list: Option<&'a [String]>,
+    pub(crate) load_kva: f64,
+    pub(crate) load_kw: f64,
+    pub(crate) operations: Option<i64>,
+    pub(crate) stages: [i64; 5],
 }
 
 #[derive(Default)]
@@ -340,6 +340,36 @@ fn ms_text(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), |d| d.to_rfc3339())
 }
 
+/// The rows whose (non-empty) id an earlier row has, in order. The ids are hashed in one pass
+/// and the hashes sorted, so only rows of equal hash are compared: a few sequential passes
+/// where a hash set of a million ids would miss the cache on every insert.
+fn repeated_ids(buf: &str, end: &[usize]) -> Vec<usize> {
+    let id = |i: usize| &buf[if i == 0 { 0 } else { end[i - 1] }..end[i]];
+    use std::hash::BuildHasher;
+    let hasher = hashbrown::DefaultHashBuilder::default();
+    let mut keyed: Vec<(u64, u32)> = (0..end.len())
+        .filter(|&i| !id(i).is_empty())
+        .map(|i| (hasher.hash_one(id(i)), i as u32))
+        .collect();
+    keyed.sort_unstable();
+    let mut out = Vec::new();
+    let mut distinct: Vec<&str> = Vec::new();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // Rows of one hash, in order; nearly always one distinct id (else a collision).
+        distinct.clear();
+        for &(_, row) in group {
+            let text = id(row as usize);
+            if distinct.contains(&text) {
+                out.push(row as usize);
+            } else {
+                distinct.push(text);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 impl OutageTable {
     /// Validates `records` against `base` and builds the table.
     ///
@@ -364,7 +394,7 @@ impl OutageTable {
                         Some(v.as_slice()),
                     ),
                 };
-                RowIn {
+                Ok::<_, ReliabilityError>(RowIn {
                     id: &r.id,
                     start_ms: Some(r.start.timestamp_millis()),
                     end_ms: Some(r.end.timestamp_millis()),
@@ -384,7 +414,7 @@ impl OutageTable {
                         ms(&r.located),
                         ms(&r.restored),
                     ],
-                }
+                })
             }),
         )
     }
@@ -460,7 +490,7 @@ impl OutageTable {
                         .unwrap_or(NO_TIME)
                 };
                 let or = |c: &[f64]| c.get(i).copied().unwrap_or(0.0);
-                RowIn {
+                Ok::<_, ReliabilityError>(RowIn {
                     id: &cols.id[i],
                     start_ms: cols.start_ms[i],
                     end_ms: cols.end_ms[i],
@@ -474,23 +504,26 @@ impl OutageTable {
                     load_kw: or(&cols.load_kw),
                     operations: cols.operations.get(i).copied().unwrap_or(Some(1)),
                     stages: [stage(0), stage(1), stage(2), stage(3), stage(4)],
-                }
+                })
             }),
         )
     }
 
+    /// Validates `n` rows against `base` and builds the table. A row the iterator cannot give
+    /// (`Err`) ends the build with that error.
     #[allow(clippy::too_many_lines)]
-    fn build<'a>(
+    pub(crate) fn build<'a, E: From<ReliabilityError>>(
         base: ServiceBase,
         n: usize,
-        rows: impl Iterator<Item = RowIn<'a>>,
-    ) -> Result<Self, ReliabilityError> {
+        rows: impl Iterator<Item = Result<RowIn<'a>, E>>,
+    ) -> Result<Self, E> {
         if n >= u32::MAX as usize {
             return Err(ReliabilityError::TooLarge {
                 what: "records",
                 count: n,
                 limit: u32::MAX as usize - 1,
-            });
+            }
+            .into());
         }
         let mut t = Self {
             id_buf: String::new(),
@@ -518,11 +551,11 @@ impl OutageTable {
         let mut causes = Interner::default();
         let mut devices = Interner::default();
         let mut customers = Interner::default();
-        let mut ids: HashMap<&'a str, ()> = HashMap::with_capacity(n);
         // Stamp of the last row that listed each customer (to find duplicates in one list).
         let mut seen: Vec<u32> = Vec::new();
         let mut problems = Vec::new();
         for (i, r) in rows.enumerate() {
+            let r = r?;
             let mut bad = |field: &'static str, value: String, kind: ProblemKind| {
                 problems.push(Problem {
                     record: r.id.to_owned(),
@@ -532,10 +565,9 @@ impl OutageTable {
                     kind,
                 });
             };
+            // A repeated id is found once every id is known (see `repeated_ids`).
             if r.id.is_empty() {
                 bad("id", String::new(), ProblemKind::Empty);
-            } else if ids.insert(r.id, ()).is_some() {
-                bad("id", r.id.to_owned(), ProblemKind::DuplicateId);
             }
             let mut time = |field: &'static str, v: Option<i64>| match v {
                 None => {
@@ -672,10 +704,30 @@ impl OutageTable {
                 col.push(s);
             }
         }
-        if !problems.is_empty() {
+        let repeated = repeated_ids(&t.id_buf, &t.id_end);
+        if !problems.is_empty() || !repeated.is_empty() {
+            // Each row's repeated id goes before the row's other problems (the only check
+            // made before it, an empty id, excludes it).
+            let mut merged = Vec::with_capacity(problems.len() + repeated.len());
+            let mut rest = problems.into_iter().peekable();
+            for row in repeated {
+                while let Some(p) = rest.next_if(|p| p.index < row) {
+                    merged.push(p);
+                }
+                let id = t.id(row).unwrap_or_default().to_owned();
+                merged.push(Problem {
+                    record: id.clone(),
+                    index: row,
+                    field: "id",
+                    value: id,
+                    kind: ProblemKind::DuplicateId,
+                });
+            }
+            merged.extend(rest);
             return Err(ReliabilityError::InvalidRecords {
-                problems: Problems(problems),
-            });
+                problems: Problems(merged),
+            }
+            .into());
         }
         t.causes = causes.names;
         t.devices = devices.names;
@@ -739,5 +791,86 @@ impl OutageTable {
     /// The customer list of record `row` (empty if it has none).
     pub(crate) fn list_of(&self, row: usize) -> &[u32] {
         &self.list[self.list_start[row]..self.list_start[row + 1]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::reliability::CHINA_STANDARD_TIME;
+    use crate::rng::Rng;
+
+    /// Repeated ids are found by sorting hashes; the problems must be those of a plain scan
+    /// with a set of the ids seen (a repeat on every later row, before that row's other
+    /// problems), on records with many repeats and other problems mixed in.
+    #[test]
+    fn repeated_ids_are_reported_as_a_scan_in_order_would() {
+        let base = ServiceBase::new(vec![FeederService {
+            feeder: "F1".into(),
+            substation: String::new(),
+            customers: 100,
+            load_kva: 0.0,
+        }])
+        .expect("valid");
+        let at = |m: i64| {
+            CHINA_STANDARD_TIME
+                .timestamp_millis_opt(1_700_000_000_000 + m * 60_000)
+                .unwrap()
+        };
+        let mut rng = Rng::new(5);
+        for _ in 0..200 {
+            let n = rng.between(1, 300);
+            let kinds = 1 + rng.below(n as u64) as usize;
+            let records: Vec<OutageRecord> = (0..n)
+                .map(|_| {
+                    let id = if rng.chance(0.05) {
+                        String::new()
+                    } else {
+                        format!("O{}", rng.below(kinds as u64))
+                    };
+                    let end = if rng.chance(0.1) { -5 } else { 30 };
+                    let count = if rng.chance(0.1) { 500 } else { 3 };
+                    OutageRecord::new(id, at(0), at(end), "F1", CustomersInterrupted::Count(count))
+                })
+                .collect();
+            // The reference: one scan, a set of the ids seen, every check of a row in turn.
+            let mut seen = HashSet::new();
+            let mut expected = Vec::new();
+            for (i, r) in records.iter().enumerate() {
+                if r.id.is_empty() {
+                    expected.push((i, "id", ProblemKind::Empty));
+                } else if !seen.insert(r.id.clone()) {
+                    expected.push((i, "id", ProblemKind::DuplicateId));
+                }
+                if r.end < r.start {
+                    expected.push((i, "end", ProblemKind::EndBeforeStart));
+                }
+                if r.customers.count() > 100 {
+                    expected.push((i, "customers", ProblemKind::MoreThanServed));
+                }
+            }
+            match OutageTable::new(&records, base.clone()) {
+                Ok(t) => {
+                    assert!(expected.is_empty(), "{expected:?}");
+                    assert_eq!(t.len(), n);
+                }
+                Err(ReliabilityError::InvalidRecords { problems }) => {
+                    let got: Vec<_> = problems
+                        .0
+                        .iter()
+                        .map(|p| (p.index, p.field, p.kind))
+                        .collect();
+                    assert_eq!(got, expected);
+                    for p in &problems.0 {
+                        assert_eq!(p.record, records[p.index].id);
+                    }
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -116,6 +116,77 @@ impl ArrowTable {
         }
         Ok(())
     }
+
+    /// Every column of every batch typed once, so that the cells of any row can be read (and
+    /// text borrowed from the Arrow buffers) for as long as the result lives: the form of the
+    /// column-wise readers, which keep borrowed values across rows where
+    /// [`ArrowTable::for_each_row`] lends them for one row.
+    ///
+    /// # Errors
+    /// A [`CellError`] naming the first column (of the first batch) whose type no accessor
+    /// reads.
+    pub fn cells(&self) -> Result<ArrowCells<'_>, CellError> {
+        let batches = self
+            .batches
+            .iter()
+            .map(|batch| {
+                let views = batch
+                    .columns()
+                    .iter()
+                    .zip(self.schema.fields())
+                    .map(|(array, field)| View::new(array, field.name()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((views, batch.num_rows()))
+            })
+            .collect::<Result<Vec<_>, CellError>>()?;
+        Ok(ArrowCells {
+            schema: &self.schema,
+            batches,
+        })
+    }
+}
+
+/// The typed columns of an [`ArrowTable`] (see [`ArrowTable::cells`]).
+#[derive(Debug)]
+pub struct ArrowCells<'t> {
+    schema: &'t SchemaRef,
+    batches: Vec<(Vec<View>, usize)>,
+}
+
+impl ArrowCells<'_> {
+    /// The number of rows.
+    #[must_use]
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Whether the column at `column` holds text (of any Arrow layout; every batch has the
+    /// schema's type). `true` for a table without batches.
+    #[must_use]
+    pub fn is_text(&self, column: usize) -> bool {
+        self.batches.first().is_none_or(|(views, _)| {
+            matches!(
+                views.get(column),
+                Some(View::Utf8(_) | View::LargeUtf8(_) | View::Utf8View(_))
+            )
+        })
+    }
+
+    /// The rows in order, each with its 0-based index over all batches; the values they lend
+    /// live as long as `self`.
+    pub fn rows(&self) -> impl Iterator<Item = ArrowRow<'_>> + '_ {
+        let mut first = 0u64;
+        self.batches.iter().flat_map(move |(views, n)| {
+            let start = first;
+            first += *n as u64;
+            (0..*n).map(move |row| ArrowRow {
+                columns: views,
+                names: self.schema,
+                row,
+                index: start + row as u64,
+            })
+        })
+    }
 }
 
 /// A value of a cell that cannot be read as the column's type.
