@@ -687,28 +687,27 @@ fn compare_with_ledger(
     if let (Some(a), Some(b)) = (p.rated_kva, g.rated_kva) {
         let tol = ctx.options.rating_tolerance;
         let near = |x: f64, y: f64| (x - y).abs() <= tol * x.abs().max(y.abs());
-        let value = Some(format!("pms: {a} kVA; gis: {b} kVA"));
-        if near(a, b * 1000.0) || near(a * 1000.0, b) {
-            ctx.push(
+        let finding = if near(a, b * 1000.0) || near(a * 1000.0, b) {
+            Some((
                 FindingKind::RatingUnit,
-                SourceSystem::Gis,
-                GIS_T,
-                asset,
-                g.row,
-                Some("rated_kva"),
-                value,
                 "one source wrote MVA for kVA (or the reverse); correct its unit",
-            );
-        } else if !near(a, b) {
-            ctx.push(
+            ))
+        } else {
+            (!near(a, b)).then_some((
                 FindingKind::RatingMismatch,
+                "check the nameplate and correct the wrong source",
+            ))
+        };
+        if let Some((kind, suggestion)) = finding {
+            ctx.push(
+                kind,
                 SourceSystem::Gis,
                 GIS_T,
                 asset,
                 g.row,
                 Some("rated_kva"),
-                value,
-                "check the nameplate and correct the wrong source",
+                Some(format!("pms: {a} kVA; gis: {b} kVA")),
+                suggestion,
             );
         }
     }

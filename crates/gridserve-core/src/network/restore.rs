@@ -834,11 +834,7 @@ impl Builder<'_> {
                     let remote = self.remote(tie);
                     let better = match best {
                         None => true,
-                        Some((bl, br, bt, ..)) => {
-                            load > bl + 1e-9
-                                || ((load - bl).abs() <= 1e-9 && (remote && !br))
-                                || ((load - bl).abs() <= 1e-9 && remote == br && tie < bt)
-                        }
+                        Some((bl, br, bt, ..)) => better_tie((load, remote, tie), (bl, br, bt)),
                     };
                     if better {
                         best = Some((load, remote, tie, k, near, far, h));
@@ -894,4 +890,14 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a tie restoring `(load_kw, remote, tie)` is chosen over the best so far: more load
+/// first (beyond 1e-9 kW), then a remote-operable tie, then the lower line id. The planner and
+/// the prediction's section tree choose by this one rule.
+pub(super) fn better_tie(candidate: (f64, bool, u32), best: (f64, bool, u32)) -> bool {
+    let ((load, remote, tie), (bl, br, bt)) = (candidate, best);
+    load > bl + 1e-9
+        || ((load - bl).abs() <= 1e-9 && (remote && !br))
+        || ((load - bl).abs() <= 1e-9 && remote == br && tie < bt)
 }

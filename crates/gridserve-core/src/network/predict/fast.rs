@@ -487,9 +487,7 @@ impl<'a> SectionTree<'a> {
                     let better = match best {
                         None => true,
                         Some((bl, br, bt, ..)) => {
-                            load > bl + 1e-9
-                                || ((load - bl).abs() <= 1e-9 && (remote && !br))
-                                || ((load - bl).abs() <= 1e-9 && remote == br && tie < bt)
+                            super::super::restore::better_tie((load, remote, tie), (bl, br, bt))
                         }
                     };
                     if better {
