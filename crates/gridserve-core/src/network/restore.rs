@@ -39,7 +39,7 @@ use super::error::{Action, NetworkError};
 use super::model::{ElementId, LineId, PointId, SourceId};
 use super::scope::{Scope, Trip};
 use super::state::Operation;
-use super::topology::{NONE, SRC, Topology};
+use super::topology::{NONE, Topology};
 
 /// Options of a restoration plan (JSON keys are the field names; unknown keys are errors).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -410,23 +410,14 @@ impl Builder<'_> {
     /// customers between it and the isolator.
     fn remote_upstream(&self, far: u32, near: u32) -> (Vec<LineId>, usize) {
         let topo = self.topo;
-        let net = &**topo.network();
-        let mut v = far;
-        loop {
-            let code = topo.parent_code(v);
-            if code == NONE || code & SRC != 0 {
-                return (Vec::new(), 0);
-            }
-            let l = LineId(code);
-            let (a, b) = net.line_ends(l);
-            if self.remote(code) && self.is_switch(code) {
+        topo.lines_up(far)
+            .find(|&(_, l)| self.remote(l.0) && self.is_switch(l.0))
+            .map_or((Vec::new(), 0), |(v, l)| {
                 // Everything below the remote switch but not in or below the section stays
                 // out until the manual isolator is opened.
                 let below = topo.below(v).customers;
-                return (vec![l], below.saturating_sub(topo.below(near).customers));
-            }
-            v = if a.0 == v { b.0 } else { a.0 };
-        }
+                (vec![l], below.saturating_sub(topo.below(near).customers))
+            })
     }
 
     /// The first remote switches below `far` on every branch (the downstream side of an
@@ -547,21 +538,13 @@ impl Builder<'_> {
         };
         let mut h = self.source_headroom_kva(src.0);
         let mut lines = Vec::new();
-        let mut v = far;
-        loop {
-            let code = topo.parent_code(v);
-            if code == NONE || code & SRC != 0 {
-                break;
-            }
-            let l = LineId(code);
+        for (v, l) in topo.lines_up(far) {
             if let Some(limit) = cap.line_limit_kva(net, l) {
                 let flow_kw =
-                    topo.below(v).load_kw + self.added_line_kw.get(&code).copied().unwrap_or(0.0);
+                    topo.below(v).load_kw + self.added_line_kw.get(&l.0).copied().unwrap_or(0.0);
                 h = h.min(cap.usable(limit) - cap.kva(flow_kw));
-                lines.push(code);
+                lines.push(l.0);
             }
-            let (a, b) = net.line_ends(l);
-            v = if a.0 == v { b.0 } else { a.0 };
         }
         (h, lines, Some(src))
     }

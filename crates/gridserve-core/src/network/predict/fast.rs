@@ -544,21 +544,13 @@ impl<'a> SectionTree<'a> {
                 sc.touched_comps.push(fc);
             }
             sc.added_comp[fc as usize] += load;
-            let mut v = far;
-            loop {
-                let code = topo.parent_code(v);
-                if code == NONE || code & SRC != 0 {
-                    break;
-                }
-                let l = LineId(code);
+            for (_, l) in topo.lines_up(far) {
                 if self.cap.line_limit_kva(net, l).is_some() {
-                    if sc.added_line[code as usize] == 0.0 {
-                        sc.touched_lines.push(code);
+                    if sc.added_line[l.0 as usize] == 0.0 {
+                        sc.touched_lines.push(l.0);
                     }
-                    sc.added_line[code as usize] += load;
+                    sc.added_line[l.0 as usize] += load;
                 }
-                let (a, b) = net.line_ends(l);
-                v = if a.0 == v { b.0 } else { a.0 };
             }
         }
         for &l in &sc.touched_lines {
@@ -627,19 +619,11 @@ impl<'a> SectionTree<'a> {
             .sum();
         let base_kw = comp.pre_load_kw.last().copied().unwrap_or(0.0) - lost_kw;
         let mut h = cap.usable(total_cap) - cap.kva(base_kw + added_kw);
-        let mut v = far;
-        loop {
-            let code = topo.parent_code(v);
-            if code == NONE || code & SRC != 0 {
-                break;
-            }
-            let l = LineId(code);
+        for (v, l) in topo.lines_up(far) {
             if let Some(limit) = cap.line_limit_kva(net, l) {
-                let flow_kw = topo.below(v).load_kw + added_line[code as usize];
+                let flow_kw = topo.below(v).load_kw + added_line[l.0 as usize];
                 h = h.min(cap.usable(limit) - cap.kva(flow_kw));
             }
-            let (a, b) = net.line_ends(l);
-            v = if a.0 == v { b.0 } else { a.0 };
         }
         h
     }

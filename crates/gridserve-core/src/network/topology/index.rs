@@ -354,6 +354,24 @@ impl Topology {
         self.parent[p as usize]
     }
 
+    /// The lines from energized point `p` up to its source in the depth-first tree, each with
+    /// the point that hangs from it (`p`'s own parent line first); none at a source's point
+    /// or for a point that is not energized.
+    pub(crate) fn lines_up(&self, p: u32) -> impl Iterator<Item = (u32, LineId)> + '_ {
+        let net = &**self.network();
+        let mut v = p;
+        std::iter::from_fn(move || {
+            let code = self.parent_code(v);
+            if code == NONE || code & SRC != 0 {
+                return None;
+            }
+            let (l, below) = (LineId(code), v);
+            let (a, b) = net.line_ends(l);
+            v = if a.0 == v { b.0 } else { a.0 };
+            Some((below, l))
+        })
+    }
+
     /// The counts and load of everything at and below an energized point in the depth-first
     /// tree, in O(1).
     pub(crate) fn below(&self, p: u32) -> ScopeSummary {
