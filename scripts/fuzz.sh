@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of fuzz/ for a bounded time (default 10 s each; first argument to
 # change it), starting from the seed corpus in fuzz/corpus/. A crash fails the script and leaves
-# the input in fuzz/artifacts/<target>/.
+# the input in fuzz/artifacts/<target>/. `--build-only` builds the targets and stops.
 #
 # cargo-fuzz needs the sanitizer flags of a nightly compiler; RUSTC_BOOTSTRAP=1 lets the stable
 # toolchain accept them (its AddressSanitizer runtime ships with the standard library).
@@ -12,6 +12,9 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --ver
 export RUSTC_BOOTSTRAP=1
 cd fuzz
 cargo fuzz build -O
+if [ "$seconds" = "--build-only" ]; then
+    exit 0
+fi
 for target in $(cargo fuzz list); do
     mkdir -p "corpus/$target"
     # A scratch copy of the corpus, so a bounded run does not grow the checked-in seeds.

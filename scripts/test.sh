@@ -4,10 +4,14 @@
 #   2. the Python package, built and installed into a virtual environment this script creates
 #      (.venv, reused on later runs), with its test dependencies from PyPI, then pytest
 #      (including the stub check and the comparisons with pandapower on its bundled networks).
+# Both are built with the `ci` profile of Cargo.toml (light optimisation, debug assertions and
+# overflow checks on), so the dependencies compile once for the two; GRIDSERVE_TEST_PROFILE
+# picks another profile (`release` tests the extension exactly as `pip install` builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+profile=${GRIDSERVE_TEST_PROFILE:-ci}
 
-cargo test --workspace
+cargo test --workspace --profile "$profile"
 
 python=${PYTHON:-python3}
 venv=${GRIDSERVE_VENV:-.venv}
@@ -15,5 +19,5 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "./bindings/python[test]"
+MATURIN_PEP517_ARGS="--profile $profile" "$venv/bin/python" -m pip install --quiet "./bindings/python[test]"
 "$venv/bin/python" -m pytest bindings/python/tests -q

@@ -152,38 +152,44 @@ def test_same_answers_as_rust_on_synthetic_networks() -> None:
     open_now = set(topo.open_switches())
     names = net.line_assets()
     energized = topo.energized()
+    search = _PlainSearch(net, topo, energized)
     for asset, line_id, points in zip(x["switch"], x["line_id"], x["points"]):
         if asset in open_now:
             continue
         lost = topo.scope([("open", asset)]).point_ids()
         assert len(lost) == points, asset
-        assert set(lost) == _bfs_lost(net, topo, energized, int(line_id)), asset
+        assert set(lost) == search.lost(int(line_id)), asset
     assert len(names) == len(kinds)
 
 
-def _bfs_lost(net: gs.Network, topo: gs.Topology, energized: np.ndarray, opened: int) -> set:
-    """Points energized now and not after opening line `opened`, by a plain search."""
-    frm, to = net.line_ends()
-    passing = np.ones(net.line_count, dtype=bool)
-    for a in topo.open_switches():
-        passing[net.line_id(a)] = False
-    passing[opened] = False
-    adj: dict = {}
-    for i in np.nonzero(passing)[0]:
-        a, b = int(frm[i]), int(to[i])
-        adj.setdefault(a, []).append(b)
-        adj.setdefault(b, []).append(a)
-    cols = net.to_columns()
-    sources = {net.point_id(p) for p in cols["sources"]["point"]}
-    seen = set(sources)
-    stack = list(sources)
-    while stack:
-        p = stack.pop()
-        for w in adj.get(p, ()):
-            if w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return {int(p) for p in np.nonzero(energized)[0] if int(p) not in seen}
+class _PlainSearch:
+    """Points energized now and not after opening one line, by a plain depth-first search
+    from the sources over the lines that pass (the adjacency is built once)."""
+
+    def __init__(self, net: gs.Network, topo: gs.Topology, energized: np.ndarray) -> None:
+        frm, to = net.line_ends()
+        passing = np.ones(net.line_count, dtype=bool)
+        for a in topo.open_switches():
+            passing[net.line_id(a)] = False
+        self.adj: dict = {}
+        for i in np.nonzero(passing)[0]:
+            a, b = int(frm[i]), int(to[i])
+            self.adj.setdefault(a, []).append((b, int(i)))
+            self.adj.setdefault(b, []).append((a, int(i)))
+        cols = net.to_columns()
+        self.sources = {net.point_id(p) for p in cols["sources"]["point"]}
+        self.energized = {int(p) for p in np.nonzero(energized)[0]}
+
+    def lost(self, opened: int) -> set:
+        seen = set(self.sources)
+        stack = list(self.sources)
+        while stack:
+            p = stack.pop()
+            for w, line in self.adj.get(p, ()):
+                if line != opened and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return self.energized - seen
 
 
 def test_unsupplied_batch_equals_one_scope_at_a_time() -> None:

@@ -1,6 +1,6 @@
 """gridserve's unsupplied buses equal pandapower.topology.unsupplied_buses on pandapower's and
 SimBench's own networks (shipped with the packages: nothing is downloaded), for the base state,
-every single-switch opening and every single-line outage (on the MV+LV grid, every 20th
+every single-switch opening and every single-line outage (on the MV+LV grid, every 40th
 scenario to keep the suite short; benches/compare runs them all)."""
 
 import warnings
@@ -26,7 +26,7 @@ NETWORKS = {
     "mv_oberrhein": (pn.mv_oberrhein, 1),
     "1-MV-rural--0-sw": (lambda: _simbench("1-MV-rural--0-sw"), 1),
     "1-MV-comm--0-sw": (lambda: _simbench("1-MV-comm--0-sw"), 1),
-    "1-MVLV-rural-all-0-sw": (lambda: _simbench("1-MVLV-rural-all-0-sw"), 20),
+    "1-MVLV-rural-all-0-sw": (lambda: _simbench("1-MVLV-rural-all-0-sw"), 40),
 }
 
 
