@@ -14,61 +14,16 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::TimeZone;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use gridserve::messengers::receiver::WebhookReceiver;
 use gridserve::messengers::{WebhookConfig, WebhookMessenger};
 use gridserve::outbox::{DispatchPolicy, Dispatcher, MemoryMessenger};
 use gridserve::ports::memory::MemoryStore;
-use gridserve::ports::{
-    Channel, EventStore, ManualClock, MessageCategory, NewEvent, OutboundMessage, OutboxStore,
-    Timestamp, china_offset,
-};
+use gridserve::ports::{Channel, EventStore, ManualClock, OutboundMessage, OutboxStore};
 use gridserve::sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use gridserve::synth::storm::{storm_event, storm_notice, storm_start};
 
 const STORM: usize = 200_000;
-
-fn t0() -> Timestamp {
-    china_offset()
-        .with_ymd_and_hms(2026, 7, 14, 15, 30, 0)
-        .single()
-        .expect("a valid time")
-}
-
-fn event(v: u64) -> NewEvent {
-    NewEvent {
-        event_type: "outage.progress".into(),
-        payload_json: format!(
-            r#"{{"outage":"O-17","step":{v},"etr":"2026-07-14T18:00:00+08:00"}}"#
-        ),
-        actor: "system".into(),
-        at: t0(),
-    }
-}
-
-fn notice(stream: &str, version: u64, i: usize) -> OutboundMessage {
-    let address = format!("139{i:08}");
-    OutboundMessage {
-        dedupe_key: format!("{stream}/{version}/{address}/webhook"),
-        stream: stream.into(),
-        stream_version: version,
-        channel: Channel::Webhook,
-        address,
-        customer: Some(format!("01{i:08}")),
-        template: "outage.detected".into(),
-        fields: vec![
-            ("thing1".into(), "城关镇10kV城东线".into()),
-            ("phrase2".into(), "故障停电".into()),
-            ("time3".into(), "2026年7月14日 18:00".into()),
-        ],
-        text: None,
-        link: Some("https://example.invalid/outage/O-17".into()),
-        category: MessageCategory::Urgent,
-        not_before: t0(),
-        expires_at: None,
-        supersede_key: Some(format!("O-17/{i}/progress")),
-    }
-}
 
 fn open(dir: &tempfile::TempDir, name: &str, sync: Synchronous) -> SqliteStore {
     let opts = SqliteOptions {
@@ -81,14 +36,16 @@ fn open(dir: &tempfile::TempDir, name: &str, sync: Synchronous) -> SqliteStore {
 /// Enqueues the storm in one append and dispatches it to a local webhook receiver.
 fn storm() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let notices: Vec<OutboundMessage> = (0..STORM).map(|i| notice("outage/O-17", 1, i)).collect();
+    let notices: Vec<OutboundMessage> = (0..STORM)
+        .map(|i| storm_notice("outage/O-17", 1, i))
+        .collect();
     let mut best = Duration::MAX;
     let mut store = None;
     for run in 0..3 {
         let mut s = open(&dir, &format!("storm-{run}.db"), Synchronous::Full);
         let start = Instant::now();
         let done = s
-            .append("outage/O-17", 0, &[event(1)], &notices)
+            .append("outage/O-17", 0, &[storm_event(1)], &notices)
             .expect("append");
         let took = start.elapsed();
         assert_eq!(done.enqueued, STORM);
@@ -114,14 +71,14 @@ fn storm() {
         STORM as f64 / took.as_secs_f64(),
         rx.connections()
     );
-    let clock = ManualClock::new(t0());
+    let clock = ManualClock::new(storm_start());
     ceilings(&dir, &rx);
 
     // The strict setting: one commit per result.
     let n = 5_000;
     let mut s = open(&dir, "strict.db", Synchronous::Full);
-    let few: Vec<_> = (0..n).map(|i| notice("outage/O-18", 1, i)).collect();
-    s.append("outage/O-18", 0, &[event(1)], &few)
+    let few: Vec<_> = (0..n).map(|i| storm_notice("outage/O-18", 1, i)).collect();
+    s.append("outage/O-18", 0, &[storm_event(1)], &few)
         .expect("append");
     let mut d = Dispatcher::new(DispatchPolicy::default()).expect("policy");
     d.register(Arc::new(
@@ -143,10 +100,10 @@ fn storm() {
 /// store to the local receiver), each for 50,000 notices, with the CPU they cost.
 fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
     const N: usize = 50_000;
-    let notices: Vec<OutboundMessage> = (0..N).map(|i| notice("outage/O-19", 1, i)).collect();
-    let clock = ManualClock::new(t0());
+    let notices: Vec<OutboundMessage> = (0..N).map(|i| storm_notice("outage/O-19", 1, i)).collect();
+    let clock = ManualClock::new(storm_start());
     let mut s = open(dir, "ceiling.db", Synchronous::Full);
-    s.append("outage/O-19", 0, &[event(1)], &notices)
+    s.append("outage/O-19", 0, &[storm_event(1)], &notices)
         .expect("append");
     let mut d = Dispatcher::new(storm_policy(1)).expect("policy");
     d.register(Arc::new(MemoryMessenger::new(Channel::Webhook)));
@@ -160,7 +117,7 @@ fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
     );
     for in_flight in [1, STORM_IN_FLIGHT] {
         let mut m = MemoryStore::new();
-        m.append("outage/O-19", 0, &[event(1)], &notices)
+        m.append("outage/O-19", 0, &[storm_event(1)], &notices)
             .expect("append");
         let (cpu, start) = (cpu_seconds(), Instant::now());
         dispatch_all(&mut m, rx, in_flight, N);
@@ -221,7 +178,7 @@ fn dispatch_all<S: OutboxStore + ?Sized>(
     config.max_idle_connections = in_flight.max(1);
     let mut d = Dispatcher::new(storm_policy(in_flight)).expect("policy");
     d.register(Arc::new(WebhookMessenger::new(config).expect("webhook")));
-    let clock = ManualClock::new(t0());
+    let clock = ManualClock::new(storm_start());
     let cpu = cpu_seconds();
     let start = Instant::now();
     let report = d.run_until_idle(store, &clock).expect("dispatch");
@@ -259,8 +216,12 @@ fn dispatch_group<S: OutboxStore + EventStore>(
                     run += 1;
                     let mut store = open(run);
                     let stream = format!("outage/B-{run}");
-                    let ns: Vec<_> = (0..DISPATCH_N).map(|i| notice(&stream, 1, i)).collect();
-                    store.append(&stream, 0, &[event(1)], &ns).expect("append");
+                    let ns: Vec<_> = (0..DISPATCH_N)
+                        .map(|i| storm_notice(&stream, 1, i))
+                        .collect();
+                    store
+                        .append(&stream, 0, &[storm_event(1)], &ns)
+                        .expect("append");
                     total += dispatch_all(&mut store, &rx, in_flight, DISPATCH_N);
                 }
                 total
@@ -310,12 +271,13 @@ mod pg {
 
     /// The storm on PostgreSQL: printed figures for a 200,000-notice enqueue and dispatch.
     pub(super) fn storm(url: &str) {
-        let notices: Vec<OutboundMessage> =
-            (0..STORM).map(|i| notice("outage/O-17", 1, i)).collect();
+        let notices: Vec<OutboundMessage> = (0..STORM)
+            .map(|i| storm_notice("outage/O-17", 1, i))
+            .collect();
         let mut s = open(url, "storm_print");
         let start = Instant::now();
         let done = s
-            .append("outage/O-17", 0, &[event(1)], &notices)
+            .append("outage/O-17", 0, &[storm_event(1)], &notices)
             .expect("append");
         let took = start.elapsed();
         assert_eq!(done.enqueued, STORM);
@@ -344,8 +306,9 @@ mod pg {
             open(&u, &format!("dispatch_{run}"))
         });
 
-        let notices: Vec<OutboundMessage> =
-            (0..STORM).map(|i| notice("outage/O-17", 1, i)).collect();
+        let notices: Vec<OutboundMessage> = (0..STORM)
+            .map(|i| storm_notice("outage/O-17", 1, i))
+            .collect();
         let mut g = c.benchmark_group("storm_enqueue_postgres");
         g.sample_size(10)
             .sampling_mode(SamplingMode::Flat)
@@ -360,7 +323,7 @@ mod pg {
                     let mut s = open(&url, &format!("storm_{run}"));
                     let start = Instant::now();
                     let done = s
-                        .append("outage/O-17", 0, &[event(1)], black_box(&notices))
+                        .append("outage/O-17", 0, &[storm_event(1)], black_box(&notices))
                         .expect("append");
                     total += start.elapsed();
                     assert_eq!(done.enqueued, STORM);
@@ -395,11 +358,11 @@ fn appends(c: &mut Criterion) {
             b.iter(|| {
                 let stream = "defect/D-1";
                 let ns = [
-                    notice(stream, version + 1, 1),
-                    notice(stream, version + 1, 2),
+                    storm_notice(stream, version + 1, 1),
+                    storm_notice(stream, version + 1, 2),
                 ];
                 let done = s
-                    .append(stream, version, &[event(version + 1)], black_box(&ns))
+                    .append(stream, version, &[storm_event(version + 1)], black_box(&ns))
                     .expect("append");
                 version = done.version;
             });

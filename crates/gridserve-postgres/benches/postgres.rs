@@ -13,58 +13,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::TimeZone;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridserve_core::outbox::{DispatchPolicy, Dispatcher};
-use gridserve_core::ports::{
-    Channel, EventStore, ManualClock, MessageCategory, NewEvent, OutboundMessage, Timestamp,
-    china_offset,
-};
+use gridserve_core::ports::{EventStore, ManualClock, OutboundMessage};
 use gridserve_messengers::receiver::WebhookReceiver;
 use gridserve_messengers::{WebhookConfig, WebhookMessenger};
 use gridserve_postgres::{PgOptions, PostgresStore, TempCluster};
-
-fn t0() -> Timestamp {
-    china_offset()
-        .with_ymd_and_hms(2026, 7, 14, 15, 30, 0)
-        .single()
-        .expect("a valid time")
-}
-
-fn event(v: u64) -> NewEvent {
-    NewEvent {
-        event_type: "outage.progress".into(),
-        payload_json: format!(
-            r#"{{"outage":"O-17","step":{v},"etr":"2026-07-14T18:00:00+08:00"}}"#
-        ),
-        actor: "system".into(),
-        at: t0(),
-    }
-}
-
-fn notice(stream: &str, version: u64, i: usize) -> OutboundMessage {
-    let address = format!("139{i:08}");
-    OutboundMessage {
-        dedupe_key: format!("{stream}/{version}/{address}/webhook"),
-        stream: stream.into(),
-        stream_version: version,
-        channel: Channel::Webhook,
-        address,
-        customer: Some(format!("01{i:08}")),
-        template: "outage.detected".into(),
-        fields: vec![
-            ("thing1".into(), "城关镇10kV城东线".into()),
-            ("phrase2".into(), "故障停电".into()),
-            ("time3".into(), "2026年7月14日 18:00".into()),
-        ],
-        text: None,
-        link: Some("https://example.invalid/outage/O-17".into()),
-        category: MessageCategory::Urgent,
-        not_before: t0(),
-        expires_at: None,
-        supersede_key: Some(format!("O-17/{i}/progress")),
-    }
-}
+use gridserve_synth::storm::{storm_event, storm_notice, storm_start};
 
 /// The server, and a fresh database on it for each use.
 struct Server {
@@ -149,7 +104,7 @@ fn rate(n: usize, took: Duration) -> f64 {
 /// receiver with one dispatcher and, on a fresh copy, with two.
 fn storm(server: &Server) {
     let n = storm_size();
-    let notices: Vec<OutboundMessage> = (0..n).map(|i| notice("outage/O-17", 1, i)).collect();
+    let notices: Vec<OutboundMessage> = (0..n).map(|i| storm_notice("outage/O-17", 1, i)).collect();
     let mut best = Duration::MAX;
     let mut url = String::new();
     for run in 0..3 {
@@ -157,7 +112,7 @@ fn storm(server: &Server) {
         let mut s = PostgresStore::connect(&url).expect("connect");
         let start = Instant::now();
         let done = s
-            .append("outage/O-17", 0, &[event(1)], &notices)
+            .append("outage/O-17", 0, &[storm_event(1)], &notices)
             .expect("append");
         let took = start.elapsed();
         assert_eq!(done.enqueued, n);
@@ -179,7 +134,7 @@ fn storm(server: &Server) {
         record_batch: 256,
         ..DispatchPolicy::default()
     };
-    let clock = ManualClock::new(t0());
+    let clock = ManualClock::new(storm_start());
 
     // One dispatcher on the last storm database.
     let mut s = PostgresStore::connect(&url).expect("connect");
@@ -201,7 +156,7 @@ fn storm(server: &Server) {
     let url = server.fresh("gs_bench_storm_two");
     PostgresStore::connect(&url)
         .expect("connect")
-        .append("outage/O-17", 0, &[event(1)], &notices)
+        .append("outage/O-17", 0, &[storm_event(1)], &notices)
         .expect("append");
     let before = rx.count();
     let start = Instant::now();
@@ -223,7 +178,7 @@ fn storm(server: &Server) {
                 d.register(Arc::new(
                     WebhookMessenger::new(WebhookConfig::new(target)).expect("webhook"),
                 ));
-                let clock = ManualClock::new(t0());
+                let clock = ManualClock::new(storm_start());
                 d.run_until_idle(&mut s, &clock).expect("dispatch").sent
             })
         })
@@ -242,8 +197,10 @@ fn storm(server: &Server) {
     let few = n.min(5_000);
     let url = server.fresh("gs_bench_strict");
     let mut s = PostgresStore::connect(&url).expect("connect");
-    let ns: Vec<_> = (0..few).map(|i| notice("outage/O-18", 1, i)).collect();
-    s.append("outage/O-18", 0, &[event(1)], &ns)
+    let ns: Vec<_> = (0..few)
+        .map(|i| storm_notice("outage/O-18", 1, i))
+        .collect();
+    s.append("outage/O-18", 0, &[storm_event(1)], &ns)
         .expect("append");
     let mut d = Dispatcher::new(DispatchPolicy::default()).expect("policy");
     d.register(Arc::new(
@@ -273,11 +230,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let stream = "defect/D-1";
             let ns = [
-                notice(stream, version + 1, 1),
-                notice(stream, version + 1, 2),
+                storm_notice(stream, version + 1, 1),
+                storm_notice(stream, version + 1, 2),
             ];
             let done = s
-                .append(stream, version, &[event(version + 1)], black_box(&ns))
+                .append(stream, version, &[storm_event(version + 1)], black_box(&ns))
                 .expect("append");
             version = done.version;
         });

@@ -1,8 +1,9 @@
 //! Synthetic distribution networks and shared test helpers for gridserve, kept apart from the
 //! library the way fixtures are: the deterministic network generator used by tests, examples
 //! and benchmarks ([`generate`]), the project's one seeded random number generator ([`Rng`],
-//! [`SplitMix64`], re-exported from `gridserve_core::rng`), and [`reference`]: an independent
-//! breadth-first reference and small random networks for property tests.
+//! [`SplitMix64`], re-exported from `gridserve_core::rng`), [`reference`]: an independent
+//! breadth-first reference and small random networks for property tests, and [`storm`]: the
+//! outage storm's events and notices the SQLite and PostgreSQL outbox benchmarks share.
 //!
 //! The facade re-exports this crate as `gridserve::synth`.
 //!
@@ -75,6 +76,7 @@
 pub mod cim;
 pub mod reference;
 pub mod sources;
+pub mod storm;
 #[cfg(test)]
 mod tests;
 
