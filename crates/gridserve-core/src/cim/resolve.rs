@@ -19,7 +19,7 @@ impl Ctx<'_> {
         names
             .mrid
             .as_deref()
-            .unwrap_or(&self.raw.ids[sym as usize])
+            .unwrap_or_else(|| self.raw.ids.get(sym))
             .to_owned()
     }
 
@@ -53,10 +53,7 @@ impl Ctx<'_> {
     }
 
     fn missing(&self, sym: u32, names: Option<&Names>, line: u64, attribute: &str) -> CimError {
-        let id = names.map_or_else(
-            || self.raw.ids[sym as usize].to_string(),
-            |n| self.mrid(sym, n),
-        );
+        let id = names.map_or_else(|| self.raw.ids.get(sym).to_string(), |n| self.mrid(sym, n));
         CimError::Missing {
             file: self.file.into(),
             line,
@@ -78,9 +75,9 @@ impl Ctx<'_> {
             file: self.file.into(),
             line,
             element: self.class_of(sym).into(),
-            id: excerpt(&self.raw.ids[sym as usize]).into(),
+            id: excerpt(self.raw.ids.get(sym)).into(),
             attribute: attribute.into(),
-            target: excerpt(&self.raw.ids[target as usize]).into(),
+            target: excerpt(self.raw.ids.get(target)).into(),
             reason: reason.into(),
         }
     }
