@@ -143,11 +143,32 @@ pub(super) struct Def {
     pub line: u64,
 }
 
-/// Name and explicit mRID of an object.
-#[derive(Debug, Default)]
+/// Where a text of an object (a name, an mRID) is in [`Raw::texts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// Name and explicit mRID of an object, in [`Raw::texts`] (no allocation per object).
+#[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Names {
-    pub name: Option<Box<str>>,
-    pub mrid: Option<Box<str>>,
+    name: Option<Span>,
+    mrid: Option<Span>,
+}
+
+impl Names {
+    /// The same texts `by` bytes further on (a part's texts appended after another's).
+    fn shifted(self, by: usize) -> Self {
+        let shift = |s: Span| Span {
+            start: s.start + by,
+            end: s.end + by,
+        };
+        Self {
+            name: self.name.map(shift),
+            mrid: self.mrid.map(shift),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -207,6 +228,8 @@ pub(super) struct Raw {
     /// Where each symbol is defined (`None`: only referred to).
     pub defs: Vec<Option<Def>>,
     pub class_names: Vec<Box<str>>,
+    /// The names and mRIDs of the objects, end to end.
+    pub texts: String,
     pub nodes: Vec<NodeRec>,
     pub terminals: Vec<TermRec>,
     pub devices: Vec<DevRec>,
@@ -290,6 +313,27 @@ impl IdTable {
                 hashes.push(hash);
                 (sym, true)
             }
+        }
+    }
+}
+
+impl Raw {
+    /// An object's `IdentifiedObject.name`, if it has one.
+    pub(super) fn name(&self, names: &Names) -> Option<&str> {
+        names.name.map(|s| &self.texts[s.start..s.end])
+    }
+
+    /// An object's `IdentifiedObject.mRID`, if it has one.
+    pub(super) fn mrid(&self, names: &Names) -> Option<&str> {
+        names.mrid.map(|s| &self.texts[s.start..s.end])
+    }
+
+    fn push_text(&mut self, text: &str) -> Span {
+        let start = self.texts.len();
+        self.texts.push_str(text);
+        Span {
+            start,
+            end: self.texts.len(),
         }
     }
 }
@@ -459,6 +503,8 @@ impl Parsed {
             )
             .collect();
         let r = &mut self.raw;
+        let texts = r.texts.len();
+        r.texts.push_str(&t.texts);
         let offsets = [
             r.nodes.len(),
             r.terminals.len(),
@@ -491,6 +537,7 @@ impl Parsed {
             sym: sym(n.sym),
             line: n.line + shift,
             container: sym(n.container),
+            names: n.names.shifted(texts),
             ..n
         }));
         r.terminals.extend(t.terminals.into_iter().map(|x| TermRec {
@@ -505,6 +552,7 @@ impl Parsed {
             line: d.line + shift,
             class_name: classes[d.class_name as usize],
             container: sym(d.container),
+            names: d.names.shifted(texts),
             ..d
         }));
         r.ends.extend(t.ends.into_iter().map(|e| EndRec {
@@ -517,7 +565,7 @@ impl Parsed {
         r.containers
             .extend(t.containers.into_iter().map(|c| ContRec {
                 parent: sym(c.parent),
-                ..c
+                names: c.names.shifted(texts),
             }));
         self.lines += tail.lines;
         Some(self)
@@ -1007,8 +1055,11 @@ impl State<'_> {
         let v = text.trim();
         match prop {
             Prop::Name => {
-                if let Some(cur) = self.cur.as_mut() {
-                    cur.names.name = Some(Box::from(v));
+                if self.cur.is_some() {
+                    let span = self.raw.push_text(v);
+                    if let Some(cur) = self.cur.as_mut() {
+                        cur.names.name = Some(span);
+                    }
                 }
             }
             Prop::Mrid => {
@@ -1016,8 +1067,11 @@ impl State<'_> {
                 if id.is_empty() {
                     return Err(self.value_error(attribute, text, line, "an empty mRID"));
                 }
-                if let Some(cur) = self.cur.as_mut() {
-                    cur.names.mrid = Some(Box::from(id));
+                if self.cur.is_some() {
+                    let span = self.raw.push_text(id);
+                    if let Some(cur) = self.cur.as_mut() {
+                        cur.names.mrid = Some(span);
+                    }
                 }
             }
             Prop::Container | Prop::Parent | Prop::Equipment | Prop::Node | Prop::EndTerminal => {

@@ -718,3 +718,55 @@ fn namespace_variants_read_in_two_parts_equal_one_pass() {
         assert!(splits >= 30, "{name}: only {splits} splits");
     }
 }
+
+#[test]
+fn the_model_built_on_two_threads_equals_one_thread() {
+    // Results and first errors (a nameless node, a terminal without its node, a nameless
+    // device, the two together: the node's error comes first) are the same either way.
+    let data = gridserve_synth::generate(&gridserve_synth::SynthConfig::with_points(400, 3));
+    let mut synth = Vec::new();
+    gridserve_synth::write_cim(&data, &mut synth).unwrap();
+    let synth = String::from_utf8(synth).unwrap();
+    let nameless_node = FEEDER.replace(
+        "<cim:IdentifiedObject.name>N3</cim:IdentifiedObject.name>",
+        "",
+    );
+    let no_node = FEEDER.replace(
+        "<cim:Terminal.ConnectivityNode rdf:resource=\"#_BUS\"/></cim:Terminal>\n  <cim:Breaker",
+        "</cim:Terminal>\n  <cim:Breaker",
+    );
+    let nameless_device = FEEDER.replace(
+        "<cim:IdentifiedObject.name>L-1</cim:IdentifiedObject.name>",
+        "",
+    );
+    let both = nameless_device.replace(
+        "<cim:IdentifiedObject.name>N3</cim:IdentifiedObject.name>",
+        "",
+    );
+    let mut errors = 0;
+    for (name, text) in [
+        ("feeder", FEEDER.to_owned()),
+        ("synth", synth),
+        ("nameless node", nameless_node),
+        ("no node", no_node),
+        ("nameless device", nameless_device),
+        ("both", both),
+    ] {
+        let raw = parse::parse(text.as_bytes(), "f.xml", 0).unwrap();
+        for options in [
+            CimOptions::default(),
+            CimOptions {
+                asset_id: AssetId::Mrid,
+                machines_as_sources: true,
+                ..CimOptions::default()
+            },
+        ] {
+            let one = resolve::resolve_with(&raw, "f.xml", &options, false);
+            let two = resolve::resolve_with(&raw, "f.xml", &options, true);
+            errors += usize::from(one.is_err());
+            assert_eq!(format!("{two:?}"), format!("{one:?}"), "{name}");
+        }
+    }
+    // Each bad document fails under the name rule; the terminal also under the mRID rule.
+    assert_eq!(errors, 5);
+}
