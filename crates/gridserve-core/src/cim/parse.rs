@@ -299,6 +299,11 @@ impl IdTable {
         self.intern_hashed(id, hash)
     }
 
+    /// The symbol of `id` (whose hash under this table's hasher is `hash`), if it is filed.
+    fn find(&self, id: &str, hash: u64) -> Option<u32> {
+        self.table.find(hash, |&s| self.ids.get(s) == id).copied()
+    }
+
     /// As [`Self::intern`], with the hash of `id` under this table's hasher.
     fn intern_hashed(&mut self, id: &str, hash: u64) -> (u32, bool) {
         let Self {
@@ -347,7 +352,7 @@ pub(super) fn normalise_id(raw: &str) -> &str {
 }
 
 /// The object being read.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct Cur {
     kind: Kind,
     class: u16,
@@ -465,44 +470,69 @@ impl Parsed {
 
     /// Appends the parse of the [`Part::Tail`] that follows this [`Part::Head`], numbering
     /// symbols and classes as one parse of the whole document would (in order of first
-    /// appearance) and moving the tail's lines after the head's. `None` when an id is defined
-    /// in both parts: the caller parses the whole document again for the exact error. Both
-    /// parts must have hashed their ids with the same hasher.
-    pub(super) fn append(mut self, tail: Parsed) -> Option<Parsed> {
+    /// appearance) and moving the tail's lines after the head's, and gives the records. `None`
+    /// when an id is defined in both parts: the caller parses the whole document again for the
+    /// exact error. Both parts must have hashed their ids with the same hasher.
+    pub(super) fn append(self, tail: Parsed) -> Option<Raw> {
         let Parsed {
             ids: tail_ids,
             raw: t,
             ..
         } = tail;
-        let shift = self.lines;
-        let ids = &mut self.ids;
-        let hashes = &ids.hashes;
-        ids.table
-            .reserve(tail_ids.ids.len(), |&s| hashes[s as usize]);
-        let mut syms = Vec::with_capacity(tail_ids.ids.len());
-        for (i, &hash) in tail_ids.hashes.iter().enumerate() {
-            let id = tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE));
-            let (sym, new) = ids.intern_hashed(id, hash);
-            if new {
-                self.raw.defs.push(None);
+        let Parsed {
+            ids: head_ids,
+            raw: mut head,
+            lines: shift,
+        } = self;
+        // Which of the tail's ids the head has, looked up on two threads (the head's table
+        // is only read); the others are numbered after the head's in the tail's order, as
+        // one pass would have met them. No id is filed again: the table is not needed after.
+        let n = tail_ids.ids.len();
+        let look = |range: std::ops::Range<usize>| -> Vec<u32> {
+            range
+                .map(|i| {
+                    let id = tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE));
+                    head_ids.find(id, tail_ids.hashes[i]).unwrap_or(NONE)
+                })
+                .collect()
+        };
+        let found = std::thread::scope(|s| {
+            let first = s.spawn(|| look(0..n / 2));
+            let mut second = look(n / 2..n);
+            let mut found = first
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            found.append(&mut second);
+            found
+        });
+        let mut ids = head_ids.ids;
+        let mut syms = Vec::with_capacity(n);
+        for (i, at) in found.into_iter().enumerate() {
+            if at == NONE {
+                let sym = u32::try_from(ids.len()).unwrap_or(NONE);
+                ids.push(tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE)));
+                head.defs.push(None);
+                syms.push(sym);
+            } else {
+                syms.push(at);
             }
-            syms.push(sym);
         }
+        head.ids = ids;
         let sym = |s: u32| if s == NONE { NONE } else { syms[s as usize] };
         let classes: Vec<u16> = t
             .class_names
             .iter()
             .map(
-                |name| match self.raw.class_names.iter().position(|c| c == name) {
+                |name| match head.class_names.iter().position(|c| c == name) {
                     Some(i) => u16::try_from(i).unwrap_or(u16::MAX),
                     None => {
-                        self.raw.class_names.push(name.clone());
-                        u16::try_from(self.raw.class_names.len() - 1).unwrap_or(u16::MAX)
+                        head.class_names.push(name.clone());
+                        u16::try_from(head.class_names.len() - 1).unwrap_or(u16::MAX)
                     }
                 },
             )
             .collect();
-        let r = &mut self.raw;
+        let r = &mut head;
         let texts = r.texts.len();
         r.texts.push_str(&t.texts);
         let offsets = [
@@ -538,7 +568,6 @@ impl Parsed {
             line: n.line + shift,
             container: sym(n.container),
             names: n.names.shifted(texts),
-            ..n
         }));
         r.terminals.extend(t.terminals.into_iter().map(|x| TermRec {
             sym: sym(x.sym),
@@ -567,8 +596,7 @@ impl Parsed {
                 parent: sym(c.parent),
                 names: c.names.shifted(texts),
             }));
-        self.lines += tail.lines;
-        Some(self)
+        Some(head)
     }
 }
 
@@ -1283,7 +1311,7 @@ pub(super) fn parse_split(path: &Path, file: &str, ids_hint: usize, from: u64) -
     let (Ok(head), Ok(Ok(tail))) = (head, tail) else {
         return None;
     };
-    head.append(tail).map(Parsed::finish)
+    head.append(tail)
 }
 
 /// The root's start tag (line breaks made spaces, which attribute-value normalisation does
