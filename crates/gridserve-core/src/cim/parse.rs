@@ -261,6 +261,14 @@ impl Ids {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
     }
+
+    /// Whether symbol `sym`'s id is `id` (compared as bytes: no character boundary checks on
+    /// the table's hot path).
+    fn is(&self, sym: u32, id: &str) -> bool {
+        let i = sym as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.as_bytes().get(start..self.ends[i]) == Some(id.as_bytes())
+    }
 }
 
 impl std::fmt::Debug for Ids {
@@ -301,7 +309,7 @@ impl IdTable {
 
     /// The symbol of `id` (whose hash under this table's hasher is `hash`), if it is filed.
     fn find(&self, id: &str, hash: u64) -> Option<u32> {
-        self.table.find(hash, |&s| self.ids.get(s) == id).copied()
+        self.table.find(hash, |&s| self.ids.is(s, id)).copied()
     }
 
     /// As [`Self::intern`], with the hash of `id` under this table's hasher.
@@ -309,7 +317,7 @@ impl IdTable {
         let Self {
             ids, hashes, table, ..
         } = self;
-        match table.entry(hash, |&s| ids.get(s) == id, |&s| hashes[s as usize]) {
+        match table.entry(hash, |&s| ids.is(s, id), |&s| hashes[s as usize]) {
             Entry::Occupied(e) => (*e.get(), false),
             Entry::Vacant(e) => {
                 let sym = u32::try_from(ids.len()).unwrap_or(NONE);
