@@ -16,7 +16,8 @@
 //! records are the same as one pass gives, symbol for symbol; a file that cannot be split
 //! (objects not on lines of their own, a DOCTYPE, another encoding than UTF-8) or a part that
 //! fails (a malformed document, an id defined in both parts) is read again in one pass, so
-//! errors are the one-pass errors.
+//! errors are the one-pass errors. A large model (20,000 nodes and devices or more) is also
+//! resolved on two threads, with the same result and the same first error as on one.
 //!
 //! The subset read, the mapping to [`CimDevice`] and to the network's records, the options and
 //! the errors are specified in `docs/formats/cim.md`. In short:

@@ -4,11 +4,14 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::Entry;
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::name::{NamespaceError, NamespaceResolver, QName, ResolveResult};
+use quick_xml::reader::Reader;
 
 use super::CimError;
 use crate::error_info::excerpt;
@@ -140,11 +143,32 @@ pub(super) struct Def {
     pub line: u64,
 }
 
-/// Name and explicit mRID of an object.
-#[derive(Debug, Default)]
+/// Where a text of an object (a name, an mRID) is in [`Raw::texts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// Name and explicit mRID of an object, in [`Raw::texts`] (no allocation per object).
+#[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Names {
-    pub name: Option<Box<str>>,
-    pub mrid: Option<Box<str>>,
+    name: Option<Span>,
+    mrid: Option<Span>,
+}
+
+impl Names {
+    /// The same texts `by` bytes further on (a part's texts appended after another's).
+    fn shifted(self, by: usize) -> Self {
+        let shift = |s: Span| Span {
+            start: s.start + by,
+            end: s.end + by,
+        };
+        Self {
+            name: self.name.map(shift),
+            mrid: self.mrid.map(shift),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -200,15 +224,131 @@ pub(super) struct ContRec {
 #[derive(Debug, Default)]
 pub(super) struct Raw {
     /// The normalised id of each symbol.
-    pub ids: Vec<Box<str>>,
+    pub ids: Ids,
     /// Where each symbol is defined (`None`: only referred to).
     pub defs: Vec<Option<Def>>,
     pub class_names: Vec<Box<str>>,
+    /// The names and mRIDs of the objects, end to end.
+    pub texts: String,
     pub nodes: Vec<NodeRec>,
     pub terminals: Vec<TermRec>,
     pub devices: Vec<DevRec>,
     pub ends: Vec<EndRec>,
     pub containers: Vec<ContRec>,
+}
+
+/// The normalised ids, one per symbol, end to end in one buffer (no allocation per id).
+#[derive(Default)]
+pub(super) struct Ids {
+    text: String,
+    /// Where each id ends in `text` (it starts where the one before ends).
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    /// The id of symbol `sym`.
+    pub(super) fn get(&self, sym: u32) -> &str {
+        let i = sym as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// Whether symbol `sym`'s id is `id` (compared as bytes: no character boundary checks on
+    /// the table's hot path).
+    fn is(&self, sym: u32, id: &str) -> bool {
+        let i = sym as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.as_bytes().get(start..self.ends[i]) == Some(id.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries((0..self.len()).map(|i| self.get(u32::try_from(i).unwrap_or(NONE))))
+            .finish()
+    }
+}
+
+/// The id table of a parse: each symbol's id and the hash it is filed under, and the table
+/// from an id's hash to its symbol. Symbols are numbered in order of first appearance.
+struct IdTable {
+    ids: Ids,
+    hashes: Vec<u64>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl IdTable {
+    fn new(capacity: usize, hasher: DefaultHashBuilder) -> Self {
+        Self {
+            ids: Ids {
+                text: String::with_capacity(capacity.saturating_mul(8)),
+                ends: Vec::with_capacity(capacity),
+            },
+            hashes: Vec::with_capacity(capacity),
+            table: HashTable::with_capacity(capacity),
+            hasher,
+        }
+    }
+
+    /// The symbol of `id`, and whether it is new.
+    fn intern(&mut self, id: &str) -> (u32, bool) {
+        let hash = self.hasher.hash_one(id);
+        self.intern_hashed(id, hash)
+    }
+
+    /// The symbol of `id` (whose hash under this table's hasher is `hash`), if it is filed.
+    fn find(&self, id: &str, hash: u64) -> Option<u32> {
+        self.table.find(hash, |&s| self.ids.is(s, id)).copied()
+    }
+
+    /// As [`Self::intern`], with the hash of `id` under this table's hasher.
+    fn intern_hashed(&mut self, id: &str, hash: u64) -> (u32, bool) {
+        let Self {
+            ids, hashes, table, ..
+        } = self;
+        match table.entry(hash, |&s| ids.is(s, id), |&s| hashes[s as usize]) {
+            Entry::Occupied(e) => (*e.get(), false),
+            Entry::Vacant(e) => {
+                let sym = u32::try_from(ids.len()).unwrap_or(NONE);
+                e.insert(sym);
+                ids.push(id);
+                hashes.push(hash);
+                (sym, true)
+            }
+        }
+    }
+}
+
+impl Raw {
+    /// An object's `IdentifiedObject.name`, if it has one.
+    pub(super) fn name(&self, names: &Names) -> Option<&str> {
+        names.name.map(|s| &self.texts[s.start..s.end])
+    }
+
+    /// An object's `IdentifiedObject.mRID`, if it has one.
+    pub(super) fn mrid(&self, names: &Names) -> Option<&str> {
+        names.mrid.map(|s| &self.texts[s.start..s.end])
+    }
+
+    fn push_text(&mut self, text: &str) -> Span {
+        let start = self.texts.len();
+        self.texts.push_str(text);
+        Span {
+            start,
+            end: self.texts.len(),
+        }
+    }
 }
 
 /// An id as written (`_abc`, `#_abc`, `urn:uuid:abc`) without its decorations.
@@ -220,7 +360,7 @@ pub(super) fn normalise_id(raw: &str) -> &str {
 }
 
 /// The object being read.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct Cur {
     kind: Kind,
     class: u16,
@@ -271,8 +411,10 @@ impl Cur {
 /// buffer, can be handled while the state changes).
 struct State<'f> {
     file: &'f str,
-    map: HashMap<Box<str>, u32>,
+    ids: IdTable,
     class_map: HashMap<Box<str>, u16>,
+    /// The class index of `RDF` (the root), once the root is read.
+    root_class: u16,
     raw: Raw,
     /// Element depth: 0 outside the root, 1 inside `rdf:RDF`, 2 inside an object, 3 inside a
     /// property.
@@ -295,7 +437,14 @@ struct State<'f> {
 /// `ids_hint`: how many ids to make room for at the start (an estimate from the file's size;
 /// 0 if unknown), which saves growing the id table many times over a large file.
 pub(super) fn parse<R: BufRead>(reader: R, file: &str, ids_hint: usize) -> Result<Raw, CimError> {
-    parse_part(reader, file, ids_hint, Part::Whole).map(Parsed::finish)
+    parse_part(
+        reader,
+        file,
+        ids_hint,
+        Part::Whole,
+        DefaultHashBuilder::default(),
+    )
+    .map(Parsed::finish)
 }
 
 /// Which part of a document a parse reads.
@@ -314,7 +463,7 @@ pub(super) enum Part {
 /// What a parse of a part leaves: the id table still as a map, the records and the line
 /// breaks read.
 pub(super) struct Parsed {
-    map: HashMap<Box<str>, u32>,
+    ids: IdTable,
     raw: Raw,
     lines: u64,
 }
@@ -322,55 +471,78 @@ pub(super) struct Parsed {
 impl Parsed {
     /// The records with the id of each symbol in [`Raw::ids`].
     pub(super) fn finish(self) -> Raw {
-        let Parsed { map, mut raw, .. } = self;
-        let mut ids: Vec<Box<str>> = vec![Box::from(""); map.len()];
-        for (id, sym) in map {
-            ids[sym as usize] = id;
-        }
-        raw.ids = ids;
+        let Parsed { ids, mut raw, .. } = self;
+        raw.ids = ids.ids;
         raw
     }
 
     /// Appends the parse of the [`Part::Tail`] that follows this [`Part::Head`], numbering
     /// symbols and classes as one parse of the whole document would (in order of first
-    /// appearance) and moving the tail's lines after the head's. `None` when an id is defined
-    /// in both parts: the caller parses the whole document again for the exact error.
-    pub(super) fn append(mut self, tail: Parsed) -> Option<Parsed> {
+    /// appearance) and moving the tail's lines after the head's, and gives the records. `None`
+    /// when an id is defined in both parts: the caller parses the whole document again for the
+    /// exact error. Both parts must have hashed their ids with the same hasher.
+    pub(super) fn append(self, tail: Parsed) -> Option<Raw> {
         let Parsed {
-            map: tail_map,
+            ids: tail_ids,
             raw: t,
             ..
         } = tail;
-        let shift = self.lines;
-        let mut tail_ids: Vec<Option<Box<str>>> = vec![None; tail_map.len()];
-        for (id, sym) in tail_map {
-            tail_ids[sym as usize] = Some(id);
+        let Parsed {
+            ids: head_ids,
+            raw: mut head,
+            lines: shift,
+        } = self;
+        // Which of the tail's ids the head has, looked up on two threads (the head's table
+        // is only read); the others are numbered after the head's in the tail's order, as
+        // one pass would have met them. No id is filed again: the table is not needed after.
+        let n = tail_ids.ids.len();
+        let look = |range: std::ops::Range<usize>| -> Vec<u32> {
+            range
+                .map(|i| {
+                    let id = tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE));
+                    head_ids.find(id, tail_ids.hashes[i]).unwrap_or(NONE)
+                })
+                .collect()
+        };
+        let found = std::thread::scope(|s| {
+            let first = s.spawn(|| look(0..n / 2));
+            let mut second = look(n / 2..n);
+            let mut found = first
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            found.append(&mut second);
+            found
+        });
+        let mut ids = head_ids.ids;
+        let mut syms = Vec::with_capacity(n);
+        for (i, at) in found.into_iter().enumerate() {
+            if at == NONE {
+                let sym = u32::try_from(ids.len()).unwrap_or(NONE);
+                ids.push(tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE)));
+                head.defs.push(None);
+                syms.push(sym);
+            } else {
+                syms.push(at);
+            }
         }
-        let mut syms = Vec::with_capacity(tail_ids.len());
-        for id in tail_ids {
-            let id = id.unwrap_or_default();
-            let next = u32::try_from(self.raw.defs.len()).unwrap_or(NONE);
-            let sym = *self.map.entry(id).or_insert_with(|| {
-                self.raw.defs.push(None);
-                next
-            });
-            syms.push(sym);
-        }
+        head.ids = ids;
         let sym = |s: u32| if s == NONE { NONE } else { syms[s as usize] };
         let classes: Vec<u16> = t
             .class_names
             .iter()
             .map(
-                |name| match self.raw.class_names.iter().position(|c| c == name) {
+                |name| match head.class_names.iter().position(|c| c == name) {
                     Some(i) => u16::try_from(i).unwrap_or(u16::MAX),
                     None => {
-                        self.raw.class_names.push(name.clone());
-                        u16::try_from(self.raw.class_names.len() - 1).unwrap_or(u16::MAX)
+                        head.class_names.push(name.clone());
+                        u16::try_from(head.class_names.len() - 1).unwrap_or(u16::MAX)
                     }
                 },
             )
             .collect();
-        let r = &mut self.raw;
+        let r = &mut head;
+        let texts = r.texts.len();
+        r.texts.push_str(&t.texts);
         let offsets = [
             r.nodes.len(),
             r.terminals.len(),
@@ -403,7 +575,7 @@ impl Parsed {
             sym: sym(n.sym),
             line: n.line + shift,
             container: sym(n.container),
-            ..n
+            names: n.names.shifted(texts),
         }));
         r.terminals.extend(t.terminals.into_iter().map(|x| TermRec {
             sym: sym(x.sym),
@@ -417,6 +589,7 @@ impl Parsed {
             line: d.line + shift,
             class_name: classes[d.class_name as usize],
             container: sym(d.container),
+            names: d.names.shifted(texts),
             ..d
         }));
         r.ends.extend(t.ends.into_iter().map(|e| EndRec {
@@ -429,21 +602,115 @@ impl Parsed {
         r.containers
             .extend(t.containers.into_iter().map(|c| ContRec {
                 parent: sym(c.parent),
-                ..c
+                names: c.names.shifted(texts),
             }));
-        self.lines += tail.lines;
-        Some(self)
+        Some(head)
     }
 }
 
-/// Parses one [`Part`] of a document.
+/// Which namespace a name is in, as far as the reader cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NsClass {
+    /// The RDF namespace.
+    Rdf,
+    /// A CIM namespace (under [`CIM_NS_PREFIX`]).
+    Cim,
+    /// Any other namespace, or none.
+    Other,
+    /// A prefix no declaration in scope binds.
+    Unknown,
+}
+
+/// How many prefixes (of element names, of attribute names) [`Namespaces`] remembers: a CGMES
+/// file uses two or three; a file with more resolves the others each time.
+const NS_CACHE: usize = 8;
+
+/// The namespace declarations in scope. Only an element that declares namespaces (the root, in
+/// a CGMES file) opens a scope in the resolver, and what each prefix resolves to is remembered
+/// until the declarations in scope change, so an element name or attribute is resolved by
+/// comparing its prefix with the two or three the file uses.
+struct Namespaces {
+    resolver: NamespaceResolver,
+    /// The element depth (before the element) of each element whose declarations are in the
+    /// resolver, innermost last.
+    scopes: Vec<u32>,
+    /// Prefix (`None`: no prefix) → class, for element names (a default namespace applies).
+    elements: Vec<(Option<Box<str>>, NsClass)>,
+    /// The same for attribute names (no default namespace).
+    attributes: Vec<(Option<Box<str>>, NsClass)>,
+}
+
+impl Namespaces {
+    fn new() -> Self {
+        Self {
+            resolver: NamespaceResolver::default(),
+            scopes: Vec::new(),
+            elements: Vec::new(),
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Whether a start tag may declare namespaces (any attribute named `xmlns…`; the test
+    /// may say yes for a tag that declares none, which costs only a resolver scope).
+    fn declares(e: &BytesStart<'_>) -> bool {
+        e.attributes_raw().contains("xmlns")
+    }
+
+    /// Opens the scope of an element's declarations; `depth` is the element depth before it.
+    fn push(&mut self, e: &BytesStart<'_>, depth: u32) -> Result<(), NamespaceError> {
+        self.resolver.push(e)?;
+        self.scopes.push(depth);
+        self.elements.clear();
+        self.attributes.clear();
+        Ok(())
+    }
+
+    /// Closes the scope opened at `depth`, if one was.
+    fn pop(&mut self, depth: u32) {
+        if self.scopes.last() == Some(&depth) {
+            self.scopes.pop();
+            self.resolver.pop();
+            self.elements.clear();
+            self.attributes.clear();
+        }
+    }
+
+    /// The class of a name's namespace and its local part; `element` for an element name.
+    fn resolve<'n>(&mut self, name: QName<'n>, element: bool) -> (NsClass, &'n str) {
+        let (local, prefix) = name.decompose();
+        let prefix = prefix.map(quick_xml::name::Prefix::into_inner);
+        let cache = if element {
+            &mut self.elements
+        } else {
+            &mut self.attributes
+        };
+        if let Some(&(_, class)) = cache.iter().find(|(p, _)| p.as_deref() == prefix) {
+            return (class, local.into_inner());
+        }
+        let (ns, _) = self.resolver.resolve(name, element);
+        let class = match ns {
+            ResolveResult::Bound(n) if n.0 == RDF_NS => NsClass::Rdf,
+            ResolveResult::Bound(n) if n.0.starts_with(CIM_NS_PREFIX) => NsClass::Cim,
+            ResolveResult::Bound(_) | ResolveResult::Unbound => NsClass::Other,
+            ResolveResult::Unknown(_) => NsClass::Unknown,
+        };
+        if cache.len() < NS_CACHE {
+            cache.push((prefix.map(Box::from), class));
+        }
+        (class, local.into_inner())
+    }
+}
+
+/// Parses one [`Part`] of a document; `hasher` hashes the ids (two parts to be appended must
+/// share it).
 pub(super) fn parse_part<R: BufRead>(
     reader: R,
     file: &str,
     ids_hint: usize,
     part: Part,
+    hasher: DefaultHashBuilder,
 ) -> Result<Parsed, CimError> {
-    let mut reader = NsReader::from_reader(reader);
+    let mut reader = Reader::from_reader(reader);
     {
         let config = reader.config_mut();
         config.trim_text(false);
@@ -452,8 +719,9 @@ pub(super) fn parse_part<R: BufRead>(
     }
     let mut st = State {
         file,
-        map: HashMap::with_capacity(ids_hint),
+        ids: IdTable::new(ids_hint, hasher),
         class_map: HashMap::new(),
+        root_class: 0,
         raw: Raw::default(),
         depth: 0,
         root_seen: false,
@@ -464,6 +732,7 @@ pub(super) fn parse_part<R: BufRead>(
         text: String::new(),
         element: None,
     };
+    let mut ns = Namespaces::new();
     let mut buf = Vec::with_capacity(1024);
     // Lines completed before the event being read; every byte of the input belongs to one
     // event's buffer, so counting the line breaks of each buffer tracks the line exactly.
@@ -477,10 +746,28 @@ pub(super) fn parse_part<R: BufRead>(
                 return Err(st.xml_error(at, e.to_string()));
             }
         };
+        let empty = matches!(event, Event::Empty(_));
         match event {
-            Event::Start(e) => st.start(&reader, &e, line, false)?,
-            Event::Empty(e) => st.start(&reader, &e, line, true)?,
-            Event::End(_) => st.end(line)?,
+            Event::Start(e) | Event::Empty(e) => {
+                let depth = st.depth;
+                // The limit of the namespace resolver, which counts every open element.
+                if depth >= u32::from(u16::MAX) {
+                    let err = NamespaceError::TooDeeplyNested(usize::from(u16::MAX));
+                    return Err(st.xml_error(line + count_lines(&buf), err.to_string()));
+                }
+                let declares = Namespaces::declares(&e);
+                if declares && let Err(err) = ns.push(&e, depth) {
+                    return Err(st.xml_error(line + count_lines(&buf), err.to_string()));
+                }
+                st.start(&mut ns, &e, line, empty)?;
+                if declares && empty {
+                    ns.pop(depth);
+                }
+            }
+            Event::End(_) => {
+                st.end(line)?;
+                ns.pop(st.depth);
+            }
             Event::Text(t) => {
                 if st.prop.is_some() && st.depth == 3 {
                     st.text.push_str(&t.xml_content(XmlVersion::Implicit1_0));
@@ -535,8 +822,8 @@ pub(super) fn parse_part<R: BufRead>(
         lines += count_lines(&buf);
         buf.clear();
     }
-    let State { map, raw, .. } = st;
-    Ok(Parsed { map, raw, lines })
+    let State { ids, raw, .. } = st;
+    Ok(Parsed { ids, raw, lines })
 }
 
 fn count_lines(bytes: &[u8]) -> u64 {
@@ -560,12 +847,10 @@ impl State<'_> {
     }
 
     fn sym(&mut self, id: &str) -> u32 {
-        if let Some(&sym) = self.map.get(id) {
-            return sym;
+        let (sym, new) = self.ids.intern(id);
+        if new {
+            self.raw.defs.push(None);
         }
-        let sym = u32::try_from(self.raw.defs.len()).unwrap_or(NONE);
-        self.map.insert(Box::from(id), sym);
-        self.raw.defs.push(None);
         sym
     }
 
@@ -579,38 +864,38 @@ impl State<'_> {
         c
     }
 
-    fn start<R>(
+    fn start(
         &mut self,
-        reader: &NsReader<R>,
+        ns: &mut Namespaces,
         e: &BytesStart<'_>,
         line: u64,
         empty: bool,
     ) -> Result<(), CimError> {
-        let resolver = reader.resolver();
-        let (ns, local) = resolver.resolve_element(e.name());
-        let ns_str = match &ns {
-            ResolveResult::Bound(n) => n.0,
-            ResolveResult::Unbound => "",
-            ResolveResult::Unknown(p) => {
-                return Err(
-                    self.xml_error(line, format!("unknown namespace prefix {:?}", excerpt(p)))
-                );
-            }
-        };
-        let local: &str = local.as_ref();
+        let (space, local) = ns.resolve(e.name(), true);
+        if space == NsClass::Unknown {
+            let prefix = e
+                .name()
+                .prefix()
+                .map_or("", quick_xml::name::Prefix::into_inner);
+            return Err(self.xml_error(
+                line,
+                format!("unknown namespace prefix {:?}", excerpt(prefix)),
+            ));
+        }
         match self.depth {
             0 => {
                 if self.root_closed {
                     return Err(self.xml_error(line, "a second root element after rdf:RDF".into()));
                 }
-                if ns_str != RDF_NS || local != "RDF" {
+                if space != NsClass::Rdf || local != "RDF" {
                     return Err(self.xml_error(
                         line,
                         format!("the root element is {:?}, not rdf:RDF", excerpt(local)),
                     ));
                 }
                 self.root_seen = true;
-                self.element = Some(self.class_index("RDF"));
+                self.root_class = self.class_index("RDF");
+                self.element = Some(self.root_class);
                 if empty {
                     self.root_closed = true;
                     return Ok(());
@@ -622,10 +907,8 @@ impl State<'_> {
                 let mut id = None;
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| self.xml_error(line, err.to_string()))?;
-                    let (ans, alocal) = resolver.resolve_attribute(attr.key);
-                    if matches!(ans, ResolveResult::Bound(n) if n.0 == RDF_NS)
-                        && matches!(alocal.as_ref(), "ID" | "about")
-                    {
+                    let (ans, alocal) = ns.resolve(attr.key, false);
+                    if ans == NsClass::Rdf && matches!(alocal, "ID" | "about") {
                         id = Some(
                             attr.normalized_value(XmlVersion::Implicit1_0)
                                 .map_err(|err| self.xml_error(line, err.to_string()))?,
@@ -640,7 +923,7 @@ impl State<'_> {
                 if id.is_empty() {
                     return Err(self.xml_error(line, "an object with an empty rdf:ID".into()));
                 }
-                let kind = if ns_str.starts_with(CIM_NS_PREFIX) {
+                let kind = if space == NsClass::Cim {
                     kind_of(local)
                 } else {
                     Kind::Other
@@ -670,16 +953,14 @@ impl State<'_> {
                     return Err(self.xml_error(line, "a property outside an object".into()));
                 };
                 if cur.kind != Kind::Other
-                    && ns_str.starts_with(CIM_NS_PREFIX)
+                    && space == NsClass::Cim
                     && let Some(prop) = prop_of(local)
                 {
                     let mut resource = None;
                     for attr in e.attributes() {
                         let attr = attr.map_err(|err| self.xml_error(line, err.to_string()))?;
-                        let (ans, alocal) = resolver.resolve_attribute(attr.key);
-                        if matches!(ans, ResolveResult::Bound(n) if n.0 == RDF_NS)
-                            && alocal.as_ref() == "resource"
-                        {
+                        let (ans, alocal) = ns.resolve(attr.key, false);
+                        if ans == NsClass::Rdf && alocal == "resource" {
                             resource = Some(
                                 attr.normalized_value(XmlVersion::Implicit1_0)
                                     .map_err(|err| self.xml_error(line, err.to_string()))?,
@@ -724,7 +1005,7 @@ impl State<'_> {
                 if let Some(cur) = self.cur.take() {
                     self.finish_object(cur);
                 }
-                self.element = Some(self.class_index("RDF"));
+                self.element = Some(self.root_class);
             }
             3 => {
                 if let Some((prop, pline)) = self.prop.take() {
@@ -763,12 +1044,9 @@ impl State<'_> {
         }
     }
 
-    /// The id of a symbol during the parse (the map still owns the texts).
+    /// The id of a symbol during the parse.
     fn id_of(&self, sym: u32) -> &str {
-        self.map
-            .iter()
-            .find(|&(_, &s)| s == sym)
-            .map_or("", |(k, _)| k)
+        self.ids.ids.get(sym)
     }
 
     fn set_reference(
@@ -813,8 +1091,11 @@ impl State<'_> {
         let v = text.trim();
         match prop {
             Prop::Name => {
-                if let Some(cur) = self.cur.as_mut() {
-                    cur.names.name = Some(Box::from(v));
+                if self.cur.is_some() {
+                    let span = self.raw.push_text(v);
+                    if let Some(cur) = self.cur.as_mut() {
+                        cur.names.name = Some(span);
+                    }
                 }
             }
             Prop::Mrid => {
@@ -822,8 +1103,11 @@ impl State<'_> {
                 if id.is_empty() {
                     return Err(self.value_error(attribute, text, line, "an empty mRID"));
                 }
-                if let Some(cur) = self.cur.as_mut() {
-                    cur.names.mrid = Some(Box::from(id));
+                if self.cur.is_some() {
+                    let span = self.raw.push_text(id);
+                    if let Some(cur) = self.cur.as_mut() {
+                        cur.names.mrid = Some(span);
+                    }
                 }
             }
             Prop::Container | Prop::Parent | Prop::Equipment | Prop::Node | Prop::EndTerminal => {
@@ -1011,6 +1295,7 @@ pub(super) fn parse_split(path: &Path, file: &str, ids_hint: usize, from: u64) -
     let head_file = std::fs::File::open(path).ok()?;
     let mut tail_file = std::fs::File::open(path).ok()?;
     tail_file.seek(SeekFrom::Start(at)).ok()?;
+    let hasher = DefaultHashBuilder::default();
     let (head, tail) = std::thread::scope(|s| {
         let tail = s.spawn(|| {
             let reader = std::io::Cursor::new(root).chain(tail_file);
@@ -1019,6 +1304,7 @@ pub(super) fn parse_split(path: &Path, file: &str, ids_hint: usize, from: u64) -
                 file,
                 ids_hint / 2,
                 Part::Tail,
+                hasher.clone(),
             )
         });
         let head = parse_part(
@@ -1026,13 +1312,14 @@ pub(super) fn parse_split(path: &Path, file: &str, ids_hint: usize, from: u64) -
             file,
             ids_hint / 2,
             Part::Head,
+            hasher.clone(),
         );
         (head, tail.join())
     });
     let (Ok(head), Ok(Ok(tail))) = (head, tail) else {
         return None;
     };
-    head.append(tail).map(Parsed::finish)
+    head.append(tail)
 }
 
 /// The root's start tag (line breaks made spaces, which attribute-value normalisation does

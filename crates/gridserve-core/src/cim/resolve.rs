@@ -16,10 +16,9 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn mrid(&self, sym: u32, names: &Names) -> String {
-        names
-            .mrid
-            .as_deref()
-            .unwrap_or(&self.raw.ids[sym as usize])
+        self.raw
+            .mrid(names)
+            .unwrap_or_else(|| self.raw.ids.get(sym))
             .to_owned()
     }
 
@@ -31,7 +30,7 @@ impl Ctx<'_> {
     fn asset(&self, sym: u32, names: &Names, line: u64) -> Result<String, CimError> {
         match self.asset_id {
             AssetId::Mrid => Ok(self.mrid(sym, names)),
-            AssetId::Name => match names.name.as_deref() {
+            AssetId::Name => match self.raw.name(names) {
                 Some(name) if !name.is_empty() => Ok(name.to_owned()),
                 _ => Err(CimError::Missing {
                     file: self.file.into(),
@@ -46,17 +45,14 @@ impl Ctx<'_> {
 
     /// A container's label: its name under [`AssetId::Name`] if it has one, else its mRID.
     fn label(&self, sym: u32, names: &Names) -> String {
-        match (self.asset_id, names.name.as_deref()) {
+        match (self.asset_id, self.raw.name(names)) {
             (AssetId::Name, Some(name)) if !name.is_empty() => name.to_owned(),
             _ => self.mrid(sym, names),
         }
     }
 
     fn missing(&self, sym: u32, names: Option<&Names>, line: u64, attribute: &str) -> CimError {
-        let id = names.map_or_else(
-            || self.raw.ids[sym as usize].to_string(),
-            |n| self.mrid(sym, n),
-        );
+        let id = names.map_or_else(|| self.raw.ids.get(sym).to_string(), |n| self.mrid(sym, n));
         CimError::Missing {
             file: self.file.into(),
             line,
@@ -78,9 +74,9 @@ impl Ctx<'_> {
             file: self.file.into(),
             line,
             element: self.class_of(sym).into(),
-            id: excerpt(&self.raw.ids[sym as usize]).into(),
+            id: excerpt(self.raw.ids.get(sym)).into(),
             attribute: attribute.into(),
-            target: excerpt(&self.raw.ids[target as usize]).into(),
+            target: excerpt(self.raw.ids.get(target)).into(),
             reason: reason.into(),
         }
     }
@@ -147,22 +143,81 @@ fn device_type(class: DevClass) -> DeviceType {
     }
 }
 
+/// Below this many nodes and devices the model is built on one thread.
+const PARALLEL_MIN: usize = 20_000;
+
 /// Resolves the records of the first pass into nodes and devices.
 pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<CimModel, CimError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let parallel = threads > 1 && raw.nodes.len() + raw.devices.len() >= PARALLEL_MIN;
+    resolve_with(raw, file, options, parallel)
+}
+
+/// [`resolve`], the nodes and part of the devices built on a second thread when `parallel`:
+/// the result and the error (the first in the order of one thread) are the same either way.
+pub(super) fn resolve_with(
+    raw: &Raw,
+    file: &str,
+    options: &CimOptions,
+    parallel: bool,
+) -> Result<CimModel, CimError> {
     let cx = Ctx {
         raw,
         file,
         asset_id: options.asset_id,
     };
-    let accepted = |class: DevClass| class != DevClass::Machine || options.machines_as_sources;
+    let links = links(&cx, options);
+    let (nodes, head, tail) = if parallel {
+        // A node costs about half a device (three texts to five or more): the second thread
+        // builds the nodes and the first devices, this one the rest.
+        let n = raw.devices.len();
+        let split = (n / 2).saturating_sub(raw.nodes.len() / 4).min(n);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| {
+                let nodes = build_nodes(&cx);
+                let head = match &links {
+                    Ok(l) => build_devices(&cx, options, l, 0..split),
+                    Err(_) => Ok(Vec::new()),
+                };
+                (nodes, head)
+            });
+            let tail = match &links {
+                Ok(l) => build_devices(&cx, options, l, split..n),
+                Err(_) => Ok(Vec::new()),
+            };
+            let (nodes, head) = other
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (nodes, head, tail)
+        })
+    } else {
+        let nodes = build_nodes(&cx);
+        let devices = match (&nodes, &links) {
+            (Ok(_), Ok(l)) => build_devices(&cx, options, l, 0..raw.devices.len()),
+            _ => Ok(Vec::new()),
+        };
+        (nodes, devices, Ok(Vec::new()))
+    };
+    let nodes = nodes?;
+    links?;
+    let mut devices = head?;
+    devices.extend(tail?);
+    Ok(CimModel {
+        file: file.to_owned(),
+        nodes,
+        devices,
+    })
+}
 
-    // Nodes and their asset numbers.
+/// The nodes and their asset numbers.
+fn build_nodes(cx: &Ctx<'_>) -> Result<Vec<CimNode>, CimError> {
+    let raw = cx.raw;
     let mut nodes = Vec::with_capacity(raw.nodes.len());
     for n in &raw.nodes {
         let (feeder, substation) = cx.containers(n.container);
         nodes.push(CimNode {
             asset: cx.asset(n.sym, &n.names, n.line)?,
-            name: n.names.name.as_deref().map(str::to_owned),
+            name: raw.name(&n.names).map(str::to_owned),
             mrid: cx.mrid(n.sym, &n.names),
             feeder,
             substation,
@@ -170,6 +225,21 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
         });
     }
 
+    Ok(nodes)
+}
+
+/// Each device's two first terminals and transformer ends (indices into the records), and
+/// its count of ends.
+struct Links {
+    dev_terms: Vec<[u32; 2]>,
+    dev_ends: Vec<[u32; 2]>,
+    end_count: Vec<u32>,
+}
+
+fn links(cx: &Ctx<'_>, options: &CimOptions) -> Result<Links, CimError> {
+    let raw = cx.raw;
+    let file = cx.file;
+    let accepted = |class: DevClass| class != DevClass::Machine || options.machines_as_sources;
     // Terminals attached to the devices of the subset.
     let mut dev_terms = vec![[NONE; 2]; raw.devices.len()];
     let mut term_count = vec![0_u32; raw.devices.len()];
@@ -263,8 +333,31 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
         end_count[dev] = end_count[dev].saturating_add(1);
     }
 
-    let mut devices = Vec::with_capacity(raw.devices.len());
-    for (di, d) in raw.devices.iter().enumerate() {
+    Ok(Links {
+        dev_terms,
+        dev_ends,
+        end_count,
+    })
+}
+
+/// The devices of `range` (indices into the device records) that are read.
+fn build_devices(
+    cx: &Ctx<'_>,
+    options: &CimOptions,
+    links: &Links,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<CimDevice>, CimError> {
+    let raw = cx.raw;
+    let file = cx.file;
+    let accepted = |class: DevClass| class != DevClass::Machine || options.machines_as_sources;
+    let Links {
+        dev_terms,
+        dev_ends,
+        end_count,
+    } = links;
+    let mut devices = Vec::with_capacity(range.len());
+    for di in range {
+        let d = &raw.devices[di];
         if !accepted(d.class) {
             continue;
         }
@@ -272,14 +365,17 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
         let class = raw.class_names[d.class_name as usize].to_string();
         let mrid = cx.mrid(d.sym, &d.names);
         let terms = dev_terms[di];
-        let node_of = |t: u32| -> &str {
+        // A node's asset number as the nodes get it (a node that has none fails the nodes,
+        // whose error comes first).
+        let node_of = |t: u32| -> Result<String, CimError> {
             let node_sym = raw.terminals[t as usize].node;
             let index = raw.defs[node_sym as usize].map_or(0, |def| def.index as usize);
-            &nodes[index].asset
+            let n = &raw.nodes[index];
+            cx.asset(n.sym, &n.names, n.line)
         };
         let mut rated_kva = None;
         let (node_a, node_b) = match kind {
-            DeviceType::Consumer | DeviceType::Source => (node_of(terms[0]).to_owned(), None),
+            DeviceType::Consumer | DeviceType::Source => (node_of(terms[0])?, None),
             DeviceType::Transformer => {
                 if end_count[di] != 2 {
                     return Err(CimError::WrongCount {
@@ -331,10 +427,7 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
                     (e0, e1, at[0], at[1])
                 };
                 rated_kva = hv.rated_s.or(lv.rated_s).map(|s| s * 1000.0);
-                (
-                    node_of(terms[hv_at]).to_owned(),
-                    Some(node_of(terms[lv_at]).to_owned()),
-                )
+                (node_of(terms[hv_at])?, Some(node_of(terms[lv_at])?))
             }
             _ => {
                 let [t0, t1] = terms.map(|t| &raw.terminals[t as usize]);
@@ -344,7 +437,7 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
                 } else {
                     (terms[0], terms[1])
                 };
-                (node_of(a).to_owned(), Some(node_of(b).to_owned()))
+                (node_of(a)?, Some(node_of(b)?))
             }
         };
         if kind == DeviceType::Source {
@@ -372,15 +465,11 @@ pub(super) fn resolve(raw: &Raw, file: &str, options: &CimOptions) -> Result<Cim
                 .map(|mw| mw * 1000.0),
             feeder,
             substation,
-            name: d.names.name.as_deref().map(str::to_owned),
+            name: raw.name(&d.names).map(str::to_owned),
             mrid,
             class,
             line: d.line,
         });
     }
-    Ok(CimModel {
-        file: file.to_owned(),
-        nodes,
-        devices,
-    })
+    Ok(devices)
 }

@@ -606,3 +606,167 @@ fn a_split_that_cannot_serve_falls_back_to_one_pass() {
     let file = TempFile::new("doctype", &doctype);
     assert!(parse::parse_split(&file.0, "f.xml", 0, 300).is_none());
 }
+
+const CIM_NS: &str = "http://iec.ch/TC57/2013/CIM-schema-cim16#";
+const ROOT_NAMESPACES: &str = "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:cim=\"http://iec.ch/TC57/2013/CIM-schema-cim16#\"";
+
+/// The feeder written with other prefixes, a default namespace, or its namespaces declared on
+/// inner elements: the same document for a namespace-aware reader, line for line.
+fn feeder_namespace_variants() -> Vec<(&'static str, String)> {
+    assert!(FEEDER.contains(ROOT_NAMESPACES));
+    // Prefixes other than rdf and cim.
+    let renamed = FEEDER
+        .replace("xmlns:rdf=", "xmlns:r=")
+        .replace("xmlns:cim=", "xmlns:c=")
+        .replace("rdf:", "r:")
+        .replace("cim:", "c:");
+    // CIM as the default namespace (element names without a prefix; attributes keep theirs).
+    let default = FEEDER.replace("xmlns:cim=", "xmlns=").replace("cim:", "");
+    // The root declares only rdf; every object declares cim on itself.
+    let inner = FEEDER
+        .replace(
+            ROOT_NAMESPACES,
+            "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"",
+        )
+        .replace(" rdf:ID=\"", &format!(" xmlns:cim=\"{CIM_NS}\" rdf:ID=\""));
+    // Properties that rebind cim to another namespace for themselves (one with content, one
+    // empty) and are skipped; the binding of the object around them holds again after them.
+    let rebound = FEEDER.replace(
+        "<cim:ConnectivityNode rdf:ID=\"_N3\">",
+        "<cim:ConnectivityNode rdf:ID=\"_N3\"><cim:IdentifiedObject.name xmlns:cim=\"http://example.com/other#\">X</cim:IdentifiedObject.name><cim:IdentifiedObject.mRID xmlns:cim=\"http://example.com/other#\"/>",
+    );
+    vec![
+        ("renamed", renamed),
+        ("default", default),
+        ("inner", inner),
+        ("rebound", rebound),
+    ]
+}
+
+#[test]
+fn namespaces_are_resolved_wherever_they_are_declared() {
+    let expected = read(FEEDER).unwrap();
+    for (name, xml) in feeder_namespace_variants() {
+        assert_ne!(xml, FEEDER, "{name}");
+        assert_eq!(read(&xml).unwrap(), expected, "{name}");
+    }
+    // A prefix declared on an object is unknown after it: the next object's name is refused.
+    let xml = FEEDER
+        .replace(
+            "<cim:ConnectivityNode rdf:ID=\"_N3\">",
+            "<cim:ConnectivityNode xmlns:x=\"http://iec.ch/TC57/2013/CIM-schema-cim16#\" rdf:ID=\"_N3\">",
+        )
+        .replace(
+            "<cim:ACLineSegment rdf:ID=\"_L1\">",
+            "<x:ACLineSegment rdf:ID=\"_L1\">",
+        )
+        .replace("</cim:ACLineSegment>", "</x:ACLineSegment>");
+    let err = read(&xml).unwrap_err();
+    assert!(
+        matches!(&err, CimError::Xml { line, message, .. }
+            if *line == line_of(&xml, "<x:ACLineSegment") && message.contains("unknown namespace prefix \"x\"")),
+        "{err:?}"
+    );
+    // The same prefix declared on the object itself reads.
+    let xml = xml.replace(
+        "<x:ACLineSegment rdf:ID=\"_L1\">",
+        &format!("<x:ACLineSegment xmlns:x=\"{CIM_NS}\" rdf:ID=\"_L1\">"),
+    );
+    assert_eq!(read(&xml).unwrap(), expected);
+    // A declaration the namespace rules forbid is an error on its element's line.
+    let xml = FEEDER.replace(
+        "<cim:ConnectivityNode rdf:ID=\"_N3\">",
+        "<cim:ConnectivityNode xmlns:xml=\"http://example.com/\" rdf:ID=\"_N3\">",
+    );
+    assert!(matches!(
+        read(&xml),
+        Err(CimError::Xml { line, .. }) if line == line_of(&xml, "xmlns:xml=")
+    ));
+}
+
+#[test]
+fn a_document_nested_beyond_the_resolver_limit_is_refused() {
+    // 65,535 open elements is the namespace resolver's limit: one more is an error, not a
+    // stack of scopes without end.
+    let depth = usize::from(u16::MAX);
+    let mut xml = FEEDER.replace(
+        "<cim:ConnectivityNode rdf:ID=\"_N3\">",
+        "<cim:ConnectivityNode rdf:ID=\"_N3\"><cim:Other.deep>",
+    );
+    let at = xml.find("<cim:Other.deep>").unwrap() + "<cim:Other.deep>".len();
+    xml.insert_str(at, &"<q>".repeat(depth - 3));
+    let err = read(&xml).unwrap_err();
+    assert!(
+        matches!(&err, CimError::Xml { message, .. } if message.contains("deeper than")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn namespace_variants_read_in_two_parts_equal_one_pass() {
+    for (name, text) in feeder_namespace_variants() {
+        let file = TempFile::new(name, &text);
+        let whole = format!("{:?}", parse::parse(text.as_bytes(), "f.xml", 0).unwrap());
+        let mut splits = 0;
+        for k in 1..40u64 {
+            let from = text.len() as u64 * k / 40;
+            if let Some(raw) = parse::parse_split(&file.0, "f.xml", 64, from) {
+                assert_eq!(format!("{raw:?}"), whole, "{name}, split from byte {from}");
+                splits += 1;
+            }
+        }
+        assert!(splits >= 30, "{name}: only {splits} splits");
+    }
+}
+
+#[test]
+fn the_model_built_on_two_threads_equals_one_thread() {
+    // Results and first errors (a nameless node, a terminal without its node, a nameless
+    // device, the two together: the node's error comes first) are the same either way.
+    let data = gridserve_synth::generate(&gridserve_synth::SynthConfig::with_points(400, 3));
+    let mut synth = Vec::new();
+    gridserve_synth::write_cim(&data, &mut synth).unwrap();
+    let synth = String::from_utf8(synth).unwrap();
+    let nameless_node = FEEDER.replace(
+        "<cim:IdentifiedObject.name>N3</cim:IdentifiedObject.name>",
+        "",
+    );
+    let no_node = FEEDER.replace(
+        "<cim:Terminal.ConnectivityNode rdf:resource=\"#_BUS\"/></cim:Terminal>\n  <cim:Breaker",
+        "</cim:Terminal>\n  <cim:Breaker",
+    );
+    let nameless_device = FEEDER.replace(
+        "<cim:IdentifiedObject.name>L-1</cim:IdentifiedObject.name>",
+        "",
+    );
+    let both = nameless_device.replace(
+        "<cim:IdentifiedObject.name>N3</cim:IdentifiedObject.name>",
+        "",
+    );
+    let mut errors = 0;
+    for (name, text) in [
+        ("feeder", FEEDER.to_owned()),
+        ("synth", synth),
+        ("nameless node", nameless_node),
+        ("no node", no_node),
+        ("nameless device", nameless_device),
+        ("both", both),
+    ] {
+        let raw = parse::parse(text.as_bytes(), "f.xml", 0).unwrap();
+        for options in [
+            CimOptions::default(),
+            CimOptions {
+                asset_id: AssetId::Mrid,
+                machines_as_sources: true,
+                ..CimOptions::default()
+            },
+        ] {
+            let one = resolve::resolve_with(&raw, "f.xml", &options, false);
+            let two = resolve::resolve_with(&raw, "f.xml", &options, true);
+            errors += usize::from(one.is_err());
+            assert_eq!(format!("{two:?}"), format!("{one:?}"), "{name}");
+        }
+    }
+    // Each bad document fails under the name rule; the terminal also under the mRID rule.
+    assert_eq!(errors, 5);
+}
