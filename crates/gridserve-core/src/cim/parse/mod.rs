@@ -2,26 +2,30 @@
 //! Nothing here resolves a reference; the second pass ([`super::resolve`]) does.
 
 use std::io::BufRead;
-use std::path::Path;
 
-use std::hash::BuildHasher;
-
-use hashbrown::hash_table::Entry;
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap};
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{NamespaceError, NamespaceResolver, QName, ResolveResult};
+use quick_xml::name::NamespaceError;
 use quick_xml::reader::Reader;
 
 use super::CimError;
 use crate::error_info::excerpt;
 
+mod ids;
+mod namespaces;
+mod split;
+
+use ids::IdTable;
+pub(super) use ids::{Ids, normalise_id};
+use namespaces::{Namespaces, NsClass};
+use split::Parsed;
+#[cfg(test)]
+pub(super) use split::parse_split;
+pub(super) use split::{Part, parse_file};
+
 /// "No reference" in a record's reference slot.
 pub(super) const NONE: u32 = u32::MAX;
-
-const RDF_NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
-/// Every CIM namespace (`…/CIM-schema-cim16#`, `…/CIM100#`) is under this one.
-const CIM_NS_PREFIX: &str = "http://iec.ch/TC57/";
 
 /// The device classes the reader knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,99 +241,6 @@ pub(super) struct Raw {
     pub containers: Vec<ContRec>,
 }
 
-/// The normalised ids, one per symbol, end to end in one buffer (no allocation per id).
-#[derive(Default)]
-pub(super) struct Ids {
-    text: String,
-    /// Where each id ends in `text` (it starts where the one before ends).
-    ends: Vec<usize>,
-}
-
-impl Ids {
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn push(&mut self, id: &str) {
-        self.text.push_str(id);
-        self.ends.push(self.text.len());
-    }
-
-    /// The id of symbol `sym`.
-    pub(super) fn get(&self, sym: u32) -> &str {
-        let i = sym as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
-    }
-
-    /// Whether symbol `sym`'s id is `id` (compared as bytes: no character boundary checks on
-    /// the table's hot path).
-    fn is(&self, sym: u32, id: &str) -> bool {
-        let i = sym as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text.as_bytes().get(start..self.ends[i]) == Some(id.as_bytes())
-    }
-}
-
-impl std::fmt::Debug for Ids {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries((0..self.len()).map(|i| self.get(u32::try_from(i).unwrap_or(NONE))))
-            .finish()
-    }
-}
-
-/// The id table of a parse: each symbol's id and the hash it is filed under, and the table
-/// from an id's hash to its symbol. Symbols are numbered in order of first appearance.
-struct IdTable {
-    ids: Ids,
-    hashes: Vec<u64>,
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-}
-
-impl IdTable {
-    fn new(capacity: usize, hasher: DefaultHashBuilder) -> Self {
-        Self {
-            ids: Ids {
-                text: String::with_capacity(capacity.saturating_mul(8)),
-                ends: Vec::with_capacity(capacity),
-            },
-            hashes: Vec::with_capacity(capacity),
-            table: HashTable::with_capacity(capacity),
-            hasher,
-        }
-    }
-
-    /// The symbol of `id`, and whether it is new.
-    fn intern(&mut self, id: &str) -> (u32, bool) {
-        let hash = self.hasher.hash_one(id);
-        self.intern_hashed(id, hash)
-    }
-
-    /// The symbol of `id` (whose hash under this table's hasher is `hash`), if it is filed.
-    fn find(&self, id: &str, hash: u64) -> Option<u32> {
-        self.table.find(hash, |&s| self.ids.is(s, id)).copied()
-    }
-
-    /// As [`Self::intern`], with the hash of `id` under this table's hasher.
-    fn intern_hashed(&mut self, id: &str, hash: u64) -> (u32, bool) {
-        let Self {
-            ids, hashes, table, ..
-        } = self;
-        match table.entry(hash, |&s| ids.is(s, id), |&s| hashes[s as usize]) {
-            Entry::Occupied(e) => (*e.get(), false),
-            Entry::Vacant(e) => {
-                let sym = u32::try_from(ids.len()).unwrap_or(NONE);
-                e.insert(sym);
-                ids.push(id);
-                hashes.push(hash);
-                (sym, true)
-            }
-        }
-    }
-}
-
 impl Raw {
     /// An object's `IdentifiedObject.name`, if it has one.
     pub(super) fn name(&self, names: &Names) -> Option<&str> {
@@ -349,14 +260,6 @@ impl Raw {
             end: self.texts.len(),
         }
     }
-}
-
-/// An id as written (`_abc`, `#_abc`, `urn:uuid:abc`) without its decorations.
-pub(super) fn normalise_id(raw: &str) -> &str {
-    let s = raw.trim();
-    let s = s.strip_prefix('#').unwrap_or(s);
-    let s = s.strip_prefix("urn:uuid:").unwrap_or(s);
-    s.strip_prefix('_').unwrap_or(s)
 }
 
 /// The object being read.
@@ -447,263 +350,9 @@ pub(super) fn parse<R: BufRead>(reader: R, file: &str, ids_hint: usize) -> Resul
     .map(Parsed::finish)
 }
 
-/// Which part of a document a parse reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Part {
-    /// The whole document.
-    Whole,
-    /// The document from its start to a point between two top-level objects: it must end
-    /// there, inside `rdf:RDF` and outside any object.
-    Head,
-    /// The rest: the root's start tag (without line breaks) followed by the document from
-    /// that point; lines are counted from the point.
-    Tail,
-}
-
-/// What a parse of a part leaves: the id table still as a map, the records and the line
-/// breaks read.
-pub(super) struct Parsed {
-    ids: IdTable,
-    raw: Raw,
-    lines: u64,
-}
-
-impl Parsed {
-    /// The records with the id of each symbol in [`Raw::ids`].
-    pub(super) fn finish(self) -> Raw {
-        let Parsed { ids, mut raw, .. } = self;
-        raw.ids = ids.ids;
-        raw
-    }
-
-    /// Appends the parse of the [`Part::Tail`] that follows this [`Part::Head`], numbering
-    /// symbols and classes as one parse of the whole document would (in order of first
-    /// appearance) and moving the tail's lines after the head's, and gives the records. `None`
-    /// when an id is defined in both parts: the caller parses the whole document again for the
-    /// exact error. Both parts must have hashed their ids with the same hasher.
-    pub(super) fn append(self, tail: Parsed) -> Option<Raw> {
-        let Parsed {
-            ids: tail_ids,
-            raw: t,
-            ..
-        } = tail;
-        let Parsed {
-            ids: head_ids,
-            raw: mut head,
-            lines: shift,
-        } = self;
-        // Which of the tail's ids the head has, looked up on two threads (the head's table
-        // is only read); the others are numbered after the head's in the tail's order, as
-        // one pass would have met them. No id is filed again: the table is not needed after.
-        let n = tail_ids.ids.len();
-        let look = |range: std::ops::Range<usize>| -> Vec<u32> {
-            range
-                .map(|i| {
-                    let id = tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE));
-                    head_ids.find(id, tail_ids.hashes[i]).unwrap_or(NONE)
-                })
-                .collect()
-        };
-        let found = std::thread::scope(|s| {
-            let first = s.spawn(|| look(0..n / 2));
-            let mut second = look(n / 2..n);
-            let mut found = first
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            found.append(&mut second);
-            found
-        });
-        let mut ids = head_ids.ids;
-        let mut syms = Vec::with_capacity(n);
-        for (i, at) in found.into_iter().enumerate() {
-            if at == NONE {
-                let sym = u32::try_from(ids.len()).unwrap_or(NONE);
-                ids.push(tail_ids.ids.get(u32::try_from(i).unwrap_or(NONE)));
-                head.defs.push(None);
-                syms.push(sym);
-            } else {
-                syms.push(at);
-            }
-        }
-        head.ids = ids;
-        let sym = |s: u32| if s == NONE { NONE } else { syms[s as usize] };
-        let classes: Vec<u16> = t
-            .class_names
-            .iter()
-            .map(
-                |name| match head.class_names.iter().position(|c| c == name) {
-                    Some(i) => u16::try_from(i).unwrap_or(u16::MAX),
-                    None => {
-                        head.class_names.push(name.clone());
-                        u16::try_from(head.class_names.len() - 1).unwrap_or(u16::MAX)
-                    }
-                },
-            )
-            .collect();
-        let r = &mut head;
-        let texts = r.texts.len();
-        r.texts.push_str(&t.texts);
-        let offsets = [
-            r.nodes.len(),
-            r.terminals.len(),
-            r.devices.len(),
-            r.ends.len(),
-            r.containers.len(),
-        ];
-        for (i, def) in t.defs.iter().enumerate() {
-            let Some(def) = def else { continue };
-            let at = syms[i] as usize;
-            if r.defs[at].is_some() {
-                return None;
-            }
-            let offset = match def.kind {
-                Kind::Node => offsets[0],
-                Kind::Terminal => offsets[1],
-                Kind::Device(_) => offsets[2],
-                Kind::End => offsets[3],
-                Kind::Container(_) => offsets[4],
-                Kind::Other => 0,
-            };
-            r.defs[at] = Some(Def {
-                class: classes[def.class as usize],
-                kind: def.kind,
-                index: u32::try_from(def.index as usize + offset).unwrap_or(NONE),
-                line: def.line + shift,
-            });
-        }
-        r.nodes.extend(t.nodes.into_iter().map(|n| NodeRec {
-            sym: sym(n.sym),
-            line: n.line + shift,
-            container: sym(n.container),
-            names: n.names.shifted(texts),
-        }));
-        r.terminals.extend(t.terminals.into_iter().map(|x| TermRec {
-            sym: sym(x.sym),
-            line: x.line + shift,
-            equipment: sym(x.equipment),
-            node: sym(x.node),
-            ..x
-        }));
-        r.devices.extend(t.devices.into_iter().map(|d| DevRec {
-            sym: sym(d.sym),
-            line: d.line + shift,
-            class_name: classes[d.class_name as usize],
-            container: sym(d.container),
-            names: d.names.shifted(texts),
-            ..d
-        }));
-        r.ends.extend(t.ends.into_iter().map(|e| EndRec {
-            sym: sym(e.sym),
-            line: e.line + shift,
-            transformer: sym(e.transformer),
-            terminal: sym(e.terminal),
-            ..e
-        }));
-        r.containers
-            .extend(t.containers.into_iter().map(|c| ContRec {
-                parent: sym(c.parent),
-                names: c.names.shifted(texts),
-            }));
-        Some(head)
-    }
-}
-
-/// Which namespace a name is in, as far as the reader cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NsClass {
-    /// The RDF namespace.
-    Rdf,
-    /// A CIM namespace (under [`CIM_NS_PREFIX`]).
-    Cim,
-    /// Any other namespace, or none.
-    Other,
-    /// A prefix no declaration in scope binds.
-    Unknown,
-}
-
-/// How many prefixes (of element names, of attribute names) [`Namespaces`] remembers: a CGMES
-/// file uses two or three; a file with more resolves the others each time.
-const NS_CACHE: usize = 8;
-
-/// The namespace declarations in scope. Only an element that declares namespaces (the root, in
-/// a CGMES file) opens a scope in the resolver, and what each prefix resolves to is remembered
-/// until the declarations in scope change, so an element name or attribute is resolved by
-/// comparing its prefix with the two or three the file uses.
-struct Namespaces {
-    resolver: NamespaceResolver,
-    /// The element depth (before the element) of each element whose declarations are in the
-    /// resolver, innermost last.
-    scopes: Vec<u32>,
-    /// Prefix (`None`: no prefix) → class, for element names (a default namespace applies).
-    elements: Vec<(Option<Box<str>>, NsClass)>,
-    /// The same for attribute names (no default namespace).
-    attributes: Vec<(Option<Box<str>>, NsClass)>,
-}
-
-impl Namespaces {
-    fn new() -> Self {
-        Self {
-            resolver: NamespaceResolver::default(),
-            scopes: Vec::new(),
-            elements: Vec::new(),
-            attributes: Vec::new(),
-        }
-    }
-
-    /// Whether a start tag may declare namespaces (any attribute named `xmlns…`; the test
-    /// may say yes for a tag that declares none, which costs only a resolver scope).
-    fn declares(e: &BytesStart<'_>) -> bool {
-        e.attributes_raw().contains("xmlns")
-    }
-
-    /// Opens the scope of an element's declarations; `depth` is the element depth before it.
-    fn push(&mut self, e: &BytesStart<'_>, depth: u32) -> Result<(), NamespaceError> {
-        self.resolver.push(e)?;
-        self.scopes.push(depth);
-        self.elements.clear();
-        self.attributes.clear();
-        Ok(())
-    }
-
-    /// Closes the scope opened at `depth`, if one was.
-    fn pop(&mut self, depth: u32) {
-        if self.scopes.last() == Some(&depth) {
-            self.scopes.pop();
-            self.resolver.pop();
-            self.elements.clear();
-            self.attributes.clear();
-        }
-    }
-
-    /// The class of a name's namespace and its local part; `element` for an element name.
-    fn resolve<'n>(&mut self, name: QName<'n>, element: bool) -> (NsClass, &'n str) {
-        let (local, prefix) = name.decompose();
-        let prefix = prefix.map(quick_xml::name::Prefix::into_inner);
-        let cache = if element {
-            &mut self.elements
-        } else {
-            &mut self.attributes
-        };
-        if let Some(&(_, class)) = cache.iter().find(|(p, _)| p.as_deref() == prefix) {
-            return (class, local.into_inner());
-        }
-        let (ns, _) = self.resolver.resolve(name, element);
-        let class = match ns {
-            ResolveResult::Bound(n) if n.0 == RDF_NS => NsClass::Rdf,
-            ResolveResult::Bound(n) if n.0.starts_with(CIM_NS_PREFIX) => NsClass::Cim,
-            ResolveResult::Bound(_) | ResolveResult::Unbound => NsClass::Other,
-            ResolveResult::Unknown(_) => NsClass::Unknown,
-        };
-        if cache.len() < NS_CACHE {
-            cache.push((prefix.map(Box::from), class));
-        }
-        (class, local.into_inner())
-    }
-}
-
 /// Parses one [`Part`] of a document; `hasher` hashes the ids (two parts to be appended must
 /// share it).
-pub(super) fn parse_part<R: BufRead>(
+fn parse_part<R: BufRead>(
     reader: R,
     file: &str,
     ids_hint: usize,
@@ -1251,146 +900,4 @@ impl State<'_> {
             line: cur.line,
         });
     }
-}
-
-/// Files smaller than this are read in one pass: splitting them saves less than it costs.
-pub(super) const SPLIT_MIN_BYTES: u64 = 16 << 20;
-
-/// How far past the middle of a file the split point is looked for.
-const SPLIT_WINDOW: usize = 4 << 20;
-
-/// Reads a file, in two parts on two threads when it is large and line-structured, else in
-/// one pass. The result is the same either way; any problem in a part (a malformed document,
-/// an id defined in both parts, a split point that was not between objects) makes the file
-/// be read again in one pass, which gives the error a one-pass read gives.
-pub(super) fn parse_file(path: &Path, file: &str, ids_hint: usize) -> Result<Raw, CimError> {
-    let len = std::fs::metadata(path).map_or(0, |m| m.len());
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if len >= SPLIT_MIN_BYTES
-        && threads > 1
-        && let Some(raw) = parse_split(path, file, ids_hint, len / 2)
-    {
-        return Ok(raw);
-    }
-    let f = std::fs::File::open(path).map_err(|e| CimError::Io {
-        path: file.into(),
-        message: e.to_string().into(),
-    })?;
-    parse(
-        std::io::BufReader::with_capacity(1 << 16, f),
-        file,
-        ids_hint,
-    )
-}
-
-/// The two-part read, splitting at the first top-level object line at or after byte `from`;
-/// `None` when the file cannot be split there or a part fails.
-pub(super) fn parse_split(path: &Path, file: &str, ids_hint: usize, from: u64) -> Option<Raw> {
-    use std::io::{Read, Seek, SeekFrom};
-    let (root, indent) = root_and_indent(path)?;
-    let at = split_point(path, from, &indent)?;
-    if at <= root.len() as u64 {
-        return None;
-    }
-    let head_file = std::fs::File::open(path).ok()?;
-    let mut tail_file = std::fs::File::open(path).ok()?;
-    tail_file.seek(SeekFrom::Start(at)).ok()?;
-    let hasher = DefaultHashBuilder::default();
-    let (head, tail) = std::thread::scope(|s| {
-        let tail = s.spawn(|| {
-            let reader = std::io::Cursor::new(root).chain(tail_file);
-            parse_part(
-                std::io::BufReader::with_capacity(1 << 16, reader),
-                file,
-                ids_hint / 2,
-                Part::Tail,
-                hasher.clone(),
-            )
-        });
-        let head = parse_part(
-            std::io::BufReader::with_capacity(1 << 16, head_file.take(at)),
-            file,
-            ids_hint / 2,
-            Part::Head,
-            hasher.clone(),
-        );
-        (head, tail.join())
-    });
-    let (Ok(head), Ok(Ok(tail))) = (head, tail) else {
-        return None;
-    };
-    head.append(tail)
-}
-
-/// The root's start tag (line breaks made spaces, which attribute-value normalisation does
-/// anyway) and the indentation of the first top-level object's line, from the file's first
-/// MiB. `None` for a document the split cannot serve: no line-structured objects there, a
-/// DOCTYPE, an encoding other than UTF-8, an empty root.
-fn root_and_indent(path: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(1 << 20);
-    std::fs::File::open(path)
-        .ok()?
-        .take(1 << 20)
-        .read_to_end(&mut head)
-        .ok()?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return None;
-    }
-    let mut reader = quick_xml::Reader::from_reader(&head[..]);
-    reader.config_mut().trim_text(false);
-    let mut root = None;
-    loop {
-        let before = usize::try_from(reader.buffer_position()).ok()?;
-        let event = reader.read_event().ok()?;
-        let after = usize::try_from(reader.buffer_position()).ok()?;
-        match event {
-            Event::Decl(d) => {
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.ok()?;
-                    if !enc.eq_ignore_ascii_case("utf-8") {
-                        return None;
-                    }
-                }
-            }
-            Event::DocType(_) | Event::Eof => return None,
-            Event::Start(_) if root.is_none() => {
-                let tag: Vec<u8> = head[before..after]
-                    .iter()
-                    .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-                    .collect();
-                root = Some(tag);
-            }
-            Event::Start(_) | Event::Empty(_) if root.is_some() => {
-                let line_start = head[..before].iter().rposition(|&b| b == b'\n')? + 1;
-                let indent = head[line_start..before].to_vec();
-                if !indent.iter().all(|&b| b == b' ' || b == b'\t') {
-                    return None;
-                }
-                return Some((root?, indent));
-            }
-            Event::Empty(_) | Event::End(_) => return None,
-            _ => {}
-        }
-    }
-}
-
-/// The offset just after the line break that starts the first line at or after `from` made of
-/// `indent` and the start of an element (not an end tag, comment or declaration).
-fn split_point(path: &Path, from: u64, indent: &[u8]) -> Option<u64> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).ok()?;
-    f.seek(SeekFrom::Start(from)).ok()?;
-    let mut window = Vec::with_capacity(SPLIT_WINDOW);
-    f.take(SPLIT_WINDOW as u64).read_to_end(&mut window).ok()?;
-    let n = indent.len();
-    window
-        .windows(n + 3)
-        .position(|w| {
-            w[0] == b'\n'
-                && &w[1..=n] == indent
-                && w[n + 1] == b'<'
-                && !matches!(w[n + 2], b'/' | b'!' | b'?')
-        })
-        .map(|p| from + p as u64 + 1)
 }
