@@ -130,7 +130,11 @@ fn synthetic_networks_build_the_same_from_arrow_columns_and_from_records() {
         let from_records = Network::from_data(&data).unwrap();
         let from_columns =
             io::build_arrow(tables, str::to_owned, ValidationOptions::default()).unwrap();
-        assert_eq!(from_columns.to_data(), data, "seed {seed}, {points} points, {to}");
+        assert_eq!(
+            from_columns.to_data(),
+            data,
+            "seed {seed}, {points} points, {to}"
+        );
         assert_eq!(from_columns.to_data(), from_records.to_data());
         assert_eq!(from_columns.memory_bytes(), from_records.memory_bytes());
     }

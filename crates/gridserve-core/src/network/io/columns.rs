@@ -160,13 +160,56 @@ fn read<'a>(
     tables: &'a [Option<ArrowTable>],
     cells: &'a [Option<ArrowCells<'a>>],
 ) -> Fast<NetworkIn<'a>> {
-    let mut input = NetworkIn::default();
     let table = |i: usize| {
         tables[i]
             .as_ref()
             .zip(cells[i].as_ref())
             .map(|(t, c)| (Columns(t), c))
     };
+    // The customers and their contacts are read on a second thread while the equipment is
+    // read (each side reads its tables in order; either side's fallback is the answer).
+    let (input, people) = std::thread::scope(|scope| {
+        let second = (cells[5].as_ref().map_or(0, ArrowCells::num_rows) >= PARALLEL_ROWS)
+            .then(|| scope.spawn(|| people(table(5), table(6))));
+        let input = equipment(&table);
+        let people = match second {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => people(table(5), table(6)),
+        };
+        (input, people)
+    });
+    let (customers, contacts) = people?;
+    let mut input = input?;
+    input.customers = customers;
+    input.contacts = contacts;
+    Ok(input)
+}
+
+/// Customer tables of at least this many rows are read on a second thread.
+const PARALLEL_ROWS: usize = 50_000;
+
+type Table<'t, 'a> = Option<(Columns<'t>, &'a ArrowCells<'a>)>;
+
+/// The customers and their contacts.
+fn people<'a>(
+    customers_table: Table<'_, 'a>,
+    contacts_table: Table<'_, 'a>,
+) -> Fast<(Vec<CustomerIn<'a>>, Vec<ContactIn<'a>>)> {
+    let mut input = NetworkIn::default();
+    if let Some((t, cells)) = customers_table {
+        customers(&t, cells, &mut input.customers)?;
+    }
+    if let Some((t, cells)) = contacts_table {
+        contacts(&t, cells, &mut input)?;
+    }
+    Ok((input.customers, input.contacts))
+}
+
+/// Points, lines and sources.
+fn equipment<'t, 'a>(table: &impl Fn(usize) -> Table<'t, 'a>) -> Fast<NetworkIn<'a>> {
+    let mut input = NetworkIn::default();
     if let Some((t, cells)) = table(0) {
         points(&t, cells, &mut input.points)?;
     }
@@ -181,12 +224,6 @@ fn read<'a>(
     }
     if let Some((t, cells)) = table(4) {
         sources(&t, cells, &mut input.sources)?;
-    }
-    if let Some((t, cells)) = table(5) {
-        customers(&t, cells, &mut input.customers)?;
-    }
-    if let Some((t, cells)) = table(6) {
-        contacts(&t, cells, &mut input)?;
     }
     Ok(input)
 }

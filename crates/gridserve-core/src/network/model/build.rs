@@ -2,7 +2,7 @@
 //! once, and the graph, the compressed adjacency and the customer tables are built only from
 //! records that passed.
 
-use super::input::NetworkIn;
+use super::input::{CustomerIn, NetworkIn};
 use super::*;
 
 fn check_finite(
@@ -407,20 +407,39 @@ impl Network {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
             None => CustomerTables::build(data)?,
         };
-        let mut point_problems = Vec::new();
-        for (i, c) in data.customers.iter().enumerate() {
-            let rec = (RecordKind::Customer, c.number, i);
-            let found = assets.get(c.point).filter(|&p| (p as usize) < n_points);
-            match found {
-                Some(p) => tables.data[i].point = PointId(p),
-                None => point_problems.push(problem(
-                    rec,
-                    "point",
-                    c.point.to_owned(),
-                    ProblemKind::UnknownPoint,
-                )),
+        // The customers' points, found in two halves on two threads for a large set.
+        let resolve = |first: usize, records: &[CustomerIn<'_>], out: &mut [CustomerData]| {
+            let mut problems = Vec::new();
+            for (k, (c, d)) in records.iter().zip(out).enumerate() {
+                match assets.get(c.point).filter(|&p| (p as usize) < n_points) {
+                    Some(p) => d.point = PointId(p),
+                    None => problems.push(problem(
+                        (RecordKind::Customer, c.number, first + k),
+                        "point",
+                        c.point.to_owned(),
+                        ProblemKind::UnknownPoint,
+                    )),
+                }
             }
-        }
+            problems
+        };
+        let mut point_problems = if data.customers.len() >= PARALLEL_CUSTOMERS {
+            let half = data.customers.len() / 2;
+            let (records_a, records_b) = data.customers.split_at(half);
+            let (out_a, out_b) = tables.data.split_at_mut(half);
+            std::thread::scope(|scope| {
+                let second = scope.spawn(|| resolve(half, records_b, out_b));
+                let mut problems = resolve(0, records_a, out_a);
+                problems.extend(
+                    second
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+                problems
+            })
+        } else {
+            resolve(0, &data.customers, &mut tables.data)
+        };
         if !point_problems.is_empty() || !tables.problems.is_empty() {
             let mut customer_problems = tables.problems;
             customer_problems.append(&mut point_problems);
