@@ -138,4 +138,26 @@ fn synthetic_networks_build_the_same_from_arrow_columns_and_from_records() {
         assert_eq!(from_columns.to_data(), from_records.to_data());
         assert_eq!(from_columns.memory_bytes(), from_records.memory_bytes());
     }
+
+    // A large network with problems in both halves of the customers and among the lines:
+    // the same problems, in the same order.
+    let mut data = generate(&SynthConfig::with_points(60_000, 6));
+    let n = data.customers.len();
+    assert!(n >= 50_000, "{n} customers: too few to be split");
+    data.customers[3].point = "NOWHERE".to_owned();
+    data.customers[n - 2].point = "NOWHERE-2".to_owned();
+    data.customers[n / 2].number = data.customers[0].number.clone();
+    data.segments[5].to = data.segments[5].from.clone();
+    let from_records = format!("{:?}", Network::from_data(&data).unwrap_err());
+    let from_columns = format!(
+        "{:?}",
+        io::build_arrow(
+            io::write_arrow(&data),
+            str::to_owned,
+            ValidationOptions::default()
+        )
+        .unwrap_err()
+    );
+    assert_eq!(from_columns, from_records);
+    assert!(from_records.contains("NOWHERE-2"), "{from_records}");
 }
