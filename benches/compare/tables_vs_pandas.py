@@ -2,6 +2,7 @@
 
     python benches/compare/tables_vs_pandas.py            # all four, 3 repeats each
     python benches/compare/tables_vs_pandas.py --rows 200000 --repeats 2 --skip-dask
+    python benches/compare/tables_vs_pandas.py --sections 2 --skip-csv   # the network only
 
 1. Outage table from a 1M-row DataFrame: ``gridserve.reliability.outage_table`` (the frame
    crosses as Arrow; the core checks every cell and every record and builds the columnar
@@ -135,7 +136,7 @@ def bench_outages(rows: int, repeats: int) -> None:
           f"pandas {q_best:.3f}–{q_worst:.3f} s ({q_best / s_best:.2f}× faster)")
 
 
-def bench_network(points: int, repeats: int) -> None:
+def bench_network(points: int, repeats: int, csv: bool = True) -> None:
     net = gs.Network.synthetic(points=points, seed=1)
     frames = gs.to_dataframes(net, roles=["customer_manager"])
     a_best, a_worst, built = timed(lambda: gs.from_dataframes(**frames), repeats)
@@ -147,19 +148,20 @@ def bench_network(points: int, repeats: int) -> None:
         lambda: {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in frames.items()}, repeats
     )
     del arrow
-    texts = {k: v.to_csv(index=False, lineterminator="\r\n") for k, v in frames.items()}
-    c_best, c_worst, _ = timed(
-        lambda: gs.Network.from_csv_texts({k: v.to_csv(index=False, lineterminator="\r\n") for k, v in frames.items()}),
-        repeats,
-    )
-    del texts
     print(f"2. network from DataFrames, {net.point_count:,} points, {net.line_count:,} lines, "
           f"{net.customer_count:,} customers")
     print(f"   gridserve from_dataframes (Arrow)  {a_best:.3f}–{a_worst:.3f} s")
     print(f"   of which pyarrow's conversion      {v_best:.3f}–{v_worst:.3f} s")
     print(f"   from pyarrow Tables                {t_best:.3f}–{t_worst:.3f} s")
-    print(f"   through CSV text (before Arrow)    {c_best:.3f}–{c_worst:.3f} s")
-    print(f"   Arrow / CSV: {a_best / c_best:.2f}×")
+    if csv:
+        c_best, c_worst, _ = timed(
+            lambda: gs.Network.from_csv_texts(
+                {k: v.to_csv(index=False, lineterminator="\r\n") for k, v in frames.items()}
+            ),
+            repeats,
+        )
+        print(f"   through CSV text (before Arrow)    {c_best:.3f}–{c_worst:.3f} s")
+        print(f"   Arrow / CSV: {a_best / c_best:.2f}×")
 
 
 def bench_bills(customers: int, repeats: int, tmp: Path) -> None:
@@ -244,12 +246,23 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-csv", action="store_true", help="section 2 without the CSV text path")
+    parser.add_argument(
+        "--sections", default="1,2,3,4", help="the sections to run, comma-separated (default: 1,2,3,4)"
+    )
     args = parser.parse_args()
+    sections = {s.strip() for s in args.sections.split(",")}
+    unknown = sections - {"1", "2", "3", "4"}
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))} (choose from 1, 2, 3, 4)")
     with tempfile.TemporaryDirectory() as tmp:
-        bench_outages(args.rows, args.repeats)
-        bench_network(args.points, args.repeats)
-        bench_bills(args.customers, args.repeats, Path(tmp))
-        if not args.skip_dask:
+        if "1" in sections:
+            bench_outages(args.rows, args.repeats)
+        if "2" in sections:
+            bench_network(args.points, args.repeats, csv=not args.skip_csv)
+        if "3" in sections:
+            bench_bills(args.customers, args.repeats, Path(tmp))
+        if "4" in sections and not args.skip_dask:
             bench_dask(args.province, args.partitions, Path(tmp))
 
 

@@ -58,3 +58,106 @@ fn a_malformed_folder_names_file_line_and_column() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The column reader (`build_arrow`, the path of DataFrames and Arrow tables) builds the
+/// network the records build, for synthetic networks of several seeds and sizes, with the
+/// text columns in each Arrow layout a DataFrame library gives (utf8, large_utf8, utf8_view,
+/// dictionary) and the rows split into several batches.
+#[cfg(feature = "arrow")]
+#[test]
+fn synthetic_networks_build_the_same_from_arrow_columns_and_from_records() {
+    use std::sync::Arc;
+
+    use arrow_array::RecordBatch;
+    use arrow_schema::{DataType, Field, Schema};
+    use gridserve::network::ValidationOptions;
+    use gridserve::network::io::{ArrowBatches, ArrowTables};
+
+    fn recast(tables: &ArrowTables, to: &DataType, rows: usize) -> ArrowTables {
+        let one = |t: &Option<ArrowBatches>| {
+            t.as_ref().map(|t| {
+                let fields: Vec<Field> = t
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        DataType::Utf8 => Field::new(f.name(), to.clone(), true),
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect();
+                let schema = Arc::new(Schema::new(fields));
+                let mut batches = Vec::new();
+                for batch in &t.batches {
+                    let columns = batch
+                        .columns()
+                        .iter()
+                        .zip(schema.fields())
+                        .map(|(c, f)| arrow_cast::cast(c, f.data_type()).unwrap())
+                        .collect();
+                    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+                    let mut start = 0;
+                    while start < batch.num_rows() {
+                        let n = rows.min(batch.num_rows() - start);
+                        batches.push(batch.slice(start, n));
+                        start += n;
+                    }
+                }
+                ArrowBatches { schema, batches }
+            })
+        };
+        ArrowTables {
+            points: one(&tables.points),
+            segments: one(&tables.segments),
+            switches: one(&tables.switches),
+            transformers: one(&tables.transformers),
+            sources: one(&tables.sources),
+            customers: one(&tables.customers),
+            contacts: one(&tables.contacts),
+        }
+    }
+
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let cases = [
+        (1, 2_000, DataType::Utf8, usize::MAX),
+        (2, 5_000, DataType::LargeUtf8, 777),
+        (3, 20_000, DataType::Utf8View, 4_096),
+        (4, 8_000, dict, 1_000),
+        (5, 60_000, DataType::Utf8, 65_536),
+    ];
+    for (seed, points, to, rows) in cases {
+        let data = generate(&SynthConfig::with_points(points, seed));
+        let tables = recast(&io::write_arrow(&data), &to, rows);
+        let from_records = Network::from_data(&data).unwrap();
+        let from_columns =
+            io::build_arrow(tables, str::to_owned, ValidationOptions::default()).unwrap();
+        assert_eq!(
+            from_columns.to_data(),
+            data,
+            "seed {seed}, {points} points, {to}"
+        );
+        assert_eq!(from_columns.to_data(), from_records.to_data());
+        assert_eq!(from_columns.memory_bytes(), from_records.memory_bytes());
+    }
+
+    // A large network with problems in both halves of the customers and among the lines:
+    // the same problems, in the same order.
+    let mut data = generate(&SynthConfig::with_points(60_000, 6));
+    let n = data.customers.len();
+    assert!(n >= 50_000, "{n} customers: too few to be split");
+    data.customers[3].point = "NOWHERE".to_owned();
+    data.customers[n - 2].point = "NOWHERE-2".to_owned();
+    data.customers[n / 2].number = data.customers[0].number.clone();
+    data.segments[5].to = data.segments[5].from.clone();
+    let from_records = format!("{:?}", Network::from_data(&data).unwrap_err());
+    let from_columns = format!(
+        "{:?}",
+        io::build_arrow(
+            io::write_arrow(&data),
+            str::to_owned,
+            ValidationOptions::default()
+        )
+        .unwrap_err()
+    );
+    assert_eq!(from_columns, from_records);
+    assert!(from_records.contains("NOWHERE-2"), "{from_records}");
+}

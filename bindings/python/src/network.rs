@@ -141,10 +141,15 @@ impl PyNetwork {
             let (schema, batches) = crate::arrow::table_arg(py, name, obj)?;
             *slot = Some(io::ArrowBatches { schema, batches });
         }
-        let data = py
-            .detach(|| io::read_arrow(arrow, str::to_owned))
+        let options = ValidationOptions {
+            allow_isolated_points,
+        };
+        let net = py
+            .detach(move || io::build_arrow(arrow, str::to_owned, options))
             .py_err(py)?;
-        Self::build(py, data, allow_isolated_points)
+        Ok(Self {
+            inner: Arc::new(net),
+        })
     }
 
     /// Reads a folder of Parquet files, one per table (`points.parquet` required), with the

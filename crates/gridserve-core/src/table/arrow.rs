@@ -189,6 +189,100 @@ impl ArrowCells<'_> {
     }
 }
 
+impl<'t> ArrowCells<'t> {
+    /// The batches in order, each with its typed columns (the form of the column-wise readers
+    /// that read a whole column of a batch at a time).
+    pub(crate) fn batches(&self) -> impl Iterator<Item = BatchCells<'_>> + '_ {
+        let mut first = 0u64;
+        self.batches.iter().map(move |(views, n)| {
+            let start = first;
+            first += *n as u64;
+            BatchCells {
+                views,
+                names: self.schema,
+                rows: *n,
+                first: start,
+            }
+        })
+    }
+}
+
+/// One batch of [`ArrowCells`]: its columns typed for reading in bulk, and its rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchCells<'a> {
+    views: &'a [View],
+    names: &'a SchemaRef,
+    rows: usize,
+    first: u64,
+}
+
+impl<'a> BatchCells<'a> {
+    /// The number of rows of the batch.
+    pub(crate) fn num_rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The column at `column` as its array, where the type is one the column-wise readers
+    /// read directly.
+    pub(crate) fn column(&self, column: usize) -> Column<'a> {
+        match self.views.get(column) {
+            Some(View::Utf8(a)) => Column::Utf8(a.as_string::<i32>()),
+            Some(View::LargeUtf8(a)) => Column::LargeUtf8(a.as_string::<i64>()),
+            Some(View::Utf8View(a)) => Column::Utf8View(a.as_string_view()),
+            Some(View::Float64(a)) => Column::Float64(a.as_primitive::<Float64Type>()),
+            Some(View::Boolean(a)) => Column::Boolean(a.as_boolean()),
+            Some(View::Null) => Column::Null,
+            _ => Column::Other,
+        }
+    }
+
+    /// The row at `row` of the batch, with the typed accessors of [`ArrowRow`].
+    pub(crate) fn row(&self, row: usize) -> ArrowRow<'a> {
+        ArrowRow {
+            columns: self.views,
+            names: self.names,
+            row,
+            index: self.first + row as u64,
+        }
+    }
+}
+
+/// A column of one batch as its Arrow array (see [`BatchCells::column`]); `Other` for a type
+/// read only through [`ArrowRow`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Column<'a> {
+    /// UTF-8 text with 32-bit offsets (dictionary text is cast to it).
+    Utf8(&'a arrow_array::StringArray),
+    /// UTF-8 text with 64-bit offsets.
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    /// UTF-8 text views.
+    Utf8View(&'a arrow_array::StringViewArray),
+    /// 64-bit floats (a NaN is a missing value, as everywhere in this module).
+    Float64(&'a arrow_array::Float64Array),
+    /// Booleans.
+    Boolean(&'a arrow_array::BooleanArray),
+    /// A column of nulls only.
+    Null,
+    /// Any other type.
+    Other,
+}
+
+impl<'a> Column<'a> {
+    /// The text at `row` as [`ArrowRow::text`] lends it from the buffers: `Some(None)` for a
+    /// missing cell, `None` if the column does not hold text (or holds it only as made text,
+    /// such as integer ids).
+    #[inline]
+    pub(crate) fn text(self, row: usize) -> Option<Option<&'a str>> {
+        Some(match self {
+            Self::Utf8(a) => (!a.is_null(row)).then(|| a.value(row)),
+            Self::LargeUtf8(a) => (!a.is_null(row)).then(|| a.value(row)),
+            Self::Utf8View(a) => (!a.is_null(row)).then(|| a.value(row)),
+            Self::Null => None,
+            Self::Float64(_) | Self::Boolean(_) | Self::Other => return None,
+        })
+    }
+}
+
 /// A value of a cell that cannot be read as the column's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellError {

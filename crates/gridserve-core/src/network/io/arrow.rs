@@ -16,6 +16,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use crate::network::error::NetworkError;
 use crate::network::records::NetworkData;
+use crate::network::{Network, ValidationOptions};
 use crate::table::arrow::{ArrowRow, ArrowTable, CellError};
 use crate::table::{HeaderProblem, TableSpec};
 
@@ -103,6 +104,27 @@ pub fn read_arrow(
         read_contacts(contacts, &mut data.customers)?;
     }
     Ok(data)
+}
+
+/// Builds a network from Arrow tables, reading the columns in place: texts are borrowed from
+/// the Arrow buffers and no plain record is made. The network and the errors are those of
+/// [`read_arrow`] followed by [`Network::from_data_with`]: a table with a cell the column
+/// reader does not take as it is (a column of another type, integer ids, a missing or
+/// unknown value, …) is read by [`read_arrow`], so the error names the same table, line
+/// (row + 2), column and value.
+///
+/// # Errors
+/// As [`read_arrow`], then as [`Network::from_data_with`].
+pub fn build_arrow(
+    tables: ArrowTables,
+    label: impl Fn(&str) -> String,
+    options: ValidationOptions,
+) -> Result<Network, NetworkError> {
+    if let Some(built) = super::columns::build(&tables, options) {
+        return built;
+    }
+    let data = read_arrow(tables, label)?;
+    Network::from_data_with(&data, options)
 }
 
 fn read_or_empty<T>(

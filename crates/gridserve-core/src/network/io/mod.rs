@@ -15,13 +15,15 @@
 #[cfg(feature = "arrow")]
 mod arrow;
 mod cells;
+#[cfg(feature = "arrow")]
+mod columns;
 mod csv;
 mod json;
 #[cfg(test)]
 mod tests;
 
 #[cfg(feature = "arrow")]
-pub use self::arrow::{ArrowBatches, ArrowTables, read_arrow, write_arrow};
+pub use self::arrow::{ArrowBatches, ArrowTables, build_arrow, read_arrow, write_arrow};
 #[cfg(feature = "parquet")]
 pub use self::arrow::{read_parquet_dir, write_parquet_dir};
 pub use self::csv::{

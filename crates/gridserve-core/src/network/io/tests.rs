@@ -310,12 +310,98 @@ fn arrow_agrees(files: &[(&str, &'static str)], from_csv: &Result<NetworkData, N
         };
         *slot = Some(table);
     }
+    columns_agree(&tables);
     let from_arrow = read_arrow(tables, |name| format!("{name}.csv"));
     assert_eq!(
         format!("{from_arrow:?}"),
         format!("{from_csv:?}"),
         "Arrow and CSV disagree on {files:?}"
     );
+}
+
+/// The built network (as records) or the error, as text to compare.
+#[cfg(feature = "arrow")]
+fn outcome(result: Result<crate::network::Network, NetworkError>) -> String {
+    match result {
+        Ok(net) => format!("{:?}", net.to_data()),
+        Err(err) => format!("{err:?}"),
+    }
+}
+
+/// Asserts that the column reader ([`build_arrow`]) gives the network or the error of the
+/// record reader followed by the builder, with and without isolated points allowed; returns
+/// whether the column reader read the tables itself (rather than leaving them to the record
+/// reader).
+#[cfg(feature = "arrow")]
+fn columns_agree(tables: &ArrowTables) -> bool {
+    use crate::network::{Network, ValidationOptions};
+
+    for allow_isolated_points in [false, true] {
+        let options = ValidationOptions {
+            allow_isolated_points,
+        };
+        let label = |name: &str| format!("{name}.csv");
+        let from_records = read_arrow(tables.clone(), label)
+            .and_then(|data| Network::from_data_with(&data, options));
+        let from_columns = build_arrow(tables.clone(), label, options);
+        assert_eq!(
+            outcome(from_columns),
+            outcome(from_records),
+            "the column and the record readers disagree"
+        );
+    }
+    super::columns::build(tables, crate::network::ValidationOptions::default()).is_some()
+}
+
+/// Every table of `tables` with each text column cast to `to` (and split into batches of at
+/// most `rows` rows, so that rows are read across batches).
+#[cfg(feature = "arrow")]
+fn recast(tables: &ArrowTables, to: &arrow_schema::DataType, rows: usize) -> ArrowTables {
+    use std::sync::Arc;
+
+    use arrow_array::RecordBatch;
+    use arrow_schema::{DataType, Field, Schema};
+
+    let one = |t: &Option<ArrowBatches>| {
+        t.as_ref().map(|t| {
+            let fields: Vec<Field> = t
+                .schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 => Field::new(f.name(), to.clone(), true),
+                    _ => f.as_ref().clone(),
+                })
+                .collect();
+            let schema = Arc::new(Schema::new(fields));
+            let mut batches = Vec::new();
+            for batch in &t.batches {
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| arrow_cast::cast(c, f.data_type()).unwrap())
+                    .collect();
+                let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+                let mut start = 0;
+                while start < batch.num_rows() {
+                    let n = rows.min(batch.num_rows() - start);
+                    batches.push(batch.slice(start, n));
+                    start += n;
+                }
+            }
+            ArrowBatches { schema, batches }
+        })
+    };
+    ArrowTables {
+        points: one(&tables.points),
+        segments: one(&tables.segments),
+        switches: one(&tables.switches),
+        transformers: one(&tables.transformers),
+        sources: one(&tables.sources),
+        customers: one(&tables.customers),
+        contacts: one(&tables.contacts),
+    }
 }
 
 /// The file, line and field of a parse error, and its message.
@@ -362,6 +448,245 @@ fn arrow_round_trip_keeps_every_field() {
     let data = sample();
     let tables = write_arrow(&data);
     assert_eq!(read_arrow(tables, str::to_owned).unwrap(), data);
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn columns_read_every_text_layout_in_place() {
+    use arrow_schema::DataType;
+
+    let data = sample();
+    let written = write_arrow(&data);
+    let key = || Box::new(DataType::Int32);
+    for (to, rows) in [
+        (DataType::Utf8, usize::MAX),
+        (DataType::Utf8, 1),
+        (DataType::LargeUtf8, 2),
+        (DataType::Utf8View, 3),
+        (DataType::Dictionary(key(), Box::new(DataType::Utf8)), 2),
+        (
+            DataType::Dictionary(key(), Box::new(DataType::LargeUtf8)),
+            usize::MAX,
+        ),
+    ] {
+        let tables = recast(&written, &to, rows);
+        assert!(columns_agree(&tables), "{to} was left to the record reader");
+        let net = build_arrow(tables, str::to_owned, Default::default()).unwrap();
+        assert_eq!(net.to_data(), data, "{to}");
+    }
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn columns_take_nulls_and_absent_columns_as_the_record_reader_does() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, BooleanArray, Float64Array, NullArray, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let mut tables = write_arrow(&sample());
+    // Points: a null name (no name), a null kind (the default), a null in_service (in
+    // service), and a null asset (an empty asset number, which the builder refuses).
+    let points = tables.points.as_ref().unwrap();
+    let n = points.batches[0].num_rows();
+    let assets = points.batches[0].column(0).clone();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("asset", DataType::Utf8, true),
+        Field::new("kind", DataType::Utf8, true),
+        Field::new("name", DataType::Null, true),
+        Field::new("in_service", DataType::Boolean, true),
+    ]));
+    let batch = |assets: ArrayRef| {
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                assets,
+                Arc::new(StringArray::from(vec![None::<&str>; n])),
+                Arc::new(NullArray::new(n)),
+                Arc::new(BooleanArray::from(vec![None; n])),
+            ],
+        )
+        .unwrap()
+    };
+    tables.points = Some(ArrowBatches::one(batch(assets.clone())));
+    assert!(columns_agree(&tables));
+    let net = build_arrow(tables.clone(), str::to_owned, Default::default()).unwrap();
+    let p = net.to_data().points;
+    assert!(p.iter().all(|p| p.name.is_none() && p.in_service));
+    assert!(p.iter().all(|p| p.kind == PointKind::Junction));
+    let mut assets: Vec<Option<String>> = (0..n)
+        .map(|i| {
+            Some(
+                assets
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .unwrap()
+                    .value(i)
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assets[1] = None;
+    tables.points = Some(ArrowBatches::one(batch(Arc::new(StringArray::from(
+        assets,
+    )))));
+    assert!(columns_agree(&tables));
+    assert!(matches!(
+        build_arrow(tables.clone(), str::to_owned, Default::default()),
+        Err(NetworkError::Invalid { .. })
+    ));
+
+    // Segments: a null rating (unknown) is taken; a NaN or null length (a required value)
+    // is left to the record reader, whose error names line 2 + the row.
+    let segments = tables.segments.as_ref().unwrap().batches[0].clone();
+    let with_lengths = |lengths: Vec<Option<f64>>, rated: Vec<Option<f64>>| {
+        let mut columns = segments.columns().to_vec();
+        columns[4] = Arc::new(Float64Array::from(lengths));
+        columns[5] = Arc::new(Float64Array::from(rated));
+        let fields: Vec<Field> = segments
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect();
+        ArrowBatches::one(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap())
+    };
+    let rows = segments.num_rows();
+    let mut lengths = vec![Some(10.0); rows];
+    tables.segments = Some(with_lengths(lengths.clone(), vec![None; rows]));
+    assert!(columns_agree(&tables));
+    for missing in [None, Some(f64::NAN)] {
+        lengths[rows - 1] = missing;
+        tables.segments = Some(with_lengths(lengths.clone(), vec![None; rows]));
+        assert!(!columns_agree(&tables));
+        let err = build_arrow(tables.clone(), str::to_owned, Default::default()).unwrap_err();
+        assert!(
+            matches!(&err, NetworkError::Parse { file, line, field: Some(f), .. }
+                if file == "segments" && *line == rows as u64 + 1 && f == "length_m"),
+            "{err:?}"
+        );
+    }
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn columns_leave_cells_they_do_not_take_to_the_record_reader() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let written = write_arrow(&sample());
+    let replace = |table: &ArrowBatches, column: usize, field: Field, values: ArrayRef| {
+        let batch = &table.batches[0];
+        let mut fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[column] = field;
+        let mut columns = batch.columns().to_vec();
+        columns[column] = values;
+        ArrowBatches::one(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap())
+    };
+    let customers = written.customers.as_ref().unwrap();
+    let n = customers.batches[0].num_rows();
+
+    // Integer customer numbers (the record reader makes their digits): the same network,
+    // read by the record reader (contacts then name numbers the customers lack).
+    let mut tables = written.clone();
+    tables.customers = Some(replace(
+        customers,
+        0,
+        Field::new("number", DataType::Int64, false),
+        Arc::new(Int64Array::from_iter_values(
+            (0..n as i64).map(|i| 7000 + i),
+        )),
+    ));
+    assert!(!columns_agree(&tables));
+
+    // An unknown importance, a float in a text column, an unknown customer in contacts: the
+    // record reader's errors, naming table, line and column.
+    let cases: Vec<(ArrowTables, &str, u64, &str)> = vec![
+        {
+            let mut t = written.clone();
+            let mut values = vec!["normal"; n];
+            values[n - 1] = "vip";
+            t.customers = Some(replace(
+                customers,
+                5,
+                Field::new("importance", DataType::Utf8, false),
+                Arc::new(StringArray::from(values)),
+            ));
+            (t, "customers", n as u64 + 1, "importance")
+        },
+        {
+            let mut t = written.clone();
+            t.customers = Some(replace(
+                customers,
+                2,
+                Field::new("point", DataType::Float64, false),
+                Arc::new(arrow_array::Float64Array::from(vec![1.5; n])),
+            ));
+            (t, "customers", 2, "point")
+        },
+        {
+            let mut t = written.clone();
+            let contacts = written.contacts.as_ref().unwrap();
+            let k = contacts.batches[0].num_rows();
+            let mut owners: Vec<String> = contacts.batches[0]
+                .column(0)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap().to_owned())
+                .collect();
+            owners[k - 1] = "NOBODY".to_owned();
+            t.contacts = Some(replace(
+                contacts,
+                0,
+                Field::new("customer", DataType::Utf8, false),
+                Arc::new(StringArray::from(owners)),
+            ));
+            (t, "contacts", k as u64 + 1, "customer")
+        },
+    ];
+    for (tables, file, line, column) in cases {
+        assert!(!columns_agree(&tables));
+        let err = build_arrow(tables, str::to_owned, Default::default()).unwrap_err();
+        assert!(
+            matches!(&err, NetworkError::Parse { file: f, line: l, field: Some(c), .. }
+                if f == file && *l == line && c == column),
+            "{err:?}"
+        );
+    }
+
+    // A duplicate asset number: read in place, refused by the builder as the records are.
+    let mut tables = written.clone();
+    let segments = written.segments.as_ref().unwrap();
+    let s = segments.batches[0].num_rows();
+    let points = written.points.as_ref().unwrap().batches[0]
+        .column(0)
+        .clone();
+    let first_point = points
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .value(0)
+        .to_owned();
+    tables.segments = Some(replace(
+        segments,
+        0,
+        Field::new("asset", DataType::Utf8, false),
+        Arc::new(StringArray::from(vec![first_point.as_str(); s])),
+    ));
+    assert!(columns_agree(&tables));
+    assert!(matches!(
+        build_arrow(tables, str::to_owned, Default::default()),
+        Err(NetworkError::Invalid { .. })
+    ));
 }
 
 #[cfg(feature = "arrow")]

@@ -2,6 +2,7 @@
 //! once, and the graph, the compressed adjacency and the customer tables are built only from
 //! records that passed.
 
+use super::input::{CustomerIn, NetworkIn};
 use super::*;
 
 fn check_finite(
@@ -107,18 +108,16 @@ struct CustomerTables {
 }
 
 impl CustomerTables {
-    fn build(records: &[CustomerRecord]) -> Result<Self, NetworkError> {
-        let n_contacts: usize = records.iter().map(|c| c.contacts.len()).sum();
-        let contact_bytes: usize = records
+    fn build(input: &NetworkIn<'_>) -> Result<Self, NetworkError> {
+        let records = &input.customers;
+        let n_contacts = input.contacts.len();
+        let contact_bytes: usize = input
+            .contacts
             .iter()
-            .flat_map(|c| &c.contacts)
             .map(|k| k.name.len() + k.phone.len())
             .sum();
         let number_bytes: usize = records.iter().map(|c| c.number.len()).sum();
-        let name_bytes: usize = records
-            .iter()
-            .map(|c| c.name.as_ref().map_or(0, String::len))
-            .sum();
+        let name_bytes: usize = records.iter().map(|c| c.name.len()).sum();
         let limits = [
             ("customers", records.len(), u32::MAX as usize - 1),
             ("contacts", 2 * n_contacts, u32::MAX as usize - 1),
@@ -139,37 +138,37 @@ impl CustomerTables {
         };
         let problems = &mut t.problems;
         for (i, c) in records.iter().enumerate() {
-            let rec = (RecordKind::Customer, c.number.as_str(), i);
+            let rec = (RecordKind::Customer, c.number, i);
             if c.number.is_empty() {
                 problems.push(problem(rec, "number", String::new(), ProblemKind::EmptyId));
             }
-            if t.ids.insert(&c.number).is_err() {
+            if t.ids.insert(c.number).is_err() {
                 // Ids keep following record order (see `Builder::register`).
-                t.ids.push_unindexed(&c.number);
+                t.ids.push_unindexed(c.number);
                 problems.push(problem(
                     rec,
                     "number",
-                    c.number.clone(),
+                    c.number.to_owned(),
                     ProblemKind::DuplicateId,
                 ));
             }
             check_finite(problems, rec, "contracted_kva", c.contracted_kva, false);
             check_finite(problems, rec, "load_kw", c.load_kw, false);
-            for (k, ct) in c.contacts.iter().enumerate() {
+            for (k, ct) in input.contacts_of(i).iter().enumerate() {
                 let checks = [
                     (
                         "name",
                         ct.name.trim().is_empty(),
-                        &ct.name,
+                        ct.name,
                         ProblemKind::Empty,
                     ),
                     (
                         "phone",
                         ct.phone.trim().is_empty(),
-                        &ct.phone,
+                        ct.phone,
                         ProblemKind::Empty,
                     ),
-                    ("level", ct.level == 0, &ct.name, ProblemKind::OutOfRange),
+                    ("level", ct.level == 0, ct.name, ProblemKind::OutOfRange),
                 ];
                 for (field, bad, value, kind) in checks {
                     if bad {
@@ -177,13 +176,13 @@ impl CustomerTables {
                         let value = if field == "level" {
                             ct.level.to_string()
                         } else {
-                            value.clone()
+                            value.to_owned()
                         };
                         problems.push(problem((RecordKind::Contact, &id, i), field, value, kind));
                     }
                 }
-                let text = t.contact_text.push(&ct.name);
-                t.contact_text.push(&ct.phone);
+                let text = t.contact_text.push(ct.name);
+                t.contact_text.push(ct.phone);
                 t.contacts.push(ContactData {
                     text,
                     role: ct.role,
@@ -193,7 +192,7 @@ impl CustomerTables {
             t.data.push(CustomerData {
                 point: PointId(0),
                 importance: c.importance,
-                name: t.names.push(c.name.as_deref().unwrap_or("")),
+                name: t.names.push(c.name),
                 contracted_kva: c.contracted_kva,
                 load_kw: c.load_kw,
                 contacts_end: t.contacts.len() as u32,
@@ -223,18 +222,27 @@ impl Network {
         data: &NetworkData,
         options: ValidationOptions,
     ) -> Result<Self, NetworkError> {
+        Self::from_input(&NetworkIn::from_data(data), options)
+    }
+
+    /// Validates borrowed records with `options` and builds the network: the one builder of
+    /// every reader.
+    pub(crate) fn from_input(
+        data: &NetworkIn<'_>,
+        options: ValidationOptions,
+    ) -> Result<Self, NetworkError> {
         // Customers need nothing from the equipment until their points are resolved, so large
         // sets are tabulated on a second thread meanwhile.
         std::thread::scope(|scope| {
             let customers = (data.customers.len() >= PARALLEL_CUSTOMERS)
-                .then(|| scope.spawn(|| CustomerTables::build(&data.customers)));
+                .then(|| scope.spawn(|| CustomerTables::build(data)));
             Self::build(data, options, customers)
         })
     }
 
     #[allow(clippy::too_many_lines)]
     fn build(
-        data: &NetworkData,
+        data: &NetworkIn<'_>,
         options: ValidationOptions,
         customer_part: Option<ScopedJoinHandle<'_, Result<CustomerTables, NetworkError>>>,
     ) -> Result<Self, NetworkError> {
@@ -245,9 +253,9 @@ impl Network {
         };
         let text_bytes = |it: &mut dyn Iterator<Item = usize>| it.sum::<usize>();
         let asset_bytes = text_bytes(&mut data.points.iter().map(|p| p.asset.len()))
-            + text_bytes(&mut data.segments.iter().map(|x| x.asset.len()))
-            + text_bytes(&mut data.switches.iter().map(|x| x.asset.len()))
-            + text_bytes(&mut data.transformers.iter().map(|x| x.asset.len()))
+            + text_bytes(&mut data.segments.iter().map(|x| x.ends.asset.len()))
+            + text_bytes(&mut data.switches.iter().map(|x| x.ends.asset.len()))
+            + text_bytes(&mut data.transformers.iter().map(|x| x.ends.asset.len()))
             + text_bytes(&mut data.sources.iter().map(|x| x.asset.len()));
         // Dense ids are u32 and line/source codes keep the top bit free; texts are addressed
         // by u32 offsets. (Customer limits are checked with the customers.)
@@ -266,17 +274,12 @@ impl Network {
             Interner::with_capacity(n_points + n_lines + data.sources.len(), asset_bytes);
         let mut point_names = TextArena::with_capacity(
             n_points,
-            text_bytes(
-                &mut data
-                    .points
-                    .iter()
-                    .map(|p| p.name.as_ref().map_or(0, String::len)),
-            ),
+            text_bytes(&mut data.points.iter().map(|p| p.name.len())),
         );
         let mut graph = UnGraph::<Point, Line>::with_capacity(n_points, n_lines);
         for (i, p) in data.points.iter().enumerate() {
-            b.register(&mut assets, (RecordKind::Point, p.asset.as_str(), i));
-            point_names.push(p.name.as_deref().unwrap_or(""));
+            b.register(&mut assets, (RecordKind::Point, p.asset, i));
+            point_names.push(p.name);
             graph.add_node(Point {
                 kind: p.kind,
                 in_service: p.in_service,
@@ -304,47 +307,38 @@ impl Network {
                 lines.push(line);
             };
         for (i, s) in data.segments.iter().enumerate() {
-            let rec = (RecordKind::Segment, s.asset.as_str(), i);
-            check_finite(&mut b.problems, rec, "length_m", s.length_m, false);
-            if let Some(a) = s.rated_current_a {
+            let rec = (RecordKind::Segment, s.ends.asset, i);
+            check_finite(&mut b.problems, rec, "length_m", s.data.length_m, false);
+            if let Some(a) = s.data.rated_current_a {
                 check_finite(&mut b.problems, rec, "rated_current_a", a, true);
             }
             let line = Line {
-                kind: LineKind::Segment(Segment {
-                    kind: s.kind,
-                    length_m: s.length_m,
-                    rated_current_a: s.rated_current_a,
-                }),
+                kind: LineKind::Segment(s.data),
                 in_service: s.in_service,
             };
-            add_line(&mut b, rec, &s.from, &s.to, line);
+            add_line(&mut b, rec, s.ends.from, s.ends.to, line);
         }
         for (i, s) in data.switches.iter().enumerate() {
-            let rec = (RecordKind::Switch, s.asset.as_str(), i);
+            let rec = (RecordKind::Switch, s.ends.asset, i);
             let line = Line {
-                kind: LineKind::Switch(Switch {
-                    kind: s.kind,
-                    normally_open: s.normally_open,
-                    protective: s.protective,
-                    remote: s.remote,
-                }),
+                kind: LineKind::Switch(s.data),
                 in_service: s.in_service,
             };
-            add_line(&mut b, rec, &s.from, &s.to, line);
+            add_line(&mut b, rec, s.ends.from, s.ends.to, line);
         }
         for (i, t) in data.transformers.iter().enumerate() {
-            let rec = (RecordKind::Transformer, t.asset.as_str(), i);
+            let rec = (RecordKind::Transformer, t.ends.asset, i);
             check_finite(&mut b.problems, rec, "rated_kva", t.rated_kva, true);
             let line = Line {
                 kind: LineKind::Transformer(Transformer {
                     rated_kva: t.rated_kva,
                     year_in_service: t.year_in_service,
                     usage: t.usage,
-                    model: models.push(&t.model),
+                    model: models.push(t.model),
                 }),
                 in_service: t.in_service,
             };
-            add_line(&mut b, rec, &t.from, &t.to, line);
+            add_line(&mut b, rec, t.ends.from, t.ends.to, line);
         }
         // Compressed adjacency (counting sort by end point): the degrees now, counting the
         // known ends only, so that the checks below see which points have a line; the entries
@@ -366,17 +360,17 @@ impl Network {
         let mut sources = Vec::with_capacity(data.sources.len());
         let mut has_source = vec![false; n_points];
         for (i, s) in data.sources.iter().enumerate() {
-            let rec = (RecordKind::Source, s.asset.as_str(), i);
+            let rec = (RecordKind::Source, s.asset, i);
             b.register(&mut assets, rec);
             check_finite(&mut b.problems, rec, "capacity_kva", s.capacity_kva, true);
-            let p = b.point(&assets, n_points, rec, "point", &s.point);
+            let p = b.point(&assets, n_points, rec, "point", s.point);
             if let Some(p) = p {
                 has_source[p as usize] = true;
                 if adj_start[p as usize] == adj_start[p as usize + 1] {
                     b.problems.push(problem(
                         rec,
                         "point",
-                        s.point.clone(),
+                        s.point.to_owned(),
                         ProblemKind::SourceFeedsNothing,
                     ));
                 }
@@ -385,16 +379,16 @@ impl Network {
                 point: PointId(p.unwrap_or(0)),
                 capacity_kva: s.capacity_kva,
                 in_service: s.in_service,
-                name: source_names.push(s.name.as_deref().unwrap_or("")),
+                name: source_names.push(s.name),
             });
         }
         if !options.allow_isolated_points {
             for (i, p) in data.points.iter().enumerate() {
                 if adj_start[i] == adj_start[i + 1] && !has_source[i] {
                     b.problems.push(problem(
-                        (RecordKind::Point, &p.asset, i),
+                        (RecordKind::Point, p.asset, i),
                         "asset",
-                        p.asset.clone(),
+                        p.asset.to_owned(),
                         ProblemKind::DanglingPoint,
                     ));
                 }
@@ -411,22 +405,41 @@ impl Network {
             Some(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-            None => CustomerTables::build(&data.customers)?,
+            None => CustomerTables::build(data)?,
         };
-        let mut point_problems = Vec::new();
-        for (i, c) in data.customers.iter().enumerate() {
-            let rec = (RecordKind::Customer, c.number.as_str(), i);
-            let found = assets.get(&c.point).filter(|&p| (p as usize) < n_points);
-            match found {
-                Some(p) => tables.data[i].point = PointId(p),
-                None => point_problems.push(problem(
-                    rec,
-                    "point",
-                    c.point.clone(),
-                    ProblemKind::UnknownPoint,
-                )),
+        // The customers' points, found in two halves on two threads for a large set.
+        let resolve = |first: usize, records: &[CustomerIn<'_>], out: &mut [CustomerData]| {
+            let mut problems = Vec::new();
+            for (k, (c, d)) in records.iter().zip(out).enumerate() {
+                match assets.get(c.point).filter(|&p| (p as usize) < n_points) {
+                    Some(p) => d.point = PointId(p),
+                    None => problems.push(problem(
+                        (RecordKind::Customer, c.number, first + k),
+                        "point",
+                        c.point.to_owned(),
+                        ProblemKind::UnknownPoint,
+                    )),
+                }
             }
-        }
+            problems
+        };
+        let mut point_problems = if data.customers.len() >= PARALLEL_CUSTOMERS {
+            let half = data.customers.len() / 2;
+            let (records_a, records_b) = data.customers.split_at(half);
+            let (out_a, out_b) = tables.data.split_at_mut(half);
+            std::thread::scope(|scope| {
+                let second = scope.spawn(|| resolve(half, records_b, out_b));
+                let mut problems = resolve(0, records_a, out_a);
+                problems.extend(
+                    second
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+                problems
+            })
+        } else {
+            resolve(0, &data.customers, &mut tables.data)
+        };
         if !point_problems.is_empty() || !tables.problems.is_empty() {
             let mut customer_problems = tables.problems;
             customer_problems.append(&mut point_problems);

@@ -355,6 +355,7 @@ pub struct Network {
 }
 
 mod build;
+pub(crate) mod input;
 
 impl Network {
     /// The network as plain records, in id order: `Network::from_data(&net.to_data())`
