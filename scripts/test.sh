@@ -4,14 +4,15 @@
 #   2. the Python package, built and installed into a virtual environment this script creates
 #      (.venv, reused on later runs), with its test dependencies from PyPI, then pytest
 #      (including the stub check and the comparisons with pandapower on its bundled networks).
-# Both are built with the `ci` profile of Cargo.toml (light optimisation, debug assertions and
-# overflow checks on), so the dependencies compile once for the two; GRIDSERVE_TEST_PROFILE
-# picks another profile (`release` tests the extension exactly as `pip install` builds it).
+# The Rust tests build in the `dev` profile; the extension in the `ci` profile of Cargo.toml
+# (light optimisation, debug assertions and overflow checks on), which compiles much faster than
+# `release`; GRIDSERVE_TEST_PROFILE picks another profile for it (`release` tests the extension
+# exactly as `pip install` builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${GRIDSERVE_TEST_PROFILE:-ci}
 
-cargo test --workspace --profile "$profile"
+cargo test --workspace
 
 python=${PYTHON:-python3}
 venv=${GRIDSERVE_VENV:-.venv}

@@ -66,54 +66,12 @@ fn a_malformed_folder_names_file_line_and_column() {
 #[cfg(feature = "arrow")]
 #[test]
 fn synthetic_networks_build_the_same_from_arrow_columns_and_from_records() {
-    use std::sync::Arc;
-
-    use arrow_array::RecordBatch;
-    use arrow_schema::{DataType, Field, Schema};
+    use arrow_schema::DataType;
     use gridserve::network::ValidationOptions;
-    use gridserve::network::io::{ArrowBatches, ArrowTables};
+    use gridserve::network::io::ArrowTables;
 
     fn recast(tables: &ArrowTables, to: &DataType, rows: usize) -> ArrowTables {
-        let one = |t: &Option<ArrowBatches>| {
-            t.as_ref().map(|t| {
-                let fields: Vec<Field> = t
-                    .schema
-                    .fields()
-                    .iter()
-                    .map(|f| match f.data_type() {
-                        DataType::Utf8 => Field::new(f.name(), to.clone(), true),
-                        _ => f.as_ref().clone(),
-                    })
-                    .collect();
-                let schema = Arc::new(Schema::new(fields));
-                let mut batches = Vec::new();
-                for batch in &t.batches {
-                    let columns = batch
-                        .columns()
-                        .iter()
-                        .zip(schema.fields())
-                        .map(|(c, f)| arrow_cast::cast(c, f.data_type()).unwrap())
-                        .collect();
-                    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
-                    let mut start = 0;
-                    while start < batch.num_rows() {
-                        let n = rows.min(batch.num_rows() - start);
-                        batches.push(batch.slice(start, n));
-                        start += n;
-                    }
-                }
-                ArrowBatches { schema, batches }
-            })
-        };
-        ArrowTables {
-            points: one(&tables.points),
-            segments: one(&tables.segments),
-            switches: one(&tables.switches),
-            transformers: one(&tables.transformers),
-            sources: one(&tables.sources),
-            customers: one(&tables.customers),
-            contacts: one(&tables.contacts),
-        }
+        tables.recast_text(to, rows).unwrap()
     }
 
     let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));

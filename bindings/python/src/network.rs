@@ -157,8 +157,15 @@ impl PyNetwork {
     #[staticmethod]
     #[pyo3(signature = (path, allow_isolated_points = false))]
     fn from_parquet(py: Python<'_>, path: PathBuf, allow_isolated_points: bool) -> PyResult<Self> {
-        let data = py.detach(|| io::read_parquet_dir(&path)).py_err(py)?;
-        Self::build(py, data, allow_isolated_points)
+        let options = ValidationOptions {
+            allow_isolated_points,
+        };
+        let net = py
+            .detach(move || io::build_parquet_dir(&path, options))
+            .py_err(py)?;
+        Ok(Self {
+            inner: Arc::new(net),
+        })
     }
 
     /// The network's records as pyarrow Tables, one per table of the layout. Customer names

@@ -65,6 +65,64 @@ pub struct ArrowTables {
     pub contacts: Option<ArrowBatches>,
 }
 
+impl ArrowTables {
+    /// The same tables with each `Utf8` column cast to `to` (`LargeUtf8`, `Utf8View`, a
+    /// dictionary of texts) and the rows split into batches of at most `rows` rows: the
+    /// layouts in which DataFrame libraries hand over text, for tests that every reader path
+    /// takes them alike.
+    ///
+    /// # Errors
+    /// Arrow's error when a column cannot be cast to `to`.
+    #[doc(hidden)]
+    pub fn recast_text(
+        &self,
+        to: &DataType,
+        rows: usize,
+    ) -> Result<ArrowTables, arrow_schema::ArrowError> {
+        let rows = rows.max(1);
+        let one =
+            |t: &Option<ArrowBatches>| -> Result<Option<ArrowBatches>, arrow_schema::ArrowError> {
+                let Some(t) = t else { return Ok(None) };
+                let fields: Vec<Field> = t
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        DataType::Utf8 => Field::new(f.name(), to.clone(), true),
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect();
+                let schema = Arc::new(Schema::new(fields));
+                let mut batches = Vec::new();
+                for batch in &t.batches {
+                    let columns = batch
+                        .columns()
+                        .iter()
+                        .zip(schema.fields())
+                        .map(|(c, f)| arrow_cast::cast(c, f.data_type()))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+                    let mut start = 0;
+                    while start < batch.num_rows() {
+                        let n = rows.min(batch.num_rows() - start);
+                        batches.push(batch.slice(start, n));
+                        start += n;
+                    }
+                }
+                Ok(Some(ArrowBatches { schema, batches }))
+            };
+        Ok(ArrowTables {
+            points: one(&self.points)?,
+            segments: one(&self.segments)?,
+            switches: one(&self.switches)?,
+            transformers: one(&self.transformers)?,
+            sources: one(&self.sources)?,
+            customers: one(&self.customers)?,
+            contacts: one(&self.contacts)?,
+        })
+    }
+}
+
 /// Reads a network's records from Arrow tables. `label` names a table in errors from its
 /// name (`points` → `points`, or `points.parquet` for files).
 ///
@@ -522,16 +580,42 @@ fn table_error(err: crate::table::TableError) -> NetworkError {
 /// As [`read_arrow`], naming the file; [`NetworkError::Io`] if a file cannot be read.
 #[cfg(feature = "parquet")]
 pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData, NetworkError> {
-    use crate::table::parquet::{ParquetRead, read_parquet};
     let dir = dir.as_ref();
+    read_arrow(parquet_tables(dir)?, parquet_label(dir))
+}
+
+/// Builds a network from a folder of Parquet files (the tables of [`read_parquet_dir`]),
+/// reading their columns in place as [`build_arrow`] does: the network and the errors are
+/// those of [`read_parquet_dir`] followed by [`Network::from_data_with`].
+///
+/// # Errors
+/// As [`read_parquet_dir`], then as [`Network::from_data_with`].
+#[cfg(feature = "parquet")]
+pub fn build_parquet_dir(
+    dir: impl AsRef<std::path::Path>,
+    options: ValidationOptions,
+) -> Result<Network, NetworkError> {
+    let dir = dir.as_ref();
+    build_arrow(parquet_tables(dir)?, parquet_label(dir), options)
+}
+
+/// A table's name in errors of a Parquet folder: the file's path.
+#[cfg(feature = "parquet")]
+fn parquet_label(dir: &std::path::Path) -> impl Fn(&str) -> String + '_ {
+    move |name| dir.join(format!("{name}.parquet")).display().to_string()
+}
+
+/// The tables of a Parquet folder, each file read whole (the column check is made by the
+/// reader of the tables, with the network's own messages); an absent file is an absent table.
+#[cfg(feature = "parquet")]
+fn parquet_tables(dir: &std::path::Path) -> Result<ArrowTables, NetworkError> {
+    use crate::table::parquet::{ParquetRead, read_parquet};
     let mut found: [Option<ArrowBatches>; 7] = Default::default();
     for (slot, name) in found.iter_mut().zip(PARQUET_TABLES) {
         let path = dir.join(format!("{name}.parquet"));
         if !path.exists() {
             continue;
         }
-        // The spec check is made by `read_arrow`, with the network's own messages; the file
-        // is read whole here.
         let (schema, batches) = read_parquet(&path, &crate::table::ANY, &ParquetRead::default())
             .map_err(table_error)?;
         *slot = Some(ArrowBatches { schema, batches });
@@ -545,7 +629,7 @@ pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData,
         customers,
         contacts,
     ] = found;
-    let tables = ArrowTables {
+    Ok(ArrowTables {
         points,
         segments,
         switches,
@@ -553,9 +637,6 @@ pub fn read_parquet_dir(dir: impl AsRef<std::path::Path>) -> Result<NetworkData,
         sources,
         customers,
         contacts,
-    };
-    read_arrow(tables, |name| {
-        dir.join(format!("{name}.parquet")).display().to_string()
     })
 }
 

@@ -357,51 +357,7 @@ fn columns_agree(tables: &ArrowTables) -> bool {
 /// most `rows` rows, so that rows are read across batches).
 #[cfg(feature = "arrow")]
 fn recast(tables: &ArrowTables, to: &arrow_schema::DataType, rows: usize) -> ArrowTables {
-    use std::sync::Arc;
-
-    use arrow_array::RecordBatch;
-    use arrow_schema::{DataType, Field, Schema};
-
-    let one = |t: &Option<ArrowBatches>| {
-        t.as_ref().map(|t| {
-            let fields: Vec<Field> = t
-                .schema
-                .fields()
-                .iter()
-                .map(|f| match f.data_type() {
-                    DataType::Utf8 => Field::new(f.name(), to.clone(), true),
-                    _ => f.as_ref().clone(),
-                })
-                .collect();
-            let schema = Arc::new(Schema::new(fields));
-            let mut batches = Vec::new();
-            for batch in &t.batches {
-                let columns = batch
-                    .columns()
-                    .iter()
-                    .zip(schema.fields())
-                    .map(|(c, f)| arrow_cast::cast(c, f.data_type()).unwrap())
-                    .collect();
-                let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
-                let mut start = 0;
-                while start < batch.num_rows() {
-                    let n = rows.min(batch.num_rows() - start);
-                    batches.push(batch.slice(start, n));
-                    start += n;
-                }
-            }
-            ArrowBatches { schema, batches }
-        })
-    };
-    ArrowTables {
-        points: one(&tables.points),
-        segments: one(&tables.segments),
-        switches: one(&tables.switches),
-        transformers: one(&tables.transformers),
-        sources: one(&tables.sources),
-        customers: one(&tables.customers),
-        contacts: one(&tables.contacts),
-    }
+    tables.recast_text(to, rows).unwrap()
 }
 
 /// The file, line and field of a parse error, and its message.
@@ -1516,6 +1472,16 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
     let data = sample();
     write_parquet_dir(&data, &dir).unwrap();
     assert_eq!(read_parquet_dir(&dir).unwrap(), data);
+    // The column reader builds the network the records build.
+    let options = crate::network::ValidationOptions::default();
+    let built = build_parquet_dir(&dir, options).unwrap();
+    assert_eq!(built.to_data(), data);
+    assert_eq!(
+        built.memory_bytes(),
+        crate::network::Network::from_data_with(&data, options)
+            .unwrap()
+            .memory_bytes()
+    );
 
     // A switches file with a misspelt column (`closed` for `normally_open`) is refused by
     // name, with the CSV reader's message.
@@ -1552,11 +1518,19 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
         message.contains("no column `closed`") && message.contains("normally_open"),
         "{message}"
     );
+    // The same error, word for word, from the column reader.
+    assert_eq!(
+        build_parquet_dir(&dir, options).unwrap_err().to_string(),
+        read_parquet_dir(&dir).unwrap_err().to_string()
+    );
 
     // Not a Parquet file: a format error naming the file, no panic.
     fs::write(&path, b"asset,from\n").unwrap();
     assert!(
         matches!(read_parquet_dir(&dir), Err(NetworkError::Parse { file: f, .. }) if f == file)
+    );
+    assert!(
+        matches!(build_parquet_dir(&dir, options), Err(NetworkError::Parse { file: f, .. }) if f == file)
     );
     fs::remove_dir_all(&dir).unwrap();
 }
