@@ -19,6 +19,13 @@ use crate::table::{self, TableSpec};
 
 use super::CUSTOMERS_CSV;
 
+/// The value of an empty or absent `in_service` cell: in service.
+pub(super) const DEFAULT_IN_SERVICE: bool = true;
+/// The value of an empty or absent `normally_open` cell of a switch: closed.
+pub(super) const DEFAULT_NORMALLY_OPEN: bool = false;
+/// The value of an empty or absent `remote` cell of a switch: not remote-controlled.
+pub(super) const DEFAULT_REMOTE: bool = false;
+
 /// A table being read: its columns, then its rows.
 pub(super) trait Input: Sized {
     /// One row.
@@ -105,7 +112,7 @@ pub(super) fn read_points<I: Input>(table: I) -> Result<Vec<PointRecord>, Networ
             asset: row.text(asset)?,
             kind: row.opt_value(kind)?.unwrap_or_default(),
             name: row.opt_text(name)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
+            in_service: row.opt_value(in_service)?.unwrap_or(DEFAULT_IN_SERVICE),
         })
     })
 }
@@ -127,7 +134,7 @@ pub(super) fn read_segments<I: Input>(table: I) -> Result<Vec<SegmentRecord>, Ne
             kind: row.opt_value(kind)?.unwrap_or_default(),
             length_m: row.value(length_m)?,
             rated_current_a: row.opt_value(rated_current_a)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
+            in_service: row.opt_value(in_service)?.unwrap_or(DEFAULT_IN_SERVICE),
         })
     })
 }
@@ -148,10 +155,12 @@ pub(super) fn read_switches<I: Input>(table: I) -> Result<Vec<SwitchRecord>, Net
             from: row.text(from)?,
             to: row.text(to)?,
             kind: row.value(kind)?,
-            normally_open: row.opt_value(normally_open)?.unwrap_or(false),
+            normally_open: row
+                .opt_value(normally_open)?
+                .unwrap_or(DEFAULT_NORMALLY_OPEN),
             protective: row.value(protective)?,
-            remote: row.opt_value(remote)?.unwrap_or(false),
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
+            remote: row.opt_value(remote)?.unwrap_or(DEFAULT_REMOTE),
+            in_service: row.opt_value(in_service)?.unwrap_or(DEFAULT_IN_SERVICE),
         })
     })
 }
@@ -177,7 +186,7 @@ pub(super) fn read_transformers<I: Input>(
             model: row.opt_text(model)?.unwrap_or_default(),
             year_in_service: row.opt_value(year_in_service)?,
             usage: row.opt_value(usage)?.unwrap_or_default(),
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
+            in_service: row.opt_value(in_service)?.unwrap_or(DEFAULT_IN_SERVICE),
         })
     })
 }
@@ -195,7 +204,7 @@ pub(super) fn read_sources<I: Input>(table: I) -> Result<Vec<SourceRecord>, Netw
             point: row.text(point)?,
             name: row.opt_text(name)?,
             capacity_kva: row.value(capacity_kva)?,
-            in_service: row.opt_value(in_service)?.unwrap_or(true),
+            in_service: row.opt_value(in_service)?.unwrap_or(DEFAULT_IN_SERVICE),
         })
     })
 }

@@ -22,7 +22,7 @@ use crate::table::arrow::{ArrowCells, ArrowTable, BatchCells, Column};
 use crate::table::{self, TableSpec};
 
 use super::arrow::{ArrowBatches, ArrowTables};
-use super::cells::FromCell;
+use super::cells::{DEFAULT_IN_SERVICE, DEFAULT_NORMALLY_OPEN, DEFAULT_REMOTE, FromCell};
 
 /// A cell (or a column) the column reader does not take as it is: the record reader reads
 /// the tables instead.
@@ -248,7 +248,7 @@ fn points<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, out: &mut Vec<PointIn<
                 asset: Batch::text(asset, r)?,
                 kind: Batch::name(kind, r)?.unwrap_or_default(),
                 name: Batch::text(name, r)?,
-                in_service: b.flag(in_service, r)?.unwrap_or(true),
+                in_service: b.flag(in_service, r)?.unwrap_or(DEFAULT_IN_SERVICE),
             });
         }
     }
@@ -297,7 +297,7 @@ fn segments<'a>(
                     length_m: need(b.number(length_m, r)?)?,
                     rated_current_a: b.number(rated, r)?,
                 },
-                in_service: b.flag(in_service, r)?.unwrap_or(true),
+                in_service: b.flag(in_service, r)?.unwrap_or(DEFAULT_IN_SERVICE),
             });
         }
     }
@@ -332,11 +332,11 @@ fn switches<'a>(
                 ends: ends(line, r)?,
                 data: Switch {
                     kind: need(Batch::name(kind, r)?)?,
-                    normally_open: b.flag(normally_open, r)?.unwrap_or(false),
+                    normally_open: b.flag(normally_open, r)?.unwrap_or(DEFAULT_NORMALLY_OPEN),
                     protective: need(b.flag(protective, r)?)?,
-                    remote: b.flag(remote, r)?.unwrap_or(false),
+                    remote: b.flag(remote, r)?.unwrap_or(DEFAULT_REMOTE),
                 },
-                in_service: b.flag(in_service, r)?.unwrap_or(true),
+                in_service: b.flag(in_service, r)?.unwrap_or(DEFAULT_IN_SERVICE),
             });
         }
     }
@@ -372,7 +372,7 @@ fn transformers<'a>(
                 model: Batch::text(model, r)?,
                 year_in_service: year.map_or(Ok(None), |c| b.typed(c, r))?,
                 usage: Batch::name(usage, r)?.unwrap_or_default(),
-                in_service: b.flag(in_service, r)?.unwrap_or(true),
+                in_service: b.flag(in_service, r)?.unwrap_or(DEFAULT_IN_SERVICE),
             });
         }
     }
@@ -406,7 +406,7 @@ fn sources<'a>(
                 point: Batch::text(point, r)?,
                 name: Batch::text(name, r)?,
                 capacity_kva: need(b.number(capacity_kva, r)?)?,
-                in_service: b.flag(in_service, r)?.unwrap_or(true),
+                in_service: b.flag(in_service, r)?.unwrap_or(DEFAULT_IN_SERVICE),
             });
         }
     }
