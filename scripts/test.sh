@@ -4,13 +4,15 @@
 #   2. the Python package, built and installed into a virtual environment this script creates
 #      (.venv, reused on later runs), with its test dependencies from PyPI, then pytest
 #      (including the stub check and the comparisons with pandapower on its bundled networks).
-# The Rust tests build in the `dev` profile; the extension in the `ci` profile of Cargo.toml
-# (light optimisation, debug assertions and overflow checks on), which compiles much faster than
-# `release`; GRIDSERVE_TEST_PROFILE picks another profile for it (`release` tests the extension
-# exactly as `pip install` builds it).
+# The Rust tests and the extension both build in the `dev` profile, so the extension reuses
+# every dependency the Rust tests compiled (only pyo3's crates and the bindings build again);
+# an optimised profile would compile them all a second time, which costs more than the Python
+# suite gains from the optimisation. GRIDSERVE_TEST_PROFILE picks another profile for the
+# extension (`ci`: light optimisation; `release`: the extension exactly as `pip install`
+# builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile=${GRIDSERVE_TEST_PROFILE:-ci}
+profile=${GRIDSERVE_TEST_PROFILE:-dev}
 
 cargo test --workspace
 

@@ -1360,7 +1360,60 @@ fn scripting_by_name_and_json() {
         "ticket".parse::<WorkflowKind>(),
         Err(WorkflowError::Unknown { name, .. }) if name == "ticket"
     ));
+    // A misspelt field, at the top or inside the evidence, is refused by name and writes
+    // nothing: it is never dropped.
+    for bad in [
+        serde_json::json!({"type": "record", "customer": "C1", "device": "F1",
+            "severity": "critical", "description": "缺陷", "evidence": [], "severty": "minor"}),
+        serde_json::json!({"type": "record", "customer": "C1", "device": "F1",
+            "severity": "critical", "description": "缺陷",
+            "evidence": [{"kind": "photo", "uri": "oss://p/1.jpg", "urii": "x"}]}),
+    ] {
+        let err = desk
+            .execute_json(
+                &mut s,
+                WorkflowKind::Defect,
+                "D10",
+                None,
+                &bad,
+                &inspector(),
+                now,
+            )
+            .unwrap_err();
+        let WorkflowError::Invalid { field, reason, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(field, "command");
+        assert!(reason.contains("unknown field"), "{reason}");
+    }
     assert_eq!(s, before);
+}
+
+#[test]
+fn unknown_rule_keys_are_refused_by_name() {
+    // The top level, a workflow's rules and the notice rules: each misspelling names itself.
+    for (json, key) in [
+        (r#"{"notice": {}}"#, "notice"),
+        (
+            r#"{"outage": {"planned_notice_minutes": 60}}"#,
+            "planned_notice_minutes",
+        ),
+        (
+            r#"{"notices": {"sms": {"signatur": "【电】"}}}"#,
+            "signatur",
+        ),
+    ] {
+        let err = serde_json::from_str::<DeskRules>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{json}: {err}");
+    }
+    // The shipped rules read back as they are.
+    let shipped = serde_json::to_string(&DeskRules::default()).unwrap();
+    assert_eq!(
+        serde_json::from_str::<DeskRules>(&shipped).unwrap(),
+        DeskRules::default()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -146,6 +146,19 @@ def test_rules_are_data(small):
     )
     with pytest.raises(gs.InvalidArgumentError):
         gs.Workflows(small, rules="{not json")
+    # A misspelt key is refused by name, never dropped (which would leave the default in force).
+    with pytest.raises(gs.exceptions.ArgumentParseError, match="planned_notice_minutes"):
+        gs.Workflows(small, rules=json.dumps({"outage": {"planned_notice_minutes": 60}}))
+    with pytest.raises(gs.exceptions.ArgumentParseError, match="notice"):
+        gs.Workflows(small, rules=json.dumps({"notice": {}}))
+
+
+def test_unknown_command_fields_are_refused(small):
+    wf = gs.Workflows(small)
+    with pytest.raises(gs.InvalidCommandError, match="severty") as err:
+        wf.execute("defect", "D1", record(severty="minor"), INSPECTOR, T0)
+    assert err.value.field == "command"
+    assert wf.history("defect", "D1") == []
 
 
 def test_sqlite_store_outlives_the_object(small, tmp_path):

@@ -207,6 +207,7 @@ pub enum Masking {
 
 /// Which roles read personal data in the clear.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MaskingPolicy {
     /// Roles that see clear values; everyone else sees them masked.
     pub clear_roles: Vec<Role>,

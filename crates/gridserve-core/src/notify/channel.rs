@@ -90,7 +90,7 @@ pub enum Overflow {
 
 /// The length limits of WeChat keyword types, in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WechatLimits {
     /// `thing`.
     pub thing: usize,
@@ -308,7 +308,7 @@ impl WechatLimits {
 
 /// SMS rules of the mainland gateways (Alibaba, Tencent, Huawei Cloud).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SmsRules {
     /// The signature put in front of the text, with its brackets, e.g. `【某某供电】`.
     pub signature: String,

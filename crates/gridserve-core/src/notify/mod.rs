@@ -46,7 +46,7 @@ pub use template::{Rendered, Template, TemplateSet, WechatField};
 /// All notice rules as one serde value with shipped defaults: templates, channel limits,
 /// recipient permissions and the masking policy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NoticeRules {
     /// The templates.
     pub templates: TemplateSet,

@@ -16,6 +16,7 @@ use super::masking::{mask_name, mask_phone};
 /// Time for the timestamps gridserve writes). `start > end` spans midnight (22:00–07:00);
 /// `start == end` is an empty window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// The window opens (inclusive).
     pub start: NaiveTime,
@@ -58,6 +59,7 @@ impl QuietHours {
 
 /// A channel and the contact's address on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelAddress {
     /// The channel.
     pub channel: Channel,
@@ -68,6 +70,7 @@ pub struct ChannelAddress {
 /// A contact's delivery settings, kept by the host (the network model holds only name, phone,
 /// role and level).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactSettings {
     /// Channels in order of preference; the first one the template supports and the contact
     /// has not opted out of is used. Empty: SMS to the contact's phone.

@@ -8,6 +8,7 @@
 //! SMS texts).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +17,12 @@ use crate::ports::{Channel, MessageCategory};
 use super::NotifyError;
 use super::channel::{FieldKind, FieldProblem, Overflow, SmsRules, WechatLimits};
 
+/// The shipped templates ([`TemplateSet::defaults`]).
+const SHIPPED_JSON: &str = include_str!("data/templates.json");
+
 /// One keyword of a WeChat template or subscription message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WechatField {
     /// The template's key, e.g. `thing1`.
     pub key: String,
@@ -35,6 +40,7 @@ pub struct WechatField {
 
 /// A notice template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Template {
     /// Service (held in quiet hours) or urgent.
     pub category: MessageCategory,
@@ -274,292 +280,21 @@ impl TemplateSet {
         }
     }
 
-    /// The templates of the four shipped workflows, in Chinese, with WeChat keywords typed per
-    /// the category-template rules and SMS texts within one or two segments. Names:
+    /// The templates of the shipped workflows, in Chinese, with WeChat keywords typed per the
+    /// category-template rules and SMS texts within one or two segments: the data file
+    /// `notify/data/templates.json`, embedded (the layout a host's own set takes in
+    /// [`TemplateSet::from_json`]). Names:
     /// `defect.{notice,due_soon,overdue,escalated,sent_back,closed}`,
     /// `bill.{issued,reminder,paid}`, `invoice.{in_locker,pickup_reminder,expired}`,
     /// `outage.{planned,planned_reminder,planned_cancelled,detected,progress,restored,
-    /// restored_by_switching,still_out}`.
+    /// restored_by_switching,still_out}`, `report.monthly`.
     #[must_use]
     pub fn defaults() -> Self {
-        let mut m = BTreeMap::new();
-        let f = |key: &str, kind: FieldKind, value: &str| WechatField {
-            key: key.to_owned(),
-            kind,
-            value: value.to_owned(),
-            overflow: if kind == FieldKind::Thing {
-                Overflow::Truncate
-            } else {
-                Overflow::Refuse
-            },
-            allowed: Vec::new(),
-        };
-        let status = |key: &str| WechatField {
-            key: key.to_owned(),
-            kind: FieldKind::Const,
-            value: "{status}".to_owned(),
-            overflow: Overflow::Refuse,
-            allowed: [
-                "已发现",
-                "已研判",
-                "已派单",
-                "已定位",
-                "抢修中",
-                "已恢复",
-                "计划停电",
-                "已开始",
-                "已取消",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        };
-        let svc = MessageCategory::Service;
-        let urgent = MessageCategory::Urgent;
-        let mut add = |name: &str,
-                       category: MessageCategory,
-                       wechat: Vec<WechatField>,
-                       sms: &str,
-                       link: Option<&str>| {
-            m.insert(
-                name.to_owned(),
-                Template {
-                    category,
-                    wechat,
-                    sms: Some(sms.to_owned()),
-                    app: None,
-                    link: link.map(str::to_owned),
-                },
-            );
-        };
-        let defect_fields = |what: &str| {
-            vec![
-                f("thing1", FieldKind::Thing, "{customer_name}"),
-                f("character_string2", FieldKind::CharacterString, "{device}"),
-                f("phrase3", FieldKind::Phrase, what),
-                f("time4", FieldKind::Time, "{due}"),
-            ]
-        };
-        let defect_link = Some("/defect/{defect}");
-        add(
-            "defect.notice",
-            svc,
-            defect_fields("{severity}"),
-            "{customer_name}：安全巡视发现设备{device}存在{severity}缺陷，请于{due}前完成整改并上传整改照片。",
-            defect_link,
-        );
-        add(
-            "defect.due_soon",
-            svc,
-            defect_fields("即将到期"),
-            "{customer_name}：设备{device}的{severity}缺陷整改期限{due}即将到期，请尽快整改。",
-            defect_link,
-        );
-        add(
-            "defect.overdue",
-            svc,
-            defect_fields("已超期"),
-            "{customer_name}：设备{device}的{severity}缺陷已超过整改期限{due}，请立即整改。",
-            defect_link,
-        );
-        add(
-            "defect.escalated",
-            svc,
-            defect_fields("已升级"),
-            "{customer_name}：设备{device}的{severity}缺陷超期未整改（期限{due}），已升级督办，请立即整改。",
-            defect_link,
-        );
-        add(
-            "defect.sent_back",
-            svc,
-            defect_fields("需重新整改"),
-            "{customer_name}：设备{device}的缺陷整改未通过验收，请于{due}前重新整改。",
-            defect_link,
-        );
-        add(
-            "defect.closed",
-            svc,
-            defect_fields("已闭环"),
-            "{customer_name}：设备{device}的缺陷整改已验收闭环，感谢配合。",
-            defect_link,
-        );
-        let bill_fields = |what: &str| {
-            vec![
-                f("thing1", FieldKind::Thing, "{customer_name}"),
-                f("character_string2", FieldKind::CharacterString, "{bill}"),
-                f("amount3", FieldKind::Amount, "{amount}元"),
-                f("time4", FieldKind::Time, "{due}"),
-                f("phrase5", FieldKind::Phrase, what),
-            ]
-        };
-        let bill_link = Some("/bill/{bill}");
-        add(
-            "bill.issued",
-            svc,
-            bill_fields("待缴费"),
-            "{customer_name}：户号{customer}电费账单{bill}金额{amount}元，请于{due}前缴纳。",
-            bill_link,
-        );
-        add(
-            "bill.reminder",
-            svc,
-            bill_fields("催缴"),
-            "{customer_name}：户号{customer}电费账单{bill}尚欠{amount}元，缴费期限{due}，请及时缴纳，已缴请忽略。",
-            bill_link,
-        );
-        add(
-            "bill.paid",
-            svc,
-            bill_fields("已缴清"),
-            "{customer_name}：户号{customer}电费账单{bill}已缴清，纸质发票将放入自提柜，届时另行通知。",
-            bill_link,
-        );
-        let inv_fields = |what: &str| {
-            vec![
-                f("thing1", FieldKind::Thing, "{customer_name}"),
-                f("character_string2", FieldKind::CharacterString, "{locker}"),
-                f("character_string3", FieldKind::CharacterString, "{code}"),
-                f("time4", FieldKind::Time, "{expires}"),
-                f("phrase5", FieldKind::Phrase, what),
-            ]
-        };
-        add(
-            "invoice.in_locker",
-            svc,
-            inv_fields("待取件"),
-            "{customer_name}：发票{invoice}已放入{locker}号自提柜，取件码{code}，请于{expires}前取件。",
-            None,
-        );
-        add(
-            "invoice.pickup_reminder",
-            svc,
-            inv_fields("即将到期"),
-            "{customer_name}：{locker}号自提柜中的发票{invoice}将于{expires}到期退回，取件码{code}。",
-            None,
-        );
-        add(
-            "invoice.expired",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{customer_name}"),
-                f("character_string2", FieldKind::CharacterString, "{invoice}"),
-                f("phrase3", FieldKind::Phrase, "已退回"),
-            ],
-            "{customer_name}：发票{invoice}超期未取，已退回营业厅，请到营业厅领取。",
-            None,
-        );
-        let outage_fields = || {
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("thing3", FieldKind::Thing, "{etr_text}"),
-                f("time4", FieldKind::Time, "{updated}"),
-            ]
-        };
-        let outage_link = Some("/outage/{outage}");
-        add(
-            "outage.planned",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{window}"),
-            ],
-            "计划停电通知：因设备检修，{area}将于{window}停电，请提前做好准备。",
-            outage_link,
-        );
-        add(
-            "outage.planned_reminder",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{window}"),
-            ],
-            "停电提醒：{area}明天{window}计划停电，请提前做好准备。",
-            outage_link,
-        );
-        add(
-            "outage.planned_cancelled",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{window}"),
-            ],
-            "{area}原定{window}的计划停电已取消，正常供电。",
-            outage_link,
-        );
-        add(
-            "outage.detected",
-            urgent,
-            outage_fields(),
-            "{area}因{cause}停电，抢修人员正在处理，{etr_text}，进度请查看公众号。",
-            outage_link,
-        );
-        add(
-            "outage.progress",
-            urgent,
-            outage_fields(),
-            "{area}停电抢修进度：{status}，{etr_text}。",
-            outage_link,
-        );
-        add(
-            "outage.restored",
-            urgent,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{restored}"),
-            ],
-            "{area}已于{restored}恢复供电。如仍停电，请回复OUT或拨打95598。",
-            outage_link,
-        );
-        // Supply back by switching to another line while the fault is repaired: the return to
-        // the normal line afterwards may cut it briefly.
-        add(
-            "outage.restored_by_switching",
-            urgent,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{restored}"),
-            ],
-            "{area}已于{restored}由其他线路恢复供电，故障仍在抢修，修复后切回原线路时可能短暂停电。如仍停电，请拨打95598。",
-            outage_link,
-        );
-        add(
-            "outage.still_out",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{area}"),
-                status("const2"),
-                f("time3", FieldKind::Time, "{restored}"),
-            ],
-            "{area}已于{restored}恢复供电，您处是否仍停电？如仍停电请回复OUT。",
-            outage_link,
-        );
-        add(
-            "report.monthly",
-            svc,
-            vec![
-                f("thing1", FieldKind::Thing, "{customer_name}"),
-                f(
-                    "character_string2",
-                    FieldKind::CharacterString,
-                    "{customer}",
-                ),
-                f("thing3", FieldKind::Thing, "{month}用能报告"),
-                f("phrase4", FieldKind::Phrase, "{status}"),
-                f("amount5", FieldKind::Amount, "{saving}元"),
-            ],
-            "{customer_name}：户号{customer}{month}用能报告已生成，综合评价{status}，预计年可节约电费{saving}元，详情请查看报告。",
-            Some("/report/{customer}/{period}"),
-        );
-        // The app inbox shows the whole summary.
-        if let Some(t) = m.get_mut("report.monthly") {
-            t.app = Some("{summary}".to_owned());
-        }
-        Self { templates: m }
+        static SHIPPED: LazyLock<TemplateSet> = LazyLock::new(|| {
+            // Checked by a unit test: failing to parse it is a build defect.
+            TemplateSet::from_json(SHIPPED_JSON).expect("the embedded templates are valid")
+        });
+        SHIPPED.clone()
     }
 }
 
@@ -701,6 +436,75 @@ mod tests {
             set.render("t", Channel::Sms, &vars(&[("v", "【广告】")]), &w, &s),
             Err(NotifyError::FieldInvalid { .. })
         ));
+    }
+
+    /// The variables a text names, found by filling it until nothing is missing.
+    fn variables(text: &str) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::new();
+        loop {
+            match fill(text, &vars) {
+                Ok(_) => return vars,
+                Err(Ok(missing)) => {
+                    // Four characters: a customer's name or an area of typical length.
+                    vars.insert(missing, "城关东街".to_owned());
+                }
+                Err(Err(detail)) => panic!("malformed placeholder in {text:?}: {detail}"),
+            }
+        }
+    }
+
+    #[test]
+    fn shipped_templates_are_well_formed() {
+        let set = TemplateSet::defaults();
+        // The 21 names listed in the documentation of `defaults`.
+        assert_eq!(set.templates.len(), 21);
+        let (w, s) = (WechatLimits::default(), SmsRules::default());
+        for (name, t) in &set.templates {
+            for f in &t.wechat {
+                // Only a `thing` may be cut; every other type is refused when too long.
+                assert_eq!(
+                    f.overflow == Overflow::Truncate,
+                    f.kind == FieldKind::Thing,
+                    "{name}.{}",
+                    f.key
+                );
+                assert_eq!(
+                    f.kind == FieldKind::Const,
+                    !f.allowed.is_empty(),
+                    "{name}.{}",
+                    f.key
+                );
+                variables(&f.value);
+            }
+            for text in [&t.sms, &t.app, &t.link].into_iter().flatten() {
+                variables(text);
+            }
+            // Each SMS text with four-character values fits one or two segments.
+            if let Some(sms) = &t.sms {
+                let mut vars = variables(sms);
+                vars.extend(t.link.as_deref().map(variables).unwrap_or_default());
+                let r = set.render(name, Channel::Sms, &vars, &w, &s).unwrap();
+                assert!(
+                    (1..=2).contains(&r.sms_segments),
+                    "{name}: {}",
+                    r.sms_segments
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_template_keys_are_refused_by_name() {
+        let err = TemplateSet::from_json(r#"{"t": {"category": "service", "smss": "x"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("smss"), "{err}");
+        let err = TemplateSet::from_json(
+            r#"{"t": {"category": "service", "wechat": [{"key": "k", "kind": "thing", "value": "v", "overflw": "truncate"}]}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("overflw"), "{err}");
     }
 
     #[test]

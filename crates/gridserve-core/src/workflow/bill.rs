@@ -38,6 +38,7 @@ use super::{Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, 
 
 /// One step of the reminder schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReminderStep {
     /// Minutes after the bill was issued.
     pub after_issue_min: i64,
@@ -47,6 +48,7 @@ pub struct ReminderStep {
 
 /// The bill workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BillRules {
     /// The reminder schedule, in increasing time.
     pub reminders: Vec<ReminderStep>,
@@ -143,7 +145,7 @@ pub struct BillState {
 
 /// A command to a bill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BillCommand {
     /// Issue a bill.
     Issue {

@@ -60,6 +60,7 @@ impl Severity {
 
 /// Deadlines of one severity, in minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeverityDeadlines {
     /// From the notice to the customer's acknowledgement.
     pub acknowledge_within_min: i64,
@@ -73,6 +74,7 @@ pub struct SeverityDeadlines {
 
 /// The defect workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DefectRules {
     /// Deadlines for general defects.
     pub general: SeverityDeadlines,
@@ -211,7 +213,7 @@ pub struct DefectState {
 
 /// A command to a defect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DefectCommand {
     /// Record a defect found on inspection.
     Record {

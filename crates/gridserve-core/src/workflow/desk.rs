@@ -96,7 +96,7 @@ impl std::str::FromStr for WorkflowKind {
 /// Every rule of the four workflows and their notices, as one serde value with shipped
 /// defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeskRules {
     /// Defects.
     pub defect: DefectRules,

@@ -27,6 +27,7 @@ use super::{Ctx, Permissions, Refusals, Role, Workflow, WorkflowError, minutes, 
 
 /// The invoice workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InvoiceRules {
     /// How long an invoice waits in the locker.
     pub pickup_within_min: i64,
@@ -102,7 +103,7 @@ pub struct InvoiceState {
 
 /// A command to an invoice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InvoiceCommand {
     /// Request a paper invoice.
     Request {

@@ -90,6 +90,7 @@ pub enum MediaKind {
 /// A reference to evidence kept elsewhere (object storage, the host's file service): the event
 /// log records what was attached, not the bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Photo, voice, video or document.
     pub kind: MediaKind,

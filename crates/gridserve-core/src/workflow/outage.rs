@@ -71,6 +71,7 @@ use super::{Attachment, Ctx, Permissions, Refusals, Role, Workflow, WorkflowErro
 
 /// The outage workflow's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutageRules {
     /// Least notice for a planned outage (7 days).
     pub planned_notice_min: i64,
@@ -253,6 +254,7 @@ impl OutageState {
 
 /// The inferred operated device an unplanned outage was traced from, as its events record it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InferredDevice {
     /// The device's asset number (a switch, or a source).
     pub device: String,
@@ -270,6 +272,7 @@ pub struct InferredDevice {
 
 /// One evidence item an inference rests on, with its position in the inference's input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CitedEvidence {
     /// The item's position in the evidence given to the inference (0-based).
     pub index: usize,
@@ -286,6 +289,7 @@ pub struct CitedEvidence {
 /// One step of a restoration plan as the outage workflow records it: plain data, with the
 /// customers the step brings back by number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutagePlanStep {
     /// The device operated (asset number).
     pub device: String,
@@ -307,7 +311,7 @@ pub struct OutagePlanStep {
 
 /// A command to an outage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OutageCommand {
     /// Announce a planned outage.
     Announce {

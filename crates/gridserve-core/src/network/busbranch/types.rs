@@ -369,6 +369,7 @@ impl BusBranch {
 
 /// Options of the mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BusBranchOptions {
     /// The capacity given to every source, in kVA (finite, > 0, else the network is invalid).
     /// pandapower has no feeder capacity, so the default, 1 000 000 kVA, is simply large.

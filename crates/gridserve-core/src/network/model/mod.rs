@@ -293,6 +293,7 @@ impl ContactRef<'_> {
 
 /// Options for validating network records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ValidationOptions {
     /// Accept points with no line and no source (they are never energized). Off by default: such
     /// a point is almost always a data error.
