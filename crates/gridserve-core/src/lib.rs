@@ -5,6 +5,7 @@ pub mod access;
 pub mod advice;
 pub mod cim;
 pub mod integrate;
+pub mod markup;
 pub mod network;
 pub mod notify;
 pub mod outbox;

@@ -20,6 +20,7 @@
 
 use std::io::{self, Write};
 
+use gridserve_core::markup::escape as esc;
 use gridserve_core::network::records::{NetworkData, SwitchKind};
 
 const HEADER: &str = concat!(
@@ -27,24 +28,6 @@ const HEADER: &str = concat!(
     "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" ",
     "xmlns:cim=\"http://iec.ch/TC57/2013/CIM-schema-cim16#\">\n"
 );
-
-/// Text escaped for XML content.
-fn esc(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"']) {
-        return s.into();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out.into()
-}
 
 fn switch_class(kind: SwitchKind) -> &'static str {
     match kind {

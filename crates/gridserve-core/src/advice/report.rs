@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::transformer::Status;
+use crate::markup::escape as esc;
 
 /// The customer the report is for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,22 +232,6 @@ impl EnergyReport {
             _ => String::new(),
         }
     }
-}
-
-/// Escapes text for HTML and XML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A finite number for SVG coordinates (non-finite values are drawn as 0).
@@ -795,7 +780,7 @@ pub fn render_html(report: &EnergyReport) -> String {
                 unit = display_unit(&e.unit).map_or_else(String::new, |u| format!(" {}", esc(u))),
                 m = e
                     .peer_median
-                    .map_or_else(|| "—".to_string(), |m| esc(&fmt_value(m))),
+                    .map_or_else(|| "—".to_string(), |m| esc(&fmt_value(m)).into_owned()),
                 w = e
                     .weight
                     .map_or_else(|| "—".to_string(), |w| format!("{w:.3}"))

@@ -6,26 +6,12 @@ use std::fmt::Write as _;
 
 use super::finding::{Finding, FindingKind, Severity, counts};
 use crate::access::Masking;
+use crate::markup::escape as esc;
 
 const STYLE: &str = "*{box-sizing:border-box}body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:24px auto;padding:0 16px;color:#222;max-width:960px}\
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #eee;padding:6px;text-align:left;vertical-align:top}\
 td.num,th.num{text-align:right}.error{color:#b00020}.warning{color:#8a5a00}.info{color:#555}.meta{color:#666;font-size:13px}";
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn severity_name(s: Severity) -> &'static str {
     match s {
