@@ -1386,6 +1386,25 @@ fn scripting_by_name_and_json() {
         assert_eq!(field, "command");
         assert!(reason.contains("unknown field"), "{reason}");
     }
+    // The refused command is quoted with its personal data masked.
+    let bad =
+        serde_json::json!({"type": "forward", "phone": "13912345678", "name": "张三丰", "x": 1});
+    let err = desk
+        .execute_json(
+            &mut s,
+            WorkflowKind::Bill,
+            "B9",
+            None,
+            &bad,
+            &inspector(),
+            now,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !err.contains("13912345678") && !err.contains("张三丰"),
+        "{err}"
+    );
     assert_eq!(s, before);
 }
 

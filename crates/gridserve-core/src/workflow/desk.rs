@@ -390,14 +390,19 @@ impl Desk {
             id: &str,
             v: &Value,
         ) -> Result<C, WorkflowError> {
-            C::deserialize(v).map_err(|e| WorkflowError::Invalid {
-                stream: format!("{kind}/{id}"),
-                command: crate::access::excerpt(
-                    v.get("type").and_then(Value::as_str).unwrap_or("?"),
-                ),
-                field: "command".to_owned(),
-                value: crate::access::excerpt(&v.to_string()),
-                reason: e.to_string(),
+            C::deserialize(v).map_err(|e| {
+                // The command as it came, with its names and phones masked like any view.
+                let mut shown = v.clone();
+                crate::access::mask_value(&mut shown, crate::access::Masking::Masked);
+                WorkflowError::Invalid {
+                    stream: format!("{kind}/{id}"),
+                    command: crate::access::excerpt(
+                        v.get("type").and_then(Value::as_str).unwrap_or("?"),
+                    ),
+                    field: "command".to_owned(),
+                    value: crate::access::excerpt(&shown.to_string()),
+                    reason: e.to_string(),
+                }
             })
         }
         Ok(match kind {
