@@ -77,38 +77,41 @@ fn first_of_each<'a, T: Serialize>(
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let k = key(r);
-        match index.get(k) {
-            None => {
-                index.insert(k, i);
+        match index.entry(k) {
+            hashbrown::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
             }
-            Some(&first) => match first_difference(&records[first], r) {
-                None => ctx.push(
-                    FindingKind::DuplicateRecord,
-                    source,
-                    table,
-                    k,
-                    row(r),
-                    None,
-                    None,
-                    format!(
-                        "remove the repeated row (identical to line {})",
-                        row(&records[first])
+            hashbrown::hash_map::Entry::Occupied(o) => {
+                let first = *o.get();
+                match first_difference(&records[first], r) {
+                    None => ctx.push(
+                        FindingKind::DuplicateRecord,
+                        source,
+                        table,
+                        k,
+                        row(r),
+                        None,
+                        None,
+                        format!(
+                            "remove the repeated row (identical to line {})",
+                            row(&records[first])
+                        ),
                     ),
-                ),
-                Some((field, values)) => ctx.push(
-                    FindingKind::ConflictingDuplicate,
-                    source,
-                    table,
-                    k,
-                    row(r),
-                    Some(&field),
-                    Some(values),
-                    format!(
-                        "keep one row per key; the first (line {}) was used",
-                        row(&records[first])
+                    Some((field, values)) => ctx.push(
+                        FindingKind::ConflictingDuplicate,
+                        source,
+                        table,
+                        k,
+                        row(r),
+                        Some(&field),
+                        Some(values),
+                        format!(
+                            "keep one row per key; the first (line {}) was used",
+                            row(&records[first])
+                        ),
                     ),
-                ),
-            },
+                }
+            }
         }
     }
     index
@@ -130,25 +133,50 @@ fn pick<T: Copy>(
 /// removing spaces, dashes and a `+86`/`86` prefix. Returns the number as 11 digits.
 #[must_use]
 pub fn mobile_number(phone: &str) -> Option<String> {
-    let digits: String = phone
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-        .collect();
+    mobile_digits(phone).map(|n| n.to_string())
+}
+
+/// [`mobile_number`] as an integer (its first digit is 1, so no digit is lost), without
+/// allocating: the key of the shared-phone check.
+pub(super) fn mobile_digits(phone: &str) -> Option<u64> {
+    // The longest valid form is `0086` and 11 digits.
+    const LONGEST: usize = 15;
+    let mut buf = [0u8; LONGEST];
+    let mut len = 0;
+    for c in phone.chars() {
+        if matches!(c, ' ' | '-' | '\u{3000}') {
+            continue;
+        }
+        // Any other character stays in the number, and only ASCII digits (after an ASCII
+        // prefix) make a valid one.
+        if !c.is_ascii() || len == LONGEST {
+            return None;
+        }
+        buf[len] = c as u8;
+        len += 1;
+    }
+    let digits = &buf[..len];
     let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits);
+        .strip_prefix(b"+86")
+        .or_else(|| digits.strip_prefix(b"0086"))
+        .unwrap_or(digits);
     let digits = if digits.len() == 13 {
-        digits.strip_prefix("86").unwrap_or(digits)
+        digits.strip_prefix(b"86").unwrap_or(digits)
     } else {
         digits
     };
-    let b = digits.as_bytes();
-    (b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1]))
-    .then(|| digits.to_owned())
+    if !(digits.len() == 11
+        && digits.iter().all(u8::is_ascii_digit)
+        && digits[0] == b'1'
+        && (b'3'..=b'9').contains(&digits[1]))
+    {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
+    )
 }
 
 /// What one fused device became.
@@ -229,14 +257,24 @@ struct NetworkSide<'s> {
 
 impl<'s> NetworkSide<'s> {
     fn new(sources: &'s Sources, index: Indexes<'s>) -> Self {
+        let (devices, customers, meters) = (
+            index.gis.len().max(index.pms.len()),
+            index.customers.len(),
+            index.meters.len(),
+        );
         Self {
             sources,
             index,
             data: NetworkData::default(),
-            provenance: Provenance::default(),
-            nodes: Vec::new(),
-            node_index: HashMap::new(),
-            built: HashMap::new(),
+            // Sized for what the sources hold, so no table grows by rehashing a million keys.
+            provenance: Provenance {
+                assets: HashMap::with_capacity(devices),
+                customers: HashMap::with_capacity(customers),
+                meters: HashMap::with_capacity(meters),
+            },
+            nodes: Vec::with_capacity(devices),
+            node_index: HashMap::with_capacity(devices),
+            built: HashMap::with_capacity(devices),
             transformer_lv: HashMap::new(),
             joins: Vec::new(),
             fed_nodes: Vec::new(),
@@ -577,8 +615,9 @@ impl<'s> NetworkSide<'s> {
     /// placed one.
     fn customers(&mut self, ctx: &mut Ctx<'_>) -> (Vec<Sg186Customer>, HashMap<&'s str, usize>) {
         let sources = self.sources;
-        let mut customers = Vec::new();
-        let mut placed: HashMap<&'s str, usize> = HashMap::new();
+        let mut customers = Vec::with_capacity(self.index.customers.len());
+        let mut placed: HashMap<&'s str, usize> =
+            HashMap::with_capacity(self.index.customers.len());
         for (i, c) in sources.customers.iter().enumerate() {
             if self.index.customers.get(c.customer.as_str()) != Some(&i) {
                 continue;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use hashbrown::{HashMap, HashSet};
 
 use super::finding::FindingKind;
-use super::fuse::{Ctx, mobile_number};
+use super::fuse::{Ctx, mobile_digits};
 use super::fused::Provenance;
 use super::live::LiveState;
 use super::records::{
-    AmiEventKind, ContactChannel, Sg186Contact, Sg186Customer, Sg186Meter, SourceSystem, Sources,
+    AmiEventKind, ContactChannel, Sg186Customer, Sg186Meter, SourceSystem, Sources,
 };
 use crate::network::Network;
 use crate::network::infer::{Evidence, EvidenceKind};
@@ -40,8 +40,8 @@ pub(super) fn meters<'s>(
         .filter(|(i, m)| meter_index.get(m.meter.as_str()) == Some(i))
         .map(|(_, m)| m)
         .collect();
-    let mut metered: HashSet<&str> = HashSet::new();
-    let mut meter_customer: HashMap<&'s str, &'s str> = HashMap::new();
+    let mut metered: HashSet<&str> = HashSet::with_capacity(first.len());
+    let mut meter_customer: HashMap<&'s str, &'s str> = HashMap::with_capacity(first.len());
     for &m in &first {
         provenance.meters.insert(m.meter.clone(), m.row);
         match m.customer.as_deref() {
@@ -90,9 +90,11 @@ pub(super) fn contacts(
     data: &mut NetworkData,
 ) {
     let (cust_t, cont_t) = (CUST_T, CONT_T);
-    let mut reachable: HashSet<&str> = HashSet::new();
-    let mut by_phone: HashMap<String, (Vec<&str>, HashSet<&str>, &Sg186Contact)> = HashMap::new();
-    for ct in &sources.contacts {
+    let mut reachable: HashSet<&str> = HashSet::with_capacity(customers.len());
+    // (mobile, contact) of every known customer's contact with a valid mobile: sorted, each
+    // phone's contacts come together in input order, with no table or set per phone.
+    let mut by_phone: Vec<(u64, usize)> = Vec::with_capacity(sources.contacts.len());
+    for (i, ct) in sources.contacts.iter().enumerate() {
         let known = cust_index.contains_key(ct.customer.as_str());
         if !known {
             ctx.push(
@@ -107,10 +109,9 @@ pub(super) fn contacts(
             );
             continue;
         }
-        let channels = ct.effective_channels();
         let mobile = match ct.phone.as_deref() {
             Some(p) if !p.is_empty() => {
-                let m = mobile_number(p);
+                let m = mobile_digits(p);
                 if m.is_none() {
                     ctx.push(
                         FindingKind::InvalidPhone,
@@ -127,27 +128,28 @@ pub(super) fn contacts(
             }
             _ => None,
         };
-        let by_sms = mobile.is_some() && channels.contains(&ContactChannel::Sms);
-        let by_wechat = ct.wechat_openid.as_deref().is_some_and(|o| !o.is_empty())
-            && channels.iter().any(|c| {
-                matches!(
-                    c,
-                    ContactChannel::WechatTemplate | ContactChannel::WechatSubscribe
-                )
-            });
+        let has_openid = ct.wechat_openid.as_deref().is_some_and(|o| !o.is_empty());
+        // The channels a contact lists, or (none listed) SMS with a phone and WeChat with an
+        // openid: `Sg186Contact::effective_channels` without building the list.
+        let (by_sms, by_wechat) = if ct.channels.is_empty() {
+            (mobile.is_some(), has_openid)
+        } else {
+            (
+                mobile.is_some() && ct.channels.contains(&ContactChannel::Sms),
+                has_openid
+                    && ct.channels.iter().any(|c| {
+                        matches!(
+                            c,
+                            ContactChannel::WechatTemplate | ContactChannel::WechatSubscribe
+                        )
+                    }),
+            )
+        };
         if by_sms || by_wechat {
             reachable.insert(ct.customer.as_str());
         }
         if let Some(m) = mobile {
-            let entry = by_phone
-                .entry(m)
-                .or_insert_with(|| (Vec::new(), HashSet::new(), ct));
-            if !entry.0.contains(&ct.customer.as_str()) {
-                entry.0.push(ct.customer.as_str());
-            }
-            if let Some(name) = ct.name.as_deref() {
-                entry.1.insert(name);
-            }
+            by_phone.push((m, i));
         }
         if let (Some(&at), Some(name), Some(phone)) = (
             placed.get(ct.customer.as_str()),
@@ -163,15 +165,34 @@ pub(super) fn contacts(
             });
         }
     }
-    let mut shared: Vec<_> = by_phone
-        .into_iter()
-        .filter(|(_, (cs, names, _))| {
-            cs.len() >= ctx.options.shared_phone_customers
-                && names.len() >= ctx.options.shared_phone_names
-        })
-        .collect();
-    shared.sort_by_key(|(_, (_, _, first))| first.row);
-    for (phone, (cs, names, first)) in shared {
+    by_phone.sort_unstable();
+    let mut shared = Vec::new();
+    let (mut customers_of, mut names_of): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for group in by_phone.chunk_by(|a, b| a.0 == b.0) {
+        if group.len() < ctx.options.shared_phone_customers.max(1) {
+            continue;
+        }
+        customers_of.clear();
+        names_of.clear();
+        for &(_, i) in group {
+            let ct = &sources.contacts[i];
+            customers_of.push(ct.customer.as_str());
+            names_of.extend(ct.name.as_deref());
+        }
+        customers_of.sort_unstable();
+        customers_of.dedup();
+        names_of.sort_unstable();
+        names_of.dedup();
+        if customers_of.len() >= ctx.options.shared_phone_customers
+            && names_of.len() >= ctx.options.shared_phone_names
+        {
+            // The group is in input order: its first contact is the first with this phone.
+            shared.push((group[0].1, group[0].0, customers_of.len(), names_of.len()));
+        }
+    }
+    shared.sort_unstable_by_key(|&(first, ..)| sources.contacts[first].row);
+    for (first, phone, customers, names) in shared {
+        let first = &sources.contacts[first];
         ctx.push(
             FindingKind::SharedPhone,
             SourceSystem::Sg186,
@@ -179,11 +200,9 @@ pub(super) fn contacts(
             &first.customer,
             first.row,
             Some("phone"),
-            Some(phone),
+            Some(phone.to_string()),
             format!(
-                "one phone on {} customers under {} names; confirm each customer's own contact",
-                cs.len(),
-                names.len()
+                "one phone on {customers} customers under {names} names; confirm each customer's own contact"
             ),
         );
     }

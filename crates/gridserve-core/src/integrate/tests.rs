@@ -314,8 +314,21 @@ fn mobile_numbers_follow_the_mainland_rule() {
         "0571-88888888",
         "1381234567x",
         "",
+        // Full-width digits are not ASCII digits; too long even after the prefix.
+        "１３８１２３４５６７８",
+        "+86 138 1234 5678 9",
+        "00086 13812345678",
     ] {
         assert!(mobile_number(bad).is_none(), "{bad}");
+    }
+    // Separators (including the ideographic space) and each prefix give the 11 digits.
+    for (raw, digits) in [
+        ("138\u{3000}1234\u{3000}5678", "13812345678"),
+        ("+86-199-0000-1111", "19900001111"),
+        ("0086 13912345678", "13912345678"),
+        ("86 139 1234 5678", "13912345678"),
+    ] {
+        assert_eq!(mobile_number(raw).as_deref(), Some(digits), "{raw}");
     }
 }
 
