@@ -310,6 +310,19 @@ impl ScoringError {
 /// A result with [`ScoringError`].
 pub type Result<T, E = ScoringError> = std::result::Result<T, E>;
 
+/// `Ok` when a length is as required, else [`ScoringError::ShapeMismatch`] naming `what`.
+pub(crate) fn same_len(what: &str, expected: usize, found: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(ScoringError::ShapeMismatch {
+            what: what.to_owned(),
+            expected,
+            found,
+        })
+    }
+}
+
 /// The name used in errors for column `j`: its name, or `#j`.
 pub(crate) fn criterion_label(names: Option<&[String]>, j: usize) -> String {
     names

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Result, ScoringError, criterion_label};
+use super::error::{Result, ScoringError, criterion_label, same_len};
 
 /// Which values of a criterion are better.
 ///
@@ -91,13 +91,7 @@ impl Direction {
 /// ```
 pub fn interval_scores(values: &[f64], lo: &[f64], hi: &[f64]) -> Result<Vec<f64>> {
     for (what, len) in [("lo", lo.len()), ("hi", hi.len())] {
-        if len != values.len() {
-            return Err(ScoringError::ShapeMismatch {
-                what: what.into(),
-                expected: values.len(),
-                found: len,
-            });
-        }
+        same_len(what, values.len(), len)?;
     }
     let mut d = Vec::with_capacity(values.len());
     for (i, ((&x, &l), &h)) in values.iter().zip(lo).zip(hi).enumerate() {
@@ -196,13 +190,7 @@ impl<'a> MatrixView<'a> {
             expected: usize::MAX,
             found: data.len(),
         })?;
-        if data.len() != expected {
-            return Err(ScoringError::ShapeMismatch {
-                what: "matrix buffer".into(),
-                expected,
-                found: data.len(),
-            });
-        }
+        same_len("matrix buffer", expected, data.len())?;
         Ok(Self {
             storage: Storage::Buffer { data, layout },
             rows,
@@ -217,13 +205,7 @@ impl<'a> MatrixView<'a> {
     pub fn from_columns(columns: &'a [&'a [f64]]) -> Result<Self> {
         let rows = columns.first().map_or(0, |c| c.len());
         for (j, c) in columns.iter().enumerate() {
-            if c.len() != rows {
-                return Err(ScoringError::ShapeMismatch {
-                    what: format!("column {j}"),
-                    expected: rows,
-                    found: c.len(),
-                });
-            }
+            same_len(&format!("column {j}"), rows, c.len())?;
         }
         Ok(Self {
             storage: Storage::Columns(columns),
@@ -372,13 +354,7 @@ impl DecisionMatrix {
         criteria: Vec<Criterion>,
         columns: Vec<Vec<f64>>,
     ) -> Result<Self> {
-        if criteria.len() != columns.len() {
-            return Err(ScoringError::ShapeMismatch {
-                what: "columns".into(),
-                expected: criteria.len(),
-                found: columns.len(),
-            });
-        }
+        same_len("columns", criteria.len(), columns.len())?;
         let mut m = Self::new(alternatives)?;
         for (c, v) in criteria.into_iter().zip(columns) {
             m.push_column(c, &v)?;
@@ -394,13 +370,11 @@ impl DecisionMatrix {
     /// [`ScoringError::InvalidInterval`] for a bad best range.
     pub fn push_column(&mut self, criterion: Criterion, values: &[f64]) -> Result<()> {
         let j = self.criteria.len();
-        if values.len() != self.alternatives.len() {
-            return Err(ScoringError::ShapeMismatch {
-                what: format!("column {j} ({})", criterion.name),
-                expected: self.alternatives.len(),
-                found: values.len(),
-            });
-        }
+        same_len(
+            &format!("column {j} ({})", criterion.name),
+            self.alternatives.len(),
+            values.len(),
+        )?;
         if self.criteria.iter().any(|c| c.name == criterion.name) {
             return Err(ScoringError::DuplicateCriterion {
                 name: criterion.name,
@@ -432,13 +406,11 @@ impl DecisionMatrix {
     pub fn set_row_ranges(&mut self, criterion: &str, ranges: Vec<[f64; 2]>) -> Result<()> {
         let j = self.index_of(criterion)?;
         let name = criterion.to_owned();
-        if ranges.len() != self.alternatives.len() {
-            return Err(ScoringError::ShapeMismatch {
-                what: format!("best ranges of {name}"),
-                expected: self.alternatives.len(),
-                found: ranges.len(),
-            });
-        }
+        same_len(
+            &format!("best ranges of {name}"),
+            self.alternatives.len(),
+            ranges.len(),
+        )?;
         let is_interval = self
             .criteria
             .get(j)

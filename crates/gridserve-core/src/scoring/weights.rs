@@ -56,7 +56,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
-use super::error::{Result, ScoringError, criterion_label};
+use super::error::{Result, ScoringError, criterion_label, same_len};
 use super::matrix::{DecisionMatrix, Direction, MatrixView};
 
 /// The smallest and largest G1 ratio.
@@ -298,13 +298,7 @@ fn entropy_impl(
     range: impl Fn(usize, usize) -> Option<[f64; 2]>,
 ) -> Result<Vec<f64>> {
     let (n, m) = (view.rows(), view.cols());
-    if directions.len() != m {
-        return Err(ScoringError::ShapeMismatch {
-            what: "directions".into(),
-            expected: m,
-            found: directions.len(),
-        });
-    }
+    same_len("directions", m, directions.len())?;
     if m == 0 {
         return Err(ScoringError::Empty { what: "criteria" });
     }
@@ -523,23 +517,11 @@ pub fn combine_weights(vectors: &[&[f64]], method: &CombineMethod) -> Result<Com
     let l = vectors.len();
     let mut units: Vec<Vec<f64>> = Vec::with_capacity(l);
     for (k, v) in vectors.iter().enumerate() {
-        if v.len() != m {
-            return Err(ScoringError::ShapeMismatch {
-                what: format!("weight vector {k}"),
-                expected: m,
-                found: v.len(),
-            });
-        }
+        same_len(&format!("weight vector {k}"), m, v.len())?;
         units.push(normalised_weights(v, None)?);
     }
     let shares = |c: &[f64]| -> Result<Vec<f64>> {
-        if c.len() != l {
-            return Err(ScoringError::ShapeMismatch {
-                what: "combination coefficients".into(),
-                expected: l,
-                found: c.len(),
-            });
-        }
+        same_len("combination coefficients", l, c.len())?;
         for (index, &value) in c.iter().enumerate() {
             if !value.is_finite() || value < 0.0 {
                 return Err(ScoringError::InvalidCoefficient {
@@ -815,13 +797,7 @@ impl Weights {
     /// [`ScoringError::ShapeMismatch`], [`ScoringError::InvalidWeight`],
     /// [`ScoringError::ZeroWeights`].
     pub fn given(criteria: &[String], values: &[f64]) -> Result<Self> {
-        if values.len() != criteria.len() {
-            return Err(ScoringError::ShapeMismatch {
-                what: "weights".into(),
-                expected: criteria.len(),
-                found: values.len(),
-            });
-        }
+        same_len("weights", criteria.len(), values.len())?;
         Ok(Self {
             criteria: criteria.to_vec(),
             values: normalised_weights(values, Some(criteria))?,

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use super::{Normalisation, TopsisOptions, TopsisResult, check_inputs, closeness_of, finish};
-use crate::scoring::error::{Result, ScoringError, criterion_label};
+use crate::scoring::error::{Result, ScoringError, criterion_label, same_len};
 use crate::scoring::matrix::{Direction, MatrixView};
 
 /// The most threads one call may ask for ([`TopsisOptions::threads`](super::TopsisOptions)).
@@ -618,13 +618,7 @@ pub(super) fn prepare(
         ("d_minus buffer", out.d_minus.len()),
         ("closeness buffer", out.closeness.len()),
     ] {
-        if len != n {
-            return Err(ScoringError::ShapeMismatch {
-                what: what.into(),
-                expected: n,
-                found: len,
-            });
-        }
+        same_len(what, n, len)?;
     }
     let w = check_inputs(n, m, directions, weights, None)?;
     if let Some(t) = options.threads

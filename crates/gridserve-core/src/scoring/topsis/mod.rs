@@ -52,7 +52,7 @@ use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Result, ScoringError};
+use super::error::{Result, ScoringError, same_len};
 use super::matrix::Direction;
 use super::weights::normalised_weights;
 
@@ -301,20 +301,8 @@ fn check_inputs(
     if cols == 0 {
         return Err(ScoringError::Empty { what: "criteria" });
     }
-    if directions.len() != cols {
-        return Err(ScoringError::ShapeMismatch {
-            what: "directions".into(),
-            expected: cols,
-            found: directions.len(),
-        });
-    }
-    if weights.len() != cols {
-        return Err(ScoringError::ShapeMismatch {
-            what: "weights".into(),
-            expected: cols,
-            found: weights.len(),
-        });
-    }
+    same_len("directions", cols, directions.len())?;
+    same_len("weights", cols, weights.len())?;
     for (j, d) in directions.iter().enumerate() {
         d.check(j, names)?;
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[allow(clippy::wildcard_imports)]
 use super::batch::*;
 use super::*;
-use crate::scoring::error::{Result, ScoringError, criterion_label};
+use crate::scoring::error::{Result, ScoringError, criterion_label, same_len};
 use crate::scoring::matrix::{Direction, MatrixView};
 
 /// Adds `x` to a nonoverlapping expansion (Shewchuk's algorithm, as Python's `math.fsum`):
@@ -138,13 +138,7 @@ impl TopsisStats {
 /// [`ScoringError::NotFinite`] for the first NaN or infinite cell.
 pub fn topsis_stats(view: &MatrixView<'_>, directions: &[Direction]) -> Result<TopsisStats> {
     let (n, m) = (view.rows(), view.cols());
-    if directions.len() != m {
-        return Err(ScoringError::ShapeMismatch {
-            what: "directions".into(),
-            expected: m,
-            found: directions.len(),
-        });
-    }
+    same_len("directions", m, directions.len())?;
     if let Some((row, column, value)) = view.first_non_finite() {
         return Err(ScoringError::NotFinite {
             row,
