@@ -43,7 +43,10 @@ pub use jsonl::JsonLinesMessenger;
 #[cfg(feature = "webhook")]
 pub use sms::{SmsConfig, SmsMessenger, SmsTemplate, sms_error_classes};
 #[cfg(feature = "webhook")]
-pub use webhook::{WebhookConfig, WebhookMessenger, classify_status, parse_retry_after};
+pub use webhook::{
+    BatchItemAnswer, BatchItemStatus, MAX_WEBHOOK_BATCH, WebhookConfig, WebhookMessenger,
+    classify_status, parse_retry_after,
+};
 #[cfg(feature = "webhook")]
 pub use wechat::{
     PagePathField, TokenApi, WechatConfig, WechatKind, WechatLink, WechatMessenger,
