@@ -206,7 +206,7 @@ fn webhook_batches_under_random_faults_keep_exactly_once() {
     };
     let seen = Arc::new(std::sync::Mutex::new(HashMap::<String, (u32, u32)>::new()));
     let (rng_w, seen_w) = (rng.clone(), seen.clone());
-    let (rng_i, seen_i) = (rng.clone(), seen.clone());
+    let (rng_i, seen_i) = (rng, seen.clone());
     let rx = WebhookReceiver::start_batch(
         move |req| {
             let u = draw(&rng_w);

@@ -590,6 +590,7 @@ mod concurrent {
         d.register(m.clone());
         let r = d.dispatch_once(&mut s, t(0)).unwrap();
         // Two requests of 5, each answered for its first 3.
+        assert_eq!(*m.sizes.lock().unwrap(), [5, 5]);
         assert_eq!((r.sent, r.retried), (6, 4));
         let retry = s.list(OutboxStatus::Pending, 10).unwrap();
         assert_eq!(retry.len(), 4);
