@@ -112,7 +112,7 @@ impl WebhookConfig {
 /// |---|---|
 /// | 2xx with a JSON array of one [`BatchItemAnswer`] per notice, in order | that item's answer (below) |
 /// | 2xx with an empty body | `Delivered` |
-/// | 2xx with anything else (not JSON, a wrong count, an unknown status, an item's `dedupe_key` not the notice's) | `Transient` ("malformed batch answer"): sent again, the receiver drops repeats |
+/// | 2xx with anything else (not JSON, a wrong count, an unknown status, an item's `dedupe_key` not the notice's, more than 4 KiB + 1 KiB per notice) | `Transient` ("malformed batch answer"): sent again, the receiver drops repeats |
 /// | any other status, connection errors, timeouts | the single-post result of the table above, for every notice (a 429's or 503's `Retry-After` applies to all) |
 ///
 /// An item answer is an object with a `status` and optional fields:
@@ -234,11 +234,12 @@ impl Messenger for WebhookMessenger {
         })?;
         let answer = self.post(&self.config.url, &body, Some(&message.dedupe_key), 4_096)?;
         // A success's body was read (and dropped) too: only a connection whose answer was
-        // read to its end goes back to the keep-alive pool.
+        // read to its end goes back to the keep-alive pool. A failure to read an answer is
+        // not the message's fault and does not change the status's classification.
         let excerpt = if (200..300).contains(&answer.status) {
             String::new()
         } else {
-            excerpt(&answer.body)
+            excerpt(answer.body.as_deref().unwrap_or_default())
         };
         classify_status(answer.status, answer.retry_after, &excerpt)
     }
@@ -269,13 +270,20 @@ impl Messenger for WebhookMessenger {
             Err(e) => return all(e),
         };
         if !(200..300).contains(&answer.status) {
-            let e = classify_status(answer.status, answer.retry_after, &excerpt(&answer.body));
+            let text = excerpt(answer.body.as_deref().unwrap_or_default());
+            let e = classify_status(answer.status, answer.retry_after, &text);
             return messages.iter().map(|_| e.clone()).collect();
         }
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return vec![Ok(SendOutcome::Delivered); messages.len()];
-        }
-        match read_batch_answer(&answer.body, messages) {
+        // A 2xx answer decides each notice: one that cannot be read is malformed, never an
+        // empty (all delivered) one.
+        let read = answer.body.and_then(|body| {
+            if body.iter().all(u8::is_ascii_whitespace) {
+                Ok(vec![Ok(SendOutcome::Delivered); messages.len()])
+            } else {
+                read_batch_answer(&body, messages)
+            }
+        });
+        match read {
             Ok(results) => results,
             Err(why) => all(SendError::Transient {
                 detail: format!(
@@ -288,16 +296,16 @@ impl Messenger for WebhookMessenger {
     }
 }
 
-/// An answer as read: status, `Retry-After`, body cut at the limit.
+/// An answer as read: status, `Retry-After`, body (`Err` with the reason when it could not
+/// be read to its end within the limit).
 struct Answer {
     status: u16,
     retry_after: Option<Duration>,
-    body: Vec<u8>,
+    body: Result<Vec<u8>, String>,
 }
 
 impl WebhookMessenger {
-    /// Posts `body` (JSON) to `url` and reads the answer to its end (up to `limit` bytes; a
-    /// failure to read it is not the message's fault: the body is then empty).
+    /// Posts `body` (JSON) to `url` and reads the answer to its end (up to `limit` bytes).
     fn post(
         &self,
         url: &str,
@@ -330,7 +338,7 @@ impl WebhookMessenger {
             .with_config()
             .limit(limit)
             .read_to_vec()
-            .unwrap_or_default();
+            .map_err(|e| e.to_string());
         Ok(Answer {
             status,
             retry_after,

@@ -368,6 +368,11 @@ mod batch {
                 r#"[{"status":"delivered","dedupe_key":"b"},{"status":"delivered","dedupe_key":"a"}]"#,
             ),
             4 => Reply::status(204),
+            // Longer than the 4 KiB + 1 KiB per notice read: cut, so malformed.
+            5 => Reply::status(200).with_body(&format!(
+                r#"[{{"status":"delivered","detail":"{}"}},{{"status":"delivered"}}]"#,
+                "x".repeat(8_000)
+            )),
             _ => Reply::status(200).with_body(
                 r#"[{"status":"delivered","dedupe_key":"a"},{"status":"delivered"}]"#,
             ),
@@ -396,6 +401,13 @@ mod batch {
         assert_eq!(
             m.send_batch(&refs(&ms)),
             vec![Ok(SendOutcome::Delivered); 2]
+        );
+        let cut = m.send_batch(&refs(&ms));
+        assert!(
+            cut.iter()
+                .all(|x| matches!(x, Err(SendError::Transient { detail, .. })
+                if detail.contains("malformed batch answer"))),
+            "{cut:?}"
         );
         assert_eq!(
             m.send_batch(&refs(&ms)),
