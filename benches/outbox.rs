@@ -1,8 +1,9 @@
 //! Outbox benchmarks against DESIGN §4: durable appends per second (SQLite, `synchronous`
 //! FULL and NORMAL), a storm of 200,000 affected customers' notices enqueued durably in one
 //! transaction (target ≤ 5 s), and dispatch throughput to a webhook receiver on 127.0.0.1
-//! (target ≥ 50,000 notices/s) with one send at a time and with sends in flight, on SQLite
-//! and, with the `postgres` feature, on PostgreSQL (storm enqueue and dispatch).
+//! (target ≥ 50,000 notices/s) with one send at a time, with sends in flight, and with
+//! batched requests of 100 and 500 notices, on SQLite and, with the `postgres` feature, on
+//! PostgreSQL (storm enqueue and dispatch).
 //!
 //! Run with `cargo bench --bench outbox --features postgres` (without the feature the
 //! PostgreSQL benchmarks are skipped). The PostgreSQL ones start a private throwaway cluster
@@ -26,12 +27,26 @@ use gridserve::synth::storm::{storm_event, storm_notice, storm_start};
 const STORM: usize = 200_000;
 
 fn open(dir: &tempfile::TempDir, name: &str, sync: Synchronous) -> SqliteStore {
+    open_cached(dir, name, sync, SqliteOptions::default().cache_kib)
+}
+
+/// The same with a page cache of `cache_kib`.
+fn open_cached(
+    dir: &tempfile::TempDir,
+    name: &str,
+    sync: Synchronous,
+    cache_kib: u32,
+) -> SqliteStore {
     let opts = SqliteOptions {
         synchronous: sync,
+        cache_kib,
         ..SqliteOptions::default()
     };
     SqliteStore::open_with(dir.path().join(name), &opts).expect("open")
 }
+
+/// The page cache of the batched storm runs (KiB).
+const BATCHED_CACHE_KIB: u32 = 65_536;
 
 /// Enqueues the storm in one append and dispatches it to a local webhook receiver.
 fn storm() {
@@ -64,13 +79,33 @@ fn storm() {
 
     let Some(mut s) = store else { return };
     let rx = WebhookReceiver::counting().expect("receiver");
-    let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM);
+    let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM, 1);
     println!(
-        "storm dispatch to a local webhook (SQLite synchronous=FULL, in_flight={STORM_IN_FLIGHT}, record_batch={RECORD_BATCH}): {STORM} notices in {:.2} s = {:.0} notices/s ({} connections)",
+        "storm dispatch to a local webhook (SQLite synchronous=FULL, in_flight={STORM_IN_FLIGHT}, record_batch={RECORD_BATCH}, one notice per request): {STORM} notices in {:.2} s = {:.0} notices/s ({} connections)",
         took.as_secs_f64(),
         STORM as f64 / took.as_secs_f64(),
         rx.connections()
     );
+    for webhook_batch in WEBHOOK_BATCHES {
+        let mut s = open_cached(
+            &dir,
+            &format!("storm-batch-{webhook_batch}.db"),
+            Synchronous::Full,
+            BATCHED_CACHE_KIB,
+        );
+        s.append("outage/O-17", 0, &[storm_event(1)], &notices)
+            .expect("append");
+        let rx = WebhookReceiver::counting().expect("receiver");
+        let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM, webhook_batch);
+        assert_eq!(rx.items(), STORM);
+        println!(
+            "storm dispatch to a local webhook (SQLite synchronous=FULL, cache {BATCHED_CACHE_KIB} KiB, rounds of {BATCHED_ROUND}, record_batch={BATCHED_RECORD}, {} notices per request, {} requests): {STORM} notices in {:.2} s = {:.0} notices/s",
+            webhook_batch,
+            rx.count(),
+            took.as_secs_f64(),
+            STORM as f64 / took.as_secs_f64(),
+        );
+    }
     let clock = ManualClock::new(storm_start());
     ceilings(&dir, &rx);
 
@@ -105,25 +140,50 @@ fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
     let mut s = open(dir, "ceiling.db", Synchronous::Full);
     s.append("outage/O-19", 0, &[storm_event(1)], &notices)
         .expect("append");
-    let mut d = Dispatcher::new(storm_policy(1)).expect("policy");
-    d.register(Arc::new(MemoryMessenger::new(Channel::Webhook)));
-    let (cpu, start) = (cpu_seconds(), Instant::now());
-    assert_eq!(d.run_until_idle(&mut s, &clock).expect("dispatch").sent, N);
-    let took = start.elapsed().as_secs_f64();
-    println!(
-        "  store alone (SQLite FULL, no-I/O messenger): {:.0} notices/s, CPU {:.1} µs per notice",
-        N as f64 / took,
-        (cpu_seconds() - cpu) * 1e6 / N as f64
-    );
-    for in_flight in [1, STORM_IN_FLIGHT] {
+    let default_cache = SqliteOptions::default().cache_kib;
+    for (k, (round, record, cache)) in [
+        (4_096, RECORD_BATCH, default_cache),
+        (BATCHED_ROUND, BATCHED_RECORD, default_cache),
+        (BATCHED_ROUND, BATCHED_RECORD, BATCHED_CACHE_KIB),
+        (N, N, BATCHED_CACHE_KIB),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut s = open_cached(dir, &format!("ceiling-{k}.db"), Synchronous::Full, cache);
+        s.append("outage/O-19", 0, &[storm_event(1)], &notices)
+            .expect("append");
+        let policy = DispatchPolicy {
+            batch_size: round,
+            record_batch: record,
+            ..DispatchPolicy::default()
+        };
+        let mut d = Dispatcher::new(policy).expect("policy");
+        d.register(Arc::new(
+            MemoryMessenger::new(Channel::Webhook).with_max_batch(100),
+        ));
+        let (cpu, start) = (cpu_seconds(), Instant::now());
+        assert_eq!(d.run_until_idle(&mut s, &clock).expect("dispatch").sent, N);
+        let took = start.elapsed().as_secs_f64();
+        println!(
+            "  store alone (SQLite FULL, no-I/O messenger, cache {cache} KiB, rounds of {round}, record_batch={record}): {:.0} notices/s, CPU {:.1} µs per notice",
+            N as f64 / took,
+            (cpu_seconds() - cpu) * 1e6 / N as f64
+        );
+    }
+    for (in_flight, webhook_batch) in [
+        (1, 1),
+        (STORM_IN_FLIGHT, 1),
+        (STORM_IN_FLIGHT, WEBHOOK_BATCHES[0]),
+    ] {
         let mut m = MemoryStore::new();
         m.append("outage/O-19", 0, &[storm_event(1)], &notices)
             .expect("append");
         let (cpu, start) = (cpu_seconds(), Instant::now());
-        dispatch_all(&mut m, rx, in_flight, N);
+        dispatch_all(&mut m, rx, in_flight, N, webhook_batch);
         let took = start.elapsed().as_secs_f64();
         println!(
-            "  HTTP alone (memory store to the local receiver, in_flight={in_flight}): {:.0} notices/s, CPU {:.1} µs per notice",
+            "  HTTP alone (memory store to the local receiver, in_flight={in_flight}, {webhook_batch} per request): {:.0} notices/s, CPU {:.1} µs per notice",
             N as f64 / took,
             (cpu_seconds() - cpu) * 1e6 / N as f64
         );
@@ -132,20 +192,33 @@ fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
 
 /// Sends in flight per channel in the concurrent runs.
 const STORM_IN_FLIGHT: usize = 32;
-/// Results per transaction in the throughput runs.
+/// Results per transaction in the throughput runs of one notice per request.
 const RECORD_BATCH: usize = 512;
+/// Notices per webhook request in the batched storm runs.
+const WEBHOOK_BATCHES: [usize; 2] = [100, 500];
 /// Notices per timed dispatch in the criterion throughput benchmarks.
 const DISPATCH_N: usize = 10_000;
 
-/// The dispatch policy of the throughput runs.
-fn storm_policy(in_flight: usize) -> DispatchPolicy {
+/// The dispatch policy of the throughput runs: with batched requests, larger rounds and
+/// record transactions (the store is then the limit).
+fn storm_policy(in_flight: usize, webhook_batch: usize) -> DispatchPolicy {
+    let (batch_size, record_batch) = if webhook_batch > 1 {
+        (BATCHED_ROUND, BATCHED_RECORD)
+    } else {
+        (4_096, RECORD_BATCH)
+    };
     DispatchPolicy {
-        batch_size: 4_096,
-        record_batch: RECORD_BATCH,
+        batch_size,
+        record_batch,
         in_flight,
         ..DispatchPolicy::default()
     }
 }
+
+/// Entries per round with batched requests.
+const BATCHED_ROUND: usize = 16_384;
+/// Results per transaction with batched requests.
+const BATCHED_RECORD: usize = 4_096;
 
 /// CPU seconds used by this process so far (user + system, all threads: the dispatcher, its
 /// senders and the receiver), from `/proc/self/stat`; 0 where that is not available.
@@ -173,10 +246,12 @@ fn dispatch_all<S: OutboxStore + ?Sized>(
     rx: &WebhookReceiver,
     in_flight: usize,
     n: usize,
+    webhook_batch: usize,
 ) -> Duration {
     let mut config = WebhookConfig::new(rx.url());
     config.max_idle_connections = in_flight.max(1);
-    let mut d = Dispatcher::new(storm_policy(in_flight)).expect("policy");
+    config.batch_size = webhook_batch;
+    let mut d = Dispatcher::new(storm_policy(in_flight, webhook_batch)).expect("policy");
     d.register(Arc::new(WebhookMessenger::new(config).expect("webhook")));
     let clock = ManualClock::new(storm_start());
     let cpu = cpu_seconds();
@@ -222,7 +297,7 @@ fn dispatch_group<S: OutboxStore + EventStore>(
                     store
                         .append(&stream, 0, &[storm_event(1)], &ns)
                         .expect("append");
-                    total += dispatch_all(&mut store, &rx, in_flight, DISPATCH_N);
+                    total += dispatch_all(&mut store, &rx, in_flight, DISPATCH_N, 1);
                 }
                 total
             });
@@ -287,13 +362,28 @@ mod pg {
             STORM as f64 / took.as_secs_f64()
         );
         let rx = WebhookReceiver::counting().expect("receiver");
-        let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM);
+        let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM, 1);
         println!(
-            "storm dispatch to a local webhook (PostgreSQL, in_flight={STORM_IN_FLIGHT}, record_batch={RECORD_BATCH}): {STORM} notices in {:.2} s = {:.0} notices/s ({} connections)",
+            "storm dispatch to a local webhook (PostgreSQL, in_flight={STORM_IN_FLIGHT}, record_batch={RECORD_BATCH}, one notice per request): {STORM} notices in {:.2} s = {:.0} notices/s ({} connections)",
             took.as_secs_f64(),
             STORM as f64 / took.as_secs_f64(),
             rx.connections()
         );
+        for webhook_batch in WEBHOOK_BATCHES {
+            let mut s = open(url, &format!("storm_print_b{webhook_batch}"));
+            s.append("outage/O-17", 0, &[storm_event(1)], &notices)
+                .expect("append");
+            let rx = WebhookReceiver::counting().expect("receiver");
+            let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM, webhook_batch);
+            assert_eq!(rx.items(), STORM);
+            println!(
+                "storm dispatch to a local webhook (PostgreSQL, {} notices per request, {} requests): {STORM} notices in {:.2} s = {:.0} notices/s",
+                webhook_batch,
+                rx.count(),
+                took.as_secs_f64(),
+                STORM as f64 / took.as_secs_f64(),
+            );
+        }
     }
 
     pub(super) fn benches(c: &mut Criterion) {

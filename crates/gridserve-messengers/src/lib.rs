@@ -6,7 +6,9 @@
 //! - [`WebhookMessenger`] (feature `webhook`, on by default): a JSON `POST` of each
 //!   [`OutboundMessage`](gridserve_core::ports::OutboundMessage) to the host application's
 //!   URL, with connect and response timeouts and the answer classified into the core's
-//!   [`SendError`](gridserve_core::ports::SendError) classes. HTTPS needs the `tls` feature.
+//!   [`SendError`](gridserve_core::ports::SendError) classes; optionally many notices per
+//!   post under its batch contract ([`WebhookConfig::batch_size`]). HTTPS needs the `tls`
+//!   feature.
 //! - [`receiver::WebhookReceiver`] (feature `webhook`): a minimal HTTP/1.1 receiver on
 //!   127.0.0.1 that records what it is sent and answers as scripted, for tests, examples and
 //!   benchmarks of the webhook path (not a production server).
@@ -43,7 +45,10 @@ pub use jsonl::JsonLinesMessenger;
 #[cfg(feature = "webhook")]
 pub use sms::{SmsConfig, SmsMessenger, SmsTemplate, sms_error_classes};
 #[cfg(feature = "webhook")]
-pub use webhook::{WebhookConfig, WebhookMessenger, classify_status, parse_retry_after};
+pub use webhook::{
+    BatchItemAnswer, BatchItemStatus, MAX_WEBHOOK_BATCH, WebhookConfig, WebhookMessenger,
+    classify_status, parse_retry_after,
+};
 #[cfg(feature = "webhook")]
 pub use wechat::{
     PagePathField, TokenApi, WechatConfig, WechatKind, WechatLink, WechatMessenger,

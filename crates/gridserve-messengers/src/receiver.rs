@@ -1,7 +1,9 @@
 //! [`WebhookReceiver`]: a minimal HTTP/1.1 receiver on 127.0.0.1 for tests, examples and
 //! benchmarks of the webhook path. It understands what [`WebhookMessenger`](crate::WebhookMessenger)
 //! sends (requests with a `Content-Length` body, keep-alive connections), records each
-//! request and answers with the [`Reply`] its responder chooses. It is not a production server.
+//! request and answers with the [`Reply`] its responder chooses, or, for batches
+//! ([`WebhookReceiver::start_batch`]), with one [`BatchItemAnswer`] per notice. It is not a
+//! production server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -9,6 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use gridserve_core::ports::OutboundMessage;
+use serde::de::IgnoredAny;
+
+use crate::{BatchItemAnswer, BatchItemStatus};
 
 /// One request as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +51,11 @@ pub struct Reply {
     pub body: String,
     /// How long to wait before answering (to provoke client timeouts).
     pub delay: Duration,
+    /// Close the connection instead of answering (a connection reset as the client sees
+    /// it: the request may or may not have been acted on).
+    pub drop_connection: bool,
+    /// Notices this answer answers in a batch (counted by [`WebhookReceiver::items`]).
+    items: usize,
 }
 
 impl Reply {
@@ -54,6 +66,16 @@ impl Reply {
             headers: Vec::new(),
             body: String::new(),
             delay: Duration::ZERO,
+            drop_connection: false,
+            items: 0,
+        }
+    }
+
+    /// No answer: the connection is closed after the request was read.
+    pub fn reset() -> Self {
+        Self {
+            drop_connection: true,
+            ..Self::status(200)
         }
     }
 
@@ -81,6 +103,7 @@ type Responder = dyn Fn(&ReceivedRequest) -> Reply + Send + Sync;
 struct Shared {
     stop: AtomicBool,
     count: AtomicUsize,
+    items: AtomicUsize,
     connections: AtomicUsize,
     keep: bool,
     received: Mutex<Vec<ReceivedRequest>>,
@@ -126,12 +149,95 @@ impl WebhookReceiver {
     }
 
     /// A receiver that answers `200 OK` to everything and only counts requests (for
-    /// benchmarks: it keeps no bodies).
+    /// benchmarks: it keeps no bodies). A batch (a JSON array) is answered under the batch
+    /// contract with a `delivered` item per notice (counted in [`WebhookReceiver::items`]).
     ///
     /// # Errors
     /// As [`WebhookReceiver::start`].
     pub fn counting() -> io::Result<Self> {
-        Self::start_with(false, |_| Reply::status(200))
+        Self::start_with(false, |req| {
+            if !is_batch(&req.body) {
+                return Reply::status(200);
+            }
+            match serde_json::from_slice::<Vec<IgnoredAny>>(&req.body) {
+                Ok(items) => {
+                    let one = r#"{"status":"delivered"}"#;
+                    let mut body = String::with_capacity(2 + items.len() * (one.len() + 1));
+                    body.push('[');
+                    for k in 0..items.len() {
+                        if k > 0 {
+                            body.push(',');
+                        }
+                        body.push_str(one);
+                    }
+                    body.push(']');
+                    Reply {
+                        items: items.len(),
+                        ..Reply::status(200).with_body(&body)
+                    }
+                }
+                Err(e) => Reply::status(400).with_body(&e.to_string()),
+            }
+        })
+    }
+
+    /// A receiver implementing the webhook's batch contract (see
+    /// [`WebhookMessenger`](crate::WebhookMessenger)), with faults chosen per request and per
+    /// notice. `whole` sees each request first: a [`Reply`] it returns is the answer to the
+    /// whole request (a 429 with `Retry-After`, a 5xx, [`Reply::reset`]); `None` goes on to
+    /// the notices. A JSON array of notices is then answered `200` with `item`'s answer for
+    /// each, in order; a single notice (a JSON object, as posted when the batch has one) is
+    /// answered with the status of `item`'s answer as a single post would be classified
+    /// (`delivered`/`accepted` 200, `throttled` 429, `transient` 503, `auth` 401, the others
+    /// 422). A body that is not a notice or an array of notices is answered 400.
+    ///
+    /// ```
+    /// use gridserve_messengers::receiver::WebhookReceiver;
+    /// use gridserve_messengers::{BatchItemAnswer, BatchItemStatus};
+    ///
+    /// let receiver = WebhookReceiver::start_batch(
+    ///     |_req| None,
+    ///     |notice| if notice.address.starts_with("138") {
+    ///         BatchItemAnswer::new(BatchItemStatus::Delivered)
+    ///     } else {
+    ///         BatchItemAnswer::new(BatchItemStatus::Unreachable).with_detail("not a mobile number")
+    ///     },
+    /// )?;
+    /// assert_eq!(receiver.items(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`WebhookReceiver::start`].
+    pub fn start_batch(
+        whole: impl Fn(&ReceivedRequest) -> Option<Reply> + Send + Sync + 'static,
+        item: impl Fn(&OutboundMessage) -> BatchItemAnswer + Send + Sync + 'static,
+    ) -> io::Result<Self> {
+        Self::start_with(true, move |req| {
+            if let Some(reply) = whole(req) {
+                return reply;
+            }
+            if is_batch(&req.body) {
+                match serde_json::from_slice::<Vec<OutboundMessage>>(&req.body) {
+                    Ok(notices) => {
+                        let answers: Vec<BatchItemAnswer> = notices.iter().map(&item).collect();
+                        match serde_json::to_string(&answers) {
+                            Ok(body) => Reply {
+                                items: answers.len(),
+                                ..Reply::status(200).with_body(&body)
+                            },
+                            Err(e) => Reply::status(500).with_body(&e.to_string()),
+                        }
+                    }
+                    Err(e) => Reply::status(400).with_body(&e.to_string()),
+                }
+            } else {
+                match serde_json::from_slice::<OutboundMessage>(&req.body) {
+                    Ok(notice) => single_reply(&item(&notice)),
+                    Err(e) => Reply::status(400).with_body(&e.to_string()),
+                }
+            }
+        })
     }
 
     fn start_with(
@@ -143,6 +249,7 @@ impl WebhookReceiver {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             count: AtomicUsize::new(0),
+            items: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
             keep,
             received: Mutex::new(Vec::new()),
@@ -187,6 +294,11 @@ impl WebhookReceiver {
         self.shared.count.load(Ordering::SeqCst)
     }
 
+    /// Notices answered in batches so far (each notice of a batch request counts once).
+    pub fn items(&self) -> usize {
+        self.shared.items.load(Ordering::SeqCst)
+    }
+
     /// Connections accepted so far (a client that reuses keep-alive connections opens few).
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
@@ -209,6 +321,29 @@ impl Drop for WebhookReceiver {
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(500));
         if let Some(handle) = self.accept.take() {
             let _ = handle.join();
+        }
+    }
+}
+
+/// Whether a body is a JSON array (a batch): its first non-blank byte is `[`.
+fn is_batch(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// The answer to a single post carrying `answer`'s status.
+fn single_reply(answer: &BatchItemAnswer) -> Reply {
+    let detail = answer.detail.clone().unwrap_or_default();
+    let with_retry = |r: Reply| match answer.retry_after_s {
+        Some(s) => r.with_header("Retry-After", &s.to_string()),
+        None => r,
+    };
+    match answer.status {
+        BatchItemStatus::Delivered | BatchItemStatus::Accepted => Reply::status(200),
+        BatchItemStatus::Throttled => with_retry(Reply::status(429)).with_body(&detail),
+        BatchItemStatus::Transient => with_retry(Reply::status(503)).with_body(&detail),
+        BatchItemStatus::Auth => Reply::status(401).with_body(&detail),
+        BatchItemStatus::Invalid | BatchItemStatus::Unreachable | BatchItemStatus::OptedOut => {
+            Reply::status(422).with_body(&detail)
         }
     }
 }
@@ -333,6 +468,11 @@ fn serve(stream: TcpStream, shared: &Shared) {
         if !reply.delay.is_zero() {
             std::thread::sleep(reply.delay);
         }
+        if reply.drop_connection {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        shared.items.fetch_add(reply.items, Ordering::SeqCst);
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n",
             reply.status,

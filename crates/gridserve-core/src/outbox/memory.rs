@@ -61,6 +61,7 @@ struct State {
     script: VecDeque<Result<SendOutcome, SendError>>,
     random: Option<(RandomFailures, SplitMix64)>,
     log: Vec<SendRecord>,
+    batches: Vec<usize>,
     next_id: u64,
 }
 
@@ -81,6 +82,7 @@ struct State {
 pub struct MemoryMessenger {
     channel: Channel,
     accept: bool,
+    max_batch: usize,
     state: Mutex<State>,
 }
 
@@ -90,10 +92,12 @@ impl MemoryMessenger {
         Self {
             channel,
             accept: false,
+            max_batch: 1,
             state: Mutex::new(State {
                 script: VecDeque::new(),
                 random: None,
                 log: Vec::new(),
+                batches: Vec::new(),
                 next_id: 1,
             }),
         }
@@ -112,6 +116,20 @@ impl MemoryMessenger {
     pub fn with_random_failures(self, failures: RandomFailures) -> Self {
         self.lock().random = Some((failures, SplitMix64::new(failures.seed)));
         self
+    }
+
+    /// Takes up to `max_batch` messages per [`Messenger::send_batch`] call (at least 1; the
+    /// default 1 sends one message per call). Each message of a batch is answered as a
+    /// single send would be (script, random failures, success), in order.
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
+    }
+
+    /// The size of each [`Messenger::send_batch`] call so far, in order (sends of one
+    /// message through [`Messenger::send`] are not listed).
+    pub fn batches(&self) -> Vec<usize> {
+        self.lock().batches.clone()
     }
 
     /// Queues the answer to the next call (scripted answers are used first, in order).
@@ -188,8 +206,27 @@ impl Messenger for MemoryMessenger {
     }
 
     fn send(&self, message: &OutboundMessage) -> Result<SendOutcome, SendError> {
+        self.answer(&mut self.lock(), message)
+    }
+
+    fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    fn send_batch(&self, messages: &[&OutboundMessage]) -> Vec<Result<SendOutcome, SendError>> {
         let mut st = self.lock();
-        let state = &mut *st;
+        st.batches.push(messages.len());
+        messages.iter().map(|m| self.answer(&mut st, m)).collect()
+    }
+}
+
+impl MemoryMessenger {
+    /// The answer to one message (script, random failures, success), logged.
+    fn answer(
+        &self,
+        state: &mut State,
+        message: &OutboundMessage,
+    ) -> Result<SendOutcome, SendError> {
         let outcome = if let Some(o) = state.script.pop_front() {
             o
         } else if let Some(err) = state

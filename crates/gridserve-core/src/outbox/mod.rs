@@ -26,29 +26,35 @@
 //! entries the store returns as pending; recording `Sent` takes an entry out of the pending
 //! set for good. So a notice is handed to its channel at most once **unless the process dies
 //! (or the store fails) between a successful send and the durable record of it**: the entry
-//! is then still pending and is sent again after a restart. With `record_batch = 1` and
-//! `in_flight = 1` (the defaults) that window is one send long; larger values, faster for
-//! storms, widen it to at most `record_batch` plus twice the channels' in-flight sends (one
-//! under way and one answer waiting to be recorded per sending thread: senders wait while the
-//! recorder is behind). Three things
+//! is then still pending and is sent again after a restart. With `record_batch = 1`,
+//! `in_flight = 1` and messengers sending one message per request (the defaults) that window
+//! is one send long; larger values, faster for storms, widen it to at most `record_batch`
+//! messages plus twice the channels' in-flight requests, each of up to the messenger's
+//! [`Messenger::max_batch`] messages (one request under way and one answer waiting to be
+//! recorded per sending thread: senders wait while the recorder is behind). Three things
 //! narrow it further:
 //! - the dedupe key travels with the message: WeChat's `client_msg_id` drops a repeat for the
 //!   same openid within 10 minutes (reference §2.1), and the webhook messenger sends it as an
-//!   `Idempotency-Key` header for the receiver to drop repeats;
+//!   `Idempotency-Key` header (in a batch, each item's `dedupe_key`) for the receiver to drop
+//!   repeats;
 //! - receipts name the provider's message id, so a host can see a delivery it did not record;
 //! - a durable store with `synchronous = FULL` makes the record survive a power loss once
 //!   written.
 //!
 //! # Concurrency
 //!
-//! Each round sends the entries of a channel through up to that channel's in-flight limit
-//! ([`DispatchPolicy::in_flight`], [`DispatchPolicy::in_flight_per_channel`]) at once: that
-//! many threads of the round share the channel's entries and call [`Messenger::send`]
-//! (the ports stay synchronous). The calling thread meanwhile classifies each answer as it
+//! Each round groups the entries of a channel into batches of its messenger's
+//! [`Messenger::max_batch`] (1 unless the messenger has a batch API and is configured for
+//! it) and sends them through up to that channel's in-flight limit
+//! ([`DispatchPolicy::in_flight`], [`DispatchPolicy::in_flight_per_channel`]) of requests at
+//! once: that many threads of the round share the channel's batches and call
+//! [`Messenger::send`] for a batch of one, [`Messenger::send_batch`] for more (the ports stay
+//! synchronous). Each message of a batch gets its own answer and is recorded as the table
+//! above says; a failure of the whole request is every message's answer. The calling thread meanwhile classifies each answer as it
 //! comes and writes the results, `record_batch` per transaction, so sending and recording
 //! overlap. The pacing stays the channel's: an entry is given a send only after its token is
 //! taken from the channel's [`RateLimit`] bucket, so concurrency never raises the rate above
-//! the limit, it only fills it. Opt-outs are looked up once per round and channel
+//! the limit, it only fills it (a batch's messages take one token each). Opt-outs are looked up once per round and channel
 //! ([`OptOuts::opted_out_among`](crate::ports::OptOuts::opted_out_among)); an opt-out
 //! recorded during the round keeps the round's later entries to that address from being
 //! sent (one already in flight is sent).
@@ -285,6 +291,51 @@ impl FreshOptOuts {
     }
 }
 
+/// Sends one batch of `due` entries (their indices in `chunk`) in one request: entries whose
+/// address opted out earlier in the round are left out and answered `None`. Returns each
+/// index with its answer, in `chunk`'s order. A single message goes through
+/// [`Messenger::send`], several through [`Messenger::send_batch`]; a result list of the wrong
+/// length leaves the messages without a result failed transiently (retried).
+fn send_chunk(
+    messenger: &dyn Messenger,
+    due: &[OutboxEntry],
+    chunk: &[usize],
+    fresh: &FreshOptOuts,
+) -> Vec<(usize, Option<SendResult>)> {
+    let mut out: Vec<(usize, Option<SendResult>)> = Vec::with_capacity(chunk.len());
+    let mut to_send: Vec<&crate::ports::OutboundMessage> = Vec::with_capacity(chunk.len());
+    let mut slots: Vec<usize> = Vec::with_capacity(chunk.len());
+    for &i in chunk {
+        let entry = &due[i];
+        if !fresh.contains(entry) {
+            slots.push(out.len());
+            to_send.push(&entry.message);
+        }
+        out.push((i, None));
+    }
+    match to_send.len() {
+        0 => {}
+        1 => out[slots[0]].1 = Some(messenger.send(to_send[0])),
+        n => {
+            let mut results = messenger.send_batch(&to_send).into_iter();
+            let got = results.len();
+            for &slot in &slots {
+                let result = results.next().unwrap_or_else(|| {
+                    Err(SendError::Transient {
+                        detail: format!(
+                            "the {} messenger returned {got} results for {n} messages",
+                            messenger.channel()
+                        ),
+                        retry_after: None,
+                    })
+                });
+                out[slot].1 = Some(result);
+            }
+        }
+    }
+    out
+}
+
 /// Results waiting to be written, `batch` per transaction.
 struct Recorder {
     pending: Vec<(u64, AttemptResult)>,
@@ -421,8 +472,9 @@ impl Dispatcher {
     }
 
     /// One round: takes up to `batch_size` due entries at `now` and sends, suppresses,
-    /// retries, dead-letters or defers each. Each channel's entries are sent by up to its
-    /// in-flight limit ([`DispatchPolicy::in_flight_for`]) at once, on threads of this round;
+    /// retries, dead-letters or defers each. Each channel's entries are sent in batches of
+    /// its messenger's [`Messenger::max_batch`], by up to its in-flight limit
+    /// ([`DispatchPolicy::in_flight_for`]) of requests at once, on threads of this round;
     /// the results are recorded on the calling thread as they come in, `record_batch` per
     /// transaction.
     ///
@@ -477,9 +529,17 @@ impl Dispatcher {
             }
         }
         let fresh = FreshOptOuts::default();
-        let workers: usize = sends
+        // Each channel's entries in batches of its messenger's size: one request each.
+        let chunks: BTreeMap<Channel, Vec<&[usize]>> = sends
             .iter()
-            .map(|(c, idx)| self.policy.in_flight_for(*c).min(idx.len()))
+            .map(|(c, idx)| {
+                let size = self.messengers[c].max_batch().max(1);
+                (*c, idx.chunks(size).collect())
+            })
+            .collect();
+        let workers: usize = chunks
+            .iter()
+            .map(|(c, b)| self.policy.in_flight_for(*c).min(b.len()))
             .sum();
         let mut settle = Settle {
             policy: &self.policy,
@@ -491,55 +551,42 @@ impl Dispatcher {
         };
         let mut handled = 0usize;
         if workers <= 1 {
-            // One send at a time, on this thread.
-            for (channel, idx) in &sends {
-                let messenger = &self.messengers[channel];
-                for &i in idx {
-                    let entry = &due[i];
-                    let outcome = if fresh.contains(entry) {
-                        None
-                    } else {
-                        Some(messenger.send(&entry.message))
-                    };
-                    handled += 1;
-                    settle.one(store, entry, outcome)?;
+            // One request at a time, on this thread.
+            for (channel, batches) in &chunks {
+                let messenger = self.messengers[channel].as_ref();
+                for batch in batches {
+                    for (i, outcome) in send_chunk(messenger, &due, batch, &fresh) {
+                        handled += 1;
+                        settle.one(store, &due[i], outcome)?;
+                    }
                 }
             }
         } else {
             let stop = AtomicBool::new(false);
-            let queues: Vec<(Channel, &[usize], AtomicUsize)> = sends
+            let queues: Vec<(Channel, &[&[usize]], AtomicUsize)> = chunks
                 .iter()
-                .map(|(c, idx)| (*c, idx.as_slice(), AtomicUsize::new(0)))
+                .map(|(c, b)| (*c, b.as_slice(), AtomicUsize::new(0)))
                 .collect();
             let messengers = &self.messengers;
             let due = &due;
             std::thread::scope(|scope| -> Result<(), OutboxError> {
                 // Bounded: a sender waits while the recorder is behind, so the answers sent
                 // but not yet recorded never exceed the batch being written plus one answer
-                // waiting and one send under way per thread (the documented window).
-                let workers: usize = queues
-                    .iter()
-                    .map(|(c, idx, _)| self.policy.in_flight_for(*c).min(idx.len()))
-                    .sum();
-                let (tx, rx) = mpsc::sync_channel::<(usize, Option<SendResult>)>(workers.max(1));
-                for (channel, idx, next) in &queues {
-                    let messenger = &messengers[channel];
-                    for _ in 0..self.policy.in_flight_for(*channel).min(idx.len()) {
+                // waiting and one request under way per thread (the documented window).
+                let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Option<SendResult>)>>(workers);
+                for (channel, batches, next) in &queues {
+                    let messenger = messengers[channel].as_ref();
+                    for _ in 0..self.policy.in_flight_for(*channel).min(batches.len()) {
                         let tx = tx.clone();
                         let (stop, fresh) = (&stop, &fresh);
                         let worker = move || {
                             loop {
                                 let k = next.fetch_add(1, Ordering::Relaxed);
-                                if k >= idx.len() || stop.load(Ordering::Relaxed) {
+                                if k >= batches.len() || stop.load(Ordering::Relaxed) {
                                     return;
                                 }
-                                let entry = &due[idx[k]];
-                                let outcome = if fresh.contains(entry) {
-                                    None
-                                } else {
-                                    Some(messenger.send(&entry.message))
-                                };
-                                if tx.send((idx[k], outcome)).is_err() {
+                                let answers = send_chunk(messenger, due, batches[k], fresh);
+                                if tx.send(answers).is_err() {
                                     return;
                                 }
                             }
@@ -552,11 +599,13 @@ impl Dispatcher {
                     }
                 }
                 drop(tx);
-                for (i, outcome) in rx {
-                    handled += 1;
-                    if let Err(e) = settle.one(store, &due[i], outcome) {
-                        stop.store(true, Ordering::Relaxed);
-                        return Err(e);
+                for answers in rx {
+                    for (i, outcome) in answers {
+                        handled += 1;
+                        if let Err(e) = settle.one(store, &due[i], outcome) {
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
                     }
                 }
                 Ok(())

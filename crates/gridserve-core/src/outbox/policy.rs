@@ -51,10 +51,13 @@ pub struct DispatchPolicy {
     /// faster on a durable store but widen the window in which a crash makes already-sent
     /// notices pending again (see the module docs).
     pub record_batch: usize,
-    /// Sends in flight at once per channel, unless [`DispatchPolicy::in_flight_per_channel`]
-    /// names the channel (default 1: one send at a time, the narrowest crash window). Each
-    /// in-flight send is a thread of the dispatcher blocked in
-    /// [`Messenger::send`](crate::ports::Messenger::send); at most [`MAX_IN_FLIGHT`].
+    /// Sends (requests) in flight at once per channel, unless
+    /// [`DispatchPolicy::in_flight_per_channel`] names the channel (default 1: one send at a
+    /// time, the narrowest crash window). Each in-flight send is a thread of the dispatcher
+    /// blocked in [`Messenger::send`](crate::ports::Messenger::send), or in
+    /// [`Messenger::send_batch`](crate::ports::Messenger::send_batch) for a batch of up to
+    /// the messenger's [`Messenger::max_batch`](crate::ports::Messenger::max_batch) messages;
+    /// at most [`MAX_IN_FLIGHT`].
     pub in_flight: usize,
     /// Per-channel overrides of [`DispatchPolicy::in_flight`] (none by default; a provider's
     /// contract or a gateway's connection limit decides them, so the host sets these).

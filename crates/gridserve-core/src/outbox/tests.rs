@@ -382,6 +382,17 @@ mod concurrent {
     /// suppressed with none; calls per notice equal its recorded attempts.
     #[test]
     fn random_faults_with_sends_in_flight_keep_exactly_once() {
+        random_faults_keep_exactly_once(1);
+    }
+
+    /// The same with batched sends (7 messages per request, so batches straddle the store's
+    /// rounds and the record batches of 13).
+    #[test]
+    fn random_faults_with_batched_sends_keep_exactly_once() {
+        random_faults_keep_exactly_once(7);
+    }
+
+    fn random_faults_keep_exactly_once(max_batch: usize) {
         const N: usize = 1_500;
         let notices: Vec<_> = (0..N)
             .map(|i| {
@@ -404,9 +415,16 @@ mod concurrent {
             throttle_ms: 1_000,
             seed,
         };
-        let sms = Arc::new(MemoryMessenger::new(Channel::Sms).with_random_failures(faults(7)));
-        let app =
-            Arc::new(MemoryMessenger::accepting(Channel::App).with_random_failures(faults(8)));
+        let sms = Arc::new(
+            MemoryMessenger::new(Channel::Sms)
+                .with_random_failures(faults(7))
+                .with_max_batch(max_batch),
+        );
+        let app = Arc::new(
+            MemoryMessenger::accepting(Channel::App)
+                .with_random_failures(faults(8))
+                .with_max_batch(max_batch),
+        );
         let mut d = Dispatcher::new(DispatchPolicy {
             in_flight: 8,
             record_batch: 13,
@@ -457,6 +475,152 @@ mod concurrent {
         assert!(sent > N * 80 / 100 && sent < N * 98 / 100, "{by_status:?}");
         assert!(by_status.contains_key(&OutboxStatus::Dead));
         assert!(by_status.contains_key(&OutboxStatus::Suppressed));
+        let batches = sms.batches();
+        if max_batch == 1 {
+            assert!(batches.is_empty());
+        } else {
+            assert!(
+                batches.iter().all(|n| (2..=max_batch).contains(n)),
+                "{batches:?}"
+            );
+            assert!(batches.contains(&max_batch));
+        }
+    }
+
+    /// A messenger with a batch API that notes each request's size and the most requests at
+    /// once, and can answer with a result list of the wrong length.
+    struct Batching {
+        max: usize,
+        short_by: usize,
+        now: AtomicUsize,
+        most: AtomicUsize,
+        sizes: Mutex<Vec<usize>>,
+    }
+
+    impl Messenger for Batching {
+        fn channel(&self) -> Channel {
+            Channel::Webhook
+        }
+        fn send(&self, message: &OutboundMessage) -> Result<SendOutcome, SendError> {
+            self.send_batch(&[message]).remove(0)
+        }
+        fn max_batch(&self) -> usize {
+            self.max
+        }
+        fn send_batch(&self, messages: &[&OutboundMessage]) -> Vec<Result<SendOutcome, SendError>> {
+            let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(3));
+            self.sizes.lock().unwrap().push(messages.len());
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            let keep = messages.len().saturating_sub(self.short_by).max(1);
+            messages[..keep]
+                .iter()
+                .map(|m| {
+                    if m.address.ends_with("-bad") {
+                        Err(SendError::Invalid {
+                            field: Some("template".into()),
+                            detail: "unknown template".into(),
+                        })
+                    } else {
+                        Ok(SendOutcome::Delivered)
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn batching(max: usize, short_by: usize) -> Arc<Batching> {
+        Arc::new(Batching {
+            max,
+            short_by,
+            now: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            sizes: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// 250 notices, batches of 40, 3 requests in flight: ceil(250 / 40) = 7 requests (six of
+    /// 40, one of 10), never more than 3 at once; each item's own answer is recorded.
+    #[test]
+    fn batches_are_grouped_by_the_messengers_size_and_in_flight_counts_requests() {
+        let notices: Vec<_> = (0..250)
+            .map(|i| {
+                let bad = if i % 50 == 7 { "-bad" } else { "" };
+                notice(i, Channel::Webhook, &format!("a{i}{bad}"))
+            })
+            .collect();
+        let mut s = store_with(&notices);
+        let m = batching(40, 0);
+        let mut d = Dispatcher::new(DispatchPolicy {
+            in_flight: 3,
+            record_batch: 16,
+            batch_size: 1_000,
+            ..DispatchPolicy::default()
+        })
+        .unwrap();
+        d.register(m.clone());
+        let r = d.dispatch_once(&mut s, t(0)).unwrap();
+        // i % 50 == 7 for i in 0..250: 7, 57, 107, 157, 207.
+        assert_eq!((r.fetched, r.sent, r.dead, r.deferred), (250, 245, 5, 0));
+        let mut sizes = m.sizes.lock().unwrap().clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [10, 40, 40, 40, 40, 40, 40]);
+        let most = m.most.load(Ordering::SeqCst);
+        assert!((2..=3).contains(&most), "{most} requests at once");
+        let dead = s.list(OutboxStatus::Dead, 10).unwrap();
+        assert!(dead.iter().all(|e| {
+            e.message.address.ends_with("-bad")
+                && e.last_error
+                    .as_deref()
+                    .is_some_and(|x| x.contains("unknown template"))
+        }));
+    }
+
+    /// A messenger answering fewer results than messages: the messages without one are
+    /// retried (transient), none is recorded as sent without an answer.
+    #[test]
+    fn a_short_result_list_retries_the_messages_without_an_answer() {
+        let notices: Vec<_> = (0..10)
+            .map(|i| notice(i, Channel::Webhook, &format!("a{i}")))
+            .collect();
+        let mut s = store_with(&notices);
+        let m = batching(5, 2);
+        let mut d = Dispatcher::new(DispatchPolicy::default()).unwrap();
+        d.register(m.clone());
+        let r = d.dispatch_once(&mut s, t(0)).unwrap();
+        // Two requests of 5, each answered for its first 3.
+        assert_eq!(*m.sizes.lock().unwrap(), [5, 5]);
+        assert_eq!((r.sent, r.retried), (6, 4));
+        let retry = s.list(OutboxStatus::Pending, 10).unwrap();
+        assert_eq!(retry.len(), 4);
+        assert!(retry.iter().all(|e| {
+            e.attempts == 1
+                && e.last_error
+                    .as_deref()
+                    .is_some_and(|x| x.contains("3 results for 5 messages"))
+        }));
+    }
+
+    /// An opt-out answered in one batch keeps the address out of later batches of the round.
+    #[test]
+    fn an_opt_out_in_a_batch_stops_later_batches_to_that_address() {
+        let notices: Vec<_> = (0..9)
+            .map(|i| notice(i, Channel::Sms, "13800000001"))
+            .collect();
+        let mut s = store_with(&notices);
+        let sms = Arc::new(MemoryMessenger::new(Channel::Sms).with_max_batch(3));
+        sms.push_outcome(Err(SendError::OptedOut {
+            detail: "TD".into(),
+        }));
+        let mut d = Dispatcher::new(DispatchPolicy::default()).unwrap();
+        d.register(sms.clone());
+        let r = d.dispatch_once(&mut s, t(0)).unwrap();
+        // The first batch of 3 was one request: its first item opted out, the other two
+        // were delivered; the two later batches are not sent.
+        assert_eq!((r.sent, r.suppressed), (2, 7));
+        assert_eq!(sms.batches(), [3]);
+        assert_eq!(sms.attempts().len(), 3);
     }
 
     #[test]

@@ -172,6 +172,25 @@ pub trait Messenger: Send + Sync {
     /// # Errors
     /// A [`SendError`] classifying the failure.
     fn send(&self, message: &OutboundMessage) -> Result<SendOutcome, SendError>;
+
+    /// The most messages this messenger hands over in one [`Messenger::send_batch`] call
+    /// (one provider request); 1 (the default) means one request per message. The
+    /// dispatcher groups a channel's due messages into batches of this size.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// Sends several messages, as one provider request where the channel has a batch API.
+    /// Returns one result per message, in the order given; a failure of the whole request
+    /// (the provider busy, a connection error) is that failure for every message. The
+    /// default sends them one by one through [`Messenger::send`].
+    ///
+    /// The dispatcher never passes more than [`Messenger::max_batch`] messages. A result
+    /// list of the wrong length is a messenger bug: the dispatcher records each message
+    /// without a result as a transient failure (retried) and ignores extra results.
+    fn send_batch(&self, messages: &[&OutboundMessage]) -> Vec<Result<SendOutcome, SendError>> {
+        messages.iter().map(|m| self.send(m)).collect()
+    }
 }
 
 /// A delivery receipt reported later by a provider (e.g. WeChat `TEMPLATESENDJOBFINISH`).

@@ -28,7 +28,7 @@ use gridserve_core::ports::{
     AppendRequest, Channel, Clock, EventStore, OutboxQueries, OutboxStatus, SystemClock,
 };
 use gridserve_messengers::receiver::{Reply, WebhookReceiver};
-use gridserve_messengers::{WebhookConfig, WebhookMessenger};
+use gridserve_messengers::{BatchItemAnswer, BatchItemStatus, WebhookConfig, WebhookMessenger};
 use gridserve_postgres::{PgOptions, PostgresStore};
 
 use crate::{TestDb, event, notice, t};
@@ -39,6 +39,7 @@ const NAME_ENV: &str = "GRIDSERVE_PG_DISPATCH_NAME";
 const LEASE_ENV: &str = "GRIDSERVE_PG_DISPATCH_LEASE_MS";
 const BATCH_ENV: &str = "GRIDSERVE_PG_DISPATCH_BATCH";
 const IN_FLIGHT_ENV: &str = "GRIDSERVE_PG_DISPATCH_IN_FLIGHT";
+const WEBHOOK_BATCH_ENV: &str = "GRIDSERVE_PG_DISPATCH_WEBHOOK_BATCH";
 const NOTICES: usize = 600;
 const STREAMS: usize = 6;
 const MAX_ATTEMPTS: u32 = 4;
@@ -71,6 +72,7 @@ fn dispatcher_child() {
     .expect("connect");
     let mut config = WebhookConfig::new(target);
     config.channel = Channel::Sms;
+    config.batch_size = usize::try_from(env_num(WEBHOOK_BATCH_ENV, 1)).unwrap_or(1);
     let policy = DispatchPolicy {
         base_delay_ms: 5,
         max_delay_ms: 40,
@@ -127,6 +129,7 @@ fn spawn_dispatcher(
     lease_ms: u64,
     batch: usize,
     in_flight: usize,
+    webhook_batch: usize,
 ) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
@@ -142,6 +145,7 @@ fn spawn_dispatcher(
         .env(LEASE_ENV, lease_ms.to_string())
         .env(BATCH_ENV, batch.to_string())
         .env(IN_FLIGHT_ENV, in_flight.to_string())
+        .env(WEBHOOK_BATCH_ENV, webhook_batch.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -197,16 +201,24 @@ struct Seen {
 
 #[test]
 fn two_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
-    two_dispatchers(1, 8);
+    two_dispatchers(1, 8, 1);
 }
 
 /// The same with 4 sends in flight in each dispatcher (8 at once on the receiver).
 #[test]
 fn two_concurrent_dispatcher_processes_deliver_each_notice_once_or_dead_letter_it() {
-    two_dispatchers(4, 24);
+    two_dispatchers(4, 24, 1);
 }
 
-fn two_dispatchers(in_flight: usize, round: usize) {
+/// The same with batches: rounds of 60, posts of up to 16 notices, 2 in flight in each
+/// dispatcher. The receiver fails whole batches at random (8 % `503`, 4 % `429`) and each
+/// notice of the others as the single posts are failed.
+#[test]
+fn two_dispatcher_processes_sending_batches_deliver_each_notice_once_or_dead_letter_it() {
+    two_dispatchers(2, 60, 16);
+}
+
+fn two_dispatchers(in_flight: usize, round: usize, webhook_batch: usize) {
     let db = TestDb::new();
     let mut store = db.store();
     let per = NOTICES / STREAMS;
@@ -238,27 +250,73 @@ fn two_dispatchers(in_flight: usize, round: usize) {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let faults = Mutex::new(Faults(0x5eed));
     let recv_seen = seen.clone();
-    let receiver = WebhookReceiver::start(move |req| {
-        let key = req.header("Idempotency-Key").unwrap_or("").to_string();
-        let roll = faults.lock().unwrap().next_percent();
-        let mut seen = recv_seen.lock().unwrap();
-        seen.requests += 1;
-        if key.contains("/poison/") || roll < 15 {
-            Reply::status(503)
-        } else if roll < 25 {
-            Reply::status(429).with_header("Retry-After", "0")
-        } else if roll < 28 {
-            Reply::status(400).with_body("thing1 too long")
-        } else {
-            *seen.delivered.entry(key).or_insert(0) += 1;
-            Reply::status(200)
-        }
-    })
-    .unwrap();
+    let receiver = if webhook_batch <= 1 {
+        WebhookReceiver::start(move |req| {
+            let key = req.header("Idempotency-Key").unwrap_or("").to_string();
+            let roll = faults.lock().unwrap().next_percent();
+            let mut seen = recv_seen.lock().unwrap();
+            seen.requests += 1;
+            if key.contains("/poison/") || roll < 15 {
+                Reply::status(503)
+            } else if roll < 25 {
+                Reply::status(429).with_header("Retry-After", "0")
+            } else if roll < 28 {
+                Reply::status(400).with_body("thing1 too long")
+            } else {
+                *seen.delivered.entry(key).or_insert(0) += 1;
+                Reply::status(200)
+            }
+        })
+        .unwrap()
+    } else {
+        let faults = Arc::new(faults);
+        let (faults_w, seen_w) = (faults.clone(), recv_seen.clone());
+        WebhookReceiver::start_batch(
+            move |_| {
+                let roll = faults_w.lock().unwrap().next_percent();
+                seen_w.lock().unwrap().requests += 1;
+                if roll < 8 {
+                    Some(Reply::status(503))
+                } else if roll < 12 {
+                    Some(Reply::status(429).with_header("Retry-After", "0"))
+                } else {
+                    None
+                }
+            },
+            move |m| {
+                let key = m.dedupe_key.clone();
+                let roll = faults.lock().unwrap().next_percent();
+                if key.contains("/poison/") || roll < 15 {
+                    BatchItemAnswer::new(BatchItemStatus::Transient)
+                } else if roll < 25 {
+                    BatchItemAnswer {
+                        retry_after_s: Some(0),
+                        ..BatchItemAnswer::new(BatchItemStatus::Throttled)
+                    }
+                } else if roll < 28 {
+                    BatchItemAnswer::new(BatchItemStatus::Invalid).with_detail("thing1 too long")
+                } else {
+                    *recv_seen.lock().unwrap().delivered.entry(key).or_insert(0) += 1;
+                    BatchItemAnswer::new(BatchItemStatus::Delivered)
+                }
+            },
+        )
+        .unwrap()
+    };
 
     let mut children: Vec<_> = ["dispatcher-a", "dispatcher-b"]
         .into_iter()
-        .map(|name| spawn_dispatcher(db.url(), &receiver.url(), name, 120_000, round, in_flight))
+        .map(|name| {
+            spawn_dispatcher(
+                db.url(),
+                &receiver.url(),
+                name,
+                120_000,
+                round,
+                in_flight,
+                webhook_batch,
+            )
+        })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(150);
     let reports: Vec<String> = children
@@ -301,7 +359,7 @@ fn two_dispatchers(in_flight: usize, round: usize) {
         );
         let reason = e.last_error.as_deref().unwrap_or("");
         assert!(
-            reason.contains("HTTP 400") || reason.starts_with("gave up after"),
+            reason.contains("thing1 too long") || reason.starts_with("gave up after"),
             "a dead letter names its reason: {reason:?}"
         );
         if e.message.dedupe_key.contains("/poison/") {
@@ -355,7 +413,7 @@ fn a_killed_dispatchers_notices_go_to_the_other_when_its_lease_runs_out() {
     })
     .unwrap();
 
-    let mut a = spawn_dispatcher(db.url(), &receiver.url(), "doomed", 2_000, BATCH, 4);
+    let mut a = spawn_dispatcher(db.url(), &receiver.url(), "doomed", 2_000, BATCH, 4, 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     while delivered.lock().unwrap().len() < BATCH + BATCH / 2 {
         assert!(
@@ -381,7 +439,7 @@ fn a_killed_dispatchers_notices_go_to_the_other_when_its_lease_runs_out() {
     assert!(leased_by_a > 0, "A was killed holding leases");
     assert!(leased_by_a <= BATCH);
 
-    let mut b = spawn_dispatcher(db.url(), &receiver.url(), "survivor", 2_000, BATCH, 4);
+    let mut b = spawn_dispatcher(db.url(), &receiver.url(), "survivor", 2_000, BATCH, 4, 1);
     let report = report_of(&mut b, Instant::now() + Duration::from_secs(90));
     println!("{report}; A held {leased_by_a} leases when killed");
 
