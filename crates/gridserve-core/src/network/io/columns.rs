@@ -38,12 +38,13 @@ type Fast<T> = Result<T, Fallback>;
 /// always.
 #[derive(Debug, Default)]
 pub struct TextColumns<'s> {
-    columns: Vec<(String, String, Vec<&'s str>)>,
+    columns: Vec<(String, String, Vec<Option<&'s str>>)>,
 }
 
 impl<'s> TextColumns<'s> {
-    /// Gives the cells of `column` of `table` as `texts`, one per row.
-    pub fn insert(&mut self, table: &str, column: &str, texts: Vec<&'s str>) {
+    /// Gives the cells of `column` of `table` as `texts`, one per row (`None` for a missing
+    /// cell, as an Arrow null).
+    pub fn insert(&mut self, table: &str, column: &str, texts: Vec<Option<&'s str>>) {
         self.columns
             .push((table.to_owned(), column.to_owned(), texts));
     }
@@ -61,7 +62,7 @@ impl<'s> TextColumns<'s> {
         table: &str,
         arrow: &ArrowTable,
         rows: usize,
-    ) -> Option<Vec<Option<&'c [&'s str]>>> {
+    ) -> Option<Vec<Option<&'c [Option<&'s str>]>>> {
         let mut by_column = vec![None; arrow.schema().fields().len()];
         for (t, column, texts) in &self.columns {
             if t != table {
@@ -147,7 +148,7 @@ fn build_with(
     }) {
         return None;
     }
-    let given: Vec<Vec<Option<&[&str]>>> = tables
+    let given: Vec<Vec<Option<&[Option<&str>]>>> = tables
         .iter()
         .zip(&cells)
         .zip(names)
@@ -188,13 +189,13 @@ impl Columns<'_> {
 #[derive(Clone, Copy)]
 enum Col<'a> {
     Arrow(Column<'a>),
-    Texts(&'a [&'a str]),
+    Texts(&'a [Option<&'a str>]),
 }
 
 /// One batch being read: its typed columns, and the texts given beside the table by column.
 struct Batch<'a> {
     cells: BatchCells<'a>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
 }
 
 impl<'a> Batch<'a> {
@@ -217,7 +218,10 @@ impl<'a> Batch<'a> {
     fn text(column: Option<(usize, Col<'a>)>, row: usize) -> Fast<&'a str> {
         match column {
             None => Ok(""),
-            Some((_, Col::Texts(texts))) => texts.get(row).copied().ok_or(Fallback),
+            Some((_, Col::Texts(texts))) => texts
+                .get(row)
+                .map(|t| t.unwrap_or_default())
+                .ok_or(Fallback),
             Some((_, Col::Arrow(c))) => c.text(row).map(Option::unwrap_or_default).ok_or(Fallback),
         }
     }
@@ -268,7 +272,7 @@ impl<'a> Batch<'a> {
 
 fn batches<'a>(
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
 ) -> impl Iterator<Item = Batch<'a>> + 'a {
     cells.batches().map(move |cells| Batch { cells, given })
 }
@@ -281,7 +285,7 @@ fn need<T>(value: Option<T>) -> Fast<T> {
 fn read<'a>(
     tables: &'a [Option<ArrowTable>],
     cells: &'a [Option<ArrowCells<'a>>],
-    given: &'a [Vec<Option<&'a [&'a str]>>],
+    given: &'a [Vec<Option<&'a [Option<&'a str>]>>],
 ) -> Fast<NetworkIn<'a>> {
     let table = |i: usize| {
         tables[i]
@@ -313,7 +317,11 @@ fn read<'a>(
 /// Customer tables of at least this many rows are read on a second thread.
 const PARALLEL_ROWS: usize = 50_000;
 
-type Table<'t, 'a> = Option<(Columns<'t>, &'a ArrowCells<'a>, &'a [Option<&'a [&'a str]>])>;
+type Table<'t, 'a> = Option<(
+    Columns<'t>,
+    &'a ArrowCells<'a>,
+    &'a [Option<&'a [Option<&'a str>]>],
+)>;
 
 /// The customers and their contacts.
 fn people<'a>(
@@ -354,7 +362,7 @@ fn equipment<'t, 'a>(table: &impl Fn(usize) -> Table<'t, 'a>) -> Fast<NetworkIn<
 fn points<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<PointIn<'a>>,
 ) -> Fast<()> {
     let (asset, kind, name, in_service) = (
@@ -399,7 +407,7 @@ fn line_columns(t: &Columns<'_>) -> Fast<[usize; 3]> {
 fn segments<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SegmentIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -436,7 +444,7 @@ fn segments<'a>(
 fn switches<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SwitchIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -476,7 +484,7 @@ fn switches<'a>(
 fn transformers<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<TransformerIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -513,7 +521,7 @@ fn transformers<'a>(
 fn sources<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SourceIn<'a>>,
 ) -> Fast<()> {
     let (asset, point, name, capacity_kva, in_service) = (
@@ -548,7 +556,7 @@ fn sources<'a>(
 fn customers<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<CustomerIn<'a>>,
 ) -> Fast<()> {
     let (number, name, point, contracted_kva, load_kw, importance) = (
@@ -589,7 +597,7 @@ fn customers<'a>(
 fn contacts<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
-    given: &'a [Option<&'a [&'a str]>],
+    given: &'a [Option<&'a [Option<&'a str>]>],
     input: &mut NetworkIn<'a>,
 ) -> Fast<()> {
     let (customer, name, phone, role, level) = (

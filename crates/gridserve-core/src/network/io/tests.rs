@@ -1535,11 +1535,11 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The tables with every text column that has a text in each row replaced by a column of
-/// nulls of the same name, and those columns' texts (table, column, one text per row): what
-/// the Python package lends for a DataFrame's columns of Python strings.
+/// The tables with every text column replaced by a column of nulls of the same name, and
+/// those columns' texts (table, column, one text or `None` per row): what the Python package
+/// lends for a DataFrame's columns of Python strings.
 #[cfg(feature = "arrow")]
-fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<(String, String, Vec<String>)>) {
+fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<(String, String, Vec<Option<String>>)>) {
     use std::sync::Arc;
 
     use arrow_array::cast::AsArray;
@@ -1576,9 +1576,6 @@ fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<(String, String, Vec<St
                 let a = batch.column(c).as_string::<i32>();
                 column.extend((0..a.len()).map(|r| (!a.is_null(r)).then(|| a.value(r).to_owned())));
             }
-            let Some(column) = column.into_iter().collect::<Option<Vec<String>>>() else {
-                continue;
-            };
             fields[c] = Field::new(field.name(), DataType::Null, true);
             for (b, batch) in table.batches.iter().enumerate() {
                 columns[b][c] = Arc::new(NullArray::new(batch.num_rows()));
@@ -1602,7 +1599,7 @@ fn with_lent_texts(tables: &ArrowTables) -> Option<String> {
     assert!(!texts.is_empty(), "no text column to lend");
     let mut given = TextColumns::default();
     for (table, column, cells) in &texts {
-        given.insert(table, column, cells.iter().map(String::as_str).collect());
+        given.insert(table, column, cells.iter().map(Option::as_deref).collect());
     }
     build_arrow_texts(&placeholders, &given, Default::default()).map(outcome)
 }
@@ -1644,7 +1641,7 @@ fn lent_texts_the_column_reader_cannot_place_are_left_to_the_caller() {
     let tables = write_arrow(&sample());
     let (placeholders, texts) = lent_texts(&tables);
     let rows = |table: &str| texts.iter().find(|t| t.0 == table).unwrap().2.len();
-    let blank = |n: usize| vec![""; n];
+    let blank = |n: usize| vec![Some(""); n];
     let build =
         |given: &TextColumns<'_>| build_arrow_texts(&placeholders, given, Default::default());
     // Texts for a number column (they would be parsed, not read as text).
