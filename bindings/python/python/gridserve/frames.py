@@ -84,8 +84,8 @@ def from_dataframes(
     if any(split is not None for split in lent.values()):
         tables = {name: split[0] for name, split in lent.items() if split is not None}
         tables.update((name, arrow_table(name, present[name])) for name, split in lent.items() if split is None)
-        texts = {name: split[1] for name, split in lent.items() if split is not None}
-        network = Network._from_arrow_texts(tables, texts, allow_isolated_points=allow_isolated_points)
+        lent_texts = {name: split[1] for name, split in lent.items() if split is not None}
+        network = Network._from_arrow_texts(tables, lent_texts, allow_isolated_points=allow_isolated_points)
         if network is not None:
             return network
     tables = {name: arrow_table(name, frame) for name, frame in present.items()}
