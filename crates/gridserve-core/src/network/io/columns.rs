@@ -12,7 +12,7 @@
 use arrow_array::Array;
 use hashbrown::HashMap;
 
-use crate::network::error::NetworkError;
+use crate::network::error::{NetworkError, ProblemKind, RecordKind};
 use crate::network::model::input::{
     ContactIn, CustomerIn, Ends, NetworkIn, PointIn, SegmentIn, SourceIn, SwitchIn, TransformerIn,
 };
@@ -157,8 +157,19 @@ fn build_with(
             _ => Some(Vec::new()),
         })
         .collect::<Option<_>>()?;
-    let input = read(&tables, &cells, &given).ok()?;
-    Some(Network::from_input(&input, options))
+    let (input, by_position) = read(&tables, &cells, &given).ok()?;
+    let built = Network::from_input(&input, options);
+    // A contact found by position may belong to a later customer of a repeated number than
+    // the first, which the record reader gives it to: with a repeated number, the record
+    // reader reads the tables, so that the problems are the same.
+    if by_position
+        && matches!(&built, Err(NetworkError::Invalid { problems }) if problems.0.iter().any(|p| {
+            p.record == RecordKind::Customer && p.kind == ProblemKind::DuplicateId
+        }))
+    {
+        return None;
+    }
+    Some(built)
 }
 
 /// The table with its columns checked against `spec` as the record reader checks them.
@@ -286,7 +297,7 @@ fn read<'a>(
     tables: &'a [Option<ArrowTable>],
     cells: &'a [Option<ArrowCells<'a>>],
     given: &'a [Vec<Option<&'a [Option<&'a str>]>>],
-) -> Fast<NetworkIn<'a>> {
+) -> Fast<(NetworkIn<'a>, bool)> {
     let table = |i: usize| {
         tables[i]
             .as_ref()
@@ -307,11 +318,11 @@ fn read<'a>(
         };
         (input, people)
     });
-    let (customers, contacts) = people?;
+    let (customers, contacts, by_position) = people?;
     let mut input = input?;
     input.customers = customers;
     input.contacts = contacts;
-    Ok(input)
+    Ok((input, by_position))
 }
 
 /// Customer tables of at least this many rows are read on a second thread.
@@ -323,19 +334,21 @@ type Table<'t, 'a> = Option<(
     &'a [Option<&'a [Option<&'a str>]>],
 )>;
 
-/// The customers and their contacts.
+/// The customers and their contacts, and whether a contact was given its customer by
+/// position (see [`contacts`]).
 fn people<'a>(
     customers_table: Table<'_, 'a>,
     contacts_table: Table<'_, 'a>,
-) -> Fast<(Vec<CustomerIn<'a>>, Vec<ContactIn<'a>>)> {
+) -> Fast<(Vec<CustomerIn<'a>>, Vec<ContactIn<'a>>, bool)> {
     let mut input = NetworkIn::default();
     if let Some((t, cells, given)) = customers_table {
         customers(&t, cells, given, &mut input.customers)?;
     }
+    let mut by_position = false;
     if let Some((t, cells, given)) = contacts_table {
-        contacts(&t, cells, given, &mut input)?;
+        by_position = contacts(&t, cells, given, &mut input)?;
     }
-    Ok((input.customers, input.contacts))
+    Ok((input.customers, input.contacts, by_position))
 }
 
 /// Points, lines and sources.
@@ -594,12 +607,18 @@ fn customers<'a>(
 
 /// Reads the contacts and gives each customer its own, in table order; a number used by
 /// several customers attaches to the first of them (as the record reader attaches them).
+///
+/// Contacts usually come in the order of their customers: each contact's number is first
+/// compared with the customer of the previous contact and the one after it, and only a
+/// contact that is neither is looked up in a table of every customer number (made at the
+/// first such contact). Returns whether a contact was placed by position: if customer
+/// numbers repeat, it may have been given to a later customer of its number than the first.
 fn contacts<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
     given: &'a [Option<&'a [Option<&'a str>]>],
     input: &mut NetworkIn<'a>,
-) -> Fast<()> {
+) -> Fast<bool> {
     let (customer, name, phone, role, level) = (
         t.required("customer")?,
         t.required("name")?,
@@ -610,11 +629,11 @@ fn contacts<'a>(
     let n = cells.num_rows();
     let mut owners: Vec<u32> = Vec::with_capacity(n);
     let mut read: Vec<ContactIn<'a>> = Vec::with_capacity(n);
+    let mut by_position = false;
     if n > 0 {
-        let mut by_number: HashMap<&str, u32> = HashMap::with_capacity(input.customers.len());
-        for (i, c) in input.customers.iter().enumerate() {
-            by_number.entry(c.number).or_insert(i as u32);
-        }
+        let people = &input.customers;
+        let mut by_number: Option<HashMap<&str, usize>> = None;
+        let mut at = 0usize;
         for b in batches(cells, given) {
             let (customer, name, phone, role) = (
                 b.column(Some(customer)),
@@ -624,7 +643,27 @@ fn contacts<'a>(
             );
             for r in 0..b.cells.num_rows() {
                 let number = Batch::text(customer, r)?;
-                owners.push(*by_number.get(number).ok_or(Fallback)?);
+                let near = [at, at + 1]
+                    .into_iter()
+                    .find(|&i| people.get(i).is_some_and(|c| c.number == number));
+                let owner = match near {
+                    Some(i) => {
+                        by_position = true;
+                        i
+                    }
+                    None => {
+                        let table = by_number.get_or_insert_with(|| {
+                            let mut table = HashMap::with_capacity(people.len());
+                            for (i, c) in people.iter().enumerate() {
+                                table.entry(c.number).or_insert(i);
+                            }
+                            table
+                        });
+                        *table.get(number).ok_or(Fallback)?
+                    }
+                };
+                at = owner;
+                owners.push(owner as u32);
                 read.push(ContactIn {
                     name: Batch::text(name, r)?,
                     phone: Batch::text(phone, r)?,
@@ -654,5 +693,5 @@ fn contacts<'a>(
         *next += 1;
     }
     input.contacts = slots.into_iter().flatten().collect();
-    Ok(())
+    Ok(by_position)
 }

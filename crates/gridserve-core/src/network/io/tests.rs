@@ -1662,3 +1662,32 @@ fn lent_texts_the_column_reader_cannot_place_are_left_to_the_caller() {
     // left to the record reader to name.
     assert!(build(&TextColumns::default()).is_none());
 }
+
+#[cfg(feature = "arrow")]
+#[test]
+fn contacts_found_by_position_go_to_the_first_customer_of_a_repeated_number() {
+    let mut data = sample();
+    // Customer 3 (with one contact, Liu) takes customer 0's number; its contact's row, next
+    // to customer 3's place, names that number, which the record reader gives to customer 0.
+    // An empty phone makes a contact problem, which names the customer it is given to.
+    data.customers[3].number = data.customers[0].number.clone();
+    data.customers[3].contacts[0].phone = String::new();
+    let tables = write_arrow(&data);
+    columns_agree(&tables);
+    let err = build_arrow(tables, str::to_owned, Default::default()).unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("DuplicateId") && text.contains("0100012345#4"),
+        "{text}"
+    );
+    // Without the repeated number, the contacts are placed by position and the problem is
+    // the customer's own.
+    data.customers[3].number = "0100099999".to_owned();
+    let tables = write_arrow(&data);
+    assert!(columns_agree(&tables));
+    let text = format!(
+        "{:?}",
+        build_arrow(tables, str::to_owned, Default::default()).unwrap_err()
+    );
+    assert!(text.contains("0100099999#1"), "{text}");
+}
