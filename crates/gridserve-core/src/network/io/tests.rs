@@ -1535,11 +1535,15 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A text column lent beside its table: table, column, one text or `None` per row.
+#[cfg(feature = "arrow")]
+type LentColumn = (String, String, Vec<Option<String>>);
+
 /// The tables with every text column replaced by a column of nulls of the same name, and
 /// those columns' texts (table, column, one text or `None` per row): what the Python package
 /// lends for a DataFrame's columns of Python strings.
 #[cfg(feature = "arrow")]
-fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<(String, String, Vec<Option<String>>)>) {
+fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<LentColumn>) {
     use std::sync::Arc;
 
     use arrow_array::cast::AsArray;
@@ -1619,7 +1623,7 @@ fn lent_text_columns_give_the_network_and_the_errors_of_the_arrow_tables() {
         assert!(expected.starts_with("NetworkData"), "{expected}");
     }
     // An invalid network: the same problems, each naming the same record.
-    let mut bad = data.clone();
+    let mut bad = data;
     bad.points[1].asset = bad.points[0].asset.clone();
     bad.segments[0].from = "nowhere".to_owned();
     let tables = write_arrow(&bad);
