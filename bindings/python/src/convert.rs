@@ -891,3 +891,22 @@ pub(crate) fn ids_arg(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyR
     }
     Ok(out)
 }
+
+/// A cell of a column of Python strings as a text cell: the UTF-8 of a plain `str` (not a
+/// subclass), borrowed from the string object (for an ASCII string its own characters,
+/// otherwise the UTF-8 copy CPython keeps with the string), valid while the string lives;
+/// `Some(None)` for a missing cell as pyarrow reads one (`None`, a float NaN). `None` for
+/// anything else, and for a `str` without a UTF-8 form (lone surrogates), whose error is
+/// cleared.
+pub(crate) fn text_cell<'a>(cell: &'a Bound<'_, PyAny>) -> Option<Option<&'a str>> {
+    if let Ok(s) = cell.cast_exact::<pyo3::types::PyString>() {
+        return s.to_str().ok().map(Some);
+    }
+    if cell.is_none() {
+        return Some(None);
+    }
+    match cell.cast_exact::<pyo3::types::PyFloat>() {
+        Ok(f) if f.value().is_nan() => Some(None),
+        _ => None,
+    }
+}

@@ -10,7 +10,7 @@ use gridserve_core::access::{MaskPersonal, Masking, MaskingPolicy, Role};
 use gridserve_core::network::records::NetworkData;
 use gridserve_core::network::{LineId, LineKind, Network, ValidationOptions, busbranch, io};
 use gridserve_synth::{self as synth, SynthConfig};
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -18,6 +18,39 @@ use pyo3::types::{PyDict, PyString};
 use crate::convert::{self, columns, element_kind};
 use crate::errors::IntoPy;
 use crate::topology::point_array;
+
+/// The tables of the layout by name as Arrow (`points` … `contacts`); an unknown name is an
+/// error naming it.
+fn arrow_tables(
+    py: Python<'_>,
+    tables: &HashMap<String, Bound<'_, PyAny>>,
+) -> PyResult<io::ArrowTables> {
+    let mut arrow = io::ArrowTables::default();
+    for (name, obj) in tables {
+        let slot = match name.as_str() {
+            "points" => &mut arrow.points,
+            "segments" => &mut arrow.segments,
+            "switches" => &mut arrow.switches,
+            "transformers" => &mut arrow.transformers,
+            "sources" => &mut arrow.sources,
+            "customers" => &mut arrow.customers,
+            "contacts" => &mut arrow.contacts,
+            unknown => {
+                return Err(crate::errors::invalid_argument(
+                    py,
+                    format!(
+                        "unknown table {:?}: expected some of {}",
+                        gridserve_core::excerpt(unknown),
+                        TABLES.join(", ")
+                    ),
+                ));
+            }
+        };
+        let (schema, batches) = crate::arrow::table_arg(py, name, obj)?;
+        *slot = Some(io::ArrowBatches { schema, batches });
+    }
+    Ok(arrow)
+}
 
 /// A validated distribution network (immutable; share it freely between threads).
 #[pyclass(frozen, module = "gridserve._gridserve", name = "Network")]
@@ -117,30 +150,7 @@ impl PyNetwork {
         tables: HashMap<String, Bound<'_, PyAny>>,
         allow_isolated_points: bool,
     ) -> PyResult<Self> {
-        let mut arrow = io::ArrowTables::default();
-        for (name, obj) in &tables {
-            let slot = match name.as_str() {
-                "points" => &mut arrow.points,
-                "segments" => &mut arrow.segments,
-                "switches" => &mut arrow.switches,
-                "transformers" => &mut arrow.transformers,
-                "sources" => &mut arrow.sources,
-                "customers" => &mut arrow.customers,
-                "contacts" => &mut arrow.contacts,
-                unknown => {
-                    return Err(crate::errors::invalid_argument(
-                        py,
-                        format!(
-                            "unknown table {:?}: expected some of {}",
-                            gridserve_core::excerpt(unknown),
-                            TABLES.join(", ")
-                        ),
-                    ));
-                }
-            };
-            let (schema, batches) = crate::arrow::table_arg(py, name, obj)?;
-            *slot = Some(io::ArrowBatches { schema, batches });
-        }
+        let arrow = arrow_tables(py, &tables)?;
         let options = ValidationOptions {
             allow_isolated_points,
         };
@@ -150,6 +160,59 @@ impl PyNetwork {
         Ok(Self {
             inner: Arc::new(net),
         })
+    }
+
+    /// `from_arrow` for DataFrames whose text columns are numpy arrays of Python `str`: those
+    /// columns are given beside the Arrow tables (`texts[table][column]`, each a 1-D object
+    /// array of one `str` (or `None`, a float NaN: a missing cell) per row; the Arrow table keeps a column of that name whose cells
+    /// are not read) and read in place, with no conversion to Arrow. `None` where they cannot
+    /// be (a cell of another kind, an array that is not contiguous, a cell the
+    /// column reader does not take as it is): the caller then converts the whole frames and
+    /// calls `from_arrow`, whose errors name the cell.
+    #[staticmethod]
+    #[pyo3(signature = (tables, texts, allow_isolated_points = false))]
+    fn _from_arrow_texts(
+        py: Python<'_>,
+        tables: HashMap<String, Bound<'_, PyAny>>,
+        texts: HashMap<String, HashMap<String, Bound<'_, PyAny>>>,
+        allow_isolated_points: bool,
+    ) -> PyResult<Option<Self>> {
+        let arrow = arrow_tables(py, &tables)?;
+        let mut arrays = Vec::new();
+        for (table, columns) in &texts {
+            for (column, values) in columns {
+                let Ok(array) = values.cast::<PyArray1<Py<PyAny>>>() else {
+                    return Ok(None);
+                };
+                arrays.push((table.as_str(), column.as_str(), array.readonly()));
+            }
+        }
+        let mut given = io::TextColumns::default();
+        for (table, column, array) in &arrays {
+            let Ok(cells) = array.as_slice() else {
+                return Ok(None);
+            };
+            let Some(cells) = cells
+                .iter()
+                .map(|cell| convert::text_cell(cell.bind(py)))
+                .collect::<Option<Vec<Option<&str>>>>()
+            else {
+                return Ok(None);
+            };
+            given.insert(table, column, cells);
+        }
+        let options = ValidationOptions {
+            allow_isolated_points,
+        };
+        // The texts are borrowed from the strings the arrays hold: the GIL is kept for the
+        // whole build, so no Python code runs meanwhile that could change an array or free
+        // one of its strings.
+        match io::build_arrow_texts(&arrow, &given, options) {
+            None => Ok(None),
+            Some(built) => Ok(Some(Self {
+                inner: Arc::new(built.py_err(py)?),
+            })),
+        }
     }
 
     /// Reads a folder of Parquet files, one per table (`points.parquet` required), with the

@@ -353,3 +353,113 @@ def test_the_table_reference_is_made_from_the_specs() -> None:
     assert doc.read_text(encoding="utf-8") == render(), (
         "docs/formats/tables.md is stale: python -m gridserve._table_docs > docs/formats/tables.md"
     )
+
+
+class _Spy:
+    """Stands for ``Network`` in ``gridserve.frames``: records whether the frames' columns of
+    Python strings were read in place (``_from_arrow_texts`` gave a network or an error) or
+    handed to pyarrow (``None``)."""
+
+    def __init__(self) -> None:
+        self.in_place: List[bool] = []
+
+    def _from_arrow_texts(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            built = gs.Network._from_arrow_texts(*args, **kwargs)
+        except gs.GridserveError:
+            self.in_place.append(True)
+            raise
+        self.in_place.append(built is not None)
+        return built
+
+    def from_arrow(self, *args: Any, **kwargs: Any) -> Any:
+        return gs.Network.from_arrow(*args, **kwargs)
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    try:
+        return call().to_columns(roles=["customer_manager"])
+    except gs.GridserveError as e:
+        return (type(e).__name__, str(e))
+
+
+def _through_pyarrow(frames: Dict[str, Any]) -> Any:
+    """The network as every pandas frame was read before: converted whole by pyarrow."""
+    from gridserve._convert import arrow_table
+
+    return _outcome(lambda: gs.Network.from_arrow({k: arrow_table(k, f) for k, f in frames.items()}))
+
+
+def _in_place(frames: Dict[str, Any], monkeypatch: Any) -> Tuple[Any, bool]:
+    import gridserve.frames
+
+    spy = _Spy()
+    monkeypatch.setattr(gridserve.frames, "Network", spy)
+    got = _outcome(lambda: gs.from_dataframes(**frames))
+    monkeypatch.undo()
+    assert len(spy.in_place) == 1
+    return got, spy.in_place[0]
+
+
+def _edited(frames: Dict[str, Any], table: str, column: str, row: int, value: Any) -> Dict[str, Any]:
+    frame = frames[table].copy()
+    cells = frame[column].astype(object).tolist()
+    cells[row] = value
+    frame[column] = pd.Series(cells, dtype=object, index=frame.index)
+    return {**frames, table: frame}
+
+
+def test_pandas_string_columns_are_read_in_place_as_pyarrow_reads_them(monkeypatch: Any) -> None:
+    net = gs.Network.synthetic(points=3_000, seed=3)
+    reference = net.to_columns(roles=["customer_manager"])
+    frames = gs.to_dataframes(net, roles=["customer_manager"])
+    assert frames["points"]["asset"].dtype == object
+    got, in_place = _in_place(frames, monkeypatch)
+    assert in_place and got == reference
+    # Non-ASCII text (UTF-8 kept by the string), a categorical and an Arrow string column
+    # beside the object columns, and the frames' rows in several index orders.
+    mixed = _edited(frames, "customers", "name", 0, "外力破坏 第一中学")
+    mixed = _edited(mixed, "points", "name", 5, "环网柜 一号 ☃")
+    mixed["switches"] = mixed["switches"].assign(kind=mixed["switches"]["kind"].astype("category"))
+    mixed["segments"] = mixed["segments"].assign(asset=mixed["segments"]["asset"].astype("string[pyarrow]"))
+    mixed["customers"] = mixed["customers"].iloc[::-1].reset_index(drop=True).iloc[::-1]
+    expected = _through_pyarrow(mixed)
+    assert expected != reference  # the edits are read (the names differ)
+    got, in_place = _in_place(mixed, monkeypatch)
+    assert in_place and got == expected
+    # An invalid network read in place gives the builder's errors word for word.
+    duplicate = _edited(frames, "points", "asset", 7, frames["points"]["asset"][3])
+    expected = _through_pyarrow(duplicate)
+    assert expected[0] == "InvalidNetworkError", expected
+    assert _in_place(duplicate, monkeypatch) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    "table,column,value,read_in_place",
+    [
+        # Missing cells as pyarrow takes them (None, a float NaN): read in place.
+        ("points", "name", None, True),
+        ("segments", "kind", float("nan"), True),
+        ("points", "asset", None, True),
+        ("contacts", "name", None, True),
+        # Anything else goes through pyarrow, which names the cell or types the column.
+        ("customers", "name", 12345, False),
+        ("contacts", "phone", b"13800000000", False),
+        ("switches", "kind", "fuse\ud800", False),
+        ("customers", "point", type("Tag", (str,), {})("P-0"), False),
+        ("points", "name", pd.NA, False),
+        ("sources", "capacity_kva", "8000", False),
+        ("segments", "length_m", "ten", False),
+    ],
+)
+def test_odd_cells_of_pandas_string_columns_give_what_pyarrow_gives(
+    table: str, column: str, value: Any, read_in_place: bool, monkeypatch: Any
+) -> None:
+    """None, NaN, numbers, bytes, a str subclass, a string without UTF-8, pandas' NA, text in
+    a number column: the network or the error is the one of the frames converted by pyarrow."""
+    frames = gs.to_dataframes(gs.Network.synthetic(points=2_000, seed=4), roles=["customer_manager"])
+    odd = _edited(frames, table, column, 1, value)
+    expected = _through_pyarrow(odd)
+    got, in_place = _in_place(odd, monkeypatch)
+    assert in_place == read_in_place
+    assert got == expected

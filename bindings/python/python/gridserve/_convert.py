@@ -129,6 +129,40 @@ def arrow_table(what: str, obj: Any) -> Any:
         raise InvalidArgumentError(f"{what}: a column cannot be read as one type: {text}") from None
 
 
+def lent_text_columns(obj: Any) -> Any:
+    """A pandas DataFrame split for reading its object columns in place: ``(table, texts)``,
+    where ``texts`` maps each object column to its numpy array of cells and ``table`` is the
+    frame as a pyarrow Table with those columns as columns of nulls (kept for their names, not
+    read. The compiled module reads the arrays' cells where every one is a plain ``str``, with
+    no conversion to Arrow; otherwise the caller converts the whole frame with
+    :func:`arrow_table`. ``None`` for anything else: not a DataFrame, no object column, column
+    names that are repeated or not text, other columns pyarrow cannot type."""
+    try:
+        import pandas as pd
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    if not isinstance(obj, pd.DataFrame):
+        return None
+    names = list(obj.columns)
+    if not obj.columns.is_unique or not all(isinstance(name, str) for name in names):
+        return None
+    texts = {name: np.ascontiguousarray(obj[name].to_numpy()) for name in names if obj[name].dtype == object}
+    if not texts:
+        return None
+    rest = [name for name in names if name not in texts]
+    try:
+        converted = pa.Table.from_pandas(obj[rest], preserve_index=False) if rest else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError, ValueError):
+        return None
+    rows = len(obj)
+    columns = {
+        name: pa.nulls(rows) if name in texts else converted.column(name)  # type: ignore[union-attr]
+        for name in names
+    }
+    return pa.table(columns), texts
+
+
 def _cell_text(v: Any) -> Any:
     if v is None or (isinstance(v, float) and v != v):
         return None

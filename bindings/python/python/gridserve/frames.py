@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
-from gridserve._convert import arrow_table
+from gridserve._convert import arrow_table, lent_text_columns
 from gridserve._gridserve import Network, Scope, Topology
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,6 +78,16 @@ def from_dataframes(
     if any(isinstance(frame, str) for frame in present.values()):
         texts = {name: _csv_text(name, frame) for name, frame in present.items()}
         return Network.from_csv_texts(texts, allow_isolated_points=allow_isolated_points)
+    # Columns of Python strings are read in place where every cell is a plain str; any other
+    # cell sends every frame through pyarrow, as Arrow, whose errors name the cell.
+    lent = {name: lent_text_columns(frame) for name, frame in present.items()}
+    if any(split is not None for split in lent.values()):
+        tables = {name: split[0] for name, split in lent.items() if split is not None}
+        tables.update((name, arrow_table(name, present[name])) for name, split in lent.items() if split is None)
+        lent_texts = {name: split[1] for name, split in lent.items() if split is not None}
+        network = Network._from_arrow_texts(tables, lent_texts, allow_isolated_points=allow_isolated_points)
+        if network is not None:
+            return network
     tables = {name: arrow_table(name, frame) for name, frame in present.items()}
     return Network.from_arrow(tables, allow_isolated_points=allow_isolated_points)
 

@@ -4,6 +4,7 @@
 
 use std::hash::BuildHasher;
 
+use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// Texts stored back to back in one buffer, addressed by dense index.
@@ -28,6 +29,11 @@ impl TextArena {
         self.buf.push_str(text);
         self.ends.push(self.buf.len() as u32);
         id
+    }
+
+    /// The number of texts.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
     }
 
     /// The text at `index`.
@@ -65,17 +71,24 @@ impl Interner {
     }
 
     /// Inserts `text`; returns its new id, or `Err(existing id)` if it is already present.
+    /// The text is hashed once and the table probed once (the slot found for a new text is
+    /// the one it takes).
     pub(crate) fn insert(&mut self, text: &str) -> Result<u32, u32> {
         let hash = self.hasher.hash_one(text);
-        let texts = &self.texts;
-        if let Some(&id) = self.table.find(hash, |&id| texts.get(id) == text) {
-            return Err(id);
-        }
-        let id = self.texts.push(text);
         let (texts, hasher) = (&self.texts, &self.hasher);
-        self.table
-            .insert_unique(hash, id, |&id| hasher.hash_one(texts.get(id)));
-        Ok(id)
+        match self.table.entry(
+            hash,
+            |&id| texts.get(id) == text,
+            |&id| hasher.hash_one(texts.get(id)),
+        ) {
+            Entry::Occupied(found) => Err(*found.get()),
+            Entry::Vacant(slot) => {
+                let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+                slot.insert(id);
+                self.texts.push(text);
+                Ok(id)
+            }
+        }
     }
 
     /// Appends `text` under a new id without indexing it, so that ids keep following the

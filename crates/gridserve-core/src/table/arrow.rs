@@ -222,6 +222,11 @@ impl<'a> BatchCells<'a> {
         self.rows
     }
 
+    /// The 0-based index of the batch's first row over all batches.
+    pub(crate) fn first_row(&self) -> usize {
+        usize::try_from(self.first).unwrap_or(usize::MAX)
+    }
+
     /// The column at `column` as its array, where the type is one the column-wise readers
     /// read directly.
     pub(crate) fn column(&self, column: usize) -> Column<'a> {

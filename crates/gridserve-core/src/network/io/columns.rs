@@ -12,7 +12,7 @@
 use arrow_array::Array;
 use hashbrown::HashMap;
 
-use crate::network::error::NetworkError;
+use crate::network::error::{NetworkError, ProblemKind, RecordKind};
 use crate::network::model::input::{
     ContactIn, CustomerIn, Ends, NetworkIn, PointIn, SegmentIn, SourceIn, SwitchIn, TransformerIn,
 };
@@ -31,6 +31,53 @@ struct Fallback;
 
 type Fast<T> = Result<T, Fallback>;
 
+/// Text columns given beside the Arrow tables as texts borrowed from elsewhere (the Python
+/// package lends a DataFrame's columns of Python strings this way, without converting them to
+/// Arrow): for each, the table, the column and one text per row. The Arrow table keeps a
+/// column of that name (its cells are not read), so that the columns are checked by name as
+/// always.
+#[derive(Debug, Default)]
+pub struct TextColumns<'s> {
+    columns: Vec<(String, String, Vec<Option<&'s str>>)>,
+}
+
+impl<'s> TextColumns<'s> {
+    /// Gives the cells of `column` of `table` as `texts`, one per row (`None` for a missing
+    /// cell, as an Arrow null).
+    pub fn insert(&mut self, table: &str, column: &str, texts: Vec<Option<&'s str>>) {
+        self.columns
+            .push((table.to_owned(), column.to_owned(), texts));
+    }
+
+    /// Whether no column is given.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+
+    /// The texts of each column of `table` by column index, or `None` where a given column
+    /// is not in the table or has not one text per row.
+    fn of<'c>(
+        &'c self,
+        table: &str,
+        arrow: &ArrowTable,
+        rows: usize,
+    ) -> Option<Vec<Option<&'c [Option<&'s str>]>>> {
+        let mut by_column = vec![None; arrow.schema().fields().len()];
+        for (t, column, texts) in &self.columns {
+            if t != table {
+                continue;
+            }
+            let at = arrow.column(column)?;
+            if texts.len() != rows || by_column[at].is_some() {
+                return None;
+            }
+            by_column[at] = Some(texts.as_slice());
+        }
+        Some(by_column)
+    }
+}
+
 /// Builds the network from the Arrow columns, or `Ok(None)` where the record reader must read
 /// the tables (see the module's documentation).
 ///
@@ -38,6 +85,27 @@ type Fast<T> = Result<T, Fallback>;
 /// The builder's errors, for tables the column reader read whole.
 pub(super) fn build(
     tables: &ArrowTables,
+    options: ValidationOptions,
+) -> Option<Result<Network, NetworkError>> {
+    build_with(tables, &TextColumns::default(), options)
+}
+
+/// Builds the network from the Arrow columns and the text columns given beside them, or
+/// `None` where the column reader gives up at a cell it does not take as it is (or at a text
+/// column it cannot place): the caller then reads the whole tables as Arrow with
+/// [`super::build_arrow`], which names the cell in its error. Where it gives an answer, it is
+/// that of [`super::build_arrow`] on the same tables with the text columns as Arrow text.
+pub fn build_arrow_texts(
+    tables: &ArrowTables,
+    texts: &TextColumns<'_>,
+    options: ValidationOptions,
+) -> Option<Result<Network, NetworkError>> {
+    build_with(tables, texts, options)
+}
+
+fn build_with(
+    tables: &ArrowTables,
+    texts: &TextColumns<'_>,
     options: ValidationOptions,
 ) -> Option<Result<Network, NetworkError>> {
     let checked = [
@@ -62,8 +130,46 @@ pub(super) fn build(
         .map(|t| t.as_ref().map(ArrowTable::cells).transpose())
         .collect::<Result<_, _>>()
         .ok()?;
-    let input = read(&tables, &cells).ok()?;
-    Some(Network::from_input(&input, options))
+    let names = [
+        table::POINTS.name,
+        table::SEGMENTS.name,
+        table::SWITCHES.name,
+        table::TRANSFORMERS.name,
+        table::SOURCES.name,
+        table::CUSTOMERS.name,
+        table::CONTACTS.name,
+    ];
+    // Every given column must land in a table that is there.
+    if texts.columns.iter().any(|(t, _, _)| {
+        names
+            .iter()
+            .position(|n| n == t)
+            .is_none_or(|i| tables[i].is_none())
+    }) {
+        return None;
+    }
+    let given: Vec<Vec<Option<&[Option<&str>]>>> = tables
+        .iter()
+        .zip(&cells)
+        .zip(names)
+        .map(|((t, c), name)| match (t, c) {
+            (Some(t), Some(c)) => texts.of(name, t, c.num_rows()),
+            _ => Some(Vec::new()),
+        })
+        .collect::<Option<_>>()?;
+    let (input, by_position) = read(&tables, &cells, &given).ok()?;
+    let built = Network::from_input(&input, options);
+    // A contact found by position may belong to a later customer of a repeated number than
+    // the first, which the record reader gives it to: with a repeated number, the record
+    // reader reads the tables, so that the problems are the same.
+    if by_position
+        && matches!(&built, Err(NetworkError::Invalid { problems }) if problems.0.iter().any(|p| {
+            p.record == RecordKind::Customer && p.kind == ProblemKind::DuplicateId
+        }))
+    {
+        return None;
+    }
+    Some(built)
 }
 
 /// The table with its columns checked against `spec` as the record reader checks them.
@@ -89,29 +195,51 @@ impl Columns<'_> {
     }
 }
 
-/// One batch being read: its typed columns.
+/// A column of one batch: its Arrow array, or the texts given for it beside the table (the
+/// batch's rows of them).
+#[derive(Clone, Copy)]
+enum Col<'a> {
+    Arrow(Column<'a>),
+    Texts(&'a [Option<&'a str>]),
+}
+
+/// One batch being read: its typed columns, and the texts given beside the table by column.
 struct Batch<'a> {
     cells: BatchCells<'a>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
 }
 
 impl<'a> Batch<'a> {
-    fn column(&self, at: Option<usize>) -> Option<(usize, Column<'a>)> {
-        at.map(|c| (c, self.cells.column(c)))
+    fn column(&self, at: Option<usize>) -> Option<(usize, Col<'a>)> {
+        at.map(|c| match self.given.get(c).copied().flatten() {
+            Some(texts) => {
+                let first = self.cells.first_row();
+                let rows = texts
+                    .get(first..first + self.cells.num_rows())
+                    .unwrap_or(&[]);
+                (c, Col::Texts(rows))
+            }
+            None => (c, Col::Arrow(self.cells.column(c))),
+        })
     }
 
     /// A text cell as the record reader reads it (`Cells::cell`): borrowed, empty if missing
     /// or if the column is absent.
     #[inline]
-    fn text(column: Option<(usize, Column<'a>)>, row: usize) -> Fast<&'a str> {
+    fn text(column: Option<(usize, Col<'a>)>, row: usize) -> Fast<&'a str> {
         match column {
             None => Ok(""),
-            Some((_, c)) => c.text(row).map(Option::unwrap_or_default).ok_or(Fallback),
+            Some((_, Col::Texts(texts))) => texts
+                .get(row)
+                .map(|t| t.unwrap_or_default())
+                .ok_or(Fallback),
+            Some((_, Col::Arrow(c))) => c.text(row).map(Option::unwrap_or_default).ok_or(Fallback),
         }
     }
 
     /// An enumeration cell (trimmed text by its name; blank = missing).
     #[inline]
-    fn name<T: FromCell>(column: Option<(usize, Column<'a>)>, row: usize) -> Fast<Option<T>> {
+    fn name<T: FromCell>(column: Option<(usize, Col<'a>)>, row: usize) -> Fast<Option<T>> {
         let text = Self::text(column, row)?.trim();
         if text.is_empty() {
             return Ok(None);
@@ -121,10 +249,10 @@ impl<'a> Batch<'a> {
 
     /// A float cell, read as [`FromCell::from_arrow`] reads it.
     #[inline]
-    fn number(&self, column: Option<(usize, Column<'a>)>, row: usize) -> Fast<Option<f64>> {
+    fn number(&self, column: Option<(usize, Col<'a>)>, row: usize) -> Fast<Option<f64>> {
         match column {
             None => Ok(None),
-            Some((_, Column::Float64(a))) => {
+            Some((_, Col::Arrow(Column::Float64(a)))) => {
                 Ok(Some(a.value(row)).filter(|v| !a.is_null(row) && !v.is_nan()))
             }
             Some((c, _)) => self.typed(c, row),
@@ -133,22 +261,31 @@ impl<'a> Batch<'a> {
 
     /// A boolean cell, read as [`FromCell::from_arrow`] reads it.
     #[inline]
-    fn flag(&self, column: Option<(usize, Column<'a>)>, row: usize) -> Fast<Option<bool>> {
+    fn flag(&self, column: Option<(usize, Col<'a>)>, row: usize) -> Fast<Option<bool>> {
         match column {
             None => Ok(None),
-            Some((_, Column::Boolean(a))) => Ok((!a.is_null(row)).then(|| a.value(row))),
+            Some((_, Col::Arrow(Column::Boolean(a)))) => {
+                Ok((!a.is_null(row)).then(|| a.value(row)))
+            }
             Some((c, _)) => self.typed(c, row),
         }
     }
 
-    /// Any cell through the record reader's own accessor.
+    /// Any cell through the record reader's own accessor (not of a column of given texts:
+    /// those are read as text only).
     fn typed<T: FromCell>(&self, column: usize, row: usize) -> Fast<Option<T>> {
+        if self.given.get(column).copied().flatten().is_some() {
+            return Err(Fallback);
+        }
         T::from_arrow(&self.cells.row(row), column).map_err(|_| Fallback)
     }
 }
 
-fn batches<'a>(cells: &'a ArrowCells<'_>) -> impl Iterator<Item = Batch<'a>> + 'a {
-    cells.batches().map(|cells| Batch { cells })
+fn batches<'a>(
+    cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
+) -> impl Iterator<Item = Batch<'a>> + 'a {
+    cells.batches().map(move |cells| Batch { cells, given })
 }
 
 /// A required value: a missing one is the record reader's error.
@@ -159,12 +296,13 @@ fn need<T>(value: Option<T>) -> Fast<T> {
 fn read<'a>(
     tables: &'a [Option<ArrowTable>],
     cells: &'a [Option<ArrowCells<'a>>],
-) -> Fast<NetworkIn<'a>> {
+    given: &'a [Vec<Option<&'a [Option<&'a str>]>>],
+) -> Fast<(NetworkIn<'a>, bool)> {
     let table = |i: usize| {
         tables[i]
             .as_ref()
             .zip(cells[i].as_ref())
-            .map(|(t, c)| (Columns(t), c))
+            .map(|(t, c)| (Columns(t), c, given[i].as_slice()))
     };
     // The customers and their contacts are read on a second thread while the equipment is
     // read (each side reads its tables in order; either side's fallback is the answer).
@@ -180,55 +318,66 @@ fn read<'a>(
         };
         (input, people)
     });
-    let (customers, contacts) = people?;
+    let (customers, contacts, by_position) = people?;
     let mut input = input?;
     input.customers = customers;
     input.contacts = contacts;
-    Ok(input)
+    Ok((input, by_position))
 }
 
 /// Customer tables of at least this many rows are read on a second thread.
 const PARALLEL_ROWS: usize = 50_000;
 
-type Table<'t, 'a> = Option<(Columns<'t>, &'a ArrowCells<'a>)>;
+type Table<'t, 'a> = Option<(
+    Columns<'t>,
+    &'a ArrowCells<'a>,
+    &'a [Option<&'a [Option<&'a str>]>],
+)>;
 
-/// The customers and their contacts.
+/// The customers and their contacts, and whether a contact was given its customer by
+/// position (see [`contacts`]).
 fn people<'a>(
     customers_table: Table<'_, 'a>,
     contacts_table: Table<'_, 'a>,
-) -> Fast<(Vec<CustomerIn<'a>>, Vec<ContactIn<'a>>)> {
+) -> Fast<(Vec<CustomerIn<'a>>, Vec<ContactIn<'a>>, bool)> {
     let mut input = NetworkIn::default();
-    if let Some((t, cells)) = customers_table {
-        customers(&t, cells, &mut input.customers)?;
+    if let Some((t, cells, given)) = customers_table {
+        customers(&t, cells, given, &mut input.customers)?;
     }
-    if let Some((t, cells)) = contacts_table {
-        contacts(&t, cells, &mut input)?;
+    let mut by_position = false;
+    if let Some((t, cells, given)) = contacts_table {
+        by_position = contacts(&t, cells, given, &mut input)?;
     }
-    Ok((input.customers, input.contacts))
+    Ok((input.customers, input.contacts, by_position))
 }
 
 /// Points, lines and sources.
 fn equipment<'t, 'a>(table: &impl Fn(usize) -> Table<'t, 'a>) -> Fast<NetworkIn<'a>> {
     let mut input = NetworkIn::default();
-    if let Some((t, cells)) = table(0) {
-        points(&t, cells, &mut input.points)?;
+    if let Some((t, cells, given)) = table(0) {
+        points(&t, cells, given, &mut input.points)?;
     }
-    if let Some((t, cells)) = table(1) {
-        segments(&t, cells, &mut input.segments)?;
+    if let Some((t, cells, given)) = table(1) {
+        segments(&t, cells, given, &mut input.segments)?;
     }
-    if let Some((t, cells)) = table(2) {
-        switches(&t, cells, &mut input.switches)?;
+    if let Some((t, cells, given)) = table(2) {
+        switches(&t, cells, given, &mut input.switches)?;
     }
-    if let Some((t, cells)) = table(3) {
-        transformers(&t, cells, &mut input.transformers)?;
+    if let Some((t, cells, given)) = table(3) {
+        transformers(&t, cells, given, &mut input.transformers)?;
     }
-    if let Some((t, cells)) = table(4) {
-        sources(&t, cells, &mut input.sources)?;
+    if let Some((t, cells, given)) = table(4) {
+        sources(&t, cells, given, &mut input.sources)?;
     }
     Ok(input)
 }
 
-fn points<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, out: &mut Vec<PointIn<'a>>) -> Fast<()> {
+fn points<'a>(
+    t: &Columns<'_>,
+    cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
+    out: &mut Vec<PointIn<'a>>,
+) -> Fast<()> {
     let (asset, kind, name, in_service) = (
         t.required("asset")?,
         t.optional("kind"),
@@ -236,7 +385,7 @@ fn points<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, out: &mut Vec<PointIn<
         t.optional("in_service"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let (asset, kind, name, in_service) = (
             b.column(Some(asset)),
             b.column(kind),
@@ -256,7 +405,7 @@ fn points<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, out: &mut Vec<PointIn<
 }
 
 /// The asset number and the ends of a line.
-fn ends<'a>([asset, from, to]: [Option<(usize, Column<'a>)>; 3], row: usize) -> Fast<Ends<'a>> {
+fn ends<'a>([asset, from, to]: [Option<(usize, Col<'a>)>; 3], row: usize) -> Fast<Ends<'a>> {
     Ok(Ends {
         asset: Batch::text(asset, row)?,
         from: Batch::text(from, row)?,
@@ -271,6 +420,7 @@ fn line_columns(t: &Columns<'_>) -> Fast<[usize; 3]> {
 fn segments<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SegmentIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -281,7 +431,7 @@ fn segments<'a>(
         t.optional("in_service"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let line = line.map(|c| b.column(Some(c)));
         let (kind, length_m, rated, in_service) = (
             b.column(kind),
@@ -307,6 +457,7 @@ fn segments<'a>(
 fn switches<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SwitchIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -318,7 +469,7 @@ fn switches<'a>(
         t.optional("in_service"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let line = line.map(|c| b.column(Some(c)));
         let (kind, normally_open, protective, remote, in_service) = (
             b.column(Some(kind)),
@@ -346,6 +497,7 @@ fn switches<'a>(
 fn transformers<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<TransformerIn<'a>>,
 ) -> Fast<()> {
     let line = line_columns(t)?;
@@ -357,7 +509,7 @@ fn transformers<'a>(
         t.optional("in_service"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let line = line.map(|c| b.column(Some(c)));
         let (rated_kva, model, usage, in_service) = (
             b.column(Some(rated_kva)),
@@ -382,6 +534,7 @@ fn transformers<'a>(
 fn sources<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<SourceIn<'a>>,
 ) -> Fast<()> {
     let (asset, point, name, capacity_kva, in_service) = (
@@ -392,7 +545,7 @@ fn sources<'a>(
         t.optional("in_service"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let (asset, point, name, capacity_kva, in_service) = (
             b.column(Some(asset)),
             b.column(Some(point)),
@@ -416,6 +569,7 @@ fn sources<'a>(
 fn customers<'a>(
     t: &Columns<'_>,
     cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
     out: &mut Vec<CustomerIn<'a>>,
 ) -> Fast<()> {
     let (number, name, point, contracted_kva, load_kw, importance) = (
@@ -427,7 +581,7 @@ fn customers<'a>(
         t.optional("importance"),
     );
     out.reserve(cells.num_rows());
-    for b in batches(cells) {
+    for b in batches(cells, given) {
         let (number, name, point, contracted_kva, load_kw, importance) = (
             b.column(Some(number)),
             b.column(name),
@@ -453,7 +607,18 @@ fn customers<'a>(
 
 /// Reads the contacts and gives each customer its own, in table order; a number used by
 /// several customers attaches to the first of them (as the record reader attaches them).
-fn contacts<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, input: &mut NetworkIn<'a>) -> Fast<()> {
+///
+/// Contacts usually come in the order of their customers: each contact's number is first
+/// compared with the customer of the previous contact and the one after it, and only a
+/// contact that is neither is looked up in a table of every customer number (made at the
+/// first such contact). Returns whether a contact was placed by position: if customer
+/// numbers repeat, it may have been given to a later customer of its number than the first.
+fn contacts<'a>(
+    t: &Columns<'_>,
+    cells: &'a ArrowCells<'_>,
+    given: &'a [Option<&'a [Option<&'a str>]>],
+    input: &mut NetworkIn<'a>,
+) -> Fast<bool> {
     let (customer, name, phone, role, level) = (
         t.required("customer")?,
         t.required("name")?,
@@ -463,13 +628,13 @@ fn contacts<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, input: &mut NetworkI
     );
     let n = cells.num_rows();
     let mut owners: Vec<u32> = Vec::with_capacity(n);
-    let mut given: Vec<ContactIn<'a>> = Vec::with_capacity(n);
+    let mut read: Vec<ContactIn<'a>> = Vec::with_capacity(n);
+    let mut by_position = false;
     if n > 0 {
-        let mut by_number: HashMap<&str, u32> = HashMap::with_capacity(input.customers.len());
-        for (i, c) in input.customers.iter().enumerate() {
-            by_number.entry(c.number).or_insert(i as u32);
-        }
-        for b in batches(cells) {
+        let people = &input.customers;
+        let mut by_number: Option<HashMap<&str, usize>> = None;
+        let mut at = 0usize;
+        for b in batches(cells, given) {
             let (customer, name, phone, role) = (
                 b.column(Some(customer)),
                 b.column(Some(name)),
@@ -478,8 +643,28 @@ fn contacts<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, input: &mut NetworkI
             );
             for r in 0..b.cells.num_rows() {
                 let number = Batch::text(customer, r)?;
-                owners.push(*by_number.get(number).ok_or(Fallback)?);
-                given.push(ContactIn {
+                let near = [at, at + 1]
+                    .into_iter()
+                    .find(|&i| people.get(i).is_some_and(|c| c.number == number));
+                let owner = match near {
+                    Some(i) => {
+                        by_position = true;
+                        i
+                    }
+                    None => {
+                        let table = by_number.get_or_insert_with(|| {
+                            let mut table = HashMap::with_capacity(people.len());
+                            for (i, c) in people.iter().enumerate() {
+                                table.entry(c.number).or_insert(i);
+                            }
+                            table
+                        });
+                        *table.get(number).ok_or(Fallback)?
+                    }
+                };
+                at = owner;
+                owners.push(owner as u32);
+                read.push(ContactIn {
                     name: Batch::text(name, r)?,
                     phone: Batch::text(phone, r)?,
                     role: Batch::name(role, r)?.unwrap_or_default(),
@@ -501,12 +686,12 @@ fn contacts<'a>(t: &Columns<'_>, cells: &'a ArrowCells<'_>, input: &mut NetworkI
         c.contacts_end = total;
         *count = start;
     }
-    let mut slots: Vec<Option<ContactIn<'a>>> = vec![None; given.len()];
-    for (contact, &o) in given.into_iter().zip(&owners) {
+    let mut slots: Vec<Option<ContactIn<'a>>> = vec![None; read.len()];
+    for (contact, &o) in read.into_iter().zip(&owners) {
         let next = &mut end[o as usize];
         slots[*next] = Some(contact);
         *next += 1;
     }
     input.contacts = slots.into_iter().flatten().collect();
-    Ok(())
+    Ok(by_position)
 }

@@ -26,6 +26,8 @@ mod tests;
 pub use self::arrow::{ArrowBatches, ArrowTables, build_arrow, read_arrow, write_arrow};
 #[cfg(feature = "parquet")]
 pub use self::arrow::{build_parquet_dir, read_parquet_dir, write_parquet_dir};
+#[cfg(feature = "arrow")]
+pub use self::columns::{TextColumns, build_arrow_texts};
 pub use self::csv::{
     CONTACT_COLUMNS, CUSTOMER_COLUMNS, CsvReaders, CsvTables, POINT_COLUMNS, SEGMENT_COLUMNS,
     SOURCE_COLUMNS, SWITCH_COLUMNS, TRANSFORMER_COLUMNS, read_csv, read_csv_dir, write_csv_dir,

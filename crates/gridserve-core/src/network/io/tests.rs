@@ -1534,3 +1534,164 @@ fn parquet_round_trip_keeps_every_field_and_refuses_unknown_columns() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A text column lent beside its table: table, column, one text or `None` per row.
+#[cfg(feature = "arrow")]
+type LentColumn = (String, String, Vec<Option<String>>);
+
+/// The tables with every text column replaced by a column of nulls of the same name, and
+/// those columns' texts (table, column, one text or `None` per row): what the Python package
+/// lends for a DataFrame's columns of Python strings.
+#[cfg(feature = "arrow")]
+fn lent_texts(tables: &ArrowTables) -> (ArrowTables, Vec<LentColumn>) {
+    use std::sync::Arc;
+
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let mut out = tables.clone();
+    let mut texts = Vec::new();
+    let slots = [
+        ("points", &mut out.points),
+        ("segments", &mut out.segments),
+        ("switches", &mut out.switches),
+        ("transformers", &mut out.transformers),
+        ("sources", &mut out.sources),
+        ("customers", &mut out.customers),
+        ("contacts", &mut out.contacts),
+    ];
+    for (name, slot) in slots {
+        let Some(table) = slot.as_mut() else { continue };
+        let mut fields: Vec<Field> = table
+            .schema
+            .fields()
+            .iter()
+            .map(|f| (**f).clone())
+            .collect();
+        let mut columns: Vec<Vec<ArrayRef>> =
+            table.batches.iter().map(|b| b.columns().to_vec()).collect();
+        for (c, field) in table.schema.fields().iter().enumerate() {
+            if field.data_type() != &DataType::Utf8 {
+                continue;
+            }
+            let mut column = Vec::new();
+            for batch in &table.batches {
+                let a = batch.column(c).as_string::<i32>();
+                column.extend((0..a.len()).map(|r| (!a.is_null(r)).then(|| a.value(r).to_owned())));
+            }
+            fields[c] = Field::new(field.name(), DataType::Null, true);
+            for (b, batch) in table.batches.iter().enumerate() {
+                columns[b][c] = Arc::new(NullArray::new(batch.num_rows()));
+            }
+            texts.push((name.to_owned(), field.name().clone(), column));
+        }
+        let schema = Arc::new(Schema::new(fields));
+        table.batches = columns
+            .into_iter()
+            .map(|c| RecordBatch::try_new(schema.clone(), c).unwrap())
+            .collect();
+        table.schema = schema;
+    }
+    (out, texts)
+}
+
+/// The outcome of [`build_arrow_texts`] with the texts lent as `lent_texts` lends them.
+#[cfg(feature = "arrow")]
+fn with_lent_texts(tables: &ArrowTables) -> Option<String> {
+    let (placeholders, texts) = lent_texts(tables);
+    assert!(!texts.is_empty(), "no text column to lend");
+    let mut given = TextColumns::default();
+    for (table, column, cells) in &texts {
+        given.insert(table, column, cells.iter().map(Option::as_deref).collect());
+    }
+    build_arrow_texts(&placeholders, &given, Default::default()).map(outcome)
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn lent_text_columns_give_the_network_and_the_errors_of_the_arrow_tables() {
+    let data = sample();
+    for rows in [usize::MAX, 1, 3] {
+        let tables = recast(&write_arrow(&data), &arrow_schema::DataType::Utf8, rows);
+        let expected = outcome(build_arrow(
+            tables.clone(),
+            str::to_owned,
+            Default::default(),
+        ));
+        assert_eq!(with_lent_texts(&tables).as_deref(), Some(expected.as_str()));
+        assert!(expected.starts_with("NetworkData"), "{expected}");
+    }
+    // An invalid network: the same problems, each naming the same record.
+    let mut bad = data;
+    bad.points[1].asset = bad.points[0].asset.clone();
+    bad.segments[0].from = "nowhere".to_owned();
+    let tables = write_arrow(&bad);
+    let expected = outcome(build_arrow(
+        tables.clone(),
+        str::to_owned,
+        Default::default(),
+    ));
+    assert!(
+        expected.contains("DuplicateId") && expected.contains("nowhere"),
+        "{expected}"
+    );
+    assert_eq!(with_lent_texts(&tables).as_deref(), Some(expected.as_str()));
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn lent_texts_the_column_reader_cannot_place_are_left_to_the_caller() {
+    let tables = write_arrow(&sample());
+    let (placeholders, texts) = lent_texts(&tables);
+    let rows = |table: &str| texts.iter().find(|t| t.0 == table).unwrap().2.len();
+    let blank = |n: usize| vec![Some(""); n];
+    let build =
+        |given: &TextColumns<'_>| build_arrow_texts(&placeholders, given, Default::default());
+    // Texts for a number column (they would be parsed, not read as text).
+    let mut given = TextColumns::default();
+    given.insert("segments", "length_m", blank(rows("segments")));
+    assert!(build(&given).is_none());
+    // A column the table does not have, a table that is not there, too few texts.
+    for (table, column, n) in [
+        ("points", "colour", rows("points")),
+        ("no_such_table", "asset", 1),
+        ("points", "asset", rows("points") - 1),
+    ] {
+        let mut given = TextColumns::default();
+        given.insert(table, column, blank(n));
+        assert!(build(&given).is_none(), "{table}.{column}");
+    }
+    // Without its texts, a switch's kind is a column of nulls: a missing required value,
+    // left to the record reader to name.
+    assert!(build(&TextColumns::default()).is_none());
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn contacts_found_by_position_go_to_the_first_customer_of_a_repeated_number() {
+    let mut data = sample();
+    // Customer 3 (with one contact, Liu) takes customer 0's number; its contact's row, next
+    // to customer 3's place, names that number, which the record reader gives to customer 0.
+    // An empty phone makes a contact problem, which names the customer it is given to.
+    data.customers[3].number = data.customers[0].number.clone();
+    data.customers[3].contacts[0].phone = String::new();
+    let tables = write_arrow(&data);
+    columns_agree(&tables);
+    let err = build_arrow(tables, str::to_owned, Default::default()).unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("DuplicateId") && text.contains("0100012345#4"),
+        "{text}"
+    );
+    // Without the repeated number, the contacts are placed by position and the problem is
+    // the customer's own.
+    data.customers[3].number = "0100099999".to_owned();
+    let tables = write_arrow(&data);
+    assert!(columns_agree(&tables));
+    let text = format!(
+        "{:?}",
+        build_arrow(tables, str::to_owned, Default::default()).unwrap_err()
+    );
+    assert!(text.contains("0100099999#1"), "{text}");
+}
