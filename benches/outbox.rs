@@ -27,19 +27,21 @@ use gridserve::synth::storm::{storm_event, storm_notice, storm_start};
 const STORM: usize = 200_000;
 
 fn open(dir: &tempfile::TempDir, name: &str, sync: Synchronous) -> SqliteStore {
-    open_cached(dir, name, sync, SqliteOptions::default().cache_kib)
+    let d = SqliteOptions::default();
+    open_cached(dir, name, sync, (d.cache_kib, d.wal_autocheckpoint_pages))
 }
 
-/// The same with a page cache of `cache_kib`.
+/// The same with a page cache of `cache_kib` and a checkpoint every `pages` log pages.
 fn open_cached(
     dir: &tempfile::TempDir,
     name: &str,
     sync: Synchronous,
-    cache_kib: u32,
+    (cache_kib, pages): (u32, u32),
 ) -> SqliteStore {
     let opts = SqliteOptions {
         synchronous: sync,
         cache_kib,
+        wal_autocheckpoint_pages: pages,
         ..SqliteOptions::default()
     };
     SqliteStore::open_with(dir.path().join(name), &opts).expect("open")
@@ -47,6 +49,8 @@ fn open_cached(
 
 /// The page cache of the batched storm runs (KiB).
 const BATCHED_CACHE_KIB: u32 = 65_536;
+/// The log pages between checkpoints of the last batched runs (SQLite's default is 1,000).
+const BATCHED_CHECKPOINT_PAGES: u32 = 100_000;
 
 /// Enqueues the storm in one append and dispatches it to a local webhook receiver.
 fn storm() {
@@ -86,12 +90,17 @@ fn storm() {
         STORM as f64 / took.as_secs_f64(),
         rx.connections()
     );
-    for webhook_batch in WEBHOOK_BATCHES {
+    let default_pages = SqliteOptions::default().wal_autocheckpoint_pages;
+    for (webhook_batch, pages) in [
+        (WEBHOOK_BATCHES[0], default_pages),
+        (WEBHOOK_BATCHES[1], default_pages),
+        (WEBHOOK_BATCHES[0], BATCHED_CHECKPOINT_PAGES),
+    ] {
         let mut s = open_cached(
             &dir,
-            &format!("storm-batch-{webhook_batch}.db"),
+            &format!("storm-batch-{webhook_batch}-{pages}.db"),
             Synchronous::Full,
-            BATCHED_CACHE_KIB,
+            (BATCHED_CACHE_KIB, pages),
         );
         s.append("outage/O-17", 0, &[storm_event(1)], &notices)
             .expect("append");
@@ -99,7 +108,7 @@ fn storm() {
         let took = dispatch_all(&mut s, &rx, STORM_IN_FLIGHT, STORM, webhook_batch);
         assert_eq!(rx.items(), STORM);
         println!(
-            "storm dispatch to a local webhook (SQLite synchronous=FULL, cache {BATCHED_CACHE_KIB} KiB, rounds of {BATCHED_ROUND}, record_batch={BATCHED_RECORD}, {} notices per request, {} requests): {STORM} notices in {:.2} s = {:.0} notices/s",
+            "storm dispatch to a local webhook (SQLite synchronous=FULL, cache {BATCHED_CACHE_KIB} KiB, checkpoint every {pages} pages, rounds of {BATCHED_ROUND}, record_batch={BATCHED_RECORD}, {} notices per request, {} requests): {STORM} notices in {:.2} s = {:.0} notices/s",
             webhook_batch,
             rx.count(),
             took.as_secs_f64(),
@@ -140,17 +149,36 @@ fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
     let mut s = open(dir, "ceiling.db", Synchronous::Full);
     s.append("outage/O-19", 0, &[storm_event(1)], &notices)
         .expect("append");
-    let default_cache = SqliteOptions::default().cache_kib;
-    for (k, (round, record, cache)) in [
-        (4_096, RECORD_BATCH, default_cache),
-        (BATCHED_ROUND, BATCHED_RECORD, default_cache),
-        (BATCHED_ROUND, BATCHED_RECORD, BATCHED_CACHE_KIB),
-        (N, N, BATCHED_CACHE_KIB),
+    let (default_cache, default_pages) = {
+        let d = SqliteOptions::default();
+        (d.cache_kib, d.wal_autocheckpoint_pages)
+    };
+    for (k, (round, record, cache, pages)) in [
+        (4_096, RECORD_BATCH, default_cache, default_pages),
+        (BATCHED_ROUND, BATCHED_RECORD, default_cache, default_pages),
+        (
+            BATCHED_ROUND,
+            BATCHED_RECORD,
+            BATCHED_CACHE_KIB,
+            default_pages,
+        ),
+        (N, N, BATCHED_CACHE_KIB, default_pages),
+        (
+            BATCHED_ROUND,
+            BATCHED_RECORD,
+            BATCHED_CACHE_KIB,
+            BATCHED_CHECKPOINT_PAGES,
+        ),
     ]
     .into_iter()
     .enumerate()
     {
-        let mut s = open_cached(dir, &format!("ceiling-{k}.db"), Synchronous::Full, cache);
+        let mut s = open_cached(
+            dir,
+            &format!("ceiling-{k}.db"),
+            Synchronous::Full,
+            (cache, pages),
+        );
         s.append("outage/O-19", 0, &[storm_event(1)], &notices)
             .expect("append");
         let policy = DispatchPolicy {
@@ -166,7 +194,7 @@ fn ceilings(dir: &tempfile::TempDir, rx: &WebhookReceiver) {
         assert_eq!(d.run_until_idle(&mut s, &clock).expect("dispatch").sent, N);
         let took = start.elapsed().as_secs_f64();
         println!(
-            "  store alone (SQLite FULL, no-I/O messenger, cache {cache} KiB, rounds of {round}, record_batch={record}): {:.0} notices/s, CPU {:.1} µs per notice",
+            "  store alone (SQLite FULL, no-I/O messenger, cache {cache} KiB, checkpoint every {pages} pages, rounds of {round}, record_batch={record}): {:.0} notices/s, CPU {:.1} µs per notice",
             N as f64 / took,
             (cpu_seconds() - cpu) * 1e6 / N as f64
         );

@@ -46,7 +46,7 @@ impl Synchronous {
 
 /// Settings of a [`SqliteStore`], as serde data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SqliteOptions {
     /// Durability of a commit; [`Synchronous::Full`] by default.
     pub synchronous: Synchronous,
@@ -63,6 +63,12 @@ pub struct SqliteOptions {
     /// more pages than that; a larger cache keeps them in memory until the commit instead of
     /// spilling them to the log mid-transaction and reading them back.
     pub cache_kib: u32,
+    /// Pages the write-ahead log may hold before a commit copies them into the database file
+    /// (`PRAGMA wal_autocheckpoint`; default 1,000, SQLite's own; at least 1). Each such
+    /// checkpoint writes and syncs the database file; a storm that records hundreds of
+    /// thousands of results checkpoints less often with a larger value, at the cost of a
+    /// longer log (read by every reader) until the next checkpoint.
+    pub wal_autocheckpoint_pages: u32,
 }
 
 fn default_cache_kib() -> u32 {
@@ -77,6 +83,7 @@ impl Default for SqliteOptions {
             statement_cache: 64,
             check_integrity_on_open: false,
             cache_kib: default_cache_kib(),
+            wal_autocheckpoint_pages: 1_000,
         }
     }
 }
@@ -199,6 +206,9 @@ impl SqliteStore {
         let cache = format!("-{}", options.cache_kib.max(1));
         conn.execute_batch(&format!("PRAGMA cache_size = {cache}"))
             .map_err(|e| configure("cache_size", &cache, e))?;
+        let pages = options.wal_autocheckpoint_pages.max(1).to_string();
+        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {pages}"))
+            .map_err(|e| configure("wal_autocheckpoint", &pages, e))?;
         let sync = options.synchronous.pragma_value();
         conn.execute_batch(&format!("PRAGMA synchronous = {sync}"))
             .map_err(|e| configure("synchronous", sync, e))?;

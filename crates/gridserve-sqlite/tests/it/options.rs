@@ -39,3 +39,33 @@ fn in_memory_store_works() {
     assert_eq!(s.due(t(0), 5).unwrap().len(), 1);
     assert_eq!(s.path(), ":memory:");
 }
+
+#[test]
+fn a_longer_log_between_checkpoints_keeps_every_row_and_options_refuse_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long-log.db");
+    let opts = SqliteOptions {
+        cache_kib: 65_536,
+        wal_autocheckpoint_pages: 50_000,
+        ..SqliteOptions::default()
+    };
+    {
+        let mut s = SqliteStore::open_with(&path, &opts).unwrap();
+        let notices: Vec<_> = (0..2_000)
+            .map(|i| notice(&format!("k{i}"), "s", 1, &format!("a{i}")))
+            .collect();
+        s.append("s", 0, &[event("e", t(0))], &notices).unwrap();
+        assert_eq!(s.options(), &opts);
+    }
+    // Reopened with the defaults: the rows still in the log are read back.
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.due(t(0), 5_000).unwrap().len(), 2_000);
+    s.integrity_check().unwrap();
+    // The settings as data: a misspelt key is refused by name, never dropped.
+    let err = serde_json::from_str::<SqliteOptions>(r#"{"wal_autocheckpoint": 10}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("wal_autocheckpoint"), "{err}");
+    let back: SqliteOptions = serde_json::from_str(&serde_json::to_string(&opts).unwrap()).unwrap();
+    assert_eq!(back, opts);
+}
