@@ -24,6 +24,19 @@ fn t0() -> Timestamp {
         .unwrap()
 }
 
+/// A store holding `n` notices of `stream` (version 1, after one outage event) on `channel`,
+/// and the notices.
+fn stocked(
+    stream: &str,
+    n: usize,
+    channel: Channel,
+) -> (tempfile::TempDir, SqliteStore, Vec<OutboundMessage>) {
+    let (dir, mut s) = store();
+    let notices: Vec<_> = (0..n).map(|i| notice(stream, 1, i, channel)).collect();
+    s.append(stream, 0, &[outage_event()], &notices).unwrap();
+    (dir, s, notices)
+}
+
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let opts = SqliteOptions {
@@ -86,12 +99,7 @@ fn random_failures_with_batched_sends_end_in_exactly_once_or_a_dead_letter() {
 
 fn random_failures_with(in_flight: usize, max_batch: usize) {
     const N: usize = 3_000;
-    let (_dir, mut s) = store();
-    let notices: Vec<_> = (0..N)
-        .map(|i| notice("outage/O-1", 1, i, Channel::Sms))
-        .collect();
-    s.append("outage/O-1", 0, &[outage_event()], &notices)
-        .unwrap();
+    let (_dir, mut s, notices) = stocked("outage/O-1", N, Channel::Sms);
 
     let sms = Arc::new(
         MemoryMessenger::new(Channel::Sms)
@@ -188,12 +196,7 @@ fn random_failures_with(in_flight: usize, max_batch: usize) {
 fn webhook_batches_under_random_faults_keep_exactly_once() {
     use gridserve::messengers::{BatchItemAnswer, BatchItemStatus};
     const N: usize = 2_000;
-    let (_dir, mut s) = store();
-    let notices: Vec<_> = (0..N)
-        .map(|i| notice("outage/O-5", 1, i, Channel::Webhook))
-        .collect();
-    s.append("outage/O-5", 0, &[outage_event()], &notices)
-        .unwrap();
+    let (_dir, mut s, notices) = stocked("outage/O-5", N, Channel::Webhook);
     // A xorshift generator shared by the receiver's threads (the order of draws varies from
     // run to run; the properties checked hold for every order).
     let rng = Arc::new(std::sync::Mutex::new(0x9E37_79B9_7F4A_7C15_u64));
@@ -320,12 +323,7 @@ fn webhook_batches_under_random_faults_keep_exactly_once() {
 /// the second; every notice is accepted exactly once.
 #[test]
 fn webhook_delivery_with_retries_accepts_each_notice_once() {
-    let (_dir, mut s) = store();
-    let notices: Vec<_> = (0..40)
-        .map(|i| notice("outage/O-2", 1, i, Channel::Webhook))
-        .collect();
-    s.append("outage/O-2", 0, &[outage_event()], &notices)
-        .unwrap();
+    let (_dir, mut s, _) = stocked("outage/O-2", 40, Channel::Webhook);
     let seen = Arc::new(std::sync::Mutex::new(HashMap::<String, u32>::new()));
     let seen_rx = seen.clone();
     let rx = WebhookReceiver::start(move |req| {
@@ -365,12 +363,7 @@ fn webhook_delivery_with_retries_accepts_each_notice_once() {
 #[test]
 fn concurrent_webhook_sends_reuse_their_connections() {
     const N: usize = 600;
-    let (_dir, mut s) = store();
-    let notices: Vec<_> = (0..N)
-        .map(|i| notice("outage/O-9", 1, i, Channel::Webhook))
-        .collect();
-    s.append("outage/O-9", 0, &[outage_event()], &notices)
-        .unwrap();
+    let (_dir, mut s, _) = stocked("outage/O-9", N, Channel::Webhook);
     let o = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
     let m = most.clone();
@@ -451,12 +444,7 @@ fn user_blocked_receipts_opt_the_address_out() {
 
 #[test]
 fn rate_limits_defer_without_counting_attempts() {
-    let (_dir, mut s) = store();
-    let notices: Vec<_> = (0..20)
-        .map(|i| notice("outage/O-3", 1, i, Channel::Sms))
-        .collect();
-    s.append("outage/O-3", 0, &[outage_event()], &notices)
-        .unwrap();
+    let (_dir, mut s, _) = stocked("outage/O-3", 20, Channel::Sms);
     let sms = Arc::new(MemoryMessenger::new(Channel::Sms));
     let mut policy = DispatchPolicy::default();
     policy.rate_limits.insert(
