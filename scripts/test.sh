@@ -5,7 +5,8 @@
 #      (.venv, reused on later runs), with its test dependencies from PyPI, then pytest
 #      (including the stub check and the comparisons with pandapower on its bundled networks).
 # The Rust tests and the extension both build in the `dev` profile, so the extension reuses
-# every dependency the Rust tests compiled (only pyo3's crates and the bindings build again);
+# every dependency the Rust tests compiled (only pyo3's crates, the messengers crate without its
+# HTTP feature and the bindings build again);
 # an optimised profile would compile them all a second time, which costs more than the Python
 # suite gains from the optimisation. GRIDSERVE_TEST_PROFILE picks another profile for the
 # extension (`ci`: light optimisation; `release`: the extension exactly as `pip install`

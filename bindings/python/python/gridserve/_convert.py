@@ -133,7 +133,7 @@ def lent_text_columns(obj: Any) -> Any:
     """A pandas DataFrame split for reading its object columns in place: ``(table, texts)``,
     where ``texts`` maps each object column to its numpy array of cells and ``table`` is the
     frame as a pyarrow Table with those columns as columns of nulls (kept for their names, not
-    read. The compiled module reads the arrays' cells where every one is a plain ``str``, with
+    read). The compiled module reads the arrays' cells where every one is a plain ``str``, with
     no conversion to Arrow; otherwise the caller converts the whole frame with
     :func:`arrow_table`. ``None`` for anything else: not a DataFrame, no object column, column
     names that are repeated or not text, other columns pyarrow cannot type."""

@@ -169,7 +169,8 @@ pub(super) fn contacts(
     let mut shared = Vec::new();
     let (mut customers_of, mut names_of): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     for group in by_phone.chunk_by(|a, b| a.0 == b.0) {
-        if group.len() < ctx.options.shared_phone_customers.max(1) {
+        // Fewer contacts than the customer threshold cannot reach it.
+        if group.len() < ctx.options.shared_phone_customers {
             continue;
         }
         customers_of.clear();

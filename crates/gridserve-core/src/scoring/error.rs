@@ -310,13 +310,14 @@ impl ScoringError {
 /// A result with [`ScoringError`].
 pub type Result<T, E = ScoringError> = std::result::Result<T, E>;
 
-/// `Ok` when a length is as required, else [`ScoringError::ShapeMismatch`] naming `what`.
-pub(crate) fn same_len(what: &str, expected: usize, found: usize) -> Result<()> {
+/// `Ok` when a length is as required, else [`ScoringError::ShapeMismatch`] naming `what`
+/// (text or `format_args!`, formatted only for the error).
+pub(crate) fn same_len(what: impl std::fmt::Display, expected: usize, found: usize) -> Result<()> {
     if found == expected {
         Ok(())
     } else {
         Err(ScoringError::ShapeMismatch {
-            what: what.to_owned(),
+            what: what.to_string(),
             expected,
             found,
         })

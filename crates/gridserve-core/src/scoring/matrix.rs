@@ -205,7 +205,7 @@ impl<'a> MatrixView<'a> {
     pub fn from_columns(columns: &'a [&'a [f64]]) -> Result<Self> {
         let rows = columns.first().map_or(0, |c| c.len());
         for (j, c) in columns.iter().enumerate() {
-            same_len(&format!("column {j}"), rows, c.len())?;
+            same_len(format_args!("column {j}"), rows, c.len())?;
         }
         Ok(Self {
             storage: Storage::Columns(columns),
@@ -371,7 +371,7 @@ impl DecisionMatrix {
     pub fn push_column(&mut self, criterion: Criterion, values: &[f64]) -> Result<()> {
         let j = self.criteria.len();
         same_len(
-            &format!("column {j} ({})", criterion.name),
+            format_args!("column {j} ({})", criterion.name),
             self.alternatives.len(),
             values.len(),
         )?;
@@ -407,7 +407,7 @@ impl DecisionMatrix {
         let j = self.index_of(criterion)?;
         let name = criterion.to_owned();
         same_len(
-            &format!("best ranges of {name}"),
+            format_args!("best ranges of {name}"),
             self.alternatives.len(),
             ranges.len(),
         )?;

@@ -517,7 +517,7 @@ pub fn combine_weights(vectors: &[&[f64]], method: &CombineMethod) -> Result<Com
     let l = vectors.len();
     let mut units: Vec<Vec<f64>> = Vec::with_capacity(l);
     for (k, v) in vectors.iter().enumerate() {
-        same_len(&format!("weight vector {k}"), m, v.len())?;
+        same_len(format_args!("weight vector {k}"), m, v.len())?;
         units.push(normalised_weights(v, None)?);
     }
     let shares = |c: &[f64]| -> Result<Vec<f64>> {
